@@ -1,0 +1,35 @@
+"""Writing audit entries. Always inside the caller's unit of work: the entry commits or
+rolls back with the change it describes. Never write raw personal data into ``data``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gangting.audit.models import AuditEntry
+from gangting.kernel.actor import Actor
+from gangting.kernel.unit_of_work import UnitOfWork
+
+
+def record(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    subject_kind: str,
+    subject_id: object,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=uow.clock.now(),
+        actor_kind=actor.kind,
+        actor_id=str(actor.id) if actor.id is not None else actor.name,
+        booth_id=actor.booth_id,
+        action=action,
+        subject_kind=subject_kind,
+        subject_id=str(subject_id),
+        reason=reason,
+        data=dict(data or {}),
+    )
+    uow.session.add(entry)
+    return entry

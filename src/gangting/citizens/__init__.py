@@ -1,0 +1,1 @@
+"""Citizens: identity numbers, masking of personal data, ages."""

@@ -1,0 +1,50 @@
+"""What the verified citizen sees at the booth (all reads need the identity token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from gangting.citizens import service
+from gangting.identity.service import resolve_citizen
+from gangting.web.deps import ActorDep, ContextDep, IdentityTokenHeader
+from gangting.web.writes import run_read
+
+router = APIRouter(prefix="/api/v1/me", tags=["查询 query"])
+
+
+@router.get("/licence", summary="本人驾驶证状态与本周期记分")
+def my_licence(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
+    return run_read(
+        ctx, lambda uow: service.licence_summary(uow, resolve_citizen(uow, actor, identity))
+    )
+
+
+@router.get("/violations", summary="本人名下未处理违法与未缴罚款（含加处罚款）")
+def my_violations(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
+    return run_read(
+        ctx,
+        lambda uow: service.violations_of_citizen(
+            uow, resolve_citizen(uow, actor, identity), ctx.fines.policy
+        ),
+    )
+
+
+@router.get("/vehicles", summary="本人名下机动车")
+def my_vehicles(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
+    return run_read(
+        ctx, lambda uow: {"plates": service.vehicles_of(uow, resolve_citizen(uow, actor, identity))}
+    )
+
+
+@router.get("/vehicles/{plate}", summary="本人机动车的违法与检验状态")
+def my_vehicle(
+    plate: str, ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None
+) -> Any:
+    return run_read(
+        ctx,
+        lambda uow: service.vehicle_summary(
+            uow, resolve_citizen(uow, actor, identity), plate, ctx.inspection_policy
+        ),
+    )

@@ -1,0 +1,116 @@
+"""What a verified citizen may see at the booth: licence, points, violations, vehicles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from gangting.citizens.models import Citizen
+from gangting.fines.models import PenaltyDecision
+from gangting.fines.rules import FinePolicy
+from gangting.fines.service import amount_view
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.licences.models import DrivingLicence
+from gangting.licences.service import licence_view
+from gangting.points import service as ledger
+from gangting.vehicles.models import Vehicle
+from gangting.vehicles.rules import InspectionPolicy, display_plate
+from gangting.vehicles.service import get_own_vehicle, inspection_status
+from gangting.violations.models import Violation, ViolationCode
+
+
+def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
+    licence = uow.session.execute(
+        select(DrivingLicence).where(DrivingLicence.citizen_id == citizen.id)
+    ).scalar_one_or_none()
+    if licence is None:
+        return {"licence": None, "points": None}
+    cycle = ledger.current_cycle(licence, uow.clock.today())
+    return {
+        "licence": licence_view(licence),
+        "points": {
+            "cycle_start": cycle.start.isoformat(),
+            "cycle_end": cycle.end.isoformat(),
+            "total": ledger.points_in_cycle(uow, citizen.id, cycle),
+            "deducted": ledger.deducted_in_cycle(uow, citizen.id, cycle),
+            "legal_basis": ["道路交通安全违法行为记分管理办法 第3条"],
+        },
+    }
+
+
+def _violation_rows(uow: UnitOfWork, condition: Any) -> list[dict[str, Any]]:
+    rows = uow.session.execute(
+        select(Violation, ViolationCode, PenaltyDecision)
+        .join(ViolationCode, ViolationCode.code == Violation.code)
+        .outerjoin(PenaltyDecision, PenaltyDecision.violation_id == Violation.id)
+        .where(condition)
+        .order_by(Violation.occurred_at.desc())
+        .limit(200)
+    ).all()
+    return [
+        {
+            "ref": v.ref,
+            "code": c.code,
+            "description": c.description,
+            "occurred_at": v.occurred_at.isoformat(),
+            "place": v.place,
+            "plate": display_plate(v.plate_no),
+            "points": c.points,
+            "state": v.state,
+            "processable_at_booth": c.camera_processable,
+            "decision": None if d is None else {"decision_no": d.decision_no, "state": d.state},
+        }
+        for v, c, d in rows
+    ]
+
+
+def violations_of_citizen(
+    uow: UnitOfWork, citizen: Citizen, fine_policy: FinePolicy
+) -> dict[str, Any]:
+    own_plates = select(Vehicle.id).where(Vehicle.owner_id == citizen.id)
+    open_items = _violation_rows(
+        uow,
+        or_(
+            (Violation.vehicle_id.in_(own_plates)) & (Violation.state == "unprocessed"),
+            Violation.driver_id == citizen.id,
+        ),
+    )
+    unpaid = (
+        uow.session.execute(
+            select(PenaltyDecision).where(
+                PenaltyDecision.citizen_id == citizen.id, PenaltyDecision.state == "unpaid"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    today = uow.clock.today()
+    return {
+        "violations": open_items,
+        "unpaid_decisions": [amount_view(d, today, fine_policy) for d in unpaid],
+    }
+
+
+def vehicle_summary(
+    uow: UnitOfWork, citizen: Citizen, plate: str, policy: InspectionPolicy
+) -> dict[str, Any]:
+    vehicle = get_own_vehicle(uow, citizen, plate)
+    return {
+        "plate": display_plate(vehicle.plate_no),
+        "kind": vehicle.kind,
+        "use": vehicle.use,
+        "status": vehicle.status,
+        "compulsory_insurance_until": vehicle.compulsory_insurance_until.isoformat(),
+        "inspection": inspection_status(vehicle, uow.clock.today(), policy),
+        "violations": _violation_rows(uow, Violation.vehicle_id == vehicle.id),
+    }
+
+
+def vehicles_of(uow: UnitOfWork, citizen: Citizen) -> list[str]:
+    return [
+        display_plate(p)
+        for p in uow.session.execute(
+            select(Vehicle.plate_no).where(Vehicle.owner_id == citizen.id)
+        ).scalars()
+    ]

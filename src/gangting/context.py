@@ -1,0 +1,82 @@
+"""The running system's parts, built once from Settings and handed to routes and commands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gangting.config import Settings
+from gangting.fines.rules import FinePolicy
+from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
+from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
+from gangting.kernel.calendar import HolidayCalendar
+from gangting.kernel.clock import Clock, FixedClock, SystemClock
+from gangting.kernel.db import make_engine
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
+from gangting.vehicles.rules import InspectionPolicy
+from gangting.violations.service import FineSettings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    payments: PaymentPlatform
+    learning: LearningPlatform
+    calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
+    fine_overrides_fen: dict[str, int] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.clock)
+
+    @property
+    def fines(self) -> FineSettings:
+        return FineSettings(FinePolicy(), self.calendar, self.fine_overrides_fen)
+
+    @property
+    def inspection_policy(self) -> InspectionPolicy:
+        return InspectionPolicy(
+            require_processed_violations=self.settings.mark_requires_violations_processed
+        )
+
+
+def build_context(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    payments: PaymentPlatform | None = None,
+    learning: LearningPlatform | None = None,
+) -> Context:
+    engine = make_engine(settings.database_url)
+    if clock is None:
+        if settings.demo_clock:
+            clock = FixedClock(datetime.fromisoformat(settings.demo_clock))
+        else:
+            clock = SystemClock()
+    if payments is None:
+        payments = FakePaymentPlatform(
+            settings.var_dir / "fake_payment_platform.db",
+            clock=clock,
+            confirm_after_s=settings.payment_confirm_after_s,
+        )
+    if learning is None:
+        learning = FakeLearningPlatform(settings.var_dir / "fake_learning_platform.db")
+    holidays = frozenset(
+        date.fromisoformat(d.strip()) for d in settings.holidays.split(",") if d.strip()
+    )
+    return Context(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        clock=clock,
+        payments=payments,
+        learning=learning,
+        calendar=HolidayCalendar(holidays=holidays),
+        fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
+    )

@@ -1,0 +1,62 @@
+"""Penalty decisions (处罚决定书) and payments of fines and late fees."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gangting.kernel.db import Base, IdMixin, JsonColumn
+
+
+class PenaltyDecision(IdMixin, Base):
+    __tablename__ = "penalty_decisions"
+    __table_args__ = (Index("ix_penalty_decisions_citizen_state", "citizen_id", "state"),)
+
+    decision_no: Mapped[str] = mapped_column(String(32), unique=True)
+    # One decision per violation: processing twice can never double points or fines.
+    violation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violations.id"), unique=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"))
+    booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"))
+    points: Mapped[int]
+    fine_fen: Mapped[int] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime]
+    received_on: Mapped[date]
+    due_on: Mapped[date]
+    state: Mapped[str] = mapped_column(String(16), default="unpaid")  # unpaid | paid
+    paid_on: Mapped[date | None]
+    late_fee_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Review (行政复议) or litigation pauses the late fee: [[start, end|null], ...]
+    pauses: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)
+    legal_basis: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)
+
+
+class Payment(IdMixin, Base):
+    """One payment order on the non-tax payment platform for one or more decisions."""
+
+    __tablename__ = "payments"
+
+    payment_no: Mapped[str] = mapped_column(String(32), unique=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"), index=True)
+    booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # pending -> succeeded | declined | failed (timed out and confirmed unpaid)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+    platform_ref: Mapped[str | None] = mapped_column(String(64))
+    failure: Mapped[str | None] = mapped_column(String(128))
+    receipt_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class PaymentItem(IdMixin, Base):
+    __tablename__ = "payment_items"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), index=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("penalty_decisions.id"), index=True)
+    fine_fen: Mapped[int] = mapped_column(BigInteger)
+    late_fee_fen: Mapped[int] = mapped_column(BigInteger)
+    days_late: Mapped[int]

@@ -1,0 +1,279 @@
+"""Paying fines and late fees through the payment platform port.
+
+Two steps, each its own unit of work: ``create_payment`` writes the pending order (the
+idempotent write: a retried key finds the same order); ``settle_payment`` asks the
+platform and moves pending -> succeeded | declined | failed exactly once. The platform is
+idempotent on our payment number, so asking again never charges twice. A decision with a
+pending payment cannot get a second one: money is never taken twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+
+from gangting.applications.service import record_application
+from gangting.audit import service as audit
+from gangting.citizens.models import Citizen
+from gangting.fines.errors import AlreadyPaid, DecisionNotFound, PaymentNotFound, PaymentPending
+from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
+from gangting.fines.rules import FinePolicy, LateFee, late_fee
+from gangting.integrations.payment import OrderStatus, PaymentPlatform, PaymentTimeout
+from gangting.kernel.actor import Actor
+from gangting.kernel.decision import Reason
+from gangting.kernel.ids import reference
+from gangting.kernel.money import format_yuan
+from gangting.kernel.unit_of_work import UnitOfWork
+
+LATE_FEE_BASIS = ("中华人民共和国行政处罚法 第72条", "中华人民共和国道路交通安全法 第109条")
+PAYMENT_BASIS = ("中华人民共和国行政处罚法 第67条", "中华人民共和国道路交通安全法 第108条")
+UNKNOWN_ORDER_GIVE_UP_S = 120
+
+
+def pauses_of(decision: PenaltyDecision) -> list[tuple[date, date | None]]:
+    return [
+        (date.fromisoformat(start), date.fromisoformat(end) if end else None)
+        for start, end in decision.pauses
+    ]
+
+
+def fee_of(decision: PenaltyDecision, paid_on: date, policy: FinePolicy) -> LateFee:
+    return late_fee(
+        decision.fine_fen, decision.due_on, paid_on, paused=pauses_of(decision), policy=policy
+    )
+
+
+def amount_view(decision: PenaltyDecision, on: date, policy: FinePolicy) -> dict[str, Any]:
+    fee = fee_of(decision, on, policy)
+    return {
+        "decision_no": decision.decision_no,
+        "fine_fen": decision.fine_fen,
+        "late_fee_fen": fee.amount_fen,
+        "days_late": fee.days_late,
+        "late_fee_capped": fee.capped,
+        "total_fen": decision.fine_fen + fee.amount_fen,
+        "total_display": format_yuan(decision.fine_fen + fee.amount_fen),
+        "due_on": decision.due_on.isoformat(),
+        "state": decision.state,
+    }
+
+
+def create_payment(
+    uow: UnitOfWork,
+    actor: Actor,
+    citizen: Citizen,
+    decision_nos: list[str],
+    policy: FinePolicy,
+) -> Payment:
+    today = uow.clock.today()
+    decisions = (
+        uow.session.execute(
+            select(PenaltyDecision)
+            .where(
+                PenaltyDecision.decision_no.in_(decision_nos),
+                PenaltyDecision.citizen_id == citizen.id,
+            )
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
+    missing = sorted(set(decision_nos) - {d.decision_no for d in decisions})
+    if missing:
+        raise DecisionNotFound("未查询到您名下的该处罚决定", data={"decision_nos": missing})
+    paid = [d.decision_no for d in decisions if d.state == "paid"]
+    if paid:
+        raise AlreadyPaid("该处罚决定的罚款已缴纳，无需重复缴纳", data={"decision_nos": paid})
+    pending = (
+        uow.session.execute(
+            select(Payment.payment_no)
+            .join(PaymentItem, PaymentItem.payment_id == Payment.id)
+            .where(
+                PaymentItem.decision_id.in_([d.id for d in decisions]), Payment.state == "pending"
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if pending is not None:
+        raise PaymentPending(
+            "该罚款有一笔缴款正在确认中，请稍候查询结果", data={"payment_no": pending}
+        )
+    now = uow.clock.now()
+    payment = Payment(
+        id=uuid.uuid4(),
+        payment_no=reference("JK", now),
+        citizen_id=citizen.id,
+        booth_id=actor.booth_id,
+        amount_fen=0,
+        state="pending",
+        created_at=now,
+    )
+    uow.session.add(payment)
+    total = 0
+    for decision in decisions:
+        fee = fee_of(decision, today, policy)
+        total += decision.fine_fen + fee.amount_fen
+        uow.session.add(
+            PaymentItem(
+                payment_id=payment.id,
+                decision_id=decision.id,
+                fine_fen=decision.fine_fen,
+                late_fee_fen=fee.amount_fen,
+                days_late=fee.days_late,
+            )
+        )
+    payment.amount_fen = total
+    uow.session.flush()
+    audit.record(
+        uow,
+        actor,
+        "payment.created",
+        "payment",
+        payment.payment_no,
+        data={"amount_fen": total, "decisions": decision_nos},
+    )
+    return payment
+
+
+def ask_platform(platform: PaymentPlatform, payment: Payment, payer_code: str) -> OrderStatus:
+    """Outside any transaction: create (idempotent by payment_no) or query the order."""
+    try:
+        status = platform.query_order(payment.payment_no)
+        if status.state == "unknown" and payer_code:
+            status = platform.create_order(
+                payment.payment_no, payment.amount_fen, payer_code, "交通违法罚款"
+            )
+        return status
+    except PaymentTimeout:
+        return OrderStatus("pending", reason="缴款平台响应超时，正在确认结果")
+
+
+def settle_payment(uow: UnitOfWork, actor: Actor, payment_no: str, status: OrderStatus) -> Payment:
+    """Move a pending payment to its final state exactly once (compare-and-set)."""
+    payment = get_payment(uow, payment_no)
+    if payment.state != "pending":
+        return payment
+    now = uow.clock.now()
+    if status.state == "paid":
+        receipt_no = reference("PJ", now)
+        changed = uow.session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.state == "pending")
+            .values(
+                state="succeeded",
+                settled_at=now,
+                platform_ref=status.platform_ref,
+                receipt_no=receipt_no,
+            )
+            .returning(Payment.id)
+        ).first()
+        if changed:
+            _mark_paid(uow, actor, payment)
+    elif status.state == "declined" or (
+        status.state == "unknown"
+        and (now - payment.created_at).total_seconds() > UNKNOWN_ORDER_GIVE_UP_S
+    ):
+        final = "declined" if status.state == "declined" else "failed"
+        changed = uow.session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, Payment.state == "pending")
+            .values(state=final, settled_at=now, failure=status.reason or "未收到缴款平台确认")
+            .returning(Payment.id)
+        ).first()
+        if changed:
+            audit.record(
+                uow,
+                actor,
+                f"payment.{final}",
+                "payment",
+                payment_no,
+                data={"reason": status.reason},
+            )
+    uow.session.refresh(payment)
+    return payment
+
+
+def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
+    today = uow.clock.today()
+    items = uow.session.execute(
+        select(PaymentItem, PenaltyDecision)
+        .join(PenaltyDecision, PenaltyDecision.id == PaymentItem.decision_id)
+        .where(PaymentItem.payment_id == payment.id)
+        .with_for_update(of=PenaltyDecision)
+    ).all()
+    for item, decision in items:
+        decision.state = "paid"
+        decision.paid_on = today
+        decision.late_fee_paid_fen = item.late_fee_fen
+    reasons = [Reason("fines.paid", "罚款及加处罚款已缴纳", PAYMENT_BASIS)]
+    if any(item.late_fee_fen for item, _ in items):
+        reasons.append(
+            Reason("fines.late_fee", "逾期缴纳，按日加处罚款数额百分之三", LATE_FEE_BASIS)
+        )
+    record_application(
+        uow,
+        actor,
+        service_item="pay_fines",
+        citizen_id=payment.citizen_id,
+        state="completed",
+        reasons=reasons,
+        result={
+            "payment_no": payment.payment_no,
+            "amount_fen": payment.amount_fen,
+            "decisions": [d.decision_no for _, d in items],
+        },
+    )
+    audit.record(
+        uow,
+        actor,
+        "payment.succeeded",
+        "payment",
+        payment.payment_no,
+        data={"amount_fen": payment.amount_fen},
+    )
+
+
+def get_payment(uow: UnitOfWork, payment_no: str) -> Payment:
+    payment = uow.session.execute(
+        select(Payment).where(Payment.payment_no == payment_no)
+    ).scalar_one_or_none()
+    if payment is None:
+        raise PaymentNotFound("未查询到该缴款记录")
+    return payment
+
+
+def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
+    items = uow.session.execute(
+        select(PaymentItem, PenaltyDecision.decision_no)
+        .join(PenaltyDecision, PenaltyDecision.id == PaymentItem.decision_id)
+        .where(PaymentItem.payment_id == payment.id)
+    ).all()
+    state_zh = {
+        "pending": "待确认",
+        "succeeded": "缴款成功",
+        "declined": "支付被拒绝",
+        "failed": "缴款未成功",
+    }
+    return {
+        "payment_no": payment.payment_no,
+        "state": payment.state,
+        "state_text": state_zh[payment.state],
+        "amount_fen": payment.amount_fen,
+        "amount_display": format_yuan(payment.amount_fen),
+        "receipt_no": payment.receipt_no,
+        "failure": payment.failure,
+        "items": [
+            {
+                "decision_no": no,
+                "fine_fen": item.fine_fen,
+                "late_fee_fen": item.late_fee_fen,
+                "days_late": item.days_late,
+            }
+            for item, no in items
+        ],
+        "legal_basis": list(PAYMENT_BASIS),
+    }

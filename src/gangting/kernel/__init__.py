@@ -1,0 +1,1 @@
+"""Domain-free building blocks: clock, money, ids, errors, database, unit of work."""

@@ -1,0 +1,209 @@
+"""Licence business at a booth: renewal at expiry (期满换证), replacement of a lost licence
+(补领), and the yearly health certificate of drivers aged 70+ (第74条)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from gangting.applications.service import answer, record_application
+from gangting.citizens.models import Citizen, HealthCertificate
+from gangting.kernel.actor import Actor
+from gangting.kernel.decision import Decision, Reason
+from gangting.kernel.errors import Conflict
+from gangting.kernel.refusal import ensure_allowed
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.licences.models import DrivingLicence
+from gangting.licences.rules import (
+    LicenceStatus,
+    Validity,
+    expiry_on,
+    health_certificate_required,
+    health_certificate_valid,
+    next_validity,
+    renewal_window,
+    replacement_allowed,
+)
+from gangting.points.rules import scoring_cycle
+from gangting.violations.service import lock_licence
+
+_R = "机动车驾驶证申领和使用规定"
+VALIDITY_ZH = {"six_years": "6年", "ten_years": "10年", "long_term": "长期"}
+
+
+class CertificateRefused(Conflict):
+    code = "licences.health_certificate_invalid"
+
+
+def licence_view(licence: DrivingLicence) -> dict[str, Any]:
+    return {
+        "licence_no_masked": licence.licence_no[:6] + "********" + licence.licence_no[-4:],
+        "classes": licence.classes.split(","),
+        "first_issued_on": licence.first_issued_on.isoformat(),
+        "validity": licence.validity,
+        "validity_text": VALIDITY_ZH[licence.validity],
+        "valid_from": licence.valid_from.isoformat(),
+        "expires_on": licence.expires_on.isoformat() if licence.expires_on else None,
+        "status": licence.status,
+        "learner_until": licence.learner_until.isoformat() if licence.learner_until else None,
+        "serial_no": licence.serial_no,
+    }
+
+
+def _add_certificate(
+    uow: UnitOfWork, citizen: Citizen, cert: dict[str, Any], purpose: str
+) -> HealthCertificate:
+    issued_on: date = cert["issued_on"]
+    if not health_certificate_valid(issued_on, uow.clock.today()):
+        raise CertificateRefused(
+            "身体条件证明自出具之日起六个月内有效，该证明已过期或日期有误",
+            legal_basis=[f"{_R} 第85条"],
+            data={"issued_on": issued_on.isoformat()},
+        )
+    existing = uow.session.execute(
+        select(HealthCertificate).where(HealthCertificate.certificate_no == cert["certificate_no"])
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise CertificateRefused(
+            "该身体条件证明已被使用",
+            code="licences.health_certificate_used",
+            legal_basis=[f"{_R} 第85条"],
+        )
+    record = HealthCertificate(
+        citizen_id=citizen.id,
+        certificate_no=cert["certificate_no"],
+        institution=cert["institution"],
+        issued_on=issued_on,
+        purpose=purpose,
+    )
+    uow.session.add(record)
+    return record
+
+
+def renew_licence(
+    uow: UnitOfWork, actor: Actor, citizen: Citizen, certificate: dict[str, Any]
+) -> dict[str, Any]:
+    today = uow.clock.today()
+    licence = lock_licence(uow, citizen.id)
+    status = LicenceStatus(licence.status)
+    if status not in (LicenceStatus.VALID, LicenceStatus.EXPIRED):
+        ensure_allowed(replacement_allowed(status), code="licences.renewal_refused")
+    if licence.expires_on is None:
+        ensure_allowed(
+            Decision.refuse(
+                Reason("licences.long_term", "长期有效的驾驶证无需期满换证", (f"{_R} 第13条",))
+            )
+        )
+        raise AssertionError("unreachable")
+    window = renewal_window(licence.expires_on, today)
+    ensure_allowed(window)
+    _add_certificate(uow, citizen, certificate, "renewal")
+    old = Validity(licence.validity)
+    new = next_validity(old, licence.had_full_score_in_validity)
+    valid_from = licence.expires_on if today <= licence.expires_on else today
+    licence.validity = new.value
+    licence.valid_from = valid_from
+    licence.expires_on = expiry_on(valid_from, new)
+    licence.status = LicenceStatus.VALID.value
+    licence.had_full_score_in_validity = False
+    licence.serial_no += 1
+    reasons = [
+        *window.reasons,
+        Reason(
+            "licences.next_validity",
+            f"新驾驶证有效期为{VALIDITY_ZH[new.value]}"
+            + ("（有效期内无记分周期满12分）" if new is not old else ""),
+            (f"{_R} 第62条", "道路交通安全法实施条例 第26条"),
+        ),
+        Reason("licences.issued_within_one_day", "符合规定的，当日核发", (f"{_R} 第68条",)),
+    ]
+    result = {"licence": licence_view(licence)}
+    application = record_application(
+        uow,
+        actor,
+        service_item="renewal",
+        citizen_id=citizen.id,
+        state="completed",
+        reasons=reasons,
+        result=result,
+    )
+    return answer(application)
+
+
+def replace_licence(uow: UnitOfWork, actor: Actor, citizen: Citizen) -> dict[str, Any]:
+    licence = lock_licence(uow, citizen.id)
+    verdict = replacement_allowed(LicenceStatus(licence.status))
+    ensure_allowed(verdict)
+    licence.serial_no += 1  # the old card is void from now on (第69条)
+    reasons = [
+        *verdict.reasons,
+        Reason("licences.old_void", "原驾驶证作废，不得继续使用", (f"{_R} 第69条",)),
+    ]
+    result = {"licence": licence_view(licence)}
+    application = record_application(
+        uow,
+        actor,
+        service_item="replacement",
+        citizen_id=citizen.id,
+        state="completed",
+        reasons=reasons,
+        result=result,
+    )
+    return answer(application)
+
+
+def submit_health_certificate(
+    uow: UnitOfWork, actor: Actor, citizen: Citizen, certificate: dict[str, Any]
+) -> dict[str, Any]:
+    today = uow.clock.today()
+    licence = lock_licence(uow, citizen.id)
+    cycle = scoring_cycle(licence.first_issued_on, today)
+    # The duty attaches to the cycle that ended last (submit within 30 days after it).
+    previous_end = date.fromordinal(cycle.start.toordinal() - 1)
+    due = health_certificate_required(citizen.birth_date, previous_end, today)
+    if (
+        not due.required
+        and health_certificate_required(citizen.birth_date, cycle.end, today).required is False
+    ):
+        ensure_allowed(
+            Decision.refuse(
+                Reason(
+                    "licences.health_certificate_not_required",
+                    "年龄未满70周岁，无需每年提交身体条件证明",
+                    (f"{_R} 第74条",),
+                )
+            )
+        )
+    _add_certificate(uow, citizen, certificate, "yearly_70")
+    reasons = [
+        Reason(
+            "licences.health_certificate_received",
+            "已收到年满70周岁驾驶人的年度身体条件证明",
+            (f"{_R} 第74条",),
+            {"cycle_end": previous_end.isoformat()},
+        )
+    ]
+    if due.overdue:
+        reasons.append(
+            Reason(
+                "licences.health_certificate_late",
+                "提交时间已超过记分周期结束后三十日",
+                (f"{_R} 第74条",),
+            )
+        )
+    result = {
+        "certificate_no": certificate["certificate_no"],
+        "cycle_end": previous_end.isoformat(),
+    }
+    application = record_application(
+        uow,
+        actor,
+        service_item="health_certificate",
+        citizen_id=citizen.id,
+        state="completed",
+        reasons=reasons,
+        result=result,
+    )
+    return answer(application)

@@ -1,0 +1,1 @@
+"""Demerit points (记分): scoring cycles, full score, study deduction."""

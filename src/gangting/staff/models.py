@@ -1,0 +1,44 @@
+"""Staff accounts, roles and the org tree (支队 > 大队 > 中队 > 岗亭) that scopes what they see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gangting.kernel.db import Base, IdMixin
+
+
+class OrgUnit(IdMixin, Base):
+    __tablename__ = "org_units"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # detachment | brigade | squadron
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
+    # Materialised path "/DET/KDL/KDL-1/": scope checks are one prefix comparison.
+    path: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class StaffAccount(IdMixin, Base):
+    __tablename__ = "staff_accounts"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # officer | supervisor | admin
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class AccessToken(Base):
+    """A bearer token for a staff member or a booth; only its SHA-256 is stored."""
+
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(8))  # staff | booth
+    subject_id: Mapped[uuid.UUID]
+    expires_at: Mapped[datetime]

@@ -1,0 +1,118 @@
+"""Authentication for staff (argon2 passwords) and booths (their own secrets), bearer tokens,
+roles (officer < supervisor < admin) and org-tree scope."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from gangting.audit import service as audit
+from gangting.booths.models import Booth
+from gangting.kernel.actor import Actor
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.staff.errors import BadCredentials, OutOfScope, RoleRequired, TokenInvalid
+from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
+
+_hasher = PasswordHasher()
+ROLE_RANK = {"officer": 1, "supervisor": 2, "admin": 3}
+ROLE_ZH = {"officer": "民警", "supervisor": "督察", "admin": "管理员"}
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def _verify(stored_hash: str, secret: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _issue_token(uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int) -> str:
+    token = secrets.token_urlsafe(32)
+    uow.session.add(
+        AccessToken(
+            token_hash=token_digest(token),
+            subject_kind=kind,
+            subject_id=subject_id,
+            expires_at=uow.clock.now() + timedelta(seconds=ttl_s),
+        )
+    )
+    return token
+
+
+def login_staff(uow: UnitOfWork, username: str, password: str, ttl_s: int) -> str:
+    account = uow.session.execute(
+        select(StaffAccount).where(StaffAccount.username == username)
+    ).scalar_one_or_none()
+    if account is None or not account.active or not _verify(account.password_hash, password):
+        raise BadCredentials("用户名或密码错误")
+    token = _issue_token(uow, "staff", account.id, ttl_s)
+    actor = Actor("staff", account.id, account.username, role=account.role)
+    audit.record(uow, actor, "staff.login", "staff", account.id)
+    return token
+
+
+def login_booth(uow: UnitOfWork, code: str, secret: str, ttl_s: int) -> str:
+    booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
+    if booth is None or not _verify(booth.secret_hash, secret):
+        raise BadCredentials("岗亭编号或设备密钥错误")
+    if not booth.enabled:
+        raise BadCredentials(
+            "该岗亭已停用", code="auth.booth_disabled", data={"reason": booth.disabled_reason}
+        )
+    token = _issue_token(uow, "booth", booth.id, ttl_s)
+    audit.record(uow, Actor("booth", booth.id, booth.code), "booth.login", "booth", booth.code)
+    return token
+
+
+def authenticate(uow: UnitOfWork, token: str) -> Actor:
+    row = uow.session.get(AccessToken, token_digest(token))
+    if row is None or row.expires_at <= uow.clock.now():
+        raise TokenInvalid("登录已失效，请重新登录")
+    if row.subject_kind == "booth":
+        booth = uow.session.get(Booth, row.subject_id)
+        if booth is None or not booth.enabled:
+            raise TokenInvalid("该岗亭已停用", code="auth.booth_disabled")
+        return Actor("booth", booth.id, booth.code)
+    account = uow.session.get(StaffAccount, row.subject_id)
+    if account is None or not account.active:
+        raise TokenInvalid("账号已停用")
+    unit = uow.session.get(OrgUnit, account.org_unit_id)
+    return Actor(
+        "staff",
+        account.id,
+        account.username,
+        role=account.role,
+        org_path=unit.path if unit is not None else None,
+    )
+
+
+def require_role(actor: Actor, role: str) -> None:
+    if actor.kind != "staff" or ROLE_RANK.get(actor.role or "", 0) < ROLE_RANK[role]:
+        raise RoleRequired(f"此操作需要{ROLE_ZH[role]}及以上权限", data={"required_role": role})
+
+
+def require_booth(actor: Actor) -> uuid.UUID:
+    if actor.kind != "booth" or actor.id is None:
+        raise RoleRequired("此操作只能由岗亭设备发起", data={"required": "booth"})
+    return actor.id
+
+
+def require_scope(actor: Actor, org_path: str) -> None:
+    """Staff see only what lies under their own org unit; admins see everything."""
+    if actor.role == "admin":
+        return
+    if actor.org_path is None or not org_path.startswith(actor.org_path):
+        raise OutOfScope("超出本单位管辖范围")

@@ -1,0 +1,1 @@
+"""Vehicles: plates, periodic inspection and the inspection mark."""

@@ -1,0 +1,164 @@
+"""Vehicle business at a booth: the inspection mark of an inspection-exempt vehicle
+(登记规定 第55条), issued as an electronic mark (第56条) with printable data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from gangting.applications.service import answer, record_application
+from gangting.citizens.models import Citizen
+from gangting.kernel.actor import Actor
+from gangting.kernel.calendar import add_days
+from gangting.kernel.decision import Decision, Reason
+from gangting.kernel.errors import Forbidden, NotFound
+from gangting.kernel.ids import reference
+from gangting.kernel.refusal import ensure_allowed
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.vehicles.models import InspectionMark, Vehicle
+from gangting.vehicles.rules import (
+    InspectionAction,
+    InspectionPolicy,
+    Use,
+    VehicleKind,
+    VehicleStatus,
+    display_plate,
+    inspection_due,
+    inspection_mark_eligibility,
+    mark_window_open,
+    parse_plate,
+)
+from gangting.violations.models import Violation
+
+_ART56 = "机动车登记规定 第56条"
+
+
+class VehicleNotFound(NotFound):
+    code = "vehicles.not_found"
+
+
+class NotOwner(Forbidden):
+    code = "vehicles.not_owner"
+
+
+def get_own_vehicle(
+    uow: UnitOfWork, citizen: Citizen, plate_text: str, *, lock: bool = False
+) -> Vehicle:
+    plate = parse_plate(plate_text)
+    query = select(Vehicle).where(Vehicle.plate_no == plate.value)
+    if lock:
+        query = query.with_for_update()
+    vehicle = uow.session.execute(query).scalar_one_or_none()
+    if vehicle is None:
+        raise VehicleNotFound("未查询到该号牌的机动车", data={"plate": display_plate(plate.value)})
+    if vehicle.owner_id != citizen.id:
+        raise NotOwner("只能办理本人名下机动车的业务", data={"plate": display_plate(plate.value)})
+    return vehicle
+
+
+def unprocessed_violation_count(uow: UnitOfWork, vehicle: Vehicle) -> int:
+    return int(
+        uow.session.execute(
+            select(func.count())
+            .select_from(Violation)
+            .where(Violation.vehicle_id == vehicle.id, Violation.state == "unprocessed")
+        ).scalar_one()
+    )
+
+
+def due_for(vehicle: Vehicle, on: date, policy: InspectionPolicy) -> Any:
+    return inspection_due(
+        vehicle.registered_on,
+        VehicleKind(vehicle.kind),
+        Use(vehicle.use),
+        vehicle.seats,
+        vehicle.is_van,
+        policy=policy,
+        on=on,
+        illegally_modified=vehicle.illegally_modified,
+        injury_accident=vehicle.injury_accident,
+    )
+
+
+def inspection_status(vehicle: Vehicle, today: date, policy: InspectionPolicy) -> dict[str, Any]:
+    due = due_for(vehicle, vehicle.inspection_valid_until, policy)
+    return {
+        "valid_until": vehicle.inspection_valid_until.isoformat(),
+        "overdue": today > vehicle.inspection_valid_until,
+        "action": due.action.value,
+        "window_opens_on": due.window_opens_on.isoformat(),
+        "reasons": [r.to_dict() for r in due.reasons],
+    }
+
+
+def issue_inspection_mark(
+    uow: UnitOfWork, actor: Actor, citizen: Citizen, plate_text: str, policy: InspectionPolicy
+) -> dict[str, Any]:
+    today = uow.clock.today()
+    vehicle = get_own_vehicle(uow, citizen, plate_text, lock=True)
+    current = due_for(vehicle, vehicle.inspection_valid_until, policy)
+    if current.action is not InspectionAction.APPLY_MARK:
+        ensure_allowed(
+            Decision.refuse(
+                *current.reasons[:1],
+                Reason(
+                    "vehicles.not_exempt_this_cycle",
+                    "本检验周期不属于免检申领检验标志的情形，请到机动车安全技术检验机构上线检验",
+                    ("机动车登记规定 第54条",),
+                ),
+            )
+        )
+    window = mark_window_open(vehicle.inspection_valid_until, today, policy=policy)
+    ensure_allowed(window)
+    eligibility = inspection_mark_eligibility(
+        on=today,
+        compulsory_insurance_until=vehicle.compulsory_insurance_until,
+        vehicle_tax_ok=vehicle.vehicle_tax_ok,
+        unprocessed_violations=unprocessed_violation_count(uow, vehicle),
+        unprocessed_accidents=vehicle.unprocessed_accidents,
+        vehicle_status=VehicleStatus(vehicle.status),
+        policy=policy,
+    )
+    ensure_allowed(eligibility)
+    following = due_for(vehicle, add_days(vehicle.inspection_valid_until, 1), policy)
+    now = uow.clock.now()
+    mark_no = reference("BZ", now)
+    data = {
+        "mark_no": mark_no,
+        "plate": display_plate(vehicle.plate_no),
+        "vehicle_kind": vehicle.kind,
+        "valid_until": following.valid_until.strftime("%Y-%m"),
+        "issued_on": today.isoformat(),
+        "issuer": "包头市公安局交通管理支队",
+        "title": "机动车检验合格标志（电子）",
+        "legal_note": "电子检验合格标志与纸质标志具有同等效力（机动车登记规定 第56条）",
+    }
+    uow.session.add(
+        InspectionMark(
+            mark_no=mark_no,
+            vehicle_id=vehicle.id,
+            period_key=f"{vehicle.id}:{following.valid_until.isoformat()}",
+            valid_until=following.valid_until,
+            issued_at=now,
+            data=data,
+        )
+    )
+    vehicle.inspection_valid_until = following.valid_until
+    reasons = [
+        *current.reasons,
+        *window.reasons,
+        *eligibility.reasons,
+        Reason("vehicles.e_mark_issued", "核发电子检验合格标志，与纸质标志具有同等效力", (_ART56,)),
+    ]
+    application = record_application(
+        uow,
+        actor,
+        service_item="inspection_mark",
+        citizen_id=citizen.id,
+        state="completed",
+        reasons=reasons,
+        result={"mark": data},
+    )
+    return answer(application)

@@ -1,0 +1,41 @@
+"""Processing camera-recorded violations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from gangting.violations import service
+from gangting.web.booth_write import citizen_write
+from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
+from gangting.web.schemas import Request
+
+router = APIRouter(prefix="/api/v1/violations", tags=["违法处理 violations"])
+
+
+class ProcessViolations(Request):
+    violation_refs: list[str] = Field(
+        min_length=1, max_length=50, description="要处理的违法记录编号"
+    )
+
+
+@router.post("/process", summary="确认违法并作出处罚决定（记分随决定记录）")
+def process(
+    body: ProcessViolations,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+    identity: IdentityTokenHeader = None,
+) -> JSONResponse:
+    return citizen_write(
+        ctx,
+        actor,
+        key,
+        identity,
+        "/violations/process",
+        body,
+        lambda uow, citizen: service.process_violations(
+            uow, actor, citizen, list(dict.fromkeys(body.violation_refs)), ctx.fines
+        ),
+    )

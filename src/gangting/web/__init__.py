@@ -1,0 +1,1 @@
+"""The HTTP edge: app wiring, error rendering, authentication and idempotent writes."""

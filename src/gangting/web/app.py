@@ -1,0 +1,77 @@
+"""The ASGI app: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from gangting import __version__
+from gangting.audit.routes import router as audit_router
+from gangting.citizens.routes import router as citizens_router
+from gangting.context import Context
+from gangting.fines.routes import router as fines_router
+from gangting.identity.routes import router as identity_router
+from gangting.licences.routes import router as licences_router
+from gangting.points.routes import router as points_router
+from gangting.staff.routes import router as staff_router
+from gangting.vehicles.routes import router as vehicles_router
+from gangting.violations.routes import router as violations_router
+from gangting.web.deps import ActorCache
+from gangting.web.errors import error_body, install_error_handlers
+
+DESCRIPTION = """
+**岗亭 gangting** — 交通智慧岗亭业务接口（包头市公安局交通管理支队“放管服”改革）。
+
+岗亭设备先用 `/api/v1/auth/booth` 登录，再用 `/api/v1/identity/check` 完成人证核验，
+之后所有市民业务携带 `X-Identity-Token`；每个写操作必须携带 `Idempotency-Key`。
+每个决定都附理由与法律依据。Errors: `{"error": code, "message": zh-CN, "data": {...}}`.
+"""
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
+    app.state.context = ctx
+    app.state.actor_cache = ActorCache()
+    install_error_handlers(app)
+    limit = ctx.settings.max_body_bytes
+
+    @app.middleware("http")
+    async def _body_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return JSONResponse(
+                error_body("request.too_large", f"请求体过大（上限 {limit} 字节）"),
+                status_code=413,
+            )
+        if length is None and request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if len(body) > limit:
+                return JSONResponse(
+                    error_body("request.too_large", f"请求体过大（上限 {limit} 字节）"),
+                    status_code=413,
+                )
+        return await call_next(request)
+
+    for router in (
+        staff_router,
+        identity_router,
+        citizens_router,
+        violations_router,
+        fines_router,
+        licences_router,
+        vehicles_router,
+        points_router,
+        audit_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["运维 ops"])
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "version": __version__}
+
+    return app

@@ -1,0 +1,72 @@
+"""Request dependencies: the running Context and the authenticated Actor."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from gangting.context import Context
+from gangting.kernel.actor import Actor
+from gangting.staff import service as auth
+from gangting.staff.errors import TokenInvalid
+
+_CACHE_TTL_S = 30.0
+
+
+class ActorCache:
+    """Resolved bearer tokens for a short while: one less query on every booth call.
+    A disabled booth or revoked token stops working within ``_CACHE_TTL_S``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[float, Actor]] = {}
+
+    def get(self, token: str) -> Actor | None:
+        with self._lock:
+            item = self._items.get(token)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def put(self, token: str, actor: Actor) -> None:
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[token] = (time.monotonic() + _CACHE_TTL_S, actor)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def get_context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def get_actor(
+    request: Request,
+    ctx: ContextDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Actor:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise TokenInvalid("请先登录（缺少 Authorization: Bearer 令牌）", code="auth.required")
+    token = authorization[7:].strip()
+    cache: ActorCache = request.app.state.actor_cache
+    actor = cache.get(token)
+    if actor is None:
+        with ctx.uow() as uow:
+            actor = auth.authenticate(uow, token)
+        cache.put(token, actor)
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
+IdentityTokenHeader = Annotated[str | None, Header(alias="X-Identity-Token", max_length=128)]

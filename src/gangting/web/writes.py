@@ -1,0 +1,98 @@
+"""Idempotent writes: one unit of work per request, the answer stored with the effect.
+
+Same key, same answer, one effect: the stored answer commits in the same transaction as
+the change, so a booth that retries after a timeout or a server crash gets the first
+answer back. A business refusal is answered, stored under the key and audited (in its own
+transaction, since the refused change itself is rolled back). Malformed input (422) is
+not stored: it could never have had an effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gangting.audit import service as audit
+from gangting.context import Context
+from gangting.kernel.actor import Actor
+from gangting.kernel.errors import DomainError, Invalid, Unavailable
+from gangting.kernel.idempotency import find_answer, request_hash, store_answer
+from gangting.kernel.unit_of_work import UnitOfWork
+
+Work = Callable[[UnitOfWork], tuple[int, Any]]
+
+
+class KeyRequired(Invalid):
+    code = "idempotency.key_required"
+
+
+def _replay(status_code: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def run_write(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+    work: Work,
+    *,
+    action: str,
+) -> JSONResponse:
+    if not key:
+        raise KeyRequired("写操作必须携带 Idempotency-Key 请求头（每笔业务一个唯一值）")
+    req_hash = request_hash(method, path, jsonable_encoder(payload))
+    for attempt in range(3):
+        try:
+            return _attempt(ctx, actor, key, req_hash, work)
+        except DomainError as exc:
+            if isinstance(exc, Invalid | Unavailable):
+                raise
+            return _store_refusal(ctx, actor, key, req_hash, exc, action)
+        except (IntegrityError, OperationalError):
+            # A concurrent request with the same key (or on the same records) won the race;
+            # its answer is now stored, or the retry below decides afresh.
+            with ctx.uow() as uow:
+                record = find_answer(uow.session, actor.scope, key, req_hash)
+                if record is not None:
+                    return _replay(record.status_code, record.body)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _attempt(ctx: Context, actor: Actor, key: str, req_hash: str, work: Work) -> JSONResponse:
+    with ctx.uow() as uow:
+        record = find_answer(uow.session, actor.scope, key, req_hash)
+        if record is not None:
+            return _replay(record.status_code, record.body)
+        status_code, result = work(uow)
+        body = jsonable_encoder(result)
+        store_answer(uow.session, actor.scope, key, req_hash, status_code, body, uow.clock.now())
+    return JSONResponse(body, status_code=status_code)
+
+
+def _store_refusal(
+    ctx: Context, actor: Actor, key: str, req_hash: str, exc: DomainError, action: str
+) -> JSONResponse:
+    body = exc.to_dict()
+    with ctx.uow() as uow:
+        record = find_answer(uow.session, actor.scope, key, req_hash)
+        if record is not None:
+            return _replay(record.status_code, record.body)
+        audit.record(uow, actor, f"{action}.refused", "request", key, data={"error": exc.code})
+        store_answer(
+            uow.session, actor.scope, key, req_hash, exc.http_status, body, uow.clock.now()
+        )
+    return JSONResponse(body, status_code=exc.http_status)
+
+
+def run_read(ctx: Context, work: Callable[[UnitOfWork], Any]) -> Any:
+    with ctx.uow() as uow:
+        return work(uow)

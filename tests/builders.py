@@ -1,0 +1,215 @@
+"""Test data builders: a booth, a citizen with a licence and vehicles, violations."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from gangting.booths.models import Booth
+from gangting.citizens.models import Citizen
+from gangting.citizens.rules import id_check_char
+from gangting.fines.models import PenaltyDecision
+from gangting.kernel.clock import CITY_ZONE
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.licences.models import DrivingLicence
+from gangting.points.models import PointEntry
+from gangting.points.rules import scoring_cycle
+from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.service import hash_secret
+from gangting.vehicles.models import Vehicle
+from gangting.violations.catalogue import install_catalogue
+from gangting.violations.models import Violation
+
+_seq = itertools.count(1)
+BOOTH_SECRET = "test-booth-secret"
+STAFF_PASSWORD = "test-password"
+
+
+def load_catalogue_rows(engine: Engine) -> None:
+    with engine.begin() as conn:
+        install_catalogue(conn)
+
+
+def id_number(birth: date, area: str = "150203") -> str:
+    first17 = f"{area}{birth:%Y%m%d}{next(_seq) % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def org_unit(
+    uow: UnitOfWork, code: str, parent: OrgUnit | None = None, kind: str = "brigade"
+) -> OrgUnit:
+    path = (parent.path if parent else "/") + code + "/"
+    unit = OrgUnit(
+        code=code, name=f"单位{code}", kind=kind, parent_id=parent.id if parent else None, path=path
+    )
+    uow.session.add(unit)
+    uow.session.flush()
+    return unit
+
+
+def booth(uow: UnitOfWork, unit: OrgUnit, code: str = "BT-KDL-001") -> Booth:
+    row = Booth(
+        code=code,
+        name="昆都仑测试岗亭",
+        org_unit_id=unit.id,
+        district_code="150203",
+        address="昆都仑区钢铁大街1号",
+        longitude=109.82,
+        latitude=40.66,
+        secret_hash=hash_secret(BOOTH_SECRET),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def staff(uow: UnitOfWork, unit: OrgUnit, username: str, role: str) -> StaffAccount:
+    row = StaffAccount(
+        username=username,
+        name="测试" + role,
+        role=role,
+        org_unit_id=unit.id,
+        password_hash=hash_secret(STAFF_PASSWORD),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def citizen(
+    uow: UnitOfWork,
+    *,
+    birth: date = date(1985, 6, 15),
+    name: str = "王建国",
+    first_issued_on: date = date(2010, 3, 15),
+    classes: str = "C1",
+    validity: str = "ten_years",
+    valid_from: date = date(2016, 3, 15),
+    expires_on: date | None = date(2026, 3, 15),
+    status: str = "valid",
+    learner_until: date | None = None,
+) -> Citizen:
+    person = Citizen(
+        id_number=id_number(birth),
+        name=name,
+        phone="13847212345",
+        birth_date=birth,
+        area_code="150203",
+    )
+    uow.session.add(person)
+    uow.session.flush()
+    uow.session.add(
+        DrivingLicence(
+            citizen_id=person.id,
+            licence_no=person.id_number,
+            classes=classes,
+            first_issued_on=first_issued_on,
+            learner_until=learner_until,
+            validity=validity,
+            valid_from=valid_from,
+            expires_on=expires_on,
+            status=status,
+        )
+    )
+    uow.session.flush()
+    return person
+
+
+def vehicle(
+    uow: UnitOfWork,
+    owner: Citizen,
+    plate_no: str,
+    *,
+    registered_on: date = date(2022, 11, 10),
+    inspection_valid_until: date = date(2026, 11, 30),
+    kind: str = "small_passenger",
+    use: str = "non_operating",
+    seats: int = 5,
+    insurance_until: date = date(2027, 5, 1),
+) -> Vehicle:
+    row = Vehicle(
+        plate_no=plate_no,
+        kind=kind,
+        use=use,
+        seats=seats,
+        is_van=False,
+        registered_on=registered_on,
+        owner_id=owner.id,
+        compulsory_insurance_until=insurance_until,
+        vehicle_tax_ok=True,
+        inspection_valid_until=inspection_valid_until,
+        status="normal",
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def violation(
+    uow: UnitOfWork,
+    car: Vehicle,
+    code: str = "1625",
+    *,
+    days_ago: int = 20,
+    now: datetime | None = None,
+) -> Violation:
+    base = now or datetime(2026, 11, 26, 10, 0, tzinfo=CITY_ZONE)
+    row = Violation(
+        ref=f"WF{next(_seq):08d}",
+        code=code,
+        occurred_at=base - timedelta(days=days_ago),
+        place="钢铁大街与民族东路交叉口",
+        plate_no=car.plate_no,
+        vehicle_id=car.id,
+        evidence_ref="EV-1",
+        state="unprocessed",
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def overdue_decision(
+    uow: UnitOfWork,
+    person: Citizen,
+    car: Vehicle,
+    licence_first_issued: date,
+    *,
+    decided_on: date,
+    fine_fen: int = 20000,
+    points: int = 6,
+    code: str = "1625",
+) -> PenaltyDecision:
+    v = violation(uow, car, code, days_ago=400)
+    v.state = "decided"
+    v.driver_id = person.id
+    decided_at = datetime.combine(decided_on, datetime.min.time(), tzinfo=CITY_ZONE)
+    d = PenaltyDecision(
+        decision_no=f"JDT{next(_seq):08d}",
+        violation_id=v.id,
+        citizen_id=person.id,
+        points=points,
+        fine_fen=fine_fen,
+        decided_at=decided_at,
+        received_on=decided_on,
+        due_on=decided_on + timedelta(days=15),
+        state="unpaid",
+        pauses=[],
+        legal_basis=[],
+    )
+    uow.session.add(d)
+    uow.session.add(
+        PointEntry(
+            citizen_id=person.id,
+            cycle_start=scoring_cycle(licence_first_issued, decided_on).start,
+            points=points,
+            source_kind="decision",
+            source_id=d.decision_no,
+            recorded_at=decided_at,
+            legal_basis="记分办法 第13条",
+        )
+    )
+    uow.session.flush()
+    return d

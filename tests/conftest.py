@@ -1,0 +1,106 @@
+"""Test databases: a migrated template per backend, copied fresh for each test.
+
+SQLite always; PostgreSQL when reachable (GANGTING_TEST_PG_URL, default the local
+server). With GANGTING_TEST_REQUIRE_PG=1 (CI) an unreachable PostgreSQL fails the run
+instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from gangting.kernel.clock import FixedClock
+from gangting.kernel.db import make_engine
+from gangting.migrate import upgrade
+from tests.builders import load_catalogue_rows
+
+PG_URL = os.environ.get(
+    "GANGTING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("GANGTING_TEST_REQUIRE_PG") == "1"
+TEMPLATE_DB = "gangting_test_template"
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
+    url = make_url(PG_URL)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+def _pg_reachable() -> bool:
+    try:
+        with _pg_admin():
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    load_catalogue_rows(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str | None:
+    if not _pg_reachable():
+        if REQUIRE_PG:
+            pytest.fail("PostgreSQL required (GANGTING_TEST_REQUIRE_PG=1) but unreachable")
+        return None
+    with _pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+    url = make_url(PG_URL).set(database=TEMPLATE_DB).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    load_catalogue_rows(engine)
+    engine.dispose()
+    return TEMPLATE_DB
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        target = tmp_path / "gangting.db"
+        shutil.copy(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    template = request.getfixturevalue("pg_template")
+    if template is None:
+        pytest.skip("PostgreSQL not reachable")
+    name = f"gangting_test_{uuid.uuid4().hex[:12]}"
+    with _pg_admin() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with _pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
