@@ -208,7 +208,7 @@ def overdue_decision(
             source_kind="decision",
             source_id=d.decision_no,
             recorded_at=decided_at,
-            legal_basis="记分办法 第13条",
+            legal_basis="《道路交通安全违法行为记分管理办法》(公安部令第163号) 第13条",
         )
     )
     uow.session.flush()

@@ -30,7 +30,7 @@ def test_processing_makes_decisions_records_points_and_cites_the_law(
     assert body["points_this_cycle"] == 7
     assert body["total_fine_fen"] == 20000 + 10000
     assert body["decisions"][0]["due_on"] == "2026-12-11"  # 15 days after receipt
-    assert "道路交通安全违法行为处理程序规定 第58条" in body["legal_basis"]
+    assert "《道路交通安全违法行为处理程序规定》 第58条" in body["legal_basis"]
     assert any("第45条" in b for b in body["legal_basis"])  # late-fee standard announced
     assert _count(api, PointEntry) == 2
     assert (

@@ -101,7 +101,7 @@ def test_empty_cycle_closes_cleared() -> None:
 def test_other_vehicles_may_be_processed_only_below_twelve(total: int, allowed: bool) -> None:
     decision = may_process_other_vehicle(total)
     assert decision.allowed is allowed
-    assert decision.legal_basis == ("记分办法(公安部令第163号) 第14条",)
+    assert decision.legal_basis == ("《道路交通安全违法行为记分管理办法》(公安部令第163号) 第14条",)
     if not allowed:
         assert decision.reasons[0].message == (
             "本记分周期累积记分已达12分，不能处理其他机动车的违法记录"

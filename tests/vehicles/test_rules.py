@@ -253,7 +253,7 @@ def test_mark_refusal_collects_all_reasons() -> None:
         "vehicles.unprocessed_accidents",
         "vehicles.status_not_normal",
     ]
-    assert "机动车交通事故责任强制保险条例 第4条" in decision.legal_basis
+    assert "《机动车交通事故责任强制保险条例》 第4条" in decision.legal_basis
 
 
 def test_missing_insurance_refuses_the_mark() -> None:

@@ -10,6 +10,7 @@ from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
 from gangting.fines.rules import FinePolicy
 from gangting.fines.service import amount_view
+from gangting.kernel import law
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.licences.service import licence_view
@@ -34,7 +35,7 @@ def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
             "cycle_end": cycle.end.isoformat(),
             "total": ledger.points_in_cycle(uow, citizen.id, cycle),
             "deducted": ledger.deducted_in_cycle(uow, citizen.id, cycle),
-            "legal_basis": ["道路交通安全违法行为记分管理办法 第3条"],
+            "legal_basis": [law.cite(law.SCORING, "第3条")],
         },
     }
 

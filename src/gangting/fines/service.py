@@ -22,14 +22,15 @@ from gangting.fines.errors import AlreadyPaid, DecisionNotFound, PaymentNotFound
 from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
 from gangting.fines.rules import FinePolicy, LateFee, late_fee
 from gangting.integrations.payment import OrderStatus, PaymentPlatform, PaymentTimeout
+from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 
-LATE_FEE_BASIS = ("中华人民共和国行政处罚法 第72条", "中华人民共和国道路交通安全法 第109条")
-PAYMENT_BASIS = ("中华人民共和国行政处罚法 第67条", "中华人民共和国道路交通安全法 第108条")
+LATE_FEE_BASIS = (law.cite(law.PENALTY_LAW, "第72条"), law.cite(law.ROAD_LAW, "第109条"))
+PAYMENT_BASIS = (law.cite(law.PENALTY_LAW, "第67条"), law.cite(law.ROAD_LAW, "第108条"))
 UNKNOWN_ORDER_GIVE_UP_S = 120
 
 

@@ -12,7 +12,7 @@ from typing import Any
 class DomainError(Exception):
     """A named, expected refusal with a stable ``code`` and a zh-CN ``message``.
 
-    ``legal_basis`` lists citations ("记分办法 第14条") when the refusal follows a rule.
+    ``legal_basis`` lists citations (``kernel.law.cite``) when the refusal follows a rule.
     """
 
     http_status: int = 409

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from gangting.citizens.rules import age_on
+from gangting.kernel import law
 from gangting.kernel.calendar import add_days, add_months, add_years, anniversary
 from gangting.kernel.decision import Decision, Reason
 
-_R = "驾驶证规定(公安部令第162号)"
-_R172 = "公安部令第172号(2025-01-01施行)"
+_R = law.LICENCE
+_R172 = law.LICENCE_172
 
 
 class LicenceClass(StrEnum):
@@ -126,7 +127,7 @@ def renewal_window(expires_on: date, on: date) -> Decision:
             Reason(
                 "licences.renewal_overdue",
                 "驾驶证已超过有效期，可以办理逾期换证；换证前不得驾驶机动车",
-                (f"{_R} 第63条", "道路交通安全法实施条例 第28条", f"{_R} 第79条"),
+                (f"{_R} 第63条", law.cite(law.IMPLEMENTING, "第28条"), f"{_R} 第79条"),
                 data,
             )
         )

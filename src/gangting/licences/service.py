@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen, HealthCertificate
+from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import Conflict
@@ -29,7 +30,7 @@ from gangting.licences.rules import (
 from gangting.points.rules import scoring_cycle
 from gangting.violations.service import lock_licence
 
-_R = "机动车驾驶证申领和使用规定"
+_R = law.LICENCE
 VALIDITY_ZH = {"six_years": "6年", "ten_years": "10年", "long_term": "长期"}
 
 
@@ -115,7 +116,7 @@ def renew_licence(
             "licences.next_validity",
             f"新驾驶证有效期为{VALIDITY_ZH[new.value]}"
             + ("（有效期内无记分周期满12分）" if new is not old else ""),
-            (f"{_R} 第62条", "道路交通安全法实施条例 第26条"),
+            (f"{_R} 第62条", law.cite(law.IMPLEMENTING, "第26条")),
         ),
         Reason("licences.issued_within_one_day", "符合规定的，当日核发", (f"{_R} 第68条",)),
     ]

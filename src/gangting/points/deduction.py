@@ -12,6 +12,7 @@ from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
 from gangting.integrations.learning import LearningPlatform
+from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import add_years
 from gangting.kernel.clock import city_midnight
@@ -28,7 +29,7 @@ from gangting.vehicles.models import Vehicle
 from gangting.violations.models import Violation, ViolationCode
 from gangting.violations.service import lock_licence
 
-_A = "道路交通安全违法行为记分管理办法"
+_A = law.SCORING
 # Catalogue keys of the acts named in 第26条(二): drink-driving, hit-and-run, forged or
 # another vehicle's plates/documents.
 SERIOUS_CODES = frozenset({"1711", "1702", "GT-R31", "1705", "5701", "5704"})

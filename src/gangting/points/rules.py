@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from gangting.kernel import law
 from gangting.kernel.calendar import anniversary
 from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import Invalid
@@ -16,7 +17,7 @@ from gangting.licences.rules import LARGE_CLASSES, LicenceStatus
 FULL_SCORE = 12
 POINT_VALUES: frozenset[int] = frozenset({12, 9, 6, 3, 1, 0})
 MAX_DEDUCTION_PER_CYCLE = 6
-_A = "记分办法(公安部令第163号)"
+_A = law.SCORING
 
 
 class InvalidPoints(Invalid):

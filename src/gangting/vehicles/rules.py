@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from gangting.kernel import law
 from gangting.kernel.calendar import add_months, month_end
 from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import Invalid
@@ -99,10 +100,10 @@ def display_plate(value: str) -> str:
 
 # --- inspection schedule --------------------------------------------------------------
 
-_ART16 = "道路交通安全法实施条例 第16条"
-_REFORM = "公安部等《关于深化机动车检验制度改革优化车检服务工作的意见》(2022-10-01施行)"
-_ART54 = "机动车登记规定(公安部令第164号) 第54条"
-_ART55 = "机动车登记规定(公安部令第164号) 第55条"
+_ART16 = law.cite(law.IMPLEMENTING, "第16条")
+_REFORM = law.INSPECTION_REFORM
+_ART54 = law.cite(law.REGISTRATION, "第54条")
+_ART55 = law.cite(law.REGISTRATION, "第55条")
 
 
 class VehicleKind(StrEnum):
@@ -417,7 +418,7 @@ def inspection_mark_eligibility(
             Reason(
                 "vehicles.insurance_invalid",
                 "机动车交通事故责任强制保险（交强险）不在有效期内，请先投保",
-                ("机动车交通事故责任强制保险条例 第4条", _ART55),
+                (law.cite(law.INSURANCE, "第4条"), _ART55),
             )
         )
     if not vehicle_tax_ok:

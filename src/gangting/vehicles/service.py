@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen
+from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import add_days
 from gangting.kernel.decision import Decision, Reason
@@ -32,7 +33,7 @@ from gangting.vehicles.rules import (
 )
 from gangting.violations.models import Violation
 
-_ART56 = "机动车登记规定 第56条"
+_ART56 = law.cite(law.REGISTRATION, "第56条")
 
 
 class VehicleNotFound(NotFound):
@@ -106,7 +107,7 @@ def issue_inspection_mark(
                 Reason(
                     "vehicles.not_exempt_this_cycle",
                     "本检验周期不属于免检申领检验标志的情形，请到机动车安全技术检验机构上线检验",
-                    ("机动车登记规定 第54条",),
+                    (law.cite(law.REGISTRATION, "第54条"),),
                 ),
             )
         )

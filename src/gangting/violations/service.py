@@ -17,6 +17,7 @@ from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
 from gangting.fines.rules import FinePolicy, due_on, late_fee_notice
+from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.decision import Reason
@@ -36,8 +37,8 @@ from gangting.violations.errors import (
 )
 from gangting.violations.models import Violation, ViolationCode
 
-PROCESSING_BASIS = "道路交通安全违法行为处理程序规定 第58条"
-POINTS_AT_DECISION = "道路交通安全违法行为记分管理办法 第13条"
+PROCESSING_BASIS = law.cite(law.PROCEDURE, "第58条")
+POINTS_AT_DECISION = law.cite(law.SCORING, "第13条")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def process_violations(
             raise NotProcessableAtBooth(
                 "该违法行为需适用一般程序，请到交警大队窗口处理",
                 data={"ref": violation.ref, "code": code.code},
-                legal_basis=["道路交通安全违法行为处理程序规定 第43条"],
+                legal_basis=[law.cite(law.PROCEDURE, "第43条")],
             )
         own_vehicle = vehicle is not None and vehicle.owner_id == citizen.id
         if not own_vehicle:
@@ -141,7 +142,7 @@ def process_violations(
         Reason(
             "fines.late_fee_notice",
             late_fee_notice(fines.policy),
-            ("中华人民共和国行政强制法 第45条", "中华人民共和国行政处罚法 第72条"),
+            (law.cite(law.COERCION_LAW, "第45条"), law.cite(law.PENALTY_LAW, "第72条")),
         )
     )
     result: dict[str, Any] = {
