@@ -227,3 +227,21 @@ def test_study_deduction_refused_in_the_learner_period(api: Api, world: dict[str
     assert r.status_code == 409
     codes = [x["code"] for x in r.json()["data"]["reasons"]]
     assert any("learner" in c for c in codes)
+
+
+def test_overdue_unpaid_points_carry_into_the_next_cycle(api: Api, world: dict[str, Any]) -> None:
+    """记分办法 第15条 worked example: 4 points paid + 3 points overdue -> next cycle starts at 3."""
+    with api.ctx.uow() as uow:
+        # cycles run from 15 March; the last one 2025-03-15 .. 2026-03-14
+        person = builders.citizen(uow, name="钱坤", first_issued_on=date(2010, 3, 15))
+        car = builders.vehicle(uow, person, "蒙B77777")
+        paid = builders.overdue_decision(
+            uow, person, car, date(2010, 3, 15), decided_on=date(2025, 6, 1), points=4
+        )
+        paid.state, paid.paid_on = "paid", date(2025, 6, 10)
+        builders.overdue_decision(
+            uow, person, car, date(2010, 3, 15), decided_on=date(2025, 7, 1), points=3
+        )
+    r = _booth_for(api, person.id_number).get("/api/v1/me/licence")
+    assert r.json()["points"]["cycle_start"] == "2026-03-15"
+    assert r.json()["points"]["total"] == 3

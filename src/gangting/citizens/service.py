@@ -33,7 +33,7 @@ def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
         "points": {
             "cycle_start": cycle.start.isoformat(),
             "cycle_end": cycle.end.isoformat(),
-            "total": ledger.points_in_cycle(uow, citizen.id, cycle),
+            "total": ledger.points_in_cycle(uow, licence, cycle),
             "deducted": ledger.deducted_in_cycle(uow, citizen.id, cycle),
             "legal_basis": [law.cite(law.SCORING, "第3条")],
         },

@@ -89,7 +89,7 @@ def _eligibility(
     today = uow.clock.today()
     cycle = ledger.current_cycle(licence, today)
     previous_start = add_years(cycle.start, -1)
-    current = ledger.points_in_cycle(uow, citizen.id, cycle)
+    current = ledger.points_in_cycle(uow, licence, cycle)
     deducted = ledger.deducted_in_cycle(uow, citizen.id, cycle)
     overdue_vehicle = uow.session.execute(
         select(func.count())

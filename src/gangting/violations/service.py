@@ -85,7 +85,7 @@ def process_violations(
     if missing:
         raise ViolationNotFound("未查询到该违法记录", data={"refs": missing})
     cycle = points.current_cycle(licence, today)
-    total = points.points_in_cycle(uow, citizen.id, cycle)
+    total = points.points_in_cycle(uow, licence, cycle)
     total_before = total
     # The driver's own vehicles first: 第14条 allows them at any total.
     rows.sort(key=lambda r: (r[2] is None or r[2].owner_id != citizen.id, r[0].occurred_at))
