@@ -230,7 +230,7 @@ def test_study_deduction_refused_in_the_learner_period(api: Api, world: dict[str
 
 
 def test_overdue_unpaid_points_carry_into_the_next_cycle(api: Api, world: dict[str, Any]) -> None:
-    """记分办法 第15条 worked example: 4 points paid + 3 points overdue -> next cycle starts at 3."""
+    """记分办法 第15条 example: 4 points paid + 3 points overdue -> next cycle starts at 3."""
     with api.ctx.uow() as uow:
         # cycles run from 15 March; the last one 2025-03-15 .. 2026-03-14
         person = builders.citizen(uow, name="钱坤", first_issued_on=date(2010, 3, 15))
