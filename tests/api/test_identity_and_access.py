@@ -145,3 +145,23 @@ def test_audit_is_for_supervisors(api: Api, world: dict[str, Any]) -> None:
     r = api.client.get("/api/v1/staff/audit", headers=supervisor)
     assert r.status_code == 200
     assert any(e["action"] == "staff.login" for e in r.json()["entries"])
+
+
+def test_a_refusal_is_filed_as_a_refused_application_with_its_receipt(
+    api: Api, booth: Booth, world: dict[str, Any]
+) -> None:
+    from gangting.applications.models import Application
+
+    body = {"violation_refs": [world["v1"]]}
+    booth.post("/api/v1/violations/process", body)
+    r = booth.post("/api/v1/violations/process", body, key="again")
+    assert r.status_code == 409
+    receipt = r.json()["data"]["receipt_no"]
+    replay = booth.post("/api/v1/violations/process", body, key="again")
+    assert replay.json() == r.json()  # same key, same answer, one refused application
+    with api.ctx.uow() as uow:
+        refused = uow.session.execute(
+            select(Application).where(Application.state == "refused")
+        ).scalar_one()
+        assert refused.receipt_no == receipt
+        assert refused.reasons[0]["code"] == "violations.already_processed"

@@ -245,3 +245,17 @@ def test_overdue_unpaid_points_carry_into_the_next_cycle(api: Api, world: dict[s
     r = _booth_for(api, person.id_number).get("/api/v1/me/licence")
     assert r.json()["points"]["cycle_start"] == "2026-03-15"
     assert r.json()["points"]["total"] == 3
+
+
+def test_licence_past_expiry_shows_expired_and_after_a_year_cancellation_due(
+    api: Api, world: dict[str, Any]
+) -> None:
+    late = _driver(api, expires_on=date(2026, 9, 1), valid_from=date(2016, 9, 1))
+    very_late = _driver(api, expires_on=date(2025, 9, 1), valid_from=date(2015, 9, 1))
+    assert (
+        _booth_for(api, late).get("/api/v1/me/licence").json()["licence"]["effective_status"]
+        == "expired"
+    )
+    r = _booth_for(api, very_late).get("/api/v1/me/licence").json()["licence"]
+    assert r["effective_status"] == "cancellation_due"
+    assert "注销" in r["effective_status_text"]

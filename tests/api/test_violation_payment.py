@@ -159,3 +159,36 @@ def test_late_fee_is_three_percent_a_day_and_capped_at_the_fine(
     )
     assert pay.json()["amount_fen"] == 20000 + 18000 + 10000 + 10000
     assert pay.json()["state"] == "succeeded"
+
+
+def test_review_period_pauses_the_late_fee(api: Api, booth: Booth, world: dict[str, Any]) -> None:
+    from datetime import date
+
+    from gangting.citizens.models import Citizen
+    from gangting.licences.models import DrivingLicence
+    from gangting.vehicles.models import Vehicle
+    from tests import builders
+
+    with api.ctx.uow() as uow:
+        person = uow.session.execute(select(Citizen)).scalar_one()
+        car = uow.session.execute(select(Vehicle)).scalar_one()
+        lic = uow.session.execute(select(DrivingLicence)).scalar_one()
+        d = builders.overdue_decision(
+            uow, person, car, lic.first_issued_on, decided_on=date(2026, 10, 12)
+        )
+    supervisor = {"Authorization": f"Bearer {api.login_staff('sup-kdl')}", "Idempotency-Key": "p-1"}
+    url = f"/api/v1/staff/decisions/{d.decision_no}/late-fee-pauses"
+    # review from day 11 to day 20 after the deadline (2026-10-27): 10 days do not count
+    r = api.client.post(
+        url, json={"kind": "review", "start": "2026-11-07", "end": "2026-11-16"}, headers=supervisor
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["days_late"] == 20
+    assert r.json()["late_fee_fen"] == 12000
+    officer = {"Authorization": f"Bearer {api.login_staff('off-kdl')}", "Idempotency-Key": "p-2"}
+    assert (
+        api.client.post(
+            url, json={"kind": "review", "start": "2026-11-07"}, headers=officer
+        ).status_code
+        == 403
+    )

@@ -21,7 +21,7 @@ class Application(IdMixin, Base):
     state: Mapped[str] = mapped_column(String(16))  # completed | refused | pending
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"), index=True)
     booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     reasons: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)
     legal_basis: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
@@ -29,7 +29,7 @@ def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
         return {"licence": None, "points": None}
     cycle = ledger.current_cycle(licence, uow.clock.today())
     return {
-        "licence": licence_view(licence),
+        "licence": licence_view(licence, uow.clock.today()),
         "points": {
             "cycle_start": cycle.start.isoformat(),
             "cycle_end": cycle.end.isoformat(),
@@ -69,14 +69,14 @@ def _violation_rows(uow: UnitOfWork, condition: Any) -> list[dict[str, Any]]:
 def violations_of_citizen(
     uow: UnitOfWork, citizen: Citizen, fine_policy: FinePolicy
 ) -> dict[str, Any]:
-    own_plates = select(Vehicle.id).where(Vehicle.owner_id == citizen.id)
-    open_items = _violation_rows(
-        uow,
-        or_(
-            (Violation.vehicle_id.in_(own_plates)) & (Violation.state == "unprocessed"),
-            Violation.driver_id == citizen.id,
-        ),
+    own = (
+        select(Violation.id)
+        .join(Vehicle, Vehicle.id == Violation.vehicle_id)
+        .where(Vehicle.owner_id == citizen.id, Violation.state == "unprocessed")
     )
+    mine = select(Violation.id).where(Violation.driver_id == citizen.id)
+    # A union of two index lookups; an OR across the two would scan every violation.
+    open_items = _violation_rows(uow, Violation.id.in_(union(own, mine)))
     unpaid = (
         uow.session.execute(
             select(PenaltyDecision).where(

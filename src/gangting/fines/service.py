@@ -25,6 +25,7 @@ from gangting.integrations.payment import OrderStatus, PaymentPlatform, PaymentT
 from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
+from gangting.kernel.errors import Conflict, Invalid
 from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -140,14 +141,14 @@ def create_payment(
     return payment
 
 
-def ask_platform(platform: PaymentPlatform, payment: Payment, payer_code: str) -> OrderStatus:
+def ask_platform(
+    platform: PaymentPlatform, payment_no: str, amount_fen: int, payer_code: str
+) -> OrderStatus:
     """Outside any transaction: create (idempotent by payment_no) or query the order."""
     try:
-        status = platform.query_order(payment.payment_no)
+        status = platform.query_order(payment_no)
         if status.state == "unknown" and payer_code:
-            status = platform.create_order(
-                payment.payment_no, payment.amount_fen, payer_code, "交通违法罚款"
-            )
+            status = platform.create_order(payment_no, amount_fen, payer_code, "交通违法罚款")
         return status
     except PaymentTimeout:
         return OrderStatus("pending", reason="缴款平台响应超时，正在确认结果")
@@ -278,3 +279,47 @@ def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
         ],
         "legal_basis": list(PAYMENT_BASIS),
     }
+
+
+def pause_late_fee(
+    uow: UnitOfWork,
+    actor: Actor,
+    decision_no: str,
+    kind: str,
+    start: date,
+    end: date | None,
+    policy: FinePolicy,
+) -> dict[str, Any]:
+    """Record a review (行政复议) or litigation (行政诉讼) period: no late fee accrues in it
+    (行政处罚法 第73条第3款). ``end`` None opens the period; a later call closes it."""
+    decision = uow.session.execute(
+        select(PenaltyDecision).where(PenaltyDecision.decision_no == decision_no).with_for_update()
+    ).scalar_one_or_none()
+    if decision is None:
+        raise DecisionNotFound("未查询到该处罚决定", data={"decision_no": decision_no})
+    if decision.state == "paid":
+        raise AlreadyPaid("该处罚决定的罚款已缴纳", data={"decision_no": decision_no})
+    pauses = [list(p) for p in decision.pauses]
+    if pauses and pauses[-1][1] is None:
+        if end is None:
+            raise Conflict("已有未结束的复议或诉讼期间", code="fines.pause_open")
+        if end < date.fromisoformat(pauses[-1][0]):
+            raise Invalid("结束日期早于开始日期", code="fines.pause_dates")
+        pauses[-1][1] = end.isoformat()
+    else:
+        if end is not None and end < start:
+            raise Invalid("结束日期早于开始日期", code="fines.pause_dates")
+        pauses.append([start.isoformat(), end.isoformat() if end else None])
+    decision.pauses = pauses
+    audit.record(
+        uow,
+        actor,
+        "decision.late_fee_paused",
+        "penalty_decision",
+        decision_no,
+        data={"kind": kind, "pauses": pauses},
+    )
+    view = amount_view(decision, uow.clock.today(), policy)
+    view["pauses"] = pauses
+    view["legal_basis"] = [law.cite(law.PENALTY_LAW, "第73条第3款")]
+    return view

@@ -48,6 +48,7 @@ def renew(
         lambda uow, citizen: service.renew_licence(
             uow, actor, citizen, body.health_certificate.model_dump()
         ),
+        service_item="renewal",
     )
 
 
@@ -67,6 +68,7 @@ def replace(
         "/licences/replacement",
         body,
         lambda uow, citizen: service.replace_licence(uow, actor, citizen),
+        service_item="replacement",
     )
 
 
@@ -88,4 +90,5 @@ def health_certificate(
         lambda uow, citizen: service.submit_health_certificate(
             uow, actor, citizen, body.model_dump()
         ),
+        service_item="health_certificate",
     )

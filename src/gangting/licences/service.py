@@ -26,6 +26,7 @@ from gangting.licences.rules import (
     next_validity,
     renewal_window,
     replacement_allowed,
+    should_cancel_for_expiry,
 )
 from gangting.points.rules import scoring_cycle
 from gangting.violations.service import lock_licence
@@ -38,8 +39,34 @@ class CertificateRefused(Conflict):
     code = "licences.health_certificate_invalid"
 
 
-def licence_view(licence: DrivingLicence) -> dict[str, Any]:
+STATUS_ZH = {
+    "valid": "有效",
+    "expired": "已过有效期",
+    "detained": "扣留",
+    "suspended": "暂扣",
+    "seized": "扣押",
+    "revoked": "吊销",
+    "cancelled": "注销",
+    "cancellation_due": "超过有效期一年以上，应予注销",
+}
+
+
+def effective_status(licence: DrivingLicence, today: date) -> str:
+    """The status as of today: a 'valid' licence past its expiry is expired (实施条例 第28条),
+    and one expired more than a year is due for cancellation (第79条(八))."""
+    if licence.status in ("valid", "expired") and licence.expires_on is not None:
+        if should_cancel_for_expiry(licence.expires_on, today):
+            return "cancellation_due"
+        if licence.expires_on < today:
+            return "expired"
+    return licence.status
+
+
+def licence_view(licence: DrivingLicence, today: date) -> dict[str, Any]:
+    status = effective_status(licence, today)
     return {
+        "effective_status": status,
+        "effective_status_text": STATUS_ZH[status],
         "licence_no_masked": licence.licence_no[:6] + "********" + licence.licence_no[-4:],
         "classes": licence.classes.split(","),
         "first_issued_on": licence.first_issued_on.isoformat(),
@@ -120,7 +147,7 @@ def renew_licence(
         ),
         Reason("licences.issued_within_one_day", "符合规定的，当日核发", (f"{_R} 第68条",)),
     ]
-    result = {"licence": licence_view(licence)}
+    result = {"licence": licence_view(licence, uow.clock.today())}
     application = record_application(
         uow,
         actor,
@@ -142,7 +169,7 @@ def replace_licence(uow: UnitOfWork, actor: Actor, citizen: Citizen) -> dict[str
         *verdict.reasons,
         Reason("licences.old_void", "原驾驶证作废，不得继续使用", (f"{_R} 第69条",)),
     ]
-    result = {"licence": licence_view(licence)}
+    result = {"licence": licence_view(licence, uow.clock.today())}
     application = record_application(
         uow,
         actor,

@@ -36,4 +36,5 @@ def study_deduction(
         lambda uow, citizen: record_study_deduction(
             uow, actor, citizen, body.study_ref, ctx.learning
         ),
+        service_item="study_deduction",
     )

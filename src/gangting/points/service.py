@@ -39,7 +39,7 @@ def points_in_cycle(uow: UnitOfWork, licence: DrivingLicence, cycle: Cycle) -> i
         )
         .where(PointEntry.citizen_id == licence.citizen_id, PointEntry.cycle_start <= cycle.start)
     ).all()
-    own = sum(r.points for r in rows if r.cycle_start == cycle.start)
+    own: int = sum(int(r.points) for r in rows if r.cycle_start == cycle.start)
     earlier = [r for r in rows if r.cycle_start < cycle.start]
     return own + _carried_into(licence, earlier, cycle)
 

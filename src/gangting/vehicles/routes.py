@@ -36,4 +36,5 @@ def inspection_mark(
         lambda uow, citizen: service.issue_inspection_mark(
             uow, actor, citizen, body.plate, ctx.inspection_policy
         ),
+        service_item="inspection_mark",
     )

@@ -31,7 +31,10 @@ class Violation(IdMixin, Base):
     """A recorded offence (camera-recorded unless said otherwise)."""
 
     __tablename__ = "violations"
-    __table_args__ = (Index("ix_violations_plate_state", "plate_no", "state"),)
+    __table_args__ = (
+        Index("ix_violations_plate_state", "plate_no", "state"),
+        Index("ix_violations_vehicle_state", "vehicle_id", "state"),
+    )
 
     ref: Mapped[str] = mapped_column(String(32), unique=True)
     code: Mapped[str] = mapped_column(ForeignKey("violation_codes.code"))

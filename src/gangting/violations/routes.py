@@ -38,4 +38,5 @@ def process(
         lambda uow, citizen: service.process_violations(
             uow, actor, citizen, list(dict.fromkeys(body.violation_refs)), ctx.fines
         ),
+        service_item="process_violations",
     )

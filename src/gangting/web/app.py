@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from gangting import __version__
 from gangting.audit.routes import router as audit_router
 from gangting.citizens.routes import router as citizens_router
 from gangting.context import Context
 from gangting.fines.routes import router as fines_router
+from gangting.fines.routes import staff_router as fines_staff_router
 from gangting.identity.routes import router as identity_router
 from gangting.licences.routes import router as licences_router
 from gangting.points.routes import router as points_router
 from gangting.staff.routes import router as staff_router
 from gangting.vehicles.routes import router as vehicles_router
 from gangting.violations.routes import router as violations_router
+from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
-from gangting.web.errors import error_body, install_error_handlers
+from gangting.web.errors import install_error_handlers
 
 DESCRIPTION = """
 **岗亭 gangting** — 交通智慧岗亭业务接口（包头市公安局交通管理支队“放管服”改革）。
@@ -36,26 +36,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.context = ctx
     app.state.actor_cache = ActorCache()
     install_error_handlers(app)
-    limit = ctx.settings.max_body_bytes
-
-    @app.middleware("http")
-    async def _body_limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse(
-                error_body("request.too_large", f"请求体过大（上限 {limit} 字节）"),
-                status_code=413,
-            )
-        if length is None and request.method in ("POST", "PUT", "PATCH"):
-            body = await request.body()
-            if len(body) > limit:
-                return JSONResponse(
-                    error_body("request.too_large", f"请求体过大（上限 {limit} 字节）"),
-                    status_code=413,
-                )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
 
     for router in (
         staff_router,
@@ -67,6 +48,7 @@ def create_app(ctx: Context) -> FastAPI:
         vehicles_router,
         points_router,
         audit_router,
+        fines_staff_router,
     ):
         app.include_router(router)
 

@@ -7,6 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from gangting.context import Context
 from gangting.kernel.actor import Actor
@@ -42,7 +43,7 @@ class ActorCache:
             self._items.clear()
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.context
     return ctx
 
@@ -50,19 +51,24 @@ def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
-def get_actor(
+def _authenticate(ctx: Context, token: str) -> Actor:
+    with ctx.uow() as uow:
+        return auth.authenticate(uow, token)
+
+
+async def get_actor(
     request: Request,
     ctx: ContextDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Actor:
+    """Async on purpose: a cached token costs no trip through the thread pool."""
     if not authorization or not authorization.lower().startswith("bearer "):
         raise TokenInvalid("请先登录（缺少 Authorization: Bearer 令牌）", code="auth.required")
     token = authorization[7:].strip()
     cache: ActorCache = request.app.state.actor_cache
     actor = cache.get(token)
     if actor is None:
-        with ctx.uow() as uow:
-            actor = auth.authenticate(uow, token)
+        actor = await run_in_threadpool(_authenticate, ctx, token)
         cache.put(token, actor)
     return actor
 

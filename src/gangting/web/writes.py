@@ -24,6 +24,7 @@ from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
 
 Work = Callable[[UnitOfWork], tuple[int, Any]]
+OnRefusal = Callable[[UnitOfWork, DomainError], None]
 
 
 class KeyRequired(Invalid):
@@ -44,6 +45,7 @@ def run_write(
     work: Work,
     *,
     action: str,
+    on_refusal: OnRefusal | None = None,
 ) -> JSONResponse:
     if not key:
         raise KeyRequired("写操作必须携带 Idempotency-Key 请求头（每笔业务一个唯一值）")
@@ -54,7 +56,7 @@ def run_write(
         except DomainError as exc:
             if isinstance(exc, Invalid | Unavailable):
                 raise
-            return _store_refusal(ctx, actor, key, req_hash, exc, action)
+            return _store_refusal(ctx, actor, key, req_hash, exc, action, on_refusal)
         except (IntegrityError, OperationalError):
             # A concurrent request with the same key (or on the same records) won the race;
             # its answer is now stored, or the retry below decides afresh.
@@ -79,13 +81,21 @@ def _attempt(ctx: Context, actor: Actor, key: str, req_hash: str, work: Work) ->
 
 
 def _store_refusal(
-    ctx: Context, actor: Actor, key: str, req_hash: str, exc: DomainError, action: str
+    ctx: Context,
+    actor: Actor,
+    key: str,
+    req_hash: str,
+    exc: DomainError,
+    action: str,
+    on_refusal: OnRefusal | None,
 ) -> JSONResponse:
-    body = exc.to_dict()
     with ctx.uow() as uow:
         record = find_answer(uow.session, actor.scope, key, req_hash)
         if record is not None:
             return _replay(record.status_code, record.body)
+        if on_refusal is not None:
+            on_refusal(uow, exc)
+        body = exc.to_dict()
         audit.record(uow, actor, f"{action}.refused", "request", key, data={"error": exc.code})
         store_answer(
             uow.session, actor.scope, key, req_hash, exc.http_status, body, uow.clock.now()

@@ -1,0 +1,285 @@
+"""The demo city: `tiny` seeded into a fresh SQLite file (and PostgreSQL when reachable),
+then checked against the rules."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from gangting import all_models as m
+from gangting.citizens.rules import BAOTOU_AREA_CODES, parse_id_number
+from gangting.config import Settings
+from gangting.fines.rules import due_on, late_fee
+from gangting.geo.districts import baotou_districts
+from gangting.integrations.learning import FakeLearningPlatform
+from gangting.kernel.db import make_engine
+from gangting.licences.rules import Validity, expiry_on, learner_period_end
+from gangting.points.rules import scoring_cycle
+from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
+from gangting.vehicles.rules import parse_plate
+
+TODAY = date(2026, 11, 26)
+DEMO_CLOCK = "2026-11-26T10:00:00+08:00"
+
+
+PG_URL = os.environ.get(
+    "GANGTING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    path: Path
+    url: str
+    report: SeedReport
+
+
+def _settings(path: Path, url: str | None = None) -> Settings:
+    return Settings(
+        database_url=url or f"sqlite:///{path}/t.db", var_dir=path, demo_clock=DEMO_CLOCK
+    )
+
+
+def _seed(path: Path, url: str | None = None) -> SeedReport:
+    return seed_database(_settings(path, url), scale="tiny", seed=7, console=Console(quiet=True))
+
+
+def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
+    url = make_url(PG_URL)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    """`tiny` on SQLite always; on PostgreSQL (the COPY path) when it is reachable."""
+    path = tmp_path_factory.mktemp("city")
+    if request.param == "sqlite":
+        url = f"sqlite:///{path}/t.db"
+        yield Seeded(path, url, _seed(path, url))
+        return
+    name = f"gangting_seed_{uuid.uuid4().hex[:12]}"
+    try:
+        with _pg_admin() as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL not reachable")
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield Seeded(path, url, _seed(path, url))
+    finally:
+        with _pg_admin() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def session(seeded: Seeded) -> Iterator[Session]:
+    engine = make_engine(seeded.url)
+    with Session(engine) as s:
+        yield s
+    engine.dispose()
+
+
+def test_report_counts_what_was_written(seeded: Seeded) -> None:
+    report = seeded.report
+    assert report.today == TODAY
+    assert report.counts["citizens"] == 200
+    assert report.counts["driving_licences"] == 200
+    assert report.counts["booths"] == 3
+    assert 100 < report.counts["vehicles"] < 260
+    assert report.counts["violations"] > 0
+    assert report.counts["violation_codes"] > 40
+    assert report.seconds < 10
+
+
+def test_every_id_number_is_valid_and_from_baotou(session: Session) -> None:
+    citizens = session.scalars(select(m.Citizen)).all()
+    for c in citizens:
+        parsed = parse_id_number(c.id_number, on=TODAY)
+        assert parsed.area_code in BAOTOU_AREA_CODES
+        assert parsed.area_code == c.area_code
+        assert parsed.birth_date == c.birth_date
+        assert date(1946, 1, 1) <= c.birth_date <= date(2008, 12, 31)
+        assert c.phone is not None and len(c.phone) == 11 and c.phone[1] in "3456789"
+    assert len({c.id_number for c in citizens}) == len(citizens)
+
+
+def test_every_plate_is_valid_and_from_baotou(session: Session) -> None:
+    vehicles = session.scalars(select(m.Vehicle)).all()
+    for v in vehicles:
+        plate = parse_plate(v.plate_no)
+        assert plate.value == v.plate_no
+        assert v.plate_no.startswith("蒙B")
+        assert plate.new_energy == v.new_energy
+
+
+def test_licence_dates_follow_the_validity_rules(session: Session) -> None:
+    rows = session.execute(
+        select(m.DrivingLicence, m.Citizen).join(
+            m.Citizen, m.Citizen.id == m.DrivingLicence.citizen_id
+        )
+    ).all()
+    for licence, citizen in rows:
+        assert licence.licence_no == citizen.id_number
+        assert licence.expires_on == expiry_on(licence.valid_from, Validity(licence.validity))
+        assert licence.first_issued_on <= licence.valid_from
+        assert licence.first_issued_on <= TODAY - timedelta(days=30)
+        assert licence.first_issued_on.year - citizen.birth_date.year >= 18
+        if licence.learner_until is not None:
+            assert licence.learner_until == learner_period_end(licence.first_issued_on)
+            assert licence.learner_until >= TODAY
+        if licence.status == "valid":
+            assert licence.expires_on is None or licence.expires_on >= TODAY
+        if licence.status == "expired":
+            assert licence.expires_on is not None
+            assert TODAY - timedelta(days=366) <= licence.expires_on < TODAY
+
+
+def test_ledger_has_one_entry_per_decision_with_points(session: Session) -> None:
+    decisions = session.scalars(select(m.PenaltyDecision)).all()
+    entries = session.scalars(select(m.PointEntry)).all()
+    licences = {lic.citizen_id: lic for lic in session.scalars(select(m.DrivingLicence))}
+    by_source = Counter(e.source_id for e in entries)
+    assert all(e.source_kind == "decision" for e in entries)
+    with_points = [d for d in decisions if d.points > 0]
+    assert len(entries) == len(with_points) > 0
+    per_citizen_decisions: dict[object, int] = defaultdict(int)
+    for d in with_points:
+        assert by_source[d.decision_no] == 1
+        per_citizen_decisions[d.citizen_id] += d.points
+    per_citizen_ledger: dict[object, int] = defaultdict(int)
+    entry_by_source = {e.source_id: e for e in entries}
+    for d in with_points:
+        e = entry_by_source[d.decision_no]
+        first = licences[d.citizen_id].first_issued_on
+        assert e.cycle_start == scoring_cycle(first, d.received_on).start
+        assert e.legal_basis == "道路交通安全违法行为记分管理办法 第13条"
+    for e in entries:
+        per_citizen_ledger[e.citizen_id] += e.points
+    assert per_citizen_ledger == per_citizen_decisions
+
+
+def test_decisions_and_payments_are_consistent(session: Session) -> None:
+    decisions = session.scalars(select(m.PenaltyDecision)).all()
+    items = {i.decision_id: i for i in session.scalars(select(m.PaymentItem))}
+    payments = {p.id: p for p in session.scalars(select(m.Payment))}
+    codes = {c.code: c for c in session.scalars(select(m.ViolationCode))}
+    violations = {v.id: v for v in session.scalars(select(m.Violation))}
+    owners = {v.id: v.owner_id for v in session.scalars(select(m.Vehicle))}
+    for d in decisions:
+        violation = violations[d.violation_id]
+        assert violation.state == "decided" and violation.vehicle_id is not None
+        assert violation.driver_id == d.citizen_id == owners[violation.vehicle_id]
+        assert d.points == codes[violation.code].points
+        assert d.fine_fen == codes[violation.code].fine_default_fen
+        assert d.due_on == due_on(d.received_on)
+        assert d.received_on <= TODAY
+        if d.state == "paid":
+            assert d.paid_on is not None and d.received_on <= d.paid_on <= TODAY
+            fee = late_fee(d.fine_fen, d.due_on, d.paid_on)
+            assert d.late_fee_paid_fen == fee.amount_fen
+            item = items[d.id]
+            payment = payments[item.payment_id]
+            assert payment.state == "succeeded" and payment.receipt_no
+            assert payment.amount_fen == d.fine_fen + fee.amount_fen
+            assert (item.fine_fen, item.late_fee_fen, item.days_late) == (
+                d.fine_fen,
+                fee.amount_fen,
+                fee.days_late,
+            )
+        else:
+            assert d.state == "unpaid" and d.paid_on is None and d.id not in items
+    assert len(items) == len(payments)
+
+
+def test_booths_lie_inside_their_district(session: Session) -> None:
+    booths = session.scalars(select(m.Booth)).all()
+    units = {u.id: u for u in session.scalars(select(m.OrgUnit))}
+    assert {b.code for b in booths} == {"BT-KDL-001", "BT-DH-001", "BT-QS-001"}
+    for b in booths:
+        assert baotou_districts()[b.district_code].contains(b.longitude, b.latitude)
+        unit = units[b.org_unit_id]
+        assert unit.kind == "squadron" and unit.path.startswith("/BT/" + b.code.split("-")[1])
+
+
+def test_the_demo_has_every_situation(session: Session) -> None:
+    violations = session.scalars(select(m.Violation)).all()
+    decisions = session.scalars(select(m.PenaltyDecision)).all()
+    licences = session.scalars(select(m.DrivingLicence)).all()
+    vehicles = session.scalars(select(m.Vehicle)).all()
+    entries = session.scalars(select(m.PointEntry)).all()
+    assert any(v.state == "unprocessed" and v.driver_id is None for v in violations)
+    assert any(d.state == "unpaid" and d.due_on < TODAY for d in decisions)
+    assert any(
+        lic.status == "valid"
+        and lic.expires_on is not None
+        and TODAY <= lic.expires_on <= TODAY + timedelta(days=90)
+        for lic in licences
+    )
+    assert any(v.status == "normal" and v.inspection_valid_until < TODAY for v in vehicles)
+    assert any(lic.learner_until is not None for lic in licences)
+    points: dict[tuple[object, date], int] = defaultdict(int)
+    for e in entries:
+        points[(e.citizen_id, e.cycle_start)] += e.points
+    detained = [lic for lic in licences if lic.status == "detained"]
+    assert detained
+    for lic in licences:
+        current = points[(lic.citizen_id, scoring_cycle(lic.first_issued_on, TODAY).start)]
+        if lic.status == "detained":
+            assert current >= 12 and lic.had_full_score_in_validity
+        elif lic.status in ("valid", "expired"):
+            assert current < 12
+
+
+def test_demo_credentials_and_study_completions(seeded: Seeded) -> None:
+    path = seeded.path
+    text = (path / "demo-credentials.txt").read_text(encoding="utf-8")
+    assert "BT-KDL-001\tdemo-BT-KDL-001" in text
+    assert "admin\tdemo-admin" in text and "sup-kdl\tdemo-sup" in text
+    refs = [line.split("\t") for line in text.splitlines() if line.startswith("XF")]
+    assert refs
+    platform = FakeLearningPlatform(path / "fake_learning_platform.db")
+    for ref, id_number, *_ in refs:
+        completion = platform.find_completion(ref)
+        assert completion is not None and completion.id_number == id_number
+
+
+def test_a_seeded_database_is_refused(seeded: Seeded) -> None:
+    path = seeded.path
+    assert not database_is_empty(_settings(path, seeded.url))
+    with pytest.raises(SeedRefused):
+        _seed(path, seeded.url)
+
+
+def test_same_seed_same_city(tmp_path: Path, session: Session) -> None:
+    """Same seed, same people and plates (on SQLite, compared with each backend's city)."""
+    _seed(tmp_path)
+    engine = make_engine(_settings(tmp_path).database_url)
+    with Session(engine) as again:
+        first = sorted(session.scalars(select(m.Citizen.id_number)))
+        second = sorted(again.scalars(select(m.Citizen.id_number)))
+        assert first == second
+        assert sorted(session.scalars(select(m.Vehicle.plate_no))) == sorted(
+            again.scalars(select(m.Vehicle.plate_no))
+        )
+    engine.dispose()
