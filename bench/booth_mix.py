@@ -131,12 +131,8 @@ def start_server(args: argparse.Namespace, var_dir: Path) -> subprocess.Popen[by
         "GANGTING_VAR_DIR": str(var_dir),
         "GANGTING_DEMO_CLOCK": args.demo_clock,
     }
-    if args.app:
-        cmd = [sys.executable, "-m", "uvicorn", args.app, "--workers", str(args.workers),
-               "--port", str(args.port), "--log-level", "warning"]  # fmt: skip
-    else:
-        exe = Path(sys.executable).with_name("gangting")
-        cmd = [str(exe), "server", "--workers", str(args.workers), "--port", str(args.port)]
+    exe = Path(sys.executable).with_name("gangting")
+    cmd = [str(exe), "server", "--workers", str(args.workers), "--port", str(args.port)]
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     import urllib.request
@@ -482,8 +478,6 @@ def main() -> None:
     parser.add_argument("--no-ceiling", action="store_true", help="skip the psycopg ceiling")
     parser.add_argument("--ceiling-seconds", type=float, default=None)
     parser.add_argument("--procs", type=int, default=2, help="ceiling client processes")
-    parser.add_argument("--app", help="serve this ASGI app with uvicorn (bench.fixed_app:app)")
-    parser.add_argument("--fixed-sql", action="store_true", help="ceiling: the proposed query")
     parser.add_argument("--profile-level", type=int, help="py-spy one worker at this level")
     parser.add_argument("--json", help="write all results here")
     args = parser.parse_args()
@@ -559,7 +553,6 @@ def main() -> None:
             demo_clock=args.demo_clock,
             warmup_s=args.warmup,
             procs=args.procs,
-            fixed=args.fixed_sql,
         )
 
     print()

@@ -91,19 +91,9 @@ I_TOKEN = (
     "INSERT INTO identity_tokens (token_hash, citizen_id, booth_id, face_score, issued_at,"
     " expires_at) VALUES (%s, %s, %s, %s, %s, %s)"
 )
+# The my-violations query of ``citizens.service.violations_of_citizen``: a UNION of two
+# index lookups (an OR of a sub-select and another column would scan all of violations).
 Q_MY_VIOLATIONS = (
-    "SELECT violations.*, violation_codes.*, penalty_decisions.* FROM violations"
-    " JOIN violation_codes ON violation_codes.code = violations.code"
-    " LEFT OUTER JOIN penalty_decisions ON penalty_decisions.violation_id = violations.id"
-    " WHERE violations.vehicle_id IN (SELECT vehicles.id FROM vehicles"
-    " WHERE vehicles.owner_id = %s) AND violations.state = %s OR violations.driver_id = %s"
-    " ORDER BY violations.occurred_at DESC LIMIT %s"
-)
-# The fix proposed for ``citizens.service.violations_of_citizen`` (measured with
-# ``--fixed-sql`` after ``CREATE INDEX ix_violations_vehicle_state ON violations
-# (vehicle_id, state)``): the OR of a sub-select and another column cannot use an index,
-# so every query scans all of ``violations``; a UNION of two index lookups does not.
-Q_MY_VIOLATIONS_FIXED = (
     "SELECT violations.*, violation_codes.*, penalty_decisions.* FROM violations"
     " JOIN violation_codes ON violation_codes.code = violations.code"
     " LEFT OUTER JOIN penalty_decisions ON penalty_decisions.violation_id = violations.id"
@@ -217,11 +207,9 @@ def _hash() -> str:
 class Booth:
     """One booth: one connection, the server's statements for each transaction kind."""
 
-    def __init__(
-        self, conn: psycopg.Connection[Any], booth_id: uuid.UUID, today: date, fixed: bool
-    ) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], booth_id: uuid.UUID, today: date) -> None:
         self.conn = conn
-        self.q_my_violations = Q_MY_VIOLATIONS_FIXED if fixed else Q_MY_VIOLATIONS
+        self.q_my_violations = Q_MY_VIOLATIONS
         self.booth_id = booth_id
         self.actor = str(booth_id)
         self.scope = f"booth:{booth_id}"
@@ -432,7 +420,6 @@ class Slice:
     warmup_s: float
     seconds: float
     seed: int
-    fixed: bool
     max_conns: int
 
 
@@ -483,7 +470,7 @@ def _run_slice(work: Slice, out: Any) -> None:
                 with lock:
                     counts["exhausted"] += 1
                 kind, item = "query", take("query")
-            booth = Booth(free.get(), booth_id, work.today, work.fixed)
+            booth = Booth(free.get(), booth_id, work.today)
             try:
                 if kind == "query":
                     booth.query(booth.identity(item))
@@ -564,7 +551,6 @@ def run_level(
     *,
     warmup_s: float = 3.0,
     procs: int = 2,
-    fixed: bool = False,
     max_conns: int = 64,
 ) -> dict[str, Any]:
     codes = ensure_booths(url, booths)
@@ -585,7 +571,6 @@ def run_level(
                     warmup_s,
                     seconds,
                     i,
-                    fixed,
                     max(1, max_conns // procs),
                 ),
                 out,
@@ -635,7 +620,6 @@ def run_ceiling(
     demo_clock: str = "",
     warmup_s: float = 3.0,
     procs: int = 2,
-    fixed: bool = False,
     max_conns: int = 64,
 ) -> list[dict[str, Any]]:
     today = bench_today(demo_clock)
@@ -652,7 +636,6 @@ def run_ceiling(
                 seconds,
                 warmup_s=warmup_s,
                 procs=procs,
-                fixed=fixed,
                 max_conns=max_conns,
             )
         )
@@ -677,9 +660,6 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--demo-clock", default="")
     parser.add_argument("--max-conns", type=int, default=64, help="connections, all procs")
-    parser.add_argument(
-        "--fixed-sql", action="store_true", help="the proposed my-violations query (see above)"
-    )
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -690,7 +670,6 @@ def main() -> None:
         demo_clock=args.demo_clock,
         warmup_s=args.warmup,
         procs=args.procs,
-        fixed=args.fixed_sql,
         max_conns=args.max_conns,
     )
     if args.json:

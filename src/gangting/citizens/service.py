@@ -40,29 +40,44 @@ def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
     }
 
 
-def _violation_rows(uow: UnitOfWork, condition: Any) -> list[dict[str, Any]]:
+def _violation_rows(uow: UnitOfWork, condition: Any, limit: int = 100) -> list[dict[str, Any]]:
+    # Plain columns, not ORM entities: a booth screen reads, it never changes these rows.
     rows = uow.session.execute(
-        select(Violation, ViolationCode, PenaltyDecision)
+        select(
+            Violation.ref,
+            Violation.occurred_at,
+            Violation.place,
+            Violation.plate_no,
+            Violation.state,
+            ViolationCode.code,
+            ViolationCode.description,
+            ViolationCode.points,
+            ViolationCode.camera_processable,
+            PenaltyDecision.decision_no,
+            PenaltyDecision.state.label("decision_state"),
+        )
         .join(ViolationCode, ViolationCode.code == Violation.code)
         .outerjoin(PenaltyDecision, PenaltyDecision.violation_id == Violation.id)
         .where(condition)
         .order_by(Violation.occurred_at.desc())
-        .limit(200)
+        .limit(limit)
     ).all()
     return [
         {
-            "ref": v.ref,
-            "code": c.code,
-            "description": c.description,
-            "occurred_at": v.occurred_at.isoformat(),
-            "place": v.place,
-            "plate": display_plate(v.plate_no),
-            "points": c.points,
-            "state": v.state,
-            "processable_at_booth": c.camera_processable,
-            "decision": None if d is None else {"decision_no": d.decision_no, "state": d.state},
+            "ref": r.ref,
+            "code": r.code,
+            "description": r.description,
+            "occurred_at": r.occurred_at.isoformat(),
+            "place": r.place,
+            "plate": display_plate(r.plate_no),
+            "points": r.points,
+            "state": r.state,
+            "processable_at_booth": r.camera_processable,
+            "decision": None
+            if r.decision_no is None
+            else {"decision_no": r.decision_no, "state": r.decision_state},
         }
-        for v, c, d in rows
+        for r in rows
     ]
 
 

@@ -10,7 +10,7 @@ pending payment cannot get a second one: money is never taken twice.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -155,47 +155,42 @@ def ask_platform(
 
 
 def settle_payment(uow: UnitOfWork, actor: Actor, payment_no: str, status: OrderStatus) -> Payment:
-    """Move a pending payment to its final state exactly once (compare-and-set)."""
-    payment = get_payment(uow, payment_no)
-    if payment.state != "pending":
-        return payment
+    """Move a pending payment to its final state exactly once: a compare-and-set UPDATE
+    (… WHERE state = 'pending' RETURNING) decides, so two settlers never both win."""
     now = uow.clock.now()
     if status.state == "paid":
-        receipt_no = reference("PJ", now)
-        changed = uow.session.execute(
-            update(Payment)
-            .where(Payment.id == payment.id, Payment.state == "pending")
-            .values(
-                state="succeeded",
-                settled_at=now,
-                platform_ref=status.platform_ref,
-                receipt_no=receipt_no,
-            )
-            .returning(Payment.id)
-        ).first()
-        if changed:
-            _mark_paid(uow, actor, payment)
-    elif status.state == "declined" or (
-        status.state == "unknown"
-        and (now - payment.created_at).total_seconds() > UNKNOWN_ORDER_GIVE_UP_S
-    ):
-        final = "declined" if status.state == "declined" else "failed"
-        changed = uow.session.execute(
-            update(Payment)
-            .where(Payment.id == payment.id, Payment.state == "pending")
-            .values(state=final, settled_at=now, failure=status.reason or "未收到缴款平台确认")
-            .returning(Payment.id)
-        ).first()
-        if changed:
-            audit.record(
-                uow,
-                actor,
-                f"payment.{final}",
-                "payment",
-                payment_no,
-                data={"reason": status.reason},
-            )
-    uow.session.refresh(payment)
+        values: dict[str, Any] = {
+            "state": "succeeded",
+            "settled_at": now,
+            "platform_ref": status.platform_ref,
+            "receipt_no": reference("PJ", now),
+        }
+    elif status.state == "declined":
+        values = {"state": "declined", "settled_at": now, "failure": status.reason}
+    elif status.state == "unknown":
+        values = {"state": "failed", "settled_at": now, "failure": "未收到缴款平台确认"}
+    else:
+        return get_payment(uow, payment_no)
+    query = update(Payment).where(Payment.payment_no == payment_no, Payment.state == "pending")
+    if status.state == "unknown":  # give the platform time before calling an order lost
+        query = query.where(Payment.created_at < now - timedelta(seconds=UNKNOWN_ORDER_GIVE_UP_S))
+    payment = uow.session.scalars(
+        query.values(**values).returning(Payment),
+        execution_options={"populate_existing": True},
+    ).first()
+    if payment is None:
+        return get_payment(uow, payment_no)
+    if payment.state == "succeeded":
+        _mark_paid(uow, actor, payment)
+    else:
+        audit.record(
+            uow,
+            actor,
+            f"payment.{payment.state}",
+            "payment",
+            payment_no,
+            data={"reason": payment.failure},
+        )
     return payment
 
 

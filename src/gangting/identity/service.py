@@ -72,12 +72,17 @@ def resolve_citizen(uow: UnitOfWork, actor: Actor, token: str | None) -> Citizen
     booth_id = require_booth(actor)
     if not token:
         raise IdentityRequired("请先刷身份证并完成人脸核验")
-    row = uow.session.get(IdentityToken, hashlib.sha256(token.encode()).hexdigest())
-    if row is None or row.booth_id != booth_id or row.expires_at <= uow.clock.now():
-        raise IdentityRequired("身份核验已失效，请重新刷身份证并完成人脸核验")
-    citizen = uow.session.get(Citizen, row.citizen_id)
+    citizen = uow.session.execute(
+        select(Citizen)
+        .join(IdentityToken, IdentityToken.citizen_id == Citizen.id)
+        .where(
+            IdentityToken.token_hash == hashlib.sha256(token.encode()).hexdigest(),
+            IdentityToken.booth_id == booth_id,
+            IdentityToken.expires_at > uow.clock.now(),
+        )
+    ).scalar_one_or_none()
     if citizen is None:
-        raise IdentityRequired("身份核验已失效")
+        raise IdentityRequired("身份核验已失效，请重新刷身份证并完成人脸核验")
     return citizen
 
 

@@ -194,8 +194,7 @@ def _decide(
     uow.session.add(decision)
     violation.state = "decided"
     violation.driver_id = citizen.id
-    uow.session.flush()
-    return decision
+    return decision  # flushed with the others: one batched INSERT for all decisions
 
 
 def _decision_view(
