@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
@@ -51,8 +51,8 @@ def check_identity(
         )
     token = secrets.token_urlsafe(24)
     expires_at = uow.clock.now() + timedelta(seconds=ttl_s)
-    uow.session.add(
-        IdentityToken(
+    uow.session.execute(
+        insert(IdentityToken).values(
             token_hash=hashlib.sha256(token.encode()).hexdigest(),
             citizen_id=citizen.id,
             booth_id=booth_id,

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import String, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gangting.kernel.db import Base, JsonColumn
@@ -62,8 +62,8 @@ def store_answer(
     body: dict[str, Any],
     at: datetime,
 ) -> None:
-    session.add(
-        IdempotencyRecord(
+    session.execute(
+        insert(IdempotencyRecord).values(
             scope=scope,
             key=key,
             request_hash=req_hash,
@@ -72,4 +72,3 @@ def store_answer(
             created_at=at,
         )
     )
-    session.flush()
