@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8600
     workers: int = 1
+    # Connections per server process (PostgreSQL); keep workers x (pool + overflow) below
+    # the server's max_connections (100 by default).
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
+    db_pool_timeout_s: float = 10.0
     city_code: str = "150200"
     city_name: str = "包头市"
     plate_prefix: str = "蒙B"

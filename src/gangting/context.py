@@ -53,7 +53,12 @@ def build_context(
     payments: PaymentPlatform | None = None,
     learning: LearningPlatform | None = None,
 ) -> Context:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
     if clock is None:
         if settings.demo_clock:
             clock = FixedClock(datetime.fromisoformat(settings.demo_clock))

@@ -165,3 +165,22 @@ def test_a_refusal_is_filed_as_a_refused_application_with_its_receipt(
         ).scalar_one()
         assert refused.receipt_no == receipt
         assert refused.reasons[0]["code"] == "violations.already_processed"
+
+
+def test_database_outage_is_a_503_in_chinese_not_a_500(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from gangting.config import Settings
+    from gangting.context import build_context
+    from gangting.web.app import create_app
+
+    settings = Settings(
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/none",
+        var_dir=tmp_path,
+        db_pool_timeout_s=1,
+    )
+    with TestClient(create_app(build_context(settings)), raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/auth/booth", json={"booth_code": "BT-KDL-001", "secret": "x"})
+    assert r.status_code == 503
+    assert r.json()["error"] == "service.unavailable"
+    assert "服务暂不可用" in r.json()["message"]

@@ -60,7 +60,9 @@ class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 5, pool_timeout_s: float = 10.0
+) -> Engine:
     """SQLite (embedded default, WAL, foreign keys on) or PostgreSQL via psycopg 3."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -88,4 +90,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
+        pool_pre_ping=True,
+    )

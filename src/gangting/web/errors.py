@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gangting.kernel.errors import DomainError
@@ -63,6 +65,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(f"http.{exc.status_code}", messages.get(exc.status_code, str(exc.detail))),
             status_code=exc.status_code,
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return JSONResponse(
+            error_body("service.unavailable", "服务暂不可用，请稍后再试（业务未办理）"),
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)
