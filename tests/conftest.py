@@ -32,7 +32,7 @@ TEMPLATE_DB = "gangting_test_template"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
+def pg_admin() -> psycopg.Connection[tuple[object, ...]]:
     url = make_url(PG_URL)
     return psycopg.connect(
         host=url.host,
@@ -46,7 +46,7 @@ def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
 
 def _pg_reachable() -> bool:
     try:
-        with _pg_admin():
+        with pg_admin():
             return True
     except psycopg.OperationalError:
         return False
@@ -68,7 +68,7 @@ def pg_template() -> str | None:
         if REQUIRE_PG:
             pytest.fail("PostgreSQL required (GANGTING_TEST_REQUIRE_PG=1) but unreachable")
         return None
-    with _pg_admin() as conn:
+    with pg_admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
     url = make_url(PG_URL).set(database=TEMPLATE_DB).render_as_string(hide_password=False)
@@ -94,10 +94,10 @@ def database_url(
     if template is None:
         pytest.skip("PostgreSQL not reachable")
     name = f"gangting_test_{uuid.uuid4().hex[:12]}"
-    with _pg_admin() as conn:
+    with pg_admin() as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with _pg_admin() as conn:
+    with pg_admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

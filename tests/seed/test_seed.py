@@ -3,7 +3,6 @@ then checked against the rules."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -29,14 +28,10 @@ from gangting.licences.rules import Validity, expiry_on, learner_period_end
 from gangting.points.rules import scoring_cycle
 from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
 from gangting.vehicles.rules import parse_plate
+from tests.conftest import PG_URL, pg_admin
 
 TODAY = date(2026, 11, 26)
 DEMO_CLOCK = "2026-11-26T10:00:00+08:00"
-
-
-PG_URL = os.environ.get(
-    "GANGTING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @dataclass(frozen=True)
@@ -56,18 +51,6 @@ def _seed(path: Path, url: str | None = None) -> SeedReport:
     return seed_database(_settings(path, url), scale="tiny", seed=7, console=Console(quiet=True))
 
 
-def _pg_admin() -> psycopg.Connection[tuple[object, ...]]:
-    url = make_url(PG_URL)
-    return psycopg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        dbname=url.database,
-        autocommit=True,
-        connect_timeout=3,
-    )
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -80,7 +63,7 @@ def seeded(
         return
     name = f"gangting_seed_{uuid.uuid4().hex[:12]}"
     try:
-        with _pg_admin() as conn:
+        with pg_admin() as conn:
             conn.execute(f"CREATE DATABASE {name}")
     except psycopg.OperationalError:
         pytest.skip("PostgreSQL not reachable")
@@ -88,7 +71,7 @@ def seeded(
     try:
         yield Seeded(path, url, _seed(path, url))
     finally:
-        with _pg_admin() as conn:
+        with pg_admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
