@@ -28,7 +28,8 @@ PG_URL = os.environ.get(
     "GANGTING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_PG = os.environ.get("GANGTING_TEST_REQUIRE_PG") == "1"
-TEMPLATE_DB = "gangting_test_template"
+# One template per test run: parallel runs (developers, CI) never drop each other's.
+TEMPLATE_DB = f"gangting_test_template_{os.getpid()}"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
@@ -63,11 +64,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str | None:
+def pg_template() -> Iterator[str | None]:
     if not _pg_reachable():
         if REQUIRE_PG:
             pytest.fail("PostgreSQL required (GANGTING_TEST_REQUIRE_PG=1) but unreachable")
-        return None
+        yield None
+        return
     with pg_admin() as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
@@ -76,7 +78,9 @@ def pg_template() -> str | None:
     upgrade(engine)
     load_catalogue_rows(engine)
     engine.dispose()
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    with pg_admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
