@@ -11,6 +11,7 @@ from gangting.fines.models import PenaltyDecision
 from gangting.fines.rules import FinePolicy
 from gangting.fines.service import amount_view
 from gangting.kernel import law
+from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.licences.service import licence_view
@@ -67,7 +68,7 @@ def _violation_rows(uow: UnitOfWork, condition: Any, limit: int = 100) -> list[d
             "ref": r.ref,
             "code": r.code,
             "description": r.description,
-            "occurred_at": r.occurred_at.isoformat(),
+            "occurred_at": r.occurred_at.astimezone(CITY_ZONE).isoformat(),
             "place": r.place,
             "plate": display_plate(r.plate_no),
             "points": r.points,
