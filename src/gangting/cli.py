@@ -1,11 +1,16 @@
-"""The `gangting` command: migrate, seed, server, up."""
+"""The `gangting` command: migrate, seed, server, booth, up."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import typer
 from rich.console import Console
 
 from gangting.config import Settings
+
+DEMO_BOOTHS = 3
 
 app = typer.Typer(
     help="岗亭 gangting — 交通智慧岗亭平台 / smart traffic-police booth platform",
@@ -57,12 +62,105 @@ def server(
 
 
 @app.command()
+def booth(
+    code: str = typer.Option(..., "--code", help="booth code, e.g. BT-KDL-001"),
+    port: int | None = typer.Option(None, help="kiosk port (default 8700)"),
+    centre: str | None = typer.Option(None, help="centre URL (default http://127.0.0.1:8600)"),
+    secret: str | None = typer.Option(None, help="booth secret (default GANGTING_BOOTH_SECRET)"),
+    name: str | None = typer.Option(None, help="booth name shown on the kiosk"),
+    simulators: bool | None = typer.Option(None, help="simulated hardware (default on)"),
+) -> None:
+    """Run a booth node: kiosk screens and API, hardware adapters, outbox to the centre."""
+    import uvicorn
+
+    from gangting.node.app import create_node_app
+    from gangting.node.config import NodeSettings
+
+    overrides: dict[str, object] = {"booth_code": code}
+    for key, value in (
+        ("node_port", port),
+        ("centre_url", centre),
+        ("booth_secret", secret),
+        ("booth_name", name),
+        ("simulators", simulators),
+    ):
+        if value is not None:
+            overrides[key] = value
+    settings = NodeSettings(**overrides)  # type: ignore[arg-type]
+    console.print(
+        f"岗亭 {code} 自助终端 kiosk: http://{settings.node_host}:{settings.node_port}/ "
+        f"(centre {settings.centre_url})"
+    )
+    uvicorn.run(
+        create_node_app(settings),
+        host=settings.node_host,
+        port=settings.node_port,
+        log_level="warning",
+    )
+
+
+def _demo_booths(settings: Settings) -> list[tuple[str, str]]:
+    """(code, name) of the first demo booths, from var/demo-credentials.txt."""
+    path = settings.var_dir / "demo-credentials.txt"
+    booths: list[tuple[str, str]] = []
+    section = ""
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("## "):
+                section = line
+            elif "Booths" in section and "\t" in line:
+                parts = line.split("\t")
+                booths.append((parts[0], parts[2] if len(parts) > 2 else ""))
+    return booths[:DEMO_BOOTHS]
+
+
+def _start_booths(settings: Settings, host: str, port: int) -> list[subprocess.Popen[bytes]]:
+    from gangting.node.adapters.id_reader import load_demo_citizens
+
+    procs = []
+    for n, (code, name) in enumerate(_demo_booths(settings)):
+        node_port = 8700 + n
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gangting.cli",
+                    "booth",
+                    "--code",
+                    code,
+                    "--port",
+                    str(node_port),
+                    "--centre",
+                    f"http://{host}:{port}",
+                    "--secret",
+                    f"demo-{code}",
+                    "--name",
+                    name,
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        console.print(f"自助终端 kiosk {code} {name}: http://127.0.0.1:{node_port}/")
+    citizens = load_demo_citizens(settings.var_dir / "demo-credentials.txt")
+    if citizens:
+        console.print("演示身份证 demo ID cards (在自助终端首页选择 / pick one on the kiosk):")
+        for c in citizens[:6]:
+            console.print(f"  {c.role:<20} {c.name}  {c.id_number}  {c.situation}")
+    console.print(
+        "违法缴款演示 violation payment: 选 unprocessed -> 核验 -> 处理 -> 缴款 -> 打印回执"
+    )
+    return procs
+
+
+@app.command()
 def up(
     scale: str = typer.Option("demo", help="demo city size when the database is empty"),
     host: str | None = typer.Option(None),
     port: int | None = typer.Option(None),
+    booths: bool = typer.Option(True, help="also start 3 simulated booth nodes"),
 ) -> None:
-    """Migrate, seed the demo city if empty, and serve the API with its docs."""
+    """Migrate, seed the demo city if empty, serve the API and start simulated booths."""
     from gangting.seed.city import database_is_empty, seed_database
 
     settings = Settings()
@@ -75,9 +173,20 @@ def up(
     console.print(f"健康检查 health:       http://{h}:{p}/healthz")
     console.print(f"数据库 database:       {settings.database_url}")
     console.print("演示账号 demo logins:  见 var/demo-credentials.txt (booths, staff)")
+    procs = _start_booths(settings, h, p) if booths else []
     console.print("按 Ctrl+C 停止 / press Ctrl+C to stop")
-    server(host=h, port=p, workers=None)
+    try:
+        server(host=h, port=p, workers=None)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=10)
 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Holidays (YYYY-MM-DD, comma separated) for day counting.
     holidays: str = ""
     demo_clock: str = ""
+    # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
+    bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from gangting.identity.service import resolve_citizen
 from gangting.violations import service
 from gangting.web.booth_write import citizen_write
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.schemas import Request
+from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1/violations", tags=["违法处理 violations"])
 
@@ -17,6 +21,24 @@ router = APIRouter(prefix="/api/v1/violations", tags=["违法处理 violations"]
 class ProcessViolations(Request):
     violation_refs: list[str] = Field(
         min_length=1, max_length=50, description="要处理的违法记录编号"
+    )
+
+
+@router.post("/preview", summary="预览处理结果：记分、罚款、缴款期限、不予处理的理由（不写入）")
+def preview(
+    body: ProcessViolations,
+    ctx: ContextDep,
+    actor: ActorDep,
+    identity: IdentityTokenHeader = None,
+) -> Any:
+    return run_read(
+        ctx,
+        lambda uow: service.preview_violations(
+            uow,
+            resolve_citizen(uow, actor, identity),
+            list(dict.fromkeys(body.violation_refs)),
+            ctx.fines,
+        ),
     )
 
 

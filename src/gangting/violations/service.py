@@ -8,12 +8,13 @@ the application and its audit entry commit together or not at all.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from gangting.applications.service import answer, record_application
+from gangting.applications.service import answer, legal_basis_of, record_application
 from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
 from gangting.fines.rules import FinePolicy, due_on, late_fee_notice
@@ -21,12 +22,18 @@ from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.decision import Reason
+from gangting.kernel.errors import DomainError
 from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.points import service as points
-from gangting.points.rules import full_score_consequences, may_process_other_vehicle
+from gangting.points.rules import (
+    Cycle,
+    FullScore,
+    full_score_consequences,
+    may_process_other_vehicle,
+)
 from gangting.vehicles.models import Vehicle
 from gangting.violations.errors import (
     AlreadyProcessed,
@@ -51,14 +58,164 @@ class FineSettings:
         return self.overrides_fen.get(code.code, code.fine_default_fen)
 
 
-def lock_licence(uow: UnitOfWork, citizen_id: uuid.UUID) -> DrivingLicence:
-    """The citizen's licence, locked: point changes for one driver are serialised."""
-    licence = uow.session.execute(
-        select(DrivingLicence).where(DrivingLicence.citizen_id == citizen_id).with_for_update()
-    ).scalar_one_or_none()
+def find_licence(uow: UnitOfWork, citizen_id: uuid.UUID, *, lock: bool = False) -> DrivingLicence:
+    """The citizen's licence (locked on request); NoLicence when they hold none."""
+    query = select(DrivingLicence).where(DrivingLicence.citizen_id == citizen_id)
+    licence = uow.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if licence is None:
         raise NoLicence("未查询到您的机动车驾驶证信息，请到车管所窗口办理")
     return licence
+
+
+def lock_licence(uow: UnitOfWork, citizen_id: uuid.UUID) -> DrivingLicence:
+    """The citizen's licence, locked: point changes for one driver are serialised."""
+    return find_licence(uow, citizen_id, lock=True)
+
+
+@dataclass(frozen=True)
+class PlannedDecision:
+    """One decision processing would make: the act, its points, fine and due date."""
+
+    violation: Violation
+    code: ViolationCode
+    fine_fen: int
+    due_on: date
+
+
+@dataclass
+class Plan:
+    """What processing these violations would do, decided once for preview and process."""
+
+    licence: DrivingLicence
+    cycle: Cycle
+    points_before: int
+    points_after: int
+    items: list[PlannedDecision] = field(default_factory=list)
+    refusals: list[DomainError] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    full_score: FullScore | None = None
+
+    def summary(self, decisions: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "decisions": decisions,
+            "points_this_cycle": self.points_after,
+            "cycle": {"start": self.cycle.start.isoformat(), "end": self.cycle.end.isoformat()},
+            "total_fine_fen": sum(d["fine_fen"] for d in decisions),
+            "full_score": None
+            if self.full_score is None
+            else {
+                "study_days": self.full_score.study_days,
+                "exams": [e.value for e in self.full_score.exams],
+                "licence_detained": True,
+            },
+        }
+
+
+def plan_processing(
+    uow: UnitOfWork,
+    citizen: Citizen,
+    violation_refs: list[str],
+    fines: FineSettings,
+    *,
+    lock: bool,
+) -> Plan:
+    """The one decision function behind preview and process: which acts may be processed
+    here, in which order (the driver's own vehicles first, 第14条), with what points, fine
+    and due date, and every refusal with its reason and legal basis. Writes nothing."""
+    today = uow.clock.today()
+    licence = find_licence(uow, citizen.id, lock=lock)
+    query = (
+        select(Violation, ViolationCode, Vehicle)
+        .join(ViolationCode, ViolationCode.code == Violation.code)
+        .outerjoin(Vehicle, Vehicle.id == Violation.vehicle_id)
+        .where(Violation.ref.in_(violation_refs))
+        .order_by(Violation.occurred_at)
+    )
+    rows = list(uow.session.execute(query.with_for_update(of=Violation) if lock else query).all())
+    cycle = points.current_cycle(licence, today)
+    total = points.points_in_cycle(uow, licence, cycle)
+    plan = Plan(licence, cycle, total, total)
+    found = {v.ref for v, _, _ in rows}
+    missing = [ref for ref in violation_refs if ref not in found]
+    if missing:
+        plan.refusals.append(ViolationNotFound("未查询到该违法记录", data={"refs": missing}))
+    # The driver's own vehicles first: 第14条 allows them at any total.
+    rows.sort(key=lambda r: (r[2] is None or r[2].owner_id != citizen.id, r[0].occurred_at))
+    plan.reasons.append(
+        Reason(
+            "violations.self_service",
+            "通过自助处理平台处理交通技术监控记录的违法行为",
+            (PROCESSING_BASIS,),
+        )
+    )
+    for violation, code, vehicle in rows:
+        refusal = _refusal(violation, code, vehicle, citizen, total)
+        if refusal is not None:
+            plan.refusals.append(refusal)
+            continue
+        plan.items.append(
+            PlannedDecision(
+                violation, code, fines.fine_for(code), due_on(today, fines.policy, fines.calendar)
+            )
+        )
+        total += code.points
+    plan.points_after = total
+    if total // 12 > plan.points_before // 12:  # crosses 12 (or another 12) in this cycle
+        plan.full_score = full_score_consequences(total, total // 12, licence.classes.split(","))
+        plan.reasons.extend(plan.full_score.reasons)
+    plan.reasons.append(
+        Reason(
+            "fines.late_fee_notice",
+            late_fee_notice(fines.policy),
+            (law.cite(law.COERCION_LAW, "第45条"), law.cite(law.PENALTY_LAW, "第72条")),
+        )
+    )
+    return plan
+
+
+def _refusal(
+    violation: Violation,
+    code: ViolationCode,
+    vehicle: Vehicle | None,
+    citizen: Citizen,
+    total: int,
+) -> DomainError | None:
+    if violation.state != "unprocessed":
+        return AlreadyProcessed("该违法记录已处理，请勿重复处理", data={"ref": violation.ref})
+    if not code.camera_processable:
+        return NotProcessableAtBooth(
+            "该违法行为需适用一般程序，请到交警大队窗口处理",
+            data={"ref": violation.ref, "code": code.code},
+            legal_basis=[law.cite(law.PROCEDURE, "第43条")],
+        )
+    own_vehicle = vehicle is not None and vehicle.owner_id == citizen.id
+    if not own_vehicle:
+        verdict = may_process_other_vehicle(total)
+        if not verdict.allowed:
+            return OtherVehicleRefused(
+                verdict.reasons[0].message,
+                data={"ref": violation.ref, "points_this_cycle": total},
+                legal_basis=list(verdict.legal_basis),
+            )
+    return None
+
+
+def preview_violations(
+    uow: UnitOfWork, citizen: Citizen, violation_refs: list[str], fines: FineSettings
+) -> dict[str, Any]:
+    """What processing would do, without writing: decisions, points, the full-score
+    consequence if reached, the late-fee notice, and every refusal with its legal basis."""
+    plan = plan_processing(uow, citizen, violation_refs, fines, lock=False)
+    reasons = [r.to_dict() for r in plan.reasons]
+    return {
+        **plan.summary([_decision_view(item, None) for item in plan.items]),
+        "points_before": plan.points_before,
+        "processable": not plan.refusals,
+        "refusals": [exc.to_dict() for exc in plan.refusals],
+        "late_fee_notice": late_fee_notice(fines.policy),
+        "reasons": reasons,
+        "legal_basis": legal_basis_of(plan.reasons),
+    }
 
 
 def process_violations(
@@ -68,113 +225,43 @@ def process_violations(
     violation_refs: list[str],
     fines: FineSettings,
 ) -> dict[str, Any]:
-    today = uow.clock.today()
-    licence = lock_licence(uow, citizen.id)
-    rows = list(
-        uow.session.execute(
-            select(Violation, ViolationCode, Vehicle)
-            .join(ViolationCode, ViolationCode.code == Violation.code)
-            .outerjoin(Vehicle, Vehicle.id == Violation.vehicle_id)
-            .where(Violation.ref.in_(violation_refs))
-            .order_by(Violation.occurred_at)
-            .with_for_update(of=Violation)
-        ).all()
-    )
-    found = {v.ref for v, _, _ in rows}
-    missing = [ref for ref in violation_refs if ref not in found]
-    if missing:
-        raise ViolationNotFound("未查询到该违法记录", data={"refs": missing})
-    cycle = points.current_cycle(licence, today)
-    total = points.points_in_cycle(uow, licence, cycle)
-    total_before = total
-    # The driver's own vehicles first: 第14条 allows them at any total.
-    rows.sort(key=lambda r: (r[2] is None or r[2].owner_id != citizen.id, r[0].occurred_at))
+    plan = plan_processing(uow, citizen, violation_refs, fines, lock=True)
+    if plan.refusals:
+        raise plan.refusals[0]
     decisions: list[dict[str, Any]] = []
-    reasons: list[Reason] = [
-        Reason(
-            "violations.self_service",
-            "通过自助处理平台处理交通技术监控记录的违法行为",
-            (PROCESSING_BASIS,),
-        ),
-    ]
-    for violation, code, vehicle in rows:
-        if violation.state != "unprocessed":
-            raise AlreadyProcessed("该违法记录已处理，请勿重复处理", data={"ref": violation.ref})
-        if not code.camera_processable:
-            raise NotProcessableAtBooth(
-                "该违法行为需适用一般程序，请到交警大队窗口处理",
-                data={"ref": violation.ref, "code": code.code},
-                legal_basis=[law.cite(law.PROCEDURE, "第43条")],
-            )
-        own_vehicle = vehicle is not None and vehicle.owner_id == citizen.id
-        if not own_vehicle:
-            verdict = may_process_other_vehicle(total)
-            if not verdict.allowed:
-                raise OtherVehicleRefused(
-                    verdict.reasons[0].message,
-                    data={"ref": violation.ref, "points_this_cycle": total},
-                    legal_basis=list(verdict.legal_basis),
-                )
-        decision = _decide(uow, actor, citizen, violation, code, fines)
+    for item in plan.items:
+        decision = _decide(uow, actor, citizen, item)
         points.record_points(
             uow,
             citizen.id,
-            cycle,
+            plan.cycle,
             decision.points,
             source_kind="decision",
             source_id=decision.decision_no,
             legal_basis=POINTS_AT_DECISION,
         )
-        total += decision.points
-        decisions.append(_decision_view(decision, violation, code))
-    full_score = None
-    if total // 12 > total_before // 12:  # crossed 12 (or another 12) in this cycle
-        consequences = full_score_consequences(total, total // 12, licence.classes.split(","))
-        licence.status = "detained"
-        licence.had_full_score_in_validity = True
-        reasons.extend(consequences.reasons)
-        full_score = {
-            "study_days": consequences.study_days,
-            "exams": [e.value for e in consequences.exams],
-            "licence_detained": True,
-        }
-    reasons.append(
-        Reason(
-            "fines.late_fee_notice",
-            late_fee_notice(fines.policy),
-            (law.cite(law.COERCION_LAW, "第45条"), law.cite(law.PENALTY_LAW, "第72条")),
-        )
-    )
-    result: dict[str, Any] = {
-        "decisions": decisions,
-        "points_this_cycle": total,
-        "cycle": {"start": cycle.start.isoformat(), "end": cycle.end.isoformat()},
-        "total_fine_fen": sum(d["fine_fen"] for d in decisions),
-        "full_score": full_score,
-    }
+        decisions.append(_decision_view(item, decision.decision_no))
+    if plan.full_score is not None:
+        plan.licence.status = "detained"
+        plan.licence.had_full_score_in_validity = True
     application = record_application(
         uow,
         actor,
         service_item="process_violations",
         citizen_id=citizen.id,
         state="completed",
-        reasons=reasons,
-        result=result,
+        reasons=plan.reasons,
+        result=plan.summary(decisions),
     )
     return answer(application)
 
 
 def _decide(
-    uow: UnitOfWork,
-    actor: Actor,
-    citizen: Citizen,
-    violation: Violation,
-    code: ViolationCode,
-    fines: FineSettings,
+    uow: UnitOfWork, actor: Actor, citizen: Citizen, item: PlannedDecision
 ) -> PenaltyDecision:
     now = uow.clock.now()
     today = uow.clock.today()
-    fine_fen = fines.fine_for(code)
+    violation, code = item.violation, item.code
     # Delivered electronically at the booth the moment it is made (处理程序规定 第56条).
     decision = PenaltyDecision(
         decision_no=reference("JD", now),
@@ -182,12 +269,12 @@ def _decide(
         citizen_id=citizen.id,
         booth_id=actor.booth_id,
         points=code.points,
-        fine_fen=fine_fen,
+        fine_fen=item.fine_fen,
         decided_at=now,
         received_on=today,
-        due_on=due_on(today, fines.policy, fines.calendar),
-        state="unpaid" if fine_fen > 0 else "paid",
-        paid_on=None if fine_fen > 0 else today,
+        due_on=item.due_on,
+        state="unpaid" if item.fine_fen > 0 else "paid",
+        paid_on=None if item.fine_fen > 0 else today,
         pauses=[],
         legal_basis=[code.points_basis, code.fine_basis, PROCESSING_BASIS],
     )
@@ -197,17 +284,17 @@ def _decide(
     return decision  # flushed with the others: one batched INSERT for all decisions
 
 
-def _decision_view(
-    decision: PenaltyDecision, violation: Violation, code: ViolationCode
-) -> dict[str, Any]:
+def _decision_view(item: PlannedDecision, decision_no: str | None) -> dict[str, Any]:
+    code = item.code
+    view: dict[str, Any] = {} if decision_no is None else {"decision_no": decision_no}
     return {
-        "decision_no": decision.decision_no,
-        "violation_ref": violation.ref,
+        **view,
+        "violation_ref": item.violation.ref,
         "code": code.code,
         "description": code.description,
-        "points": decision.points,
-        "fine_fen": decision.fine_fen,
-        "fine_display": format_yuan(decision.fine_fen),
-        "due_on": decision.due_on.isoformat(),
-        "legal_basis": decision.legal_basis,
+        "points": code.points,
+        "fine_fen": item.fine_fen,
+        "fine_display": format_yuan(item.fine_fen),
+        "due_on": item.due_on.isoformat(),
+        "legal_basis": [code.points_basis, code.fine_basis, PROCESSING_BASIS],
     }

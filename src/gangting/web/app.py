@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from gangting import __version__
 from gangting.audit.routes import router as audit_router
+from gangting.booths.routes import router as booths_router
 from gangting.citizens.routes import router as citizens_router
 from gangting.context import Context
 from gangting.fines.routes import router as fines_router
@@ -15,6 +16,7 @@ from gangting.fines.routes import staff_router as fines_staff_router
 from gangting.identity.routes import router as identity_router
 from gangting.licences.routes import router as licences_router
 from gangting.points.routes import router as points_router
+from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.vehicles.routes import router as vehicles_router
 from gangting.violations.routes import router as violations_router
@@ -47,6 +49,8 @@ def create_app(ctx: Context) -> FastAPI:
         licences_router,
         vehicles_router,
         points_router,
+        ratings_router,
+        booths_router,
         audit_router,
         fines_staff_router,
     ):

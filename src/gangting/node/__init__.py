@@ -1,0 +1,1 @@
+"""The booth node: kiosk screens and API, hardware adapters, talking to the centre."""

@@ -1,0 +1,70 @@
+"""ID-card reader port (二代身份证读卡器).
+
+Real readers (华视 CVR-100, 神思 SS628 …) ship vendor SDKs behind a serial/USB link; none is
+bundled: a real adapter implements ``IdReader.read`` with that SDK. The simulator holds the
+card "on the reader", chosen from the demo citizens (var/demo-credentials.txt).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class IdCard:
+    id_number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DemoCitizen:
+    role: str
+    name: str
+    id_number: str
+    plates: str
+    situation: str
+
+
+class IdReader(Protocol):
+    def read(self) -> IdCard | None:
+        """The card on the reader, or None."""
+        ...
+
+
+def load_demo_citizens(path: Path) -> list[DemoCitizen]:
+    """The demo citizens section of var/demo-credentials.txt (empty when absent)."""
+    if not path.exists():
+        return []
+    citizens: list[DemoCitizen] = []
+    inside = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            inside = "Demo citizens" in line
+            continue
+        parts = line.split("\t")
+        if inside and len(parts) >= 5:
+            citizens.append(DemoCitizen(*parts[:5]))
+    return citizens
+
+
+class SimulatedIdReader:
+    def __init__(self, demo_citizens: list[DemoCitizen] | None = None) -> None:
+        self.demo_citizens = list(demo_citizens or [])
+        self._card: IdCard | None = None
+
+    def read(self) -> IdCard | None:
+        return self._card
+
+    def insert(self, card: IdCard) -> None:
+        self._card = card
+
+    def remove(self) -> None:
+        self._card = None
+
+    def persona(self, role: str) -> IdCard | None:
+        for c in self.demo_citizens:
+            if c.role == role:
+                return IdCard(c.id_number, c.name)
+        return None

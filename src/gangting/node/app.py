@@ -1,0 +1,132 @@
+"""The booth node's ASGI app: kiosk API, simulators, static kiosk screens; wiring only."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from gangting import __version__
+from gangting.node.adapters.face_camera import FaceCamera, SimulatedFaceCamera
+from gangting.node.adapters.help_button import HelpButton
+from gangting.node.adapters.id_reader import IdReader, SimulatedIdReader, load_demo_citizens
+from gangting.node.adapters.payment_terminal import SimulatedPaymentTerminal
+from gangting.node.adapters.printer import EscPosPrinter, Printer, SimulatedPrinter
+from gangting.node.adapters.sensors import SimulatedSensors
+from gangting.node.adapters.speaker import Speaker
+from gangting.node.centre import CentreClient
+from gangting.node.config import NodeSettings
+from gangting.node.routes import router as kiosk_router
+from gangting.node.service import Hardware, KioskService
+from gangting.node.sim_routes import router as sim_router
+from gangting.node.store import NodeStore
+from gangting.web.errors import install_error_handlers
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("gangting.node")
+
+
+def simulated_hardware(settings: NodeSettings) -> Hardware:
+    return Hardware(
+        id_reader=SimulatedIdReader(load_demo_citizens(settings.demo_credentials)),
+        face_camera=SimulatedFaceCamera(),
+        printer=SimulatedPrinter(settings.var_dir / "receipts"),
+        payment_terminal=SimulatedPaymentTerminal(),
+        help_button=HelpButton(),
+        sensors=SimulatedSensors(),
+        speaker=Speaker(settings.var_dir / "speech"),
+    )
+
+
+def real_hardware(settings: NodeSettings) -> Hardware:
+    """The real ESC/POS printer where GANGTING_PRINTER_URL is set. The other ports need a
+    vendor driver (ID reader, sensors, terminal) or a face matcher (OpenCvFaceCamera takes
+    one): they stay simulated until the deployment plugs its adapter in here."""
+    sim = simulated_hardware(settings)
+    printer: Printer = EscPosPrinter(settings.printer_url) if settings.printer_url else sim.printer
+    camera: FaceCamera = sim.face_camera
+    reader: IdReader = sim.id_reader
+    return Hardware(
+        id_reader=reader,
+        face_camera=camera,
+        printer=printer,
+        payment_terminal=sim.payment_terminal,
+        help_button=sim.help_button,
+        sensors=sim.sensors,
+        speaker=Speaker(None),
+    )
+
+
+def _background(kiosk: KioskService, stop: threading.Event) -> None:
+    """Drain the outbox (backoff per item), expire an idle session, sample the sensors."""
+    next_telemetry = 0.0
+    while not stop.is_set():
+        try:
+            kiosk.sessions.expire_idle()
+            if time.monotonic() >= next_telemetry:
+                kiosk.report_sensors(all_kinds=next_telemetry == 0.0)
+                next_telemetry = time.monotonic() + kiosk.settings.telemetry_interval_s
+            kiosk.outbox.drain_once()
+        except Exception:  # the loop must outlive any one failure
+            log.exception("node background loop")
+        kiosk.outbox.wait(kiosk.settings.outbox_interval_s)
+
+
+def create_node_app(
+    settings: NodeSettings,
+    *,
+    centre_transport: httpx.BaseTransport | None = None,
+    hardware: Hardware | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    background: bool = True,
+) -> FastAPI:
+    store = NodeStore(settings.store_path())
+    centre = CentreClient(
+        settings.centre_url,
+        settings.booth_code,
+        settings.secret(),
+        timeout_s=settings.centre_timeout_s,
+        transport=centre_transport,
+    )
+    if hardware is None:
+        hardware = simulated_hardware(settings) if settings.simulators else real_hardware(settings)
+    kiosk = KioskService(settings, store, centre, hardware, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = threading.Thread(target=_background, args=(kiosk, stop), daemon=True)
+        if background:
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            kiosk.outbox.wake()
+            if background:
+                worker.join(timeout=5)
+            kiosk.sessions.close()  # memory wiped; pending step keys stay for the restart
+            centre.close()
+            store.close()
+
+    app = FastAPI(title=f"岗亭 {settings.booth_code} kiosk", version=__version__, lifespan=lifespan)
+    app.state.kiosk = kiosk
+    install_error_handlers(app)
+    app.include_router(kiosk_router)
+    if settings.simulators:
+        app.include_router(sim_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "booth": settings.booth_code}
+
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True, check_dir=False), name="kiosk")
+    return app

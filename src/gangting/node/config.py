@@ -1,0 +1,56 @@
+"""Node settings (prefix GANGTING_, like the centre's): which booth, its secret, the centre."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NodeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GANGTING_", extra="ignore", populate_by_name=True)
+
+    booth_code: str = "BT-KDL-001"
+    booth_name: str = ""
+    # Demo booths' secrets are demo-<code> (var/demo-credentials.txt); production sets it.
+    booth_secret: str = ""
+    centre_url: str = "http://127.0.0.1:8600"
+    centre_timeout_s: float = 5.0
+    node_host: str = "127.0.0.1"
+    node_port: int = 8700
+    var_dir: Path = Path("var")
+    idle_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "idle_timeout_s", "GANGTING_NODE_IDLE_TIMEOUT_S", "GANGTING_IDLE_TIMEOUT_S"
+        ),
+    )
+    simulators: bool = Field(
+        default=True,
+        validation_alias=AliasChoices(
+            "simulators", "GANGTING_NODE_SIMULATORS", "GANGTING_SIMULATORS"
+        ),
+    )
+    # Where the simulated ID reader finds the demo citizens.
+    demo_credentials: Path = Path("var/demo-credentials.txt")
+    # Real adapters (simulators off): camera device index or file, printer connection.
+    camera_source: str = "0"
+    printer_url: str = ""  # usb://04b8:0202 | tcp://10.0.0.5:9100 | file:///dev/usb/lp0
+    telemetry_interval_s: float = 60.0
+    outbox_max_backoff_s: float = 60.0
+    # How often the background loop looks at the outbox, the idle timer and the sensors.
+    outbox_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "outbox_interval_s", "GANGTING_NODE_OUTBOX_INTERVAL_S", "GANGTING_OUTBOX_INTERVAL_S"
+        ),
+    )
+
+    def secret(self) -> str:
+        return self.booth_secret or f"demo-{self.booth_code}"
+
+    def store_path(self) -> Path:
+        return self.var_dir / f"booth-{self.booth_code}.db"

@@ -1,0 +1,112 @@
+"""Store-and-forward for what may wait (ratings, help calls, telemetry, printed-receipt
+records): written to the node SQLite first, then replayed to the centre with the same
+idempotency key until the centre gives a definitive answer (2xx, or a 4xx a retry cannot
+change). No answer or a 5xx: try again later, with backoff. Nothing lost, nothing doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from gangting.node.centre import CentreClient
+from gangting.node.errors import CentreUnavailable
+from gangting.node.store import NodeStore
+
+log = logging.getLogger("gangting.node.outbox")
+
+
+@dataclass(frozen=True)
+class Drained:
+    delivered: int = 0
+    refused: int = 0
+    waiting: int = 0
+
+
+class Outbox:
+    def __init__(
+        self, store: NodeStore, centre: CentreClient, *, max_backoff_s: float = 60.0
+    ) -> None:
+        self._store = store
+        self._centre = centre
+        self._max_backoff_s = max_backoff_s
+        self._wake = threading.Event()
+        self._drain_lock = threading.Lock()
+
+    def enqueue(self, path: str, body: dict[str, Any]) -> str:
+        """Keep the report durably with its key; the drainer sends it."""
+        key = f"{self._centre.booth_code}:outbox:{uuid.uuid4().hex}"
+        now = time.time()
+        with self._store.transaction() as db:
+            db.execute(
+                "INSERT INTO outbox (path, body, key, next_at, created_at) VALUES (?,?,?,?,?)",
+                (path, json.dumps(body, ensure_ascii=False), key, now, now),
+            )
+        self._wake.set()
+        return key
+
+    def pending(self) -> int:
+        with self._store.transaction() as db:
+            row = db.execute("SELECT count(*) AS n FROM outbox WHERE state='pending'").fetchone()
+        return int(row["n"])
+
+    def drain_once(self, *, force: bool = False) -> Drained:
+        """Send every due item, oldest first; stop at the first "centre not there"."""
+        with self._drain_lock:
+            now = time.time()
+            with self._store.transaction() as db:
+                rows = db.execute(
+                    "SELECT id, path, body, key, attempts FROM outbox WHERE state='pending'"
+                    + ("" if force else " AND next_at <= ?")
+                    + " ORDER BY id",
+                    () if force else (now,),
+                ).fetchall()
+            delivered = refused = 0
+            for i, row in enumerate(rows):
+                try:
+                    answer = self._centre.call(
+                        "POST", row["path"], json.loads(row["body"]), key=row["key"]
+                    )
+                except CentreUnavailable as exc:
+                    self._later(rows[i:], str(exc.data.get("detail", "")))
+                    return Drained(delivered, refused, len(rows) - i)
+                if answer.definitive:
+                    state = "done" if answer.ok else "refused"
+                    if not answer.ok:
+                        log.warning("outbox %s refused by the centre: %s", row["path"], answer.body)
+                    self._finish(row["id"], state, answer.status_code)
+                    delivered += answer.ok
+                    refused += not answer.ok
+                else:
+                    self._later([row], f"status {answer.status_code}")
+            return Drained(delivered, refused, 0)
+
+    def _finish(self, item_id: int, state: str, status: int) -> None:
+        with self._store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state=?, last_status=?, attempts=attempts+1 WHERE id=?",
+                (state, status, item_id),
+            )
+
+    def _later(self, rows: list[Any], error: str) -> None:
+        now = time.time()
+        with self._store.transaction() as db:
+            for row in rows:
+                delay = min(self._max_backoff_s, 2.0 ** min(int(row["attempts"]), 10))
+                db.execute(
+                    "UPDATE outbox SET attempts=attempts+1, next_at=?, last_error=? WHERE id=?",
+                    (now + delay, error[:200], row["id"]),
+                )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def wait(self, timeout_s: float) -> None:
+        """Sleep until something is enqueued or the timeout passes (the drainer's pace)."""
+        self._wake.wait(timeout_s)
+        self._wake.clear()

@@ -1,0 +1,187 @@
+"""The kiosk API (docs/decisions/0002): JSON for the booth's own browser. Answers are the
+centre's bodies (plus node fields); errors are the centre's shape {"error","message","data"}.
+The browser holds only the ``kiosk_session`` cookie, never a token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import Field, field_validator
+
+from gangting.licences.routes import Certificate, Renewal, Replacement
+from gangting.node.centre import CentreAnswer
+from gangting.node.service import KioskService
+from gangting.node.session import KioskSession
+from gangting.points.routes import StudyDeductionRequest
+from gangting.ratings.rules import parse_level
+from gangting.vehicles.routes import MarkRequest
+from gangting.violations.routes import ProcessViolations
+from gangting.web.schemas import Request as Body
+
+router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
+COOKIE = "kiosk_session"
+
+
+def get_kiosk(request: Request) -> KioskService:
+    kiosk: KioskService = request.app.state.kiosk
+    return kiosk
+
+
+KioskDep = Annotated[KioskService, Depends(get_kiosk)]
+CookieDep = Annotated[str | None, Cookie(alias=COOKIE)]
+
+
+def get_session(kiosk: KioskDep, kiosk_session: CookieDep = None) -> KioskSession:
+    return kiosk.sessions.get(kiosk_session)
+
+
+SessionDep = Annotated[KioskSession, Depends(get_session)]
+
+
+def relay(answer: CentreAnswer) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+class PaymentRequest(Body):
+    decision_nos: list[str] = Field(min_length=1, max_length=50)
+
+
+class RatingRequest(Body):
+    level: int | str = Field(
+        description="5 非常满意 … 1 非常不满意，或 very_satisfied … very_unsatisfied"
+    )
+    reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: int | str) -> int | str:
+        parse_level(value)
+        return value
+
+
+class HelpRequest(Body):
+    kind: str = Field(default="assistance", pattern="^[a-z_]{1,32}$")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class SpeakRequest(Body):
+    text: str = Field(min_length=1, max_length=300)
+
+
+@router.get("/status", summary="岗亭状态：中心是否在线、排队、空闲超时、语音")
+def status(kiosk: KioskDep) -> dict[str, Any]:
+    return kiosk.status()
+
+
+@router.post("/session", summary="开始办理（新会话，Cookie kiosk_session）")
+def start_session(kiosk: KioskDep, response: Response, kiosk_session: CookieDep = None) -> Any:
+    session = kiosk.start_session(kiosk_session)
+    response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict")
+    return {
+        "session_id": session.id,
+        "resumed": session.id == kiosk_session,
+        "idle_timeout_s": kiosk.settings.idle_timeout_s,
+    }
+
+
+@router.post("/identify", summary="刷身份证 + 人脸比对 -> 中心人证核验")
+def identify(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.identify(session))
+
+
+@router.get("/overview", summary="驾驶证、本周期记分、未处理违法、未缴罚款（含加处罚款）")
+def overview(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.overview(session))
+
+
+@router.post("/violations/preview", summary="预览处理结果（不写入）")
+def preview(body: ProcessViolations, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.preview(session, body.model_dump(mode="json")))
+
+
+@router.post("/violations/process", summary="处理违法（幂等键由岗亭持久保存）")
+def process(body: ProcessViolations, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.business(session, "/api/v1/violations/process", body.model_dump()))
+
+
+@router.post("/payments", summary="缴款：缴款终端读付款码，再由中心向缴款平台下单")
+def pay(body: PaymentRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.pay(session, list(dict.fromkeys(body.decision_nos))))
+
+
+@router.get("/payments/{payment_no}", summary="查询待确认的缴款")
+def payment(payment_no: str, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.payment(session, payment_no))
+
+
+@router.post("/licences/renewal", summary="期满换证")
+def renewal(body: Renewal, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.business(session, "/api/v1/licences/renewal", body.model_dump(mode="json")))
+
+
+@router.post("/licences/replacement", summary="遗失补领")
+def replacement(body: Replacement, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(
+        kiosk.business(session, "/api/v1/licences/replacement", body.model_dump(mode="json"))
+    )
+
+
+@router.post("/licences/health-certificate", summary="提交身体条件证明")
+def health_certificate(body: Certificate, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(
+        kiosk.business(session, "/api/v1/licences/health-certificate", body.model_dump(mode="json"))
+    )
+
+
+@router.post("/vehicles/inspection-mark", summary="申领电子检验合格标志")
+def inspection_mark(body: MarkRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(
+        kiosk.business(session, "/api/v1/vehicles/inspection-mark", body.model_dump(mode="json"))
+    )
+
+
+@router.post("/points/study-deduction", summary="学法减分")
+def study_deduction(
+    body: StudyDeductionRequest, kiosk: KioskDep, session: SessionDep
+) -> JSONResponse:
+    return relay(
+        kiosk.business(session, "/api/v1/points/study-deduction", body.model_dump(mode="json"))
+    )
+
+
+@router.post("/print", summary="打印最近一笔业务的受理回执")
+def print_receipt(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.print_receipt(session)
+
+
+@router.post("/rating", status_code=202, summary="好差评（先存岗亭，再转发中心）")
+def rating(body: RatingRequest, kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.rate(session, body.level, body.reason)
+
+
+@router.post("/help", status_code=202, summary="一键求助（先存岗亭，再转发中心）")
+def help_call(kiosk: KioskDep, body: HelpRequest | None = None) -> dict[str, Any]:
+    body = body or HelpRequest()
+    return kiosk.call_help(body.kind, body.note)
+
+
+@router.post("/queue", summary="取号，附预计等候时间")
+def take_number(kiosk: KioskDep) -> dict[str, Any]:
+    return kiosk.take_number()
+
+
+@router.post("/speak", summary="语音播报（espeak-ng，未安装时静默）")
+def speak(body: SpeakRequest, kiosk: KioskDep) -> dict[str, Any]:
+    speaker = kiosk.hw.speaker
+    out = speaker.say(body.text)
+    return {"spoken": speaker.available, "file": str(out) if out else None}
+
+
+@router.post("/finish", summary="结束办理，清除本次会话的全部信息")
+def finish(kiosk: KioskDep, response: Response, kiosk_session: CookieDep = None) -> Any:
+    ended = kiosk.finish(kiosk_session)
+    response.delete_cookie(COOKIE)
+    return {"finished": ended}

@@ -1,0 +1,276 @@
+"""The kiosk's use cases on the node: a session, the identity check, business steps through
+the centre with durable keys, store-and-forward reports, printing, the queue."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from gangting.kernel.clock import CITY_ZONE, SystemClock
+from gangting.kernel.money import format_yuan
+from gangting.node.adapters.face_camera import FaceCamera
+from gangting.node.adapters.help_button import HelpButton
+from gangting.node.adapters.id_reader import IdReader
+from gangting.node.adapters.payment_terminal import PaymentTerminal
+from gangting.node.adapters.printer import Printer, Receipt
+from gangting.node.adapters.sensors import Reading, Sensors
+from gangting.node.adapters.speaker import Speaker
+from gangting.node.centre import CentreAnswer, CentreClient
+from gangting.node.config import NodeSettings
+from gangting.node.errors import NoCardOnReader, NothingToPrint
+from gangting.node.keys import StepKeys
+from gangting.node.outbox import Outbox
+from gangting.node.queue import Queue
+from gangting.node.session import KioskSession, Sessions
+from gangting.node.store import NodeStore
+from gangting.ratings.errors import ReasonRequired
+from gangting.ratings.rules import parse_level, rating_acceptable
+
+SERVICE_ZH = {
+    "process_violations": "交通违法处理",
+    "pay_fines": "罚款缴纳",
+    "renewal": "驾驶证期满换证",
+    "replacement": "驾驶证遗失补领",
+    "health_certificate": "提交身体条件证明",
+    "inspection_mark": "申领检验合格标志",
+    "study_deduction": "学法减分",
+}
+
+
+@dataclass
+class Hardware:
+    id_reader: IdReader
+    face_camera: FaceCamera
+    printer: Printer
+    payment_terminal: PaymentTerminal
+    help_button: HelpButton
+    sensors: Sensors
+    speaker: Speaker
+
+
+_WALL = SystemClock()
+
+
+def mask_id_number(id_number: str) -> str:
+    return id_number[:6] + "*" * max(0, len(id_number) - 10) + id_number[-4:]
+
+
+class KioskService:
+    def __init__(
+        self,
+        settings: NodeSettings,
+        store: NodeStore,
+        centre: CentreClient,
+        hardware: Hardware,
+        *,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.centre = centre
+        self.hw = hardware
+        self.keys = StepKeys(store, settings.booth_code)
+        self.outbox = Outbox(store, centre, max_backoff_s=settings.outbox_max_backoff_s)
+        self.queue = Queue(store)
+        self.sessions = Sessions(settings.idle_timeout_s, clock, on_end=self._ended)
+        self._last_telemetry: dict[str, Reading] = {}
+        hardware.help_button.on_press(self._help_pressed)
+
+    # -- session ---------------------------------------------------------------------
+    def start_session(self, cookie_id: str | None) -> KioskSession:
+        resume = cookie_id if cookie_id and self.keys.has_pending(cookie_id) else None
+        session = self.sessions.start(resume)
+        self.queue.call_next(self._today())
+        return session
+
+    def finish(self, cookie_id: str | None) -> bool:
+        return self.sessions.finish(cookie_id)
+
+    def _ended(self, session: KioskSession, why: str) -> None:
+        self.queue.record_session(session.last_seen - session.started_at)
+        self.keys.close_session(session.id)
+        self.hw.speaker.forget()
+
+    # -- identity and reads -----------------------------------------------------------
+    def identify(self, session: KioskSession) -> CentreAnswer:
+        card = self.hw.id_reader.read()
+        if card is None:
+            raise NoCardOnReader("请将身份证放在读卡区")
+        score = self.hw.face_camera.match(card)
+        answer = self.centre.call(
+            "POST", "/api/v1/identity/check", {"id_number": card.id_number, "face_score": score}
+        )
+        if answer.ok:
+            session.identity_token = str(answer.body["identity_token"])
+            session.citizen = {
+                "name": answer.body["citizen"]["name"],
+                "id_number_masked": mask_id_number(card.id_number),
+            }
+            body = {k: v for k, v in answer.body.items() if k != "identity_token"}
+            body["citizen"] = session.citizen
+            return CentreAnswer(200, body)
+        return answer
+
+    def read(self, session: KioskSession, path: str) -> CentreAnswer:
+        return self.centre.call("GET", path, identity=session.identity_token)
+
+    def overview(self, session: KioskSession) -> CentreAnswer:
+        parts = [self.read(session, f"/api/v1/me/{p}") for p in ("licence", "violations")]
+        for part in parts:
+            if not part.ok:
+                return part
+        vehicles = self.read(session, "/api/v1/me/vehicles")
+        return CentreAnswer(
+            200,
+            {
+                **parts[0].body,
+                **parts[1].body,
+                "plates": vehicles.body.get("plates", []) if vehicles.ok else [],
+                "citizen": session.citizen,
+            },
+        )
+
+    def preview(self, session: KioskSession, body: dict[str, Any]) -> CentreAnswer:
+        return self.centre.call(
+            "POST", "/api/v1/violations/preview", body, identity=session.identity_token
+        )
+
+    # -- business steps (need the centre now; never queued) ---------------------------
+    def business(
+        self, session: KioskSession, path: str, about: dict[str, Any], make_body: Any = None
+    ) -> CentreAnswer:
+        step = self.keys.step(session.id, path, about, make_body)
+        answer = self.centre.call(
+            "POST", path, step.body, key=step.key, identity=session.identity_token
+        )
+        if answer.definitive:
+            self.keys.spend(step.key)
+        if answer.ok and isinstance(answer.body, dict) and answer.body.get("receipt_no"):
+            session.last_answer = answer.body
+            session.receipts.append(str(answer.body["receipt_no"]))
+        return answer
+
+    def pay(self, session: KioskSession, decision_nos: list[str]) -> CentreAnswer:
+        about = {"decision_nos": decision_nos}
+        return self.business(
+            session,
+            "/api/v1/payments",
+            about,
+            lambda: {**about, "payer_code": self.hw.payment_terminal.read_payer_code(None)},
+        )
+
+    def payment(self, session: KioskSession, payment_no: str) -> CentreAnswer:
+        answer = self.read(session, f"/api/v1/payments/{payment_no}")
+        if answer.ok and answer.body.get("receipt_no"):
+            session.last_answer = answer.body
+        return answer
+
+    # -- printing and store-and-forward reports ---------------------------------------
+    def print_receipt(self, session: KioskSession) -> dict[str, Any]:
+        answer = session.last_answer
+        if answer is None:
+            raise NothingToPrint("暂无可打印的回执")
+        receipt = self._receipt(answer)
+        files = self.hw.printer.print_receipt(receipt)
+        self.outbox.enqueue(
+            "/api/v1/receipts/printed",
+            {"receipt_no": receipt.receipt_no, "booth": self.settings.booth_code, "at": _iso()},
+        )
+        return {"printed": True, "receipt_no": receipt.receipt_no, "files": [str(f) for f in files]}
+
+    def rate(
+        self, session: KioskSession, level_raw: int | str, reason: str | None
+    ) -> dict[str, Any]:
+        level = parse_level(level_raw)
+        verdict = rating_acceptable(level, reason)
+        if not verdict.allowed:
+            first = verdict.reasons[0]
+            raise ReasonRequired(first.message, legal_basis=list(first.legal_basis))
+        receipt_no = session.receipts[-1] if session.receipts else None
+        self.outbox.enqueue(
+            "/api/v1/ratings",
+            {
+                "receipt_no": receipt_no,
+                "level": level.value,
+                "reason": reason,
+                "booth": self.settings.booth_code,
+                "at": _iso(),
+            },
+        )
+        return {
+            "accepted": True,
+            "receipt_no": receipt_no,
+            "level": level.value,
+            "level_name": level.name,
+            "level_zh": level.zh,
+            "message": "感谢您的评价",
+        }
+
+    def _help_pressed(self) -> None:
+        self.call_help("assistance", "岗亭求助按钮")
+
+    def call_help(self, kind: str, note: str | None) -> dict[str, Any]:
+        self.outbox.enqueue(
+            "/api/v1/help-calls",
+            {"kind": kind, "note": note, "booth": self.settings.booth_code, "at": _iso()},
+        )
+        return {"accepted": True, "kind": kind, "message": "已呼叫工作人员，请稍候"}
+
+    def report_sensors(self, *, all_kinds: bool = False) -> int:
+        """Queue telemetry for each sensor value that changed (or all of them)."""
+        sent = 0
+        for kind, value in self.hw.sensors.read().items():
+            if all_kinds or self._last_telemetry.get(kind) != value:
+                self.outbox.enqueue(
+                    "/api/v1/booths/telemetry",
+                    {"kind": kind, "value": value, "booth": self.settings.booth_code, "at": _iso()},
+                )
+                self._last_telemetry[kind] = value
+                sent += 1
+        return sent
+
+    def take_number(self) -> dict[str, Any]:
+        return self.queue.take(self._today(), self.sessions.busy)
+
+    def status(self) -> dict[str, Any]:
+        busy = self.sessions.busy
+        return {
+            "booth": {"code": self.settings.booth_code, "name": self.settings.booth_name},
+            "booth_name": self.settings.booth_name or self.settings.booth_code,
+            "centre_online": self.centre.online or self.centre.ping(),
+            "session_active": busy,
+            "queue": self.queue.status(self._today(), busy),
+            "idle_timeout_s": self.settings.idle_timeout_s,
+            "tts_available": self.hw.speaker.available,
+            "simulators": self.settings.simulators,
+            "outbox_pending": self.outbox.pending(),
+        }
+
+    def _receipt(self, answer: dict[str, Any]) -> Receipt:
+        receipt_no = str(answer["receipt_no"])
+        item = SERVICE_ZH.get(str(answer.get("service_item", "")), "缴款")
+        lines = [
+            "包头市公安局交通管理支队",
+            "交通智慧岗亭 受理回执",
+            f"岗亭：{self.settings.booth_code} {self.settings.booth_name}".rstrip(),
+            f"受理编号：{receipt_no}",
+            f"业务：{item}",
+        ]
+        for d in answer.get("decisions", []):
+            lines.append(f"决定书 {d['decision_no']}  记{d['points']}分  罚款{d['fine_display']}")
+            lines.append(f"  缴款期限：{d['due_on']}")
+        if "amount_fen" in answer:
+            lines.append(f"缴款金额：{format_yuan(int(answer['amount_fen']))}")
+            lines.append(f"缴款状态：{answer.get('state_text', answer.get('state', ''))}")
+        lines.append(f"打印时间：{_WALL.now().astimezone(CITY_ZONE):%Y-%m-%d %H:%M}")
+        lines.append("请妥善保管本回执")
+        return Receipt(receipt_no, tuple(lines))
+
+    def _today(self) -> date:
+        return _WALL.today()
+
+
+def _iso() -> str:
+    return _WALL.now().isoformat()

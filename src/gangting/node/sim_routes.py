@@ -1,0 +1,124 @@
+"""Demo and test controls of the simulated hardware (mounted only with simulators on)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from gangting.node.adapters.face_camera import SimulatedFaceCamera
+from gangting.node.adapters.id_reader import IdCard, SimulatedIdReader
+from gangting.node.adapters.payment_terminal import SimulatedPaymentTerminal
+from gangting.node.adapters.printer import SimulatedPrinter
+from gangting.node.adapters.sensors import SimulatedSensors
+from gangting.node.errors import SimulatorsOff
+from gangting.node.routes import KioskDep
+from gangting.node.service import KioskService
+from gangting.web.schemas import Request as Body
+
+router = APIRouter(prefix="/kiosk/api/sim", tags=["模拟设备 simulators"])
+
+
+class CardRequest(Body):
+    persona: str | None = Field(default=None, max_length=32, description="演示角色，如 unprocessed")
+    id_number: str | None = Field(default=None, min_length=15, max_length=18)
+    name: str = Field(default="演示群众", max_length=32)
+
+
+class FaceRequest(Body):
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class PayerRequest(Body):
+    outcome: Literal["ok", "decline", "timeout"]
+
+
+class SensorsRequest(Body):
+    door: Literal["open", "closed"] | None = None
+    power: Literal["mains", "battery", "off"] | None = None
+    temperature_c: float | None = Field(default=None, ge=-60, le=90)
+    paper: Literal["ok", "low", "out"] | None = None
+
+
+def _sim(device: object, kind: type) -> Any:
+    if not isinstance(device, kind):
+        raise SimulatorsOff("模拟设备未启用")
+    return device
+
+
+def _reader(kiosk: KioskService) -> SimulatedIdReader:
+    reader: SimulatedIdReader = _sim(kiosk.hw.id_reader, SimulatedIdReader)
+    return reader
+
+
+@router.get("", summary="模拟设备：演示身份证、当前读卡器上的卡、默认设置")
+def overview(kiosk: KioskDep) -> dict[str, Any]:
+    reader = _reader(kiosk)
+    card = reader.read()
+    camera = kiosk.hw.face_camera
+    terminal = kiosk.hw.payment_terminal
+    return {
+        "cards": [
+            {
+                "role": c.role,
+                "name": c.name,
+                "label": f"{c.name} {c.situation.split(' / ')[0]}",
+                "id_number": c.id_number,
+                "situation": c.situation,
+            }
+            for c in reader.demo_citizens
+        ],
+        "current": {"id_number": card.id_number} if card else None,
+        "defaults": {
+            "face_score": getattr(camera, "score", None),
+            "payer": getattr(terminal, "outcome", None),
+        },
+    }
+
+
+@router.post("/id-card", summary="把一张身份证放到读卡器上（演示角色或身份证号）")
+def id_card(body: CardRequest, kiosk: KioskDep) -> dict[str, Any]:
+    reader = _reader(kiosk)
+    card = reader.persona(body.persona) if body.persona else None
+    if card is None and body.id_number:
+        card = IdCard(body.id_number, body.name)
+    if card is None:
+        raise SimulatorsOff("未找到该演示角色", code="kiosk.sim_unknown_persona")
+    reader.insert(card)
+    return {"on_reader": True, "persona": body.persona}
+
+
+@router.post("/id-card/remove", summary="取走身份证")
+def remove_card(kiosk: KioskDep) -> dict[str, Any]:
+    _reader(kiosk).remove()
+    return {"on_reader": False}
+
+
+@router.post("/face", summary="设置人脸比对得分")
+def face(body: FaceRequest, kiosk: KioskDep) -> dict[str, Any]:
+    camera: SimulatedFaceCamera = _sim(kiosk.hw.face_camera, SimulatedFaceCamera)
+    camera.score = body.score
+    return {"score": camera.score}
+
+
+@router.post("/payer", summary="设置付款结果：ok | decline | timeout")
+def payer(body: PayerRequest, kiosk: KioskDep) -> dict[str, Any]:
+    terminal: SimulatedPaymentTerminal = _sim(kiosk.hw.payment_terminal, SimulatedPaymentTerminal)
+    terminal.outcome = body.outcome
+    return {"outcome": terminal.outcome}
+
+
+@router.post("/help-button", summary="按下求助按钮")
+def help_button(kiosk: KioskDep) -> dict[str, Any]:
+    kiosk.hw.help_button.press()
+    return {"pressed": True}
+
+
+@router.post("/sensors", summary="设置传感器读数（变化即上报）")
+def sensors(body: SensorsRequest, kiosk: KioskDep) -> dict[str, Any]:
+    sim: SimulatedSensors = _sim(kiosk.hw.sensors, SimulatedSensors)
+    sim.values.update(body.model_dump(exclude_none=True))
+    if isinstance(kiosk.hw.printer, SimulatedPrinter):
+        kiosk.hw.printer.paper = sim.values.get("paper") != "out"
+    return {"values": sim.read(), "queued": kiosk.report_sensors()}
