@@ -9,6 +9,7 @@ from importlib import resources
 
 from sqlalchemy import Connection, func, insert, select
 
+from gangting.kernel import law
 from gangting.kernel.money import fen_from_yuan
 
 SIMPLE_PROCEDURE_MAX_FEN = 20_000  # 处理程序规定 第43条: simple procedure up to 200 yuan
@@ -28,6 +29,25 @@ class CatalogueEntry:
     @property
     def camera_processable(self) -> bool:
         return self.points is not None and 0 < self.fine_max_fen <= SIMPLE_PROCEDURE_MAX_FEN
+
+
+def citizen_citation(basis: str) -> str:
+    """The catalogue's short citation in the form a citizen reads.
+
+    '163号令 第12条(四)' -> '《道路交通安全违法行为记分管理办法》(公安部令第163号) 第12条(四)';
+    '道交法 第95条第1款 -> 第90条' -> '《中华人民共和国道路交通安全法》 第95条第1款、第90条'.
+    Notes that are not a citation (no-point acts, unconfirmed ranges) give ''.
+    """
+    prefixes = (
+        ("163号令 ", law.SCORING),
+        ("道交法 ", law.ROAD_LAW),
+        ("驾驶证规定(162号令) ", law.LICENCE),
+    )
+    for prefix, title in prefixes:
+        if basis.startswith(prefix):
+            articles = basis[len(prefix) :].replace(" -> ", "、").split(" / ")[0]
+            return law.cite(title, articles)
+    return ""
 
 
 def _key(row: dict[str, str]) -> str:
@@ -56,11 +76,11 @@ def load_catalogue() -> list[CatalogueEntry]:
                 code=_key(row),
                 description=row["description_zh"],
                 points=points,
-                points_basis=row["points_basis"],
+                points_basis=citizen_citation(row["points_basis"]),
                 fine_min_fen=low,
                 fine_max_fen=high,
                 fine_default_fen=_default_fine(row, low, high),
-                fine_basis=row["fine_basis"],
+                fine_basis=citizen_citation(row["fine_basis"]),
             )
             entries.setdefault(entry.code, entry)
     return list(entries.values())

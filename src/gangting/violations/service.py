@@ -276,7 +276,7 @@ def _decide(
         state="unpaid" if item.fine_fen > 0 else "paid",
         paid_on=None if item.fine_fen > 0 else today,
         pauses=[],
-        legal_basis=[code.points_basis, code.fine_basis, PROCESSING_BASIS],
+        legal_basis=[b for b in (code.points_basis, code.fine_basis, PROCESSING_BASIS) if b],
     )
     uow.session.add(decision)
     violation.state = "decided"

@@ -1,0 +1,1008 @@
+// Kiosk screens of the booth node: one screen at a time, plain DOM, no storage of personal data.
+// Personal data lives only in `session` (memory) and in the DOM of the current screen; both are
+// wiped on finish and on idle timeout.
+
+const API = "/kiosk/api";
+const UNAVAILABLE = "服务暂不可用，请稍后再试";
+const LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
+const LEVEL_VALUE = { 非常满意: 5, 满意: 4, 基本满意: 3, 不满意: 2, 非常不满意: 1 };
+const BAD_LEVELS = new Set(["不满意", "非常不满意"]);
+const BAD_REASONS = ["等待时间长", "操作复杂", "设备故障", "结果不清楚", "态度或服务不好"];
+
+const SERVICES = [
+  { id: "violations", name: "违法处理与缴款", note: "确认电子警察记录、记分、缴纳罚款" },
+  { id: "renewal", name: "期满换证", note: "驾驶证有效期满前90日内" },
+  { id: "replacement", name: "补领驾驶证", note: "驾驶证遗失或损毁" },
+  { id: "mark", name: "申领检验标志", note: "免检车辆电子检验合格标志" },
+  { id: "study", name: "学法减分", note: "登记学习平台的合格记录" },
+  { id: "health", name: "提交身体条件证明", note: "年满70周岁驾驶人每年提交" },
+  { id: "query", name: "查询", note: "驾驶证、记分、违法与车辆" },
+];
+const STEPS = ["身份核验", "选择业务", "确认", "缴款", "凭证", "评价"];
+const SCREEN_STEP = { identify: 0, services: 1, review: 2, pay: 3, receipt: 4, rate: 5, done: 5 };
+
+// Numbers for tests and the benchmark: no personal data in here.
+const metrics = { screens: [], taps: 0, calls: [] };
+window.__kiosk = metrics;
+
+let status = { idle_timeout_s: 120, simulators: false, tts: false };
+let elder = false;
+let session = null; // { overview, service, pending, result, payment, ... } for the current citizen
+let servicePage = 0;
+let lastActivity = Date.now();
+let idleWarned = false;
+let pollTimer = null;
+let doneTimer = null;
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+// ---------- helpers ----------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function maskName(name) {
+  return name ? name[0] + "*".repeat(Math.max(1, name.length - 1)) : "";
+}
+
+function yuan(fen) {
+  const n = Number(fen || 0);
+  const sign = n < 0 ? "-" : "";
+  const a = Math.abs(n);
+  return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")}`;
+}
+
+function dateZh(iso) {
+  if (!iso) return "";
+  const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?/.exec(iso);
+  if (!m) return iso;
+  return m[3] ? `${m[1]}年${m[2]}月${m[3]}日` : `${m[1]}年${m[2]}月`;
+}
+
+function todayIso() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+class KioskError extends Error {
+  constructor(status, body) {
+    const code = body && body.error ? body.error : "network";
+    let message = body && body.message ? body.message : UNAVAILABLE;
+    if (code === "centre.unavailable" || code === "network" || status === 502 || status === 503 || status === 504) {
+      message = UNAVAILABLE;
+    }
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.data = (body && body.data) || {};
+  }
+}
+
+function serverMs(resp) {
+  const h = resp.headers.get("Server-Timing");
+  if (!h) return null;
+  let total = 0;
+  let found = false;
+  for (const part of h.split(",")) {
+    const m = /dur=([\d.]+)/.exec(part);
+    if (m) {
+      total = Math.max(total, Number(m[1]));
+      found = true;
+    }
+  }
+  return found ? total : null;
+}
+
+async function api(method, path, body) {
+  const step = `${method} ${path.replace(/\/payments\/[^/]+$/, "/payments/{no}")}`;
+  const t0 = performance.now();
+  let resp;
+  try {
+    resp = await fetch(API + path, {
+      method,
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    metrics.calls.push({ step, ms: performance.now() - t0, status: 0 });
+    throw new KioskError(0, null);
+  }
+  let data = null;
+  try {
+    data = await resp.json();
+  } catch (e) {
+    data = null;
+  }
+  metrics.calls.push({ step, ms: performance.now() - t0, server_ms: serverMs(resp), status: resp.status });
+  if (!resp.ok) throw new KioskError(resp.status, data);
+  return data || {};
+}
+
+function say(text) {
+  $("#live").textContent = text;
+  if (elder) {
+    fetch(API + "/speak", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text }),
+    }).catch(() => {});
+  }
+}
+
+function notice(message, { basis = [], info = false } = {}) {
+  const box = $("#notice");
+  box.classList.toggle("info", info);
+  box.setAttribute("role", info ? "status" : "alert");
+  $("#notice-text").textContent = message;
+  const ul = $("#notice-basis");
+  ul.replaceChildren(...basis.map((b) => el("li", { text: b })));
+  box.hidden = false;
+  if (elder) say(message);
+}
+
+function clearNotice() {
+  $("#notice").hidden = true;
+  $("#notice-text").textContent = "";
+  $("#notice-basis").replaceChildren();
+}
+
+function showError(err) {
+  const e = err instanceof KioskError ? err : new KioskError(0, null);
+  const basis = e.data && Array.isArray(e.data.legal_basis) ? e.data.legal_basis : [];
+  const reasons = e.data && Array.isArray(e.data.reasons) ? e.data.reasons.map((r) => r.message).filter(Boolean) : [];
+  const more = reasons.filter((m) => m !== e.message);
+  notice(more.length ? `${e.message}（${more.join("；")}）` : e.message, { basis });
+  return e;
+}
+
+async function busy(button, fn) {
+  if (button) button.disabled = true;
+  document.body.setAttribute("aria-busy", "true");
+  try {
+    return await fn();
+  } finally {
+    if (button) button.disabled = false;
+    document.body.removeAttribute("aria-busy");
+  }
+}
+
+// ---------- screens ----------
+
+const PROMPTS = {
+  start: "欢迎使用自助服务。请点击开始办理。",
+  identify: "请将身份证放在读卡区，正对摄像头，然后点击开始核验。",
+  services: "请选择要办理的业务。",
+  review: "请核对办理内容，确认无误后点击确认。",
+  pay: "请在缴款终端扫码或插卡，然后点击开始缴款。",
+  receipt: "办理成功。您可以打印凭证或查看电子凭证。",
+  rate: "请对本次服务进行评价。",
+  done: "办理完成，请取走身份证和凭证。",
+};
+
+function show(name) {
+  for (const s of $$("section[data-screen]")) s.hidden = s.dataset.screen !== name;
+  metrics.screens.push(name);
+  const steps = $("#steps");
+  const idx = SCREEN_STEP[name];
+  if (idx === undefined) {
+    steps.hidden = true;
+  } else {
+    steps.hidden = false;
+    const visible = STEPS.filter((s) => s !== "缴款" || (session && session.needsPayment));
+    const current = STEPS[idx];
+    steps.replaceChildren(
+      ...visible.map((s) => {
+        const li = el("li", { text: s });
+        if (s === current) li.setAttribute("aria-current", "step");
+        else if (STEPS.indexOf(s) < idx) li.className = "done";
+        return li;
+      }),
+    );
+  }
+  const h = $(`section[data-screen="${name}"] h1`);
+  h.setAttribute("tabindex", "-1");
+  h.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+  say(`${h.textContent}。${PROMPTS[name] || ""}`);
+}
+
+function currentScreen() {
+  const s = $$("section[data-screen]").find((x) => !x.hidden);
+  return s ? s.dataset.screen : "start";
+}
+
+// ---------- status, queue, help ----------
+
+async function refreshStatus() {
+  try {
+    status = { ...status, ...(await api("GET", "/status")) };
+  } catch (e) {
+    status.centre_online = false;
+  }
+  const pill = $("#centre-state");
+  const online = status.centre_online !== false && status.centre !== "offline";
+  pill.textContent = online ? "服务正常" : "中心连接中断";
+  pill.classList.toggle("down", !online);
+  if (status.booth_name || status.name) $("#booth-name").textContent = status.booth_name || status.name;
+  const q = status.queue || {};
+  $("#queue-waiting").textContent = String(q.waiting ?? 0);
+  const waitMin = q.estimated_wait_min ?? (q.estimated_wait_s !== undefined ? Math.ceil(q.estimated_wait_s / 60) : 0);
+  $("#queue-wait").textContent = String(waitMin);
+  $("#sim").hidden = !status.simulators;
+  if (status.simulators) await loadSim();
+}
+
+async function takeQueue(button) {
+  await busy(button, async () => {
+    try {
+      const t = await api("POST", "/queue", {});
+      const no = t.number ?? t.ticket ?? t.queue_no ?? "";
+      const waitMin = t.estimated_wait_min ?? (t.estimated_wait_s !== undefined ? Math.ceil(t.estimated_wait_s / 60) : 0);
+      const ticket = $("#queue-ticket");
+      ticket.hidden = false;
+      ticket.textContent = `您的排队号：${no}，前面还有 ${t.waiting_ahead ?? t.ahead ?? 0} 人，预计等待 ${waitMin} 分钟`;
+      say(ticket.textContent);
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+async function callHelp(button) {
+  await busy(button, async () => {
+    try {
+      const r = await api("POST", "/help", {});
+      notice(r.message || "已呼叫工作人员，请稍候，工作人员将尽快与您联系。", { info: true });
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+// ---------- identify ----------
+
+function setCheck(id, state) {
+  $(`#${id}`).dataset.state = state;
+  const done = $$(".checklist li").filter((li) => li.dataset.state === "done").length;
+  $("#identify-bar").style.width = `${(done / 3) * 100}%`;
+  $(".progress").setAttribute("aria-valuenow", String(done));
+}
+
+function resetIdentify() {
+  for (const id of ["chk-card", "chk-face", "chk-centre"]) setCheck(id, "todo");
+}
+
+async function begin(button) {
+  await busy(button, async () => {
+    try {
+      await api("POST", "/session", {});
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    session = { started: Date.now() };
+    lastActivity = Date.now();
+    resetIdentify();
+    show("identify");
+  });
+}
+
+async function identify(button) {
+  await busy(button, async () => {
+    clearNotice();
+    setCheck("chk-card", "busy");
+    setCheck("chk-face", "busy");
+    setCheck("chk-centre", "busy");
+    try {
+      const who = await api("POST", "/identify", {});
+      setCheck("chk-card", "done");
+      setCheck("chk-face", "done");
+      setCheck("chk-centre", "done");
+      session.citizen = who;
+      await loadOverview();
+      servicePage = 0;
+      renderServices();
+      show("services");
+    } catch (err) {
+      const e = showError(err);
+      const failed = e.code.includes("face") ? "chk-face" : e.code.includes("card") ? "chk-card" : "chk-centre";
+      for (const id of ["chk-card", "chk-face", "chk-centre"]) setCheck(id, id === failed ? "failed" : "todo");
+    }
+  });
+}
+
+async function loadOverview() {
+  const ov = await api("GET", "/overview");
+  const lic = ov.licence && ov.licence.licence !== undefined ? ov.licence : { licence: ov.licence, points: ov.points };
+  const viol = ov.violations && !Array.isArray(ov.violations) ? ov.violations : ov;
+  session.overview = {
+    licence: lic.licence || null,
+    points: lic.points || ov.points || null,
+    violations: (Array.isArray(viol.violations) ? viol.violations : []) || [],
+    unpaid: viol.unpaid_decisions || ov.unpaid_decisions || [],
+    vehicles: (ov.vehicles || ov.plates || []).map((v) => (typeof v === "string" ? { plate: v } : v)),
+    name: maskName((ov.citizen && ov.citizen.name) || (session.citizen && session.citizen.citizen && session.citizen.citizen.name) || ""),
+  };
+}
+
+function openViolations() {
+  return session.overview.violations.filter((v) => v.state === "unprocessed");
+}
+
+function renderSummary() {
+  const ov = session.overview;
+  const items = [];
+  if (ov.name) items.push(["您好", ov.name]);
+  if (ov.licence) items.push(["驾驶证", ov.licence.effective_status_text || ov.licence.status || ""]);
+  if (ov.points) items.push(["本周期记分", `${ov.points.total} 分`]);
+  items.push(["待处理违法", `${openViolations().length} 条`]);
+  items.push(["待缴罚款", `${ov.unpaid.length} 笔`]);
+  $("#summary").replaceChildren(
+    ...items.map(([k, v]) => el("div", {}, el("dt", { text: k }), el("dd", { text: v }))),
+  );
+  $("#summary").setAttribute("role", "group");
+  $("#summary").setAttribute("aria-label", "您的概况");
+}
+
+function renderServices() {
+  renderSummary();
+  const per = elder ? 3 : SERVICES.length;
+  const pages = Math.ceil(SERVICES.length / per);
+  servicePage = Math.min(servicePage, pages - 1);
+  const shown = SERVICES.slice(servicePage * per, servicePage * per + per);
+  const open = openViolations().length + session.overview.unpaid.length;
+  $("#service-list").replaceChildren(
+    ...shown.map((s) =>
+      el(
+        "button",
+        { type: "button", class: "service", role: "listitem", "data-action": "service", "data-service": s.id },
+        el("span", { text: s.name }),
+        el("small", { text: s.note }),
+        s.id === "violations" && open > 0 ? el("span", { class: "badge", text: `${open} 项待办` }) : null,
+      ),
+    ),
+  );
+  $("#service-pager").hidden = pages <= 1;
+  $("#service-page").textContent = `第 ${servicePage + 1} / ${pages} 页`;
+  $('[data-action="page-prev"]').disabled = servicePage === 0;
+  $('[data-action="page-next"]').disabled = servicePage >= pages - 1;
+}
+
+// ---------- review: what will happen and why ----------
+
+function basisList(basis) {
+  return basis && basis.length ? el("ul", { class: "basis", "aria-label": "法律依据" }, basis.map((b) => el("li", { text: b }))) : null;
+}
+
+function reasonBlock(reasons) {
+  return (reasons || []).map((r) => el("div", { class: "why" }, el("p", { text: r.message }), basisList(r.legal_basis)));
+}
+
+function amountText(d) {
+  const fine = `罚款${yuan(d.fine_fen)}元`;
+  if (d.days_late > 0 && d.late_fee_fen > 0) {
+    const cap = d.late_fee_capped ? "（加处罚款数额以罚款数额为限）" : "";
+    return `${fine}，逾期${d.days_late}天加处罚款${yuan(d.late_fee_fen)}元${cap}，合计${yuan(d.total_fen ?? d.fine_fen + d.late_fee_fen)}元`;
+  }
+  if (!d.fine_fen) return "不罚款";
+  return `${fine}，请于${dateZh(d.due_on)}前缴纳，合计${yuan(d.total_fen ?? d.fine_fen)}元`;
+}
+
+function decisionCard(d, title) {
+  return el(
+    "div",
+    { class: "card decision" },
+    el("h3", { text: title || d.description || "处罚决定" }),
+    d.description && title && title !== d.description ? el("p", { text: d.description }) : null,
+    d.points !== undefined ? el("p", {}, "记分：", el("strong", { text: `${d.points} 分` })) : null,
+    el("p", { class: "money", text: amountText(d) }),
+    d.due_on ? el("p", { text: `缴款期限：${dateZh(d.due_on)}` }) : null,
+    basisList(d.legal_basis),
+  );
+}
+
+const REVIEW = {
+  async violations() {
+    const refs = openViolations()
+      .filter((v) => v.processable_at_booth !== false)
+      .map((v) => v.ref);
+    const notHere = openViolations().filter((v) => v.processable_at_booth === false);
+    const unpaid = session.overview.unpaid;
+    const parts = [];
+    let preview = null;
+    if (refs.length) {
+      preview = await api("POST", "/violations/preview", { violation_refs: refs });
+      const byRef = Object.fromEntries(session.overview.violations.map((v) => [v.ref, v]));
+      parts.push(el("h2", { text: "本次将处理的违法记录" }));
+      for (const d of preview.decisions || []) {
+        const v = byRef[d.violation_ref] || {};
+        const when = v.occurred_at ? `${dateZh(v.occurred_at)} ${v.place || ""} ${v.plate || ""}` : "";
+        parts.push(decisionCard({ ...d, total_fen: d.fine_fen, days_late: 0 }, d.description));
+        if (when) parts[parts.length - 1].insertBefore(el("p", { class: "hint", text: when }), parts[parts.length - 1].children[1]);
+      }
+      const after = preview.points_this_cycle;
+      if (after !== undefined) parts.push(el("p", { class: "total", text: `处理后本周期累计记分：${after} 分` }));
+      if (preview.full_score) parts.push(el("p", { class: "money", text: `本周期记满12分，驾驶证将被扣留，需参加${preview.full_score.study_days}天满分学习和考试。` }));
+      parts.push(el("h2", { text: "为什么这样处理" }), ...reasonBlock(preview.reasons));
+    }
+    if (unpaid.length) {
+      parts.push(el("h2", { text: "已作出决定、尚未缴纳的罚款" }));
+      for (const d of unpaid) parts.push(decisionCard(d, `决定书 ${d.decision_no}`));
+    }
+    if (notHere.length) {
+      parts.push(el("h2", { text: "需到窗口办理" }));
+      for (const v of notHere) parts.push(el("div", { class: "card" }, el("p", { text: `${v.description}：该违法行为需适用一般程序，请到交警大队窗口处理。` })));
+    }
+    const newFine = (preview ? preview.decisions || [] : []).reduce((s, d) => s + (d.fine_fen || 0), 0);
+    const oldFine = unpaid.reduce((s, d) => s + (d.total_fen ?? d.fine_fen + (d.late_fee_fen || 0)), 0);
+    session.pending = { refs, unpaid: unpaid.map((d) => d.decision_no), total_fen: newFine + oldFine };
+    session.needsPayment = newFine + oldFine > 0;
+    if (!refs.length && !unpaid.length) {
+      return { parts: [el("p", { class: "lead", text: "您没有需要在岗亭处理的违法记录，也没有待缴罚款。" }), ...parts], confirm: null };
+    }
+    parts.push(el("p", { class: "total", text: `应缴合计：${yuan(newFine + oldFine)}元` }));
+    return { parts, confirm: session.needsPayment ? "确认处理并缴款" : "确认处理" };
+  },
+  async renewal() {
+    const lic = session.overview.licence || {};
+    return {
+      parts: [
+        el("div", { class: "card" }, el("h2", { text: "您的驾驶证" }), el("p", { text: `有效期至：${dateZh(lic.expires_on) || "长期"}（${lic.validity_text || ""}）` }), el("p", { text: `状态：${lic.effective_status_text || ""}` })),
+        el("div", { class: "why" }, el("p", { text: "驾驶证有效期满前九十日内可申请换证，需提交六个月内出具的身体条件证明。换证后有效期按规定延续（六年换十年、十年换长期）。" }), basisList(["《机动车驾驶证申领和使用规定》(公安部令第162号) 第62条、第63条"])),
+        ...certificateFields(),
+      ],
+      confirm: "确认换证",
+    };
+  },
+  async replacement() {
+    return {
+      parts: [
+        el("fieldset", {}, el("legend", { text: "请选择补领原因" }), radio("replace-reason", "lost", "驾驶证遗失", true), radio("replace-reason", "damaged", "驾驶证损毁", false)),
+        el("div", { class: "why" }, el("p", { text: "驾驶证遗失或损毁无法辨认的，可申请补领；补领后原驾驶证作废，不得继续使用。驾驶证被扣押、扣留期间不予补领。" }), basisList(["《机动车驾驶证申领和使用规定》(公安部令第162号) 第69条"])),
+      ],
+      confirm: "确认补领",
+    };
+  },
+  async mark() {
+    const vehicles = session.overview.vehicles;
+    if (!vehicles.length) return { parts: [el("p", { class: "lead", text: "未查询到您名下的机动车。" })], confirm: null };
+    return {
+      parts: [
+        el("fieldset", {}, el("legend", { text: "请选择车辆" }), vehicles.map((v, i) => radio("mark-plate", v.plate, v.plate, i === 0))),
+        el("div", { class: "why" }, el("p", { text: "符合免检条件的非营运小型、微型载客汽车，在交通违法已处理完毕、交强险有效的情况下，可直接申领电子检验合格标志，无需到检验机构检验。" }), basisList(["《机动车登记规定》(公安部令第164号) 第55条"])),
+      ],
+      confirm: "申领检验标志",
+    };
+  },
+  async study() {
+    return {
+      parts: [
+        el("div", { class: "field" }, el("label", { for: "study-ref", text: "学习记录编号（在学习平台完成学习后获得）" }), el("input", { id: "study-ref", name: "study_ref", autocomplete: "off", inputmode: "text", value: simValue("study_ref") })),
+        el("div", { class: "why" }, el("p", { text: "参加网上学习或现场学习并考试合格的，可减免相应记分；一个记分周期内累计最多减免6分。" }), basisList(["《道路交通安全违法行为记分管理办法》第27条"])),
+      ],
+      confirm: "确认减分",
+    };
+  },
+  async health() {
+    return {
+      parts: [
+        el("div", { class: "why" }, el("p", { text: "年满70周岁的驾驶人，每年应当提交一次身体条件证明。证明自出具之日起六个月内有效。" }), basisList(["《机动车驾驶证申领和使用规定》(公安部令第162号) 第75条、第85条"])),
+        ...certificateFields(),
+      ],
+      confirm: "提交证明",
+    };
+  },
+  async query() {
+    const ov = session.overview;
+    const lic = ov.licence;
+    const parts = [];
+    if (lic) {
+      parts.push(el("div", { class: "card" }, el("h2", { text: "驾驶证" }), el("p", { text: `证号：${lic.licence_no_masked || ""}` }), el("p", { text: `准驾车型：${(lic.classes || []).join("、")}` }), el("p", { text: `状态：${lic.effective_status_text || ""}` }), el("p", { text: `有效期至：${dateZh(lic.expires_on) || "长期"}` })));
+    }
+    if (ov.points) parts.push(el("div", { class: "card" }, el("h2", { text: "记分" }), el("p", { text: `本周期（${dateZh(ov.points.cycle_start)}至${dateZh(ov.points.cycle_end)}）累计记分 ${ov.points.total} 分` }), basisList(ov.points.legal_basis)));
+    parts.push(el("div", { class: "card" }, el("h2", { text: "违法记录" }), openViolations().length ? openViolations().map((v) => el("p", { text: `${dateZh(v.occurred_at)} ${v.plate || ""} ${v.description}（${v.points}分）` })) : el("p", { text: "无待处理违法记录" })));
+    parts.push(el("div", { class: "card" }, el("h2", { text: "待缴罚款" }), ov.unpaid.length ? ov.unpaid.map((d) => el("p", { class: "money", text: amountText(d) })) : el("p", { text: "无待缴罚款" })));
+    parts.push(el("div", { class: "card" }, el("h2", { text: "名下车辆" }), ov.vehicles.length ? ov.vehicles.map((v) => el("p", { text: v.plate })) : el("p", { text: "无" })));
+    return { parts, confirm: "查询完毕" };
+  },
+};
+
+function simValue(key) {
+  return (status.simulators && sim.defaults && sim.defaults[key]) || "";
+}
+
+function radio(name, value, label, checked) {
+  const id = `${name}-${value}`.replace(/[^\w-]/g, "_");
+  return el("label", { class: "choice", for: id }, el("input", { type: "radio", id, name, value, checked }), el("span", { text: label }));
+}
+
+function certificateFields() {
+  const d = (status.simulators && sim.defaults) || {};
+  return [
+    el("h2", { text: "身体条件证明" }),
+    el("div", { class: "field" }, el("label", { for: "cert-no", text: "证明编号" }), el("input", { id: "cert-no", autocomplete: "off", value: d.certificate_no || "" })),
+    el("div", { class: "field" }, el("label", { for: "cert-inst", text: "出具机构" }), el("input", { id: "cert-inst", autocomplete: "off", value: d.institution || "" })),
+    el("div", { class: "field" }, el("label", { for: "cert-date", text: "出具日期" }), el("input", { id: "cert-date", type: "date", value: d.issued_on || todayIso() })),
+  ];
+}
+
+function certificateBody() {
+  return { certificate_no: $("#cert-no").value.trim(), institution: $("#cert-inst").value.trim(), issued_on: $("#cert-date").value };
+}
+
+async function chooseService(id, button) {
+  await busy(button, async () => {
+    clearNotice();
+    session.service = id;
+    session.needsPayment = false;
+    session.result = null;
+    session.payment = null;
+    const titles = { violations: "确认违法处理", query: "查询结果" };
+    $("#h-review").textContent = titles[id] || `确认办理：${SERVICES.find((s) => s.id === id).name}`;
+    try {
+      const { parts, confirm } = await REVIEW[id]();
+      $("#review-content").replaceChildren(...parts);
+      const btn = $("#btn-confirm");
+      btn.hidden = !confirm;
+      btn.textContent = confirm || "";
+      show("review");
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+// ---------- confirm: the business call ----------
+
+const CONFIRM = {
+  async violations() {
+    const p = session.pending;
+    let decisionNos = [...p.unpaid];
+    if (p.refs.length) {
+      const r = await api("POST", "/violations/process", { violation_refs: p.refs });
+      session.result = r;
+      decisionNos = [...(r.decisions || []).filter((d) => d.fine_fen > 0).map((d) => d.decision_no), ...decisionNos];
+    }
+    if (decisionNos.length) {
+      session.payment = { decision_nos: decisionNos, total_fen: p.total_fen };
+      return "pay";
+    }
+    return "receipt";
+  },
+  async renewal() {
+    session.result = await api("POST", "/licences/renewal", { health_certificate: certificateBody() });
+    return "receipt";
+  },
+  async replacement() {
+    const reason = ($('input[name="replace-reason"]:checked') || {}).value || "lost";
+    session.result = await api("POST", "/licences/replacement", { reason });
+    return "receipt";
+  },
+  async mark() {
+    const plate = ($('input[name="mark-plate"]:checked') || {}).value;
+    session.result = await api("POST", "/vehicles/inspection-mark", { plate });
+    return "receipt";
+  },
+  async study() {
+    session.result = await api("POST", "/points/study-deduction", { study_ref: $("#study-ref").value.trim() });
+    return "receipt";
+  },
+  async health() {
+    session.result = await api("POST", "/licences/health-certificate", certificateBody());
+    return "receipt";
+  },
+  async query() {
+    session.result = null;
+    return "rate";
+  },
+};
+
+async function confirm(button) {
+  await busy(button, async () => {
+    clearNotice();
+    try {
+      const next = await CONFIRM[session.service]();
+      if (next === "pay") renderPay();
+      if (next === "receipt") renderReceipt();
+      if (next === "rate") renderRate();
+      show(next);
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+// ---------- pay ----------
+
+function renderPay() {
+  $("#pay-amount").textContent = yuan(session.payment.total_fen);
+  const lines = [];
+  for (const d of (session.result && session.result.decisions) || []) {
+    if (d.fine_fen > 0) lines.push(el("p", { text: `${d.description}：${amountText({ ...d, days_late: 0 })}` }));
+  }
+  for (const d of session.overview.unpaid) lines.push(el("p", { text: `决定书 ${d.decision_no}：${amountText(d)}` }));
+  $("#pay-items").replaceChildren(el("div", { class: "card" }, lines));
+  setPayState("ready", "请在下方缴款终端扫描付款码或插入银行卡，然后点击“开始缴款”。");
+  $("#btn-pay").hidden = false;
+  $("#btn-pay").textContent = "开始缴款";
+  $("#btn-pay-later").hidden = false;
+}
+
+function setPayState(state, text) {
+  const box = $("#pay-state");
+  box.dataset.state = state;
+  box.textContent = text;
+  if (elder) say(text);
+}
+
+function payDone(view) {
+  session.paymentView = view;
+  renderReceipt();
+  show("receipt");
+}
+
+async function handlePayment(view) {
+  if (view.state === "succeeded") {
+    setPayState("succeeded", `缴款成功，金额 ${view.amount_display || yuan(view.amount_fen)} 元`);
+    payDone(view);
+  } else if (view.state === "pending") {
+    session.payment.payment_no = view.payment_no;
+    setPayState("waiting", "正在等待支付平台确认，请勿离开…");
+    $("#btn-pay").hidden = true;
+    $("#btn-pay-later").hidden = true;
+    schedulePoll(0);
+  } else {
+    const why = view.failure || view.state_text || "缴款未成功";
+    setPayState(view.state === "declined" ? "declined" : "failed", `${why}。罚款尚未缴纳，您可以更换付款方式后重新缴款。`);
+    $("#btn-pay").hidden = false;
+    $("#btn-pay").textContent = "重新缴款";
+    $("#btn-pay-later").hidden = false;
+  }
+}
+
+function schedulePoll(attempt) {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(async () => {
+    if (!session || !session.payment || !session.payment.payment_no) return;
+    try {
+      const view = await api("GET", `/payments/${encodeURIComponent(session.payment.payment_no)}`);
+      if (view.state === "pending" && attempt < 60) {
+        schedulePoll(attempt + 1);
+        return;
+      }
+      if (view.state === "pending") {
+        setPayState("failed", "支付平台暂未确认，请联系工作人员核实，请勿重复缴款。");
+        return;
+      }
+      await handlePayment(view);
+    } catch (err) {
+      showError(err);
+      if (attempt < 60) schedulePoll(attempt + 1);
+    }
+  }, attempt === 0 ? 500 : 1500);
+}
+
+async function pay(button) {
+  await busy(button, async () => {
+    clearNotice();
+    setPayState("waiting", "正在缴款，请按缴款终端提示操作…");
+    try {
+      const view = await api("POST", "/payments", { decision_nos: session.payment.decision_nos });
+      await handlePayment(view);
+    } catch (err) {
+      const e = showError(err);
+      setPayState("failed", `${e.message}。罚款尚未缴纳。`);
+      $("#btn-pay").textContent = "重新缴款";
+    }
+  });
+}
+
+// ---------- receipt ----------
+
+function row(k, v) {
+  return v === undefined || v === null || v === "" ? [] : [el("dt", { text: k }), el("dd", { text: v })];
+}
+
+function renderReceipt() {
+  const r = session.result || {};
+  const p = session.paymentView;
+  const svc = SERVICES.find((s) => s.id === session.service);
+  const rows = [...row("业务", svc ? svc.name : ""), ...row("受理编号", r.receipt_no)];
+  for (const d of r.decisions || []) rows.push(...row("处罚决定书", `${d.decision_no}（记${d.points}分，罚款${yuan(d.fine_fen)}元）`));
+  if (r.points_this_cycle !== undefined) rows.push(...row("本周期累计记分", `${r.points_this_cycle} 分`));
+  if (p) {
+    rows.push(...row("缴款金额", `${p.amount_display || yuan(p.amount_fen)} 元`), ...row("缴款凭证号", p.receipt_no), ...row("缴款单号", p.payment_no));
+    for (const it of p.items || []) {
+      if (it.late_fee_fen > 0) rows.push(...row(`其中 ${it.decision_no}`, `罚款${yuan(it.fine_fen)}元，逾期${it.days_late}天加处罚款${yuan(it.late_fee_fen)}元`));
+    }
+  }
+  if (r.licence) rows.push(...row("驾驶证有效期至", dateZh(r.licence.expires_on) || "长期"), ...row("证芯编号", r.licence.serial_no));
+  if (r.mark) rows.push(...row("检验标志车辆", r.mark.plate), ...row("检验有效期至", dateZh(r.mark.valid_until)));
+  if (r.points_deducted !== undefined) rows.push(...row("减免记分", `${r.points_deducted} 分`));
+  if (r.cycle_end) rows.push(...row("下次提交期限", dateZh(r.cycle_end)));
+  $("#receipt-content").replaceChildren(el("dl", {}, rows), ...reasonBlock((r.reasons || []).filter((x) => x.code !== "violations.self_service")));
+  $("#print-state").textContent = "";
+}
+
+async function printReceipt(button) {
+  await busy(button, async () => {
+    try {
+      await api("POST", "/print", {});
+      $("#print-state").textContent = "凭证已打印，请从出纸口取走。";
+      say("凭证已打印，请从出纸口取走。");
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+function electronicReceipt() {
+  const r = session.result || {};
+  const p = session.paymentView || {};
+  const no = p.receipt_no || r.receipt_no || "";
+  $("#print-state").textContent = `电子凭证已生成（编号 ${no}），可在“交管12123”查询。`;
+  say("电子凭证已生成。");
+}
+
+// ---------- rate ----------
+
+function renderRate() {
+  session.level = null;
+  $("#level-list").replaceChildren(
+    ...LEVELS.map((lv) =>
+      el("button", { type: "button", class: `btn secondary level${BAD_LEVELS.has(lv) ? " bad" : ""}`, "aria-pressed": "false", "data-action": "level", "data-level": lv, text: lv }),
+    ),
+  );
+  $("#rate-reason").value = "";
+  $("#reason-box").hidden = true;
+  $("#reason-chips").replaceChildren(
+    ...BAD_REASONS.map((t) => el("button", { type: "button", class: "btn ghost small", "data-action": "reason-chip", text: t })),
+  );
+}
+
+function pickLevel(level) {
+  session.level = level;
+  for (const b of $$("#level-list .level")) b.setAttribute("aria-pressed", String(b.dataset.level === level));
+  const bad = BAD_LEVELS.has(level);
+  $("#reason-box").hidden = !bad;
+  $("#rate-reason").required = bad;
+  if (bad) say("请告诉我们哪里做得不好。");
+}
+
+async function rate(button) {
+  if (!session.level) {
+    notice("请先选择一个评价等级。");
+    return;
+  }
+  const reason = $("#rate-reason").value.trim();
+  if (BAD_LEVELS.has(session.level) && !reason) {
+    notice("选择“不满意”或“非常不满意”时，请填写原因。");
+    $("#rate-reason").focus();
+    return;
+  }
+  await busy(button, async () => {
+    try {
+      const body = { level: LEVEL_VALUE[session.level] };
+      if (reason) body.reason = reason;
+      await api("POST", "/rating", body);
+      toDone();
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+function toDone() {
+  show("done");
+  let left = 30;
+  $("#done-countdown").textContent = `${left} 秒后自动退出`;
+  clearInterval(doneTimer);
+  doneTimer = setInterval(() => {
+    left -= 1;
+    $("#done-countdown").textContent = `${left} 秒后自动退出`;
+    if (left <= 0) finish();
+  }, 1000);
+}
+
+// ---------- finish and wipe ----------
+
+function wipe() {
+  clearTimeout(pollTimer);
+  clearInterval(doneTimer);
+  session = null;
+  servicePage = 0;
+  for (const id of ["summary", "service-list", "review-content", "pay-items", "receipt-content", "level-list", "reason-chips", "notice-basis"]) {
+    $(`#${id}`).replaceChildren();
+  }
+  for (const id of ["notice-text", "print-state", "done-countdown", "live", "queue-ticket", "pay-amount"]) $(`#${id}`).textContent = "";
+  $("#queue-ticket").hidden = true;
+  $("#rate-reason").value = "";
+  $("#reason-box").hidden = true;
+  $("#notice").hidden = true;
+  $("#idle-warning").hidden = true;
+  resetIdentify();
+  try {
+    sessionStorage.clear();
+    localStorage.clear();
+  } catch (e) {
+    // storage may be disabled in kiosk mode; nothing is kept there anyway
+  }
+}
+
+let finishing = false;
+async function finish() {
+  if (finishing) return;
+  finishing = true;
+  try {
+    await api("POST", "/finish", {}).catch(() => {});
+  } finally {
+    wipe();
+    idleWarned = false;
+    finishing = false;
+    show("start");
+    refreshStatus();
+  }
+}
+
+// ---------- idle timeout ----------
+
+function touch() {
+  lastActivity = Date.now();
+  if (idleWarned) {
+    idleWarned = false;
+    $("#idle-warning").hidden = true;
+  }
+}
+
+function idleTick() {
+  if (!session) return;
+  const limit = Number(status.idle_timeout_s || 120) * 1000;
+  const idle = Date.now() - lastActivity;
+  const warnAt = Math.max(limit - 15000, limit / 2);
+  if (idle >= limit) {
+    finish();
+  } else if (idle >= warnAt) {
+    if (!idleWarned) {
+      idleWarned = true;
+      $("#idle-warning").hidden = false;
+      $('#idle-warning [data-action="still-here"]').focus();
+      say("您还在办理吗？即将自动退出。");
+    }
+    $("#idle-seconds").textContent = String(Math.ceil((limit - idle) / 1000));
+  }
+}
+
+// ---------- elder mode ----------
+
+function setElder(on) {
+  elder = on;
+  document.body.classList.toggle("elder", on);
+  $("#btn-elder").setAttribute("aria-pressed", String(on));
+  $("#elder-state").textContent = on ? "开" : "关";
+  if (session && session.overview) renderServices();
+  if (on) say("已开启长辈模式。字更大，每页选项更少，并有语音提示。");
+}
+
+// ---------- simulator drawer (demo only) ----------
+
+const sim = { loaded: false, defaults: {} };
+
+async function loadSim() {
+  if (sim.loaded) return;
+  sim.loaded = true;
+  try {
+    const info = await api("GET", "/sim");
+    const cards = info.cards || info.citizens || [];
+    sim.defaults = info.defaults || {};
+    $("#sim-card").replaceChildren(
+      // demo personas by role and situation only: no name or ID number on the screen
+      ...cards.map((c) => el("option", { value: c.role, text: `${c.role} ${(c.situation || "").split(" / ")[0]}`.trim() })),
+    );
+    const current = info.current && cards.find((c) => c.id_number === info.current.id_number);
+    if (current) $("#sim-card").value = current.role;
+    if (info.defaults && info.defaults.payer) $("#sim-payer").value = info.defaults.payer;
+  } catch (e) {
+    $("#sim-card").replaceChildren(el("option", { value: "", text: "（无演示数据）" }));
+  }
+}
+
+async function simSet(kind, body) {
+  try {
+    await api("POST", `/sim/${kind}`, body);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// ---------- wiring ----------
+
+const ACTIONS = {
+  begin: (b) => begin(b),
+  queue: (b) => takeQueue(b),
+  help: (b) => callHelp(b),
+  "toggle-elder": () => setElder(!elder),
+  identify: (b) => identify(b),
+  service: (b) => chooseService(b.dataset.service, b),
+  "page-prev": () => {
+    servicePage -= 1;
+    renderServices();
+  },
+  "page-next": () => {
+    servicePage += 1;
+    renderServices();
+  },
+  "back-services": () => {
+    clearNotice();
+    clearTimeout(pollTimer);
+    clearInterval(doneTimer);
+    if (!session || !session.overview) return finish();
+    loadOverview()
+      .catch(() => {})
+      .then(() => {
+        renderServices();
+        show("services");
+      });
+  },
+  confirm: (b) => confirm(b),
+  pay: (b) => pay(b),
+  "pay-later": () => {
+    renderReceipt();
+    show("receipt");
+  },
+  print: (b) => printReceipt(b),
+  "e-receipt": () => electronicReceipt(),
+  "to-rate": () => {
+    renderRate();
+    show("rate");
+  },
+  level: (b) => pickLevel(b.dataset.level),
+  "reason-chip": (b) => {
+    const t = $("#rate-reason");
+    t.value = t.value ? `${t.value}；${b.textContent}` : b.textContent;
+  },
+  rate: (b) => rate(b),
+  "skip-rate": () => toDone(),
+  finish: () => finish(),
+  dismiss: () => clearNotice(),
+  "still-here": () => touch(),
+};
+
+document.addEventListener("click", (ev) => {
+  const b = ev.target.closest("[data-action]");
+  if (!b || b.disabled) return;
+  metrics.taps += 1;
+  ACTIONS[b.dataset.action](b);
+});
+for (const t of ["pointerdown", "keydown", "input", "touchstart"]) document.addEventListener(t, touch, { passive: true });
+
+$("#sim-toggle").addEventListener("click", () => {
+  const panel = $("#sim-panel");
+  panel.hidden = !panel.hidden;
+  $("#sim-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+});
+$("#sim-card").addEventListener("change", (e) => simSet("id-card", { persona: e.target.value }));
+$("#sim-face").addEventListener("change", (e) => simSet("face", { score: Number(e.target.value) }));
+$("#sim-payer").addEventListener("change", (e) => simSet("payer", { outcome: e.target.value }));
+
+setInterval(idleTick, 1000);
+setInterval(() => {
+  if (!session) refreshStatus();
+}, 15000);
+refreshStatus().then(() => show("start"));
+window.__kioskReady = true;

@@ -1,0 +1,79 @@
+"""A real centre (seeded `tiny` SQLite) and a real booth node, shared by the kiosk tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.kiosk.flows import Kiosk
+from tests.kiosk.stack import CHROMIUM_ARGS, Centre, Demo, Node
+
+PORTRAIT = {"width": 1080, "height": 1920}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "kiosk: browser tests of the kiosk screens (real centre + node)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/kiosk/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.kiosk)
+
+
+@dataclass
+class Stack:
+    centre: Centre
+    node: Node
+    demo: Demo
+    root: Path
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if shutil.which("chromium") is None:
+        pytest.skip("system Chromium not installed")
+    root = tmp_path_factory.mktemp("kiosk")
+    centre = Centre(root / "centre")
+    demo = centre.seed()
+    centre.start()
+    code, secret = demo.booths[0]
+    node = Node(centre, code, secret, root / "node")
+    try:
+        node.start()
+        yield Stack(centre, node, demo, root)
+    finally:
+        node.stop()
+        centre.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PORTRAIT, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def kiosk(page: Page, stack: Stack) -> Kiosk:
+    k = Kiosk(page, stack.node.url)
+    k.open()
+    return k

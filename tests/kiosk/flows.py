@@ -1,0 +1,221 @@
+"""Every citizen flow of the kiosk, driven through the real screens with Playwright.
+
+Shared by the browser tests, the screenshot command and the per-flow measurement, so the
+three never drift apart. Each flow starts on the start screen with a demo ID card on the
+simulated reader and ends back on the start screen after 'finish'."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.kiosk.stack import Demo
+
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class Kiosk:
+    page: Page
+    base_url: str
+    shots: Path | None = None
+    suffix: str = ""
+    shot_no: int = 0
+    written: list[Path] = field(default_factory=list)
+
+    # -- driving --
+    def open(self) -> None:
+        self.page.goto(self.base_url + "/")
+        self.wait("start")
+
+    def section(self, name: str) -> Any:
+        return self.page.locator(f'section[data-screen="{name}"]')
+
+    def wait(self, name: str, timeout_ms: int = TIMEOUT_MS) -> None:
+        try:
+            expect(self.section(name)).to_be_visible(timeout=timeout_ms)
+        except AssertionError:
+            notice = self.page.locator("#notice-text").text_content()
+            raise AssertionError(f"screen {name!r} not shown; notice: {notice!r}") from None
+
+    def tap(self, selector: str) -> None:
+        self.page.locator(selector).locator("visible=true").first.click()
+
+    def act(self, action: str) -> None:
+        self.tap(f'[data-action="{action}"]')
+
+    def sim(self, kind: str, body: dict[str, Any]) -> None:
+        r = self.page.request.post(f"{self.base_url}/kiosk/api/sim/{kind}", data=body)
+        assert r.ok, f"sim/{kind}: {r.status} {r.text()}"
+
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.page.evaluate("() => JSON.parse(JSON.stringify(window.__kiosk))"))
+
+    def shot(self, name: str) -> None:
+        if self.shots is None:
+            return
+        self.shot_no += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{self.shot_no:02d}-{name}{self.suffix}.png"
+        self.page.wait_for_timeout(150)  # let focus rings and fonts settle
+        self.page.screenshot(path=str(path))
+        self.written.append(path)
+
+    # -- common steps --
+    def identify(self, persona: str, payer: str = "ok") -> None:
+        self.sim("id-card", {"persona": persona})
+        self.sim("payer", {"outcome": payer})
+        self.wait("start")
+        self.shot("start")
+        self.act("begin")
+        self.wait("identify")
+        self.shot("identify")
+        self.act("identify")
+        self.wait("services")
+        self.shot("services")
+
+    def choose(self, service: str) -> None:
+        self.tap(f'[data-service="{service}"]')
+        self.wait("review")
+        self.shot("review")
+
+    def confirm_to(self, screen: str) -> None:
+        self.tap("#btn-confirm")
+        self.wait(screen)
+        self.shot(screen)
+
+    def print_and_rate(self, level: str = "非常满意", reason: str = "") -> None:
+        self.act("print")
+        expect(self.page.locator("#print-state")).to_contain_text("已打印", timeout=TIMEOUT_MS)
+        self.act("to-rate")
+        self.wait("rate")
+        self.tap(f'[data-level="{level}"]')
+        if reason:
+            self.page.fill("#rate-reason", reason)
+        self.shot("rate")
+        self.act("rate")
+        self.wait("done")
+        self.shot("done")
+
+    def finish(self) -> None:
+        self.tap('section[data-screen="done"] [data-action="finish"]')
+        self.wait("start")
+
+
+# ---------- the flows ----------
+
+
+def violations(k: Kiosk, demo: Demo) -> None:
+    """违法处理与缴款: identify -> services -> review -> pay -> receipt (5 screens)."""
+    k.identify("unprocessed")
+    k.choose("violations")
+    expect(k.page.locator("#review-content")).to_contain_text("为什么这样处理")
+    k.confirm_to("pay")
+    k.tap("#btn-pay")
+    k.wait("receipt")
+    k.shot("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("缴款凭证号")
+    k.print_and_rate()
+    k.finish()
+
+
+def payment_declined(k: Kiosk, demo: Demo) -> None:
+    """Overdue fines with late fees: the payer declines, then pays on the retry."""
+    k.identify("overdue_fine", payer="decline")
+    k.choose("violations")
+    expect(k.page.locator("#review-content")).to_contain_text("加处罚款")
+    k.confirm_to("pay")
+    k.tap("#btn-pay")
+    expect(k.page.locator("#pay-state")).to_have_attribute("data-state", "declined")
+    k.shot("pay-declined")
+    k.sim("payer", {"outcome": "ok"})
+    k.tap("#btn-pay")
+    k.wait("receipt")
+    k.shot("receipt")
+    k.print_and_rate(level="满意")
+    k.finish()
+
+
+def renewal(k: Kiosk, demo: Demo) -> None:
+    k.identify("renewal")
+    k.choose("renewal")
+    fill_certificate(k)
+    k.confirm_to("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("驾驶证有效期至")
+    k.print_and_rate()
+    k.finish()
+
+
+def replacement(k: Kiosk, demo: Demo) -> None:
+    k.identify("learner")
+    k.choose("replacement")
+    k.confirm_to("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("证芯编号")
+    k.print_and_rate(level="基本满意")
+    k.finish()
+
+
+def inspection_mark(k: Kiosk, demo: Demo) -> None:
+    k.identify("mark_due")
+    k.choose("mark")
+    k.confirm_to("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("检验有效期至")
+    k.print_and_rate()
+    k.finish()
+
+
+def study_deduction(k: Kiosk, demo: Demo) -> None:
+    person = demo.citizens["study_onsite"]["id_number"]
+    k.identify("study_onsite")
+    k.choose("study")
+    k.page.fill("#study-ref", demo.study_refs[person])
+    k.confirm_to("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("减免记分")
+    k.print_and_rate(level="不满意", reason="等待时间长")
+    k.finish()
+
+
+def health_certificate(k: Kiosk, demo: Demo) -> None:
+    k.identify("senior")
+    k.choose("health")
+    fill_certificate(k)
+    k.confirm_to("receipt")
+    k.print_and_rate()
+    k.finish()
+
+
+def query(k: Kiosk, demo: Demo) -> None:
+    k.identify("inspection_overdue")
+    k.choose("query")
+    expect(k.page.locator("#review-content")).to_contain_text("驾驶证")
+    k.confirm_to("rate")
+    k.tap('[data-level="非常满意"]')
+    k.act("rate")
+    k.wait("done")
+    k.shot("done")
+    k.finish()
+
+
+def fill_certificate(k: Kiosk) -> None:
+    if not k.page.input_value("#cert-no"):
+        # a certificate is used once: a fresh number for every submission
+        k.page.fill("#cert-no", f"TJ{time.time_ns() // 1000 % 10**12:012d}")
+    if not k.page.input_value("#cert-inst"):
+        k.page.fill("#cert-inst", "包头市中心医院")
+
+
+FLOWS: dict[str, Callable[[Kiosk, Demo], None]] = {
+    "violations": violations,
+    "payment_declined": payment_declined,
+    "renewal": renewal,
+    "replacement": replacement,
+    "inspection_mark": inspection_mark,
+    "study_deduction": study_deduction,
+    "health_certificate": health_certificate,
+    "query": query,
+}

@@ -1,0 +1,119 @@
+"""Screenshots of every screen of every kiosk flow, portrait 1080x1920 and landscape 1920x1080.
+
+    .venv/bin/python -m tests.kiosk.make_screens
+
+writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and docs/screens/README.md, against a
+real centre and booth node started here (seeded `tiny`, demo personas)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.kiosk.flows import FLOWS, Kiosk
+from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
+
+OUT = ROOT / "docs" / "screens"
+LAYOUTS = {
+    "portrait": {"width": 1080, "height": 1920},
+    "landscape": {"width": 1920, "height": 1080},
+}
+
+
+def elderly(k: Kiosk, demo: Demo) -> None:
+    k.act("toggle-elder")
+    k.identify("senior")
+    k.act("page-next")
+    k.shot("services-page-2")
+    k.act("page-next")
+    k.choose("query")
+    k.confirm_to("rate")
+    k.tap('[data-level="满意"]')
+    k.act("rate")
+    k.wait("done")
+    k.shot("done")
+    k.finish()
+
+
+def centre_down(k: Kiosk, demo: Demo, rig: Rig) -> None:
+    person = demo.citizens["study_online"]["id_number"]
+    k.identify("study_online")
+    k.choose("study")
+    k.page.fill("#study-ref", demo.study_refs[person])
+    rig.centre.kill()
+    try:
+        k.tap("#btn-confirm")
+        expect(k.page.locator("#notice-text")).to_have_text("服务暂不可用，请稍后再试")
+        k.shot("centre-unavailable")
+    finally:
+        rig.centre.start()
+    k.act("dismiss")
+    k.act("help")
+    k.shot("help-called")
+    k.page.request.post(f"{k.base_url}/kiosk/api/finish")
+
+
+def idle_warning(k: Kiosk, demo: Demo) -> None:
+    k.identify("renewal")
+    k.page.evaluate(
+        "() => { document.getElementById('idle-warning').hidden = false;"
+        " document.getElementById('idle-seconds').textContent = '15'; }"
+    )
+    k.shot("idle-warning")
+    k.page.request.post(f"{k.base_url}/kiosk/api/finish")
+
+
+def main() -> int:
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    rows: list[tuple[str, str, Path]] = []
+    with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
+        rig = Rig(Path(tmp))
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            for layout, viewport in LAYOUTS.items():
+                node = rig.fresh()
+                flows = {**FLOWS, "elderly": elderly, "idle_warning": idle_warning}
+                for name, flow in [*flows.items(), ("centre_down", None)]:
+                    context = browser.new_context(viewport=viewport, locale="zh-CN")
+                    k = Kiosk(context.new_page(), node.url, OUT / name, f"-{layout}")
+                    k.open()
+                    if flow is None:
+                        centre_down(k, rig.demo, rig)
+                    else:
+                        flow(k, rig.demo)
+                    rows += [(name, layout, path) for path in k.written]
+                    context.close()
+                    print(f"{layout:9} {name:20} {len(k.written)} screens", flush=True)
+        finally:
+            browser.close()
+            rig.close()
+    lines = [
+        "# Kiosk screens",
+        "",
+        "Regenerate with `.venv/bin/python -m tests.kiosk.make_screens` (real centre + booth node,",
+        "system Chromium, demo personas of the `tiny` seed).",
+        "Portrait 1080x1920, landscape 1920x1080.",
+        "",
+    ]
+    for flow in dict.fromkeys(r[0] for r in rows):
+        lines += [f"## {flow}", "", "| screen | portrait | landscape |", "|---|---|---|"]
+        shots = sorted({p.name.rsplit("-", 1)[0] for f, _, p in rows if f == flow})
+        for s in shots:
+            lines.append(
+                f"| {s} | [png]({flow}/{s}-portrait.png) | [png]({flow}/{s}-landscape.png) |"
+            )
+        lines.append("")
+    (OUT / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    print(f"{len(rows)} screenshots in {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
