@@ -659,7 +659,7 @@ function payDone(view) {
 
 async function handlePayment(view) {
   if (view.state === "succeeded") {
-    setPayState("succeeded", `缴款成功，金额 ${view.amount_display || yuan(view.amount_fen)} 元`);
+    setPayState("succeeded", `缴款成功，金额 ${yuan(view.amount_fen)}元`);
     payDone(view);
   } else if (view.state === "pending") {
     session.payment.payment_no = view.payment_no;
@@ -727,7 +727,7 @@ function renderReceipt() {
   for (const d of r.decisions || []) rows.push(...row("处罚决定书", `${d.decision_no}（记${d.points}分，罚款${yuan(d.fine_fen)}元）`));
   if (r.points_this_cycle !== undefined) rows.push(...row("本周期累计记分", `${r.points_this_cycle} 分`));
   if (p) {
-    rows.push(...row("缴款金额", `${p.amount_display || yuan(p.amount_fen)} 元`), ...row("缴款凭证号", p.receipt_no), ...row("缴款单号", p.payment_no));
+    rows.push(...row("缴款金额", `${yuan(p.amount_fen)}元`), ...row("缴款凭证号", p.receipt_no), ...row("缴款单号", p.payment_no));
     for (const it of p.items || []) {
       if (it.late_fee_fen > 0) rows.push(...row(`其中 ${it.decision_no}`, `罚款${yuan(it.fine_fen)}元，逾期${it.days_late}天加处罚款${yuan(it.late_fee_fen)}元`));
     }
