@@ -184,3 +184,8 @@ def test_database_outage_is_a_503_in_chinese_not_a_500(tmp_path: Any) -> None:
     assert r.status_code == 503
     assert r.json()["error"] == "service.unavailable"
     assert "服务暂不可用" in r.json()["message"]
+
+
+def test_responses_carry_server_timing(api: Api) -> None:
+    r = api.client.get("/healthz")
+    assert r.headers["server-timing"].startswith("app;dur=")

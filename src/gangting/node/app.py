@@ -29,6 +29,7 @@ from gangting.node.service import Hardware, KioskService
 from gangting.node.sim_routes import router as sim_router
 from gangting.node.store import NodeStore
 from gangting.web.errors import install_error_handlers
+from gangting.web.server_timing import ServerTiming
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("gangting.node")
@@ -120,6 +121,7 @@ def create_node_app(
     app = FastAPI(title=f"岗亭 {settings.booth_code} kiosk", version=__version__, lifespan=lifespan)
     app.state.kiosk = kiosk
     install_error_handlers(app)
+    app.add_middleware(ServerTiming)
     app.include_router(kiosk_router)
     if settings.simulators:
         app.include_router(sim_router)

@@ -23,6 +23,7 @@ from gangting.violations.routes import router as violations_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
+from gangting.web.server_timing import ServerTiming
 
 DESCRIPTION = """
 **岗亭 gangting** — 交通智慧岗亭业务接口（包头市公安局交通管理支队“放管服”改革）。
@@ -39,6 +40,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.state.actor_cache = ActorCache()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
+    app.add_middleware(ServerTiming)
 
     for router in (
         staff_router,
