@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("kiosk")
     centre = Centre(root / "centre")
     demo = centre.seed()
+    shutil.copytree(centre.var_dir, root / "seeded")  # for fresh stacks: see `fresh_stack`
     centre.start()
     code, secret = demo.booths[0]
     node = Node(centre, code, secret, root / "node")
@@ -52,6 +54,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         node.stop()
         centre.stop()
+
+
+@pytest.fixture
+def fresh_stack(stack: Stack) -> Iterator[Callable[[str], Stack]]:
+    """A centre of its own on a copy of the seeded database, and a node on it: for tests
+    that need personas nobody else has used (the shared stack's personas get spent)."""
+    started: list[Stack] = []
+
+    def make(name: str) -> Stack:
+        root = stack.root / f"fresh-{name}-{len(started)}-{time.monotonic_ns()}"
+        shutil.copytree(stack.root / "seeded", root / "centre")
+        centre = Centre(root / "centre")
+        centre.start()
+        code, secret = stack.demo.booths[0]
+        node = Node(centre, code, secret, root / "node")
+        fresh = Stack(centre, node, stack.demo, root)
+        started.append(fresh)
+        node.start()
+        return fresh
+
+    try:
+        yield make
+    finally:
+        for s in started:
+            s.node.stop()
+            s.centre.stop()
 
 
 @pytest.fixture(scope="session")

@@ -141,6 +141,56 @@ def payment_declined(k: Kiosk, demo: Demo) -> None:
     k.finish()
 
 
+def payment_pending(k: Kiosk, demo: Demo, persona: str = "full_score") -> list[str]:
+    """The platform's answer is lost (payer outcome 'timeout'): the pay screen says the result
+    is being confirmed and polls; the platform confirms the order and the receipt shows.
+    The first poll is held back until the pending screen has been checked and shot, so the
+    pending state is seen however fast the platform confirms. Returns the pay states seen."""
+    k.identify(persona, payer="timeout")
+    k.choose("violations")
+    k.confirm_to("pay")
+    k.page.evaluate(
+        """() => {
+        const box = document.getElementById('pay-state');
+        window.__payStates = [box.dataset.state];
+        new MutationObserver(() => window.__payStates.push(box.dataset.state))
+          .observe(box, { attributes: true, attributeFilter: ['data-state'] });
+    }"""
+    )
+    held: list[Any] = []
+    pattern = "**/kiosk/api/payments/*"
+
+    def hold(route: Any) -> None:
+        if route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    k.page.route(pattern, hold)
+    try:
+        k.tap("#btn-pay")
+        state = k.page.locator("#pay-state")
+        expect(state).to_have_attribute("data-state", "pending", timeout=TIMEOUT_MS)
+        expect(state).to_contain_text("确认中")
+        expect(k.page.locator("#btn-pay")).to_be_hidden()  # no second charge meanwhile
+        k.shot("pay-pending")
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not held and time.monotonic() < deadline:
+            k.page.wait_for_timeout(100)
+        assert held, "the kiosk did not poll the pending payment"
+    finally:
+        for route in held:
+            route.continue_()
+        k.page.unroute(pattern)
+    k.wait("receipt")
+    k.shot("receipt")
+    expect(k.page.locator("#receipt-content")).to_contain_text("缴款凭证号")
+    states = list(k.page.evaluate("() => window.__payStates"))
+    k.print_and_rate()
+    k.finish()
+    return states
+
+
 def renewal(k: Kiosk, demo: Demo) -> None:
     k.identify("renewal")
     k.choose("renewal")
@@ -165,8 +215,25 @@ def inspection_mark(k: Kiosk, demo: Demo) -> None:
     k.choose("mark")
     k.confirm_to("receipt")
     expect(k.page.locator("#receipt-content")).to_contain_text("检验有效期至")
+    open_e_certificate(k)
     k.print_and_rate()
     k.finish()
+
+
+def open_e_certificate(k: Kiosk) -> None:
+    """电子凭证 on the receipt screen: the e-mark as issued, then closed again."""
+    k.act("e-receipt")
+    cert = k.page.locator("#ecert")
+    expect(cert).to_be_visible()
+    expect(k.page.locator("#ecert-title")).to_have_text("机动车检验合格标志（电子）")
+    expect(k.page.locator("#ecert-title")).to_be_focused()
+    body = k.page.locator("#ecert-body")
+    for label in ("标志编号", "号牌号码", "检验有效期至", "发证机关", "受理编号"):
+        expect(body).to_contain_text(label)
+    expect(body).to_contain_text("同等效力")
+    k.shot("e-certificate")
+    k.act("ecert-close")
+    expect(cert).to_be_hidden()
 
 
 def study_deduction(k: Kiosk, demo: Demo) -> None:

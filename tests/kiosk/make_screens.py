@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.kiosk.flows import FLOWS, Kiosk
+from tests.kiosk.flows import FLOWS, Kiosk, payment_pending
 from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
 
 OUT = ROOT / "docs" / "screens"
@@ -79,7 +79,12 @@ def main() -> int:
         try:
             for layout, viewport in LAYOUTS.items():
                 node = rig.fresh()
-                flows = {**FLOWS, "elderly": elderly, "idle_warning": idle_warning}
+                flows = {
+                    **FLOWS,
+                    "payment_pending": payment_pending,
+                    "elderly": elderly,
+                    "idle_warning": idle_warning,
+                }
                 for name, flow in [*flows.items(), ("centre_down", None)]:
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
                     k = Kiosk(context.new_page(), node.url, OUT / name, f"-{layout}")

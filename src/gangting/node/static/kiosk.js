@@ -663,7 +663,7 @@ async function handlePayment(view) {
     payDone(view);
   } else if (view.state === "pending") {
     session.payment.payment_no = view.payment_no;
-    setPayState("waiting", "正在等待支付平台确认，请勿离开…");
+    setPayState("pending", "缴款结果确认中：正在向支付平台确认本次缴款结果，请勿离开，请勿重复缴款…");
     $("#btn-pay").hidden = true;
     $("#btn-pay-later").hidden = true;
     schedulePoll(0);
@@ -719,7 +719,7 @@ function row(k, v) {
   return v === undefined || v === null || v === "" ? [] : [el("dt", { text: k }), el("dd", { text: v })];
 }
 
-function renderReceipt() {
+function receiptRows() {
   const r = session.result || {};
   const p = session.paymentView;
   const svc = SERVICES.find((s) => s.id === session.service);
@@ -736,6 +736,12 @@ function renderReceipt() {
   if (r.mark) rows.push(...row("检验标志车辆", r.mark.plate), ...row("检验有效期至", dateZh(r.mark.valid_until)));
   if (r.points_deducted !== undefined) rows.push(...row("减免记分", `${r.points_deducted} 分`));
   if (r.cycle_end) rows.push(...row("下次提交期限", dateZh(r.cycle_end)));
+  return rows;
+}
+
+function renderReceipt() {
+  const r = session.result || {};
+  const rows = receiptRows();
   $("#receipt-content").replaceChildren(el("dl", {}, rows), ...reasonBlock((r.reasons || []).filter((x) => x.code !== "violations.self_service")));
   $("#print-state").textContent = "";
 }
@@ -752,12 +758,58 @@ async function printReceipt(button) {
   });
 }
 
-function electronicReceipt() {
+// The electronic certificate (电子凭证): the receipt's fields on screen, and for an inspection
+// mark the e-mark as the centre issued it. Printable (kiosk.css @media print shows only it).
+function electronicReceipt(button) {
   const r = session.result || {};
   const p = session.paymentView || {};
+  const svc = SERVICES.find((s) => s.id === session.service);
   const no = p.receipt_no || r.receipt_no || "";
-  $("#print-state").textContent = `电子凭证已生成（编号 ${no}），可在“交管12123”查询。`;
-  say("电子凭证已生成。");
+  const m = r.mark;
+  const title = m ? m.title || "机动车检验合格标志（电子）" : `${svc ? svc.name : "业务办理"}电子凭证`;
+  const parts = [];
+  if (m) {
+    parts.push(
+      el("h3", { text: "电子检验合格标志" }),
+      el(
+        "dl",
+        { class: "emark" },
+        ...row("标志编号", m.mark_no),
+        ...row("号牌号码", m.plate),
+        ...row("车辆类型", m.vehicle_kind_text || VEHICLE_KINDS[m.vehicle_kind] || m.vehicle_kind),
+        ...row("检验有效期至", dateZh(m.valid_until)),
+        ...row("发证日期", dateZh(m.issued_on)),
+        ...row("发证机关", m.issuer),
+      ),
+      m.legal_note ? el("p", { class: "legal", text: m.legal_note }) : null,
+      el("h3", { text: "办理凭证" }),
+    );
+  }
+  parts.push(el("dl", {}, receiptRows()));
+  parts.push(el("p", { class: "hint", text: `凭证编号 ${no}，可在“交管12123”查询核验。` }));
+  $("#ecert-title").textContent = title;
+  $("#ecert-body").replaceChildren(...parts);
+  $("#ecert").hidden = false;
+  $("#ecert").dataset.opener = button && button.dataset ? button.dataset.action : "";
+  $("#ecert-title").focus();
+  $("#print-state").textContent = `电子凭证已生成（编号 ${no}）。`;
+  say(`${title}。电子凭证已显示在屏幕上。`);
+}
+
+const VEHICLE_KINDS = {
+  small_passenger: "小型、微型载客汽车",
+  large_passenger: "大型、中型载客汽车",
+  goods: "载货汽车",
+  motorcycle: "摩托车",
+  other: "其他机动车",
+};
+
+function closeCertificate() {
+  $("#ecert").hidden = true;
+  $("#ecert-body").replaceChildren();
+  $("#ecert-title").textContent = "";
+  const opener = $('section[data-screen="receipt"] [data-action="e-receipt"]');
+  if (opener && currentScreen() === "receipt") opener.focus();
 }
 
 // ---------- rate ----------
@@ -832,6 +884,9 @@ function wipe() {
   }
   for (const id of ["notice-text", "print-state", "done-countdown", "live", "queue-ticket", "pay-amount"]) $(`#${id}`).textContent = "";
   $("#queue-ticket").hidden = true;
+  $("#ecert").hidden = true;
+  $("#ecert-body").replaceChildren();
+  $("#ecert-title").textContent = "";
   $("#rate-reason").value = "";
   $("#reason-box").hidden = true;
   $("#notice").hidden = true;
@@ -966,8 +1021,11 @@ const ACTIONS = {
     show("receipt");
   },
   print: (b) => printReceipt(b),
-  "e-receipt": () => electronicReceipt(),
+  "e-receipt": (b) => electronicReceipt(b),
+  "ecert-close": () => closeCertificate(),
+  "ecert-print": () => window.print(),
   "to-rate": () => {
+    closeCertificate();
     renderRate();
     show("rate");
   },
