@@ -1,0 +1,1 @@
+"""Identification on the booth node: reading plates from camera frames (ID/face: later)."""
