@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path("/work/shared/data/faces")
 PERSON_PREFIX = {
@@ -171,7 +173,7 @@ def main() -> None:
 
     result = {
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}",
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "core": core,
         "dlib": dlib.__version__,
         "photos": len(photos),
@@ -197,16 +199,6 @@ def main() -> None:
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 PEERS = ("ours", "hyperlpr2", "agentclpr")
@@ -287,7 +289,7 @@ def main() -> None:
     peers = ["ours"] if args.no_peers else list(PEERS)
     print(f"command: {' '.join([Path(sys.executable).name, '-m', 'bench.plates', *sys.argv[1:]])}")
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} vCPUs, {_cpu_model()}, "
+        f"machine: {platform.machine()}, {os.cpu_count()} vCPUs, {cpu_model()}, "
         f"Python {platform.python_version()}, "
         f"load average at start {os.getloadavg()[0]:.2f}"
     )
@@ -376,16 +378,6 @@ def main() -> None:
     print(f"\nours, misses ({len(misses)}):")
     for m in misses:
         print("  " + m)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 if __name__ == "__main__":
