@@ -189,3 +189,17 @@ def test_database_outage_is_a_503_in_chinese_not_a_500(tmp_path: Any) -> None:
 def test_responses_carry_server_timing(api: Api) -> None:
     r = api.client.get("/healthz")
     assert r.headers["server-timing"].startswith("app;dur=")
+
+
+def test_expired_identity_is_not_stored_under_the_key(
+    api: Api, booth: Booth, world: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    body = {"violation_refs": [world["v1"]]}
+    api.clock.advance(timedelta(seconds=api.ctx.settings.identity_token_ttl_s + 1))
+    assert booth.post("/api/v1/violations/process", body, key="k-exp").status_code == 401
+    assert booth.verify(world["driver"]).status_code == 200
+    again = booth.post("/api/v1/violations/process", body, key="k-exp")
+    assert again.status_code == 200, again.text
+    assert again.json()["decisions"][0]["points"] == 6

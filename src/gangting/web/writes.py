@@ -3,8 +3,9 @@
 Same key, same answer, one effect: the stored answer commits in the same transaction as
 the change, so a booth that retries after a timeout or a server crash gets the first
 answer back. A business refusal is answered, stored under the key and audited (in its own
-transaction, since the refused change itself is rolled back). Malformed input (422) is
-not stored: it could never have had an effect.
+transaction, since the refused change itself is rolled back). Malformed input (422), a
+missing or expired identity (401) and an unavailable outside system (503) are not
+stored: they are not decisions, and the same key must work once the booth has fixed them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gangting.audit import service as audit
 from gangting.context import Context
 from gangting.kernel.actor import Actor
-from gangting.kernel.errors import DomainError, Invalid, Unavailable
+from gangting.kernel.errors import DomainError, Invalid, Unauthenticated, Unavailable
 from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
 
@@ -54,7 +55,7 @@ def run_write(
         try:
             return _attempt(ctx, actor, key, req_hash, work)
         except DomainError as exc:
-            if isinstance(exc, Invalid | Unavailable):
+            if isinstance(exc, Invalid | Unavailable | Unauthenticated):
                 raise
             return _store_refusal(ctx, actor, key, req_hash, exc, action, on_refusal)
         except (IntegrityError, OperationalError):
