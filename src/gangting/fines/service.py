@@ -9,7 +9,6 @@ pending payment cannot get a second one: money is never taken twice.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,7 +25,7 @@ from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.errors import Conflict, Invalid
-from gangting.kernel.ids import reference
+from gangting.kernel.ids import new_id, reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 
@@ -106,7 +105,7 @@ def create_payment(
         )
     now = uow.clock.now()
     payment = Payment(
-        id=uuid.uuid4(),
+        id=new_id(),
         payment_no=reference("JK", now),
         citizen_id=citizen.id,
         booth_id=actor.booth_id,

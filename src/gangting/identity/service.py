@@ -84,9 +84,3 @@ def resolve_citizen(uow: UnitOfWork, actor: Actor, token: str | None) -> Citizen
     if citizen is None:
         raise IdentityRequired("身份核验已失效，请重新刷身份证并完成人脸核验")
     return citizen
-
-
-def end_identity(uow: UnitOfWork, actor: Actor, token: str) -> None:
-    row = uow.session.get(IdentityToken, hashlib.sha256(token.encode()).hexdigest())
-    if row is not None and row.booth_id == actor.booth_id:
-        uow.session.delete(row)
