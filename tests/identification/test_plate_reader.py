@@ -95,3 +95,38 @@ def test_rendered_meng_b_in_a_warped_frame(reader: PlateReader, i: int) -> None:
     assert [r.plate for r in reads][:1] == [plate]
     box = reads[0].box
     assert box is not None and abs(box[0] - (200 + 15 * i)) < 20
+
+
+def test_margin_and_equalise_keep_the_strip_readable(reader: PlateReader) -> None:
+    from gangting.identification.plates.reader import equalise, with_margin
+
+    strip = render_plate("蒙B8G6S5")
+    padded = with_margin(strip, 0.10, 0.10)
+    h, w = strip.shape[:2]
+    assert padded.shape[:2] == (h + 2 * int(h * 0.10), w + 2 * int(w * 0.10))
+    assert np.array_equal(padded[int(h * 0.10) :, int(w * 0.10) :][:h, :w], strip)
+    # a washed-out copy (a quarter of the contrast) gets its contrast back
+    faded = (strip.astype(np.float32) * 0.25 + 150).astype(np.uint8)
+    grey = cv2.cvtColor(faded, cv2.COLOR_BGR2GRAY)
+    assert cv2.cvtColor(equalise(faded), cv2.COLOR_BGR2GRAY).std() > grey.std()
+    read = reader.read_crop(faded)
+    assert read is not None and read.plate == "蒙B8G6S5"
+
+
+def test_an_uncertain_read_gets_a_second_look(reader: PlateReader) -> None:
+    calls: list[tuple[int, int]] = []
+    recognise = reader.recogniser.recognise
+
+    def spy(strip: np.ndarray, lengths: tuple[int, ...] = (7, 8)) -> object:
+        calls.append(strip.shape[:2])
+        return recognise(strip, lengths)
+
+    reader.recogniser.recognise = spy  # type: ignore[method-assign,assignment]
+    try:
+        sure = reader.read_crop(render_plate("蒙B12345"))
+        assert sure is not None and len(calls) == 1  # confident: one look
+        calls.clear()
+        assert reader.read_crop(np.full((24, 94, 3), 127, np.uint8)) is None
+        assert len(calls) == 2  # nothing valid in grey: the second look was taken
+    finally:
+        del reader.recogniser.recognise

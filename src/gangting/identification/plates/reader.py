@@ -6,12 +6,19 @@
 
 A ``PlateRead`` is returned only for text that is a valid GA 36 plate and whose overall
 confidence reaches ``min_confidence``; everything else is junk and dropped.
+
+Two details chosen on the dev set (``shared/data/plates``, never on the evaluation set):
+the strip gets a 5 % margin on each side before recognition (tight crops cut into the
+province character), and an uncertain read (not valid, or a character below
+``second_look_below``) gets a second look at a contrast-equalised (CLAHE) copy with a
+wider margin; the more confident valid read wins. About 3 % of crops take the second look.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -45,16 +52,22 @@ class PlateRead:
 
 class PlateReader:
     def __init__(
-        self, *, threads: int = 1, max_side: int = 640, min_confidence: float = 0.05
+        self,
+        *,
+        threads: int = 1,
+        max_side: int = 640,
+        min_confidence: float = 0.05,
+        second_look_below: float = 0.9,
     ) -> None:
         self.detector = PlateDetector(threads=threads, max_side=max_side)
         self.recogniser = Recogniser(threads=threads)
         self.min_confidence = min_confidence
+        self.second_look_below = second_look_below
 
     def read_crop(self, strip: NDArray[np.uint8]) -> PlateRead | None:
         """Read an upright plate crop (BGR)."""
         colour = classify_colour(strip)
-        rec = self.recogniser.recognise(strip, expected_lengths(colour))
+        rec = self._recognise(strip, colour)
         return self._accept(rec, colour, None, None, 1.0)
 
     def read_frame(self, frame: NDArray[np.uint8]) -> list[PlateRead]:
@@ -63,11 +76,22 @@ class PlateReader:
         for det in self.detector.detect(frame):
             strip = rectify(frame, det.corners)
             colour = classify_colour(strip)
-            rec = self.recogniser.recognise(strip, expected_lengths(colour))
+            rec = self._recognise(strip, colour)
             read = self._accept(rec, colour, det.box, det.corners, det.score)
             if read is not None and all(r.plate != read.plate for r in reads):
                 reads.append(read)
         return reads
+
+    def _recognise(self, strip: NDArray[np.uint8], colour: PlateColour) -> Recognition:
+        """Recognise with a margin; take a second look at an uncertain read."""
+        lengths = expected_lengths(colour)
+        first = self.recogniser.recognise(with_margin(strip, 0.05), lengths)
+        if first.valid and min(first.char_confidences) >= self.second_look_below:
+            return first
+        second = self.recogniser.recognise(with_margin(equalise(strip), 0.10, 0.10), lengths)
+        if second.valid and (not first.valid or second.confidence > first.confidence):
+            return second
+        return first
 
     def _accept(
         self,
@@ -93,3 +117,18 @@ class PlateReader:
             raw_text=rec.raw_text,
             repaired=rec.constrained,
         )
+
+
+def with_margin(strip: NDArray[np.uint8], across: float, down: float = 0.0) -> NDArray[np.uint8]:
+    """The strip with ``across`` of its width added left and right and ``down`` of its
+    height above and below, by replicating the border."""
+    h, w = strip.shape[:2]
+    dx, dy = int(w * across), int(h * down)
+    return cv2.copyMakeBorder(strip, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
+
+
+def equalise(strip: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Contrast-limited histogram equalisation (CLAHE) of the lightness channel."""
+    lab = cv2.cvtColor(strip, cv2.COLOR_BGR2LAB)
+    lab[:, :, 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(lab[:, :, 0])
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)

@@ -51,6 +51,9 @@ def make_session(path: Path, threads: int = 1) -> ort.InferenceSession:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
+    # No busy-waiting between operators: a booth shares its CPU with the kiosk node, and a
+    # spinning worker thread steals the core the other thread needs.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
