@@ -124,11 +124,12 @@ def with_margin(strip: NDArray[np.uint8], across: float, down: float = 0.0) -> N
     height above and below, by replicating the border."""
     h, w = strip.shape[:2]
     dx, dy = int(w * across), int(h * down)
-    return cv2.copyMakeBorder(strip, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
+    out = cv2.copyMakeBorder(strip, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
+    return np.asarray(out, dtype=np.uint8)
 
 
 def equalise(strip: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Contrast-limited histogram equalisation (CLAHE) of the lightness channel."""
     lab = cv2.cvtColor(strip, cv2.COLOR_BGR2LAB)
     lab[:, :, 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(lab[:, :, 0])
-    return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+    return np.asarray(cv2.cvtColor(lab, cv2.COLOR_LAB2BGR), dtype=np.uint8)
