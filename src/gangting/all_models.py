@@ -1,28 +1,44 @@
 """Imports every table so that Base.metadata is complete (Alembic, tests, seed)."""
 
+from gangting.alerts.models import Alert
 from gangting.applications.models import Application
 from gangting.audit.models import AuditEntry
-from gangting.booths.models import Booth, BoothState, HelpCall, ReceiptPrint, TelemetryReading
+from gangting.booths.models import (
+    Booth,
+    BoothCommand,
+    BoothState,
+    HelpCall,
+    ReceiptPrint,
+    TelemetryReading,
+)
 from gangting.citizens.models import Citizen, HealthCertificate
+from gangting.command_centre.models import AssistMessage, AssistSession
 from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
 from gangting.identity.models import IdentityToken
+from gangting.instructions.models import Instruction, InstructionEscalation, InstructionTarget
 from gangting.kernel.db import Base
 from gangting.kernel.idempotency import IdempotencyRecord
 from gangting.licences.models import DrivingLicence
+from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
+from gangting.watchlists.models import WatchListCounter, WatchListEntry, WatchListHit
 
 metadata = Base.metadata
 
 __all__ = [
     "AccessToken",
+    "Alert",
     "Application",
+    "AssistMessage",
+    "AssistSession",
     "AuditEntry",
     "BadReviewRemedy",
     "Booth",
+    "BoothCommand",
     "BoothState",
     "Citizen",
     "DrivingLicence",
@@ -31,10 +47,14 @@ __all__ = [
     "IdempotencyRecord",
     "IdentityToken",
     "InspectionMark",
+    "Instruction",
+    "InstructionEscalation",
+    "InstructionTarget",
     "OrgUnit",
     "Payment",
     "PaymentItem",
     "PenaltyDecision",
+    "PlateReadRecord",
     "PointEntry",
     "Rating",
     "ReceiptPrint",
@@ -44,5 +64,8 @@ __all__ = [
     "Vehicle",
     "Violation",
     "ViolationCode",
+    "WatchListCounter",
+    "WatchListEntry",
+    "WatchListHit",
     "metadata",
 ]

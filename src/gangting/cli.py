@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -62,6 +63,30 @@ def server(
 
 
 @app.command()
+def worker() -> None:
+    """Run the centre's worker: MQTT ingest, live events and the periodic jobs (one per
+    centre, beside `gangting server`)."""
+    import logging
+
+    from gangting.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker(Settings())
+
+
+@app.command()
+def broker(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(1884),
+) -> None:
+    """Run the embedded MQTT broker (amqtt) in the foreground, for a centre without
+    Mosquitto; production uses Mosquitto (`python -m gangting.devices.jobs`)."""
+    from gangting.devices.embedded_broker import main as broker_main
+
+    broker_main(["--host", host, "--port", str(port)])
+
+
+@app.command()
 def booth(
     code: str = typer.Option(..., "--code", help="booth code, e.g. BT-KDL-001"),
     port: int | None = typer.Option(None, help="kiosk port (default 8700)"),
@@ -69,6 +94,13 @@ def booth(
     secret: str | None = typer.Option(None, help="booth secret (default GANGTING_BOOTH_SECRET)"),
     name: str | None = typer.Option(None, help="booth name shown on the kiosk"),
     simulators: bool | None = typer.Option(None, help="simulated hardware (default on)"),
+    camera: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--camera", help="plate camera: sim | rtsp://… | device index | video | folder"
+        ),
+    ] = None,
+    camera_fps: float | None = typer.Option(None, help="frames a second the cameras look at"),
 ) -> None:
     """Run a booth node: kiosk screens and API, hardware adapters, outbox to the centre."""
     import uvicorn
@@ -86,6 +118,11 @@ def booth(
     ):
         if value is not None:
             overrides[key] = value
+    if camera:
+        overrides["cameras"] = [
+            {"id": f"cam{n + 1}", "source": source, "fps": camera_fps}
+            for n, source in enumerate(camera)
+        ]
     settings = NodeSettings(**overrides)  # type: ignore[arg-type]
     console.print(
         f"岗亭 {code} 自助终端 kiosk: http://{settings.node_host}:{settings.node_port}/ "
@@ -137,6 +174,11 @@ def _start_booths(settings: Settings, host: str, port: int) -> list[subprocess.P
                     f"demo-{code}",
                     "--name",
                     name,
+                    # one simulated plate camera, 2 frames a second: reads without eating the CPU
+                    "--camera",
+                    "sim",
+                    "--camera-fps",
+                    "2",
                 ],
                 stdout=subprocess.DEVNULL,
             )
@@ -173,15 +215,40 @@ def up(
     console.print(f"健康检查 health:       http://{h}:{p}/healthz")
     console.print(f"数据库 database:       {settings.database_url}")
     console.print("演示账号 demo logins:  见 var/demo-credentials.txt (booths, staff)")
-    procs = _start_booths(settings, h, p) if booths else []
+    procs = _start_centre_processes(settings)
+    procs += _start_booths(settings, h, p) if booths else []
     console.print("按 Ctrl+C 停止 / press Ctrl+C to stop")
     try:
         server(host=h, port=p, workers=None)
     finally:
-        for proc in procs:
+        for proc in reversed(procs):
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=10)
+
+
+def _start_centre_processes(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """The embedded MQTT broker (unless an external one is configured) and the worker."""
+    from gangting.devices.connection import BrokerAddress
+    from gangting.devices.embedded_broker import spawn_embedded_broker
+
+    procs: list[subprocess.Popen[bytes]] = []
+    address = BrokerAddress.parse(settings.mqtt_url)
+    if settings.mqtt_broker == "embedded":
+        procs.append(
+            spawn_embedded_broker(
+                address.host, address.port, centre_username=settings.mqtt_username
+            )
+        )
+        console.print(f"消息代理 MQTT broker:  内置 embedded, {settings.mqtt_url}")
+    else:
+        console.print(f"消息代理 MQTT broker:  {settings.mqtt_url}")
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "gangting.cli", "worker"], stdout=subprocess.DEVNULL
+        )
+    )
+    return procs
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     plate_prefix: str = "蒙B"
     # Identity: the booth reports the face match score; below the threshold no token.
     face_match_threshold: float = 0.80
+    # Or the booth reports its live-face evidence (descriptor distance, its threshold,
+    # liveness): the loosest distance threshold a booth may use (dlib's same-person bound).
+    face_distance_threshold_max: float = Field(default=0.6, gt=0, lt=2)
     identity_token_ttl_s: int = 600
     # Staff sessions (bearer tokens).
     staff_token_ttl_s: int = 8 * 3600
@@ -47,6 +51,52 @@ class Settings(BaseSettings):
     demo_clock: str = ""
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
+
+    # Booths over MQTT (docs/decisions/0003-booths-over-mqtt.md). "embedded": `gangting up`
+    # starts an in-process broker (amqtt) on mqtt_url's host and port; "external": Mosquitto
+    # or EMQX in production (mqtt://host:1883, mqtts://host:8883).
+    mqtt_broker: Literal["embedded", "external"] = "embedded"
+    mqtt_url: str = "mqtt://127.0.0.1:1884"
+    mqtt_username: str = "gangting-centre"
+    mqtt_password: str = ""
+    mqtt_keepalive_s: int = Field(default=30, ge=5, le=600)
+    # How often the centre's link looks for queued commands and sweeps expired ones.
+    mqtt_dispatch_interval_s: float = Field(default=0.5, gt=0, le=60)
+    # Ingest threads (one booth's messages always on the same one); more than one lets
+    # PostgreSQL commit transactions together. SQLite has one writer anyway.
+    mqtt_ingest_workers: int = Field(default=4, ge=1, le=64)
+    command_default_expiry_s: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+    telemetry_retention_days: int = Field(default=30, ge=1, le=3650)
+
+    # Watch-list (缉查布控): unprocessed violation records that list a plate (处理程序规定
+    # 第54条 names five), the lowest match score that makes a hit, reads of one plate at one
+    # booth this close in time are one pass, the longest a manual entry may run.
+    watch_list_violation_threshold: int = Field(default=5, ge=1, le=1000)
+    watch_list_min_score: float = Field(default=0.5, gt=0, le=1)
+    watch_list_hit_window_s: int = Field(default=300, ge=0, le=24 * 3600)
+    watch_list_manual_max_days: int = Field(default=90, ge=1, le=3650)
+    # Alerts: a booth cabinet at or above this temperature is over-temperature.
+    booth_max_temperature_c: float = Field(default=50.0, ge=20, le=90)
+    # Instructions (指令): default time to acknowledge (签收) and to report (反馈), counted
+    # from the issue; an unfinished instruction expires this long after its report deadline.
+    instruction_acknowledge_within_s: int = Field(default=180, ge=30, le=24 * 3600)
+    instruction_report_within_s: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+    instruction_expire_after_s: int = Field(default=7200, ge=0, le=7 * 24 * 3600)
+
+    # Command centre live events (docs/decisions/0005-live-events.md): published to the
+    # broker under live_topic_prefix/{kind}; each web worker keeps the last live_replay_size
+    # for browsers that reconnect. A booth not heard from for booth_stale_after_s (and
+    # without broker availability) shows as "no data" on the map.
+    live_events: bool = True
+    # Where the live clients connect (empty: GANGTING_MQTT_URL). Each centre process has
+    # its own client id; a broker that forces client id = username needs a listener for the
+    # centre's processes without that rule (docs/decisions/0005-live-events.md).
+    live_mqtt_url: str = ""
+    live_topic_prefix: str = Field(
+        default="gangting/v1/centre/live", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$"
+    )
+    live_replay_size: int = Field(default=2000, ge=10, le=100_000)
+    booth_stale_after_s: int = Field(default=300, ge=10, le=24 * 3600)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -135,3 +135,33 @@ def test_printed_receipts_are_recorded_for_known_receipts_only(
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "booths.receipt_unknown"
     assert _count(api, ReceiptPrint) == 1
+
+
+def test_a_help_call_opens_one_alert(api: Api, booth: Booth) -> None:
+    from gangting.alerts.models import Alert
+
+    body = {"booth": "BT-KDL-001", "kind": "assistance", "note": "老人需要帮助"}
+    assert booth.post("/api/v1/help-calls", body, key="help-a").status_code == 201
+    assert booth.post("/api/v1/help-calls", body, key="help-a").status_code == 201  # a retry
+    assert _count(api, Alert, Alert.kind == "help_call", Alert.state == "open") == 1
+
+
+def test_telemetry_faults_open_and_clear_booth_fault_alerts(api: Api, booth: Booth) -> None:
+    from gangting.alerts.models import Alert
+
+    def paper(value: str, at: str) -> None:
+        body = {"kind": "paper", "value": value, "at": f"2026-11-26T{at}+08:00"}
+        assert booth.post("/api/v1/booths/telemetry", body).status_code == 201
+
+    paper("out", "10:00:00")
+    paper("out", "10:01:00")  # still out: the same alert
+    faults = [Alert.kind == "booth_fault"]
+    assert _count(api, Alert, *faults) == 1
+    paper("ok", "10:05:00")
+    with api.ctx.uow() as uow:
+        alert = uow.session.execute(select(Alert).where(*faults)).scalar_one()
+        assert alert.cleared_at is not None and alert.state == "open"  # a person closes it
+    # too hot by the configured limit (GANGTING_BOOTH_MAX_TEMPERATURE_C, default 50)
+    hot = {"kind": "temperature_c", "value": 55.0, "at": "2026-11-26T10:06:00+08:00"}
+    assert booth.post("/api/v1/booths/telemetry", hot).status_code == 201
+    assert _count(api, Alert, *faults) == 2

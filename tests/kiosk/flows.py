@@ -69,6 +69,7 @@ class Kiosk:
     # -- common steps --
     def identify(self, persona: str, payer: str = "ok") -> None:
         self.sim("id-card", {"persona": persona})
+        self.sim("face", {"scene": "genuine"})  # the card holder, who turns when asked
         self.sim("payer", {"outcome": payer})
         self.wait("start")
         self.shot("start")

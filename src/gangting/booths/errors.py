@@ -1,6 +1,6 @@
-"""Named refusals of booth reports."""
+"""Named refusals of booth reports, booth messages and remote commands."""
 
-from gangting.kernel.errors import Forbidden, NotFound
+from gangting.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 class BoothMismatch(Forbidden):
@@ -9,3 +9,41 @@ class BoothMismatch(Forbidden):
 
 class ReceiptUnknown(NotFound):
     code = "booths.receipt_unknown"
+
+
+class BoothUnknown(NotFound):
+    code = "booths.not_found"
+
+
+class BoothDisabled(Forbidden):
+    code = "booths.disabled"
+
+
+class TopicUnknown(Invalid):
+    """A message on a topic outside the documented scheme."""
+
+    code = "booths.topic_unknown"
+
+
+class PayloadInvalid(Invalid):
+    """A message whose body does not decode into its versioned payload."""
+
+    code = "booths.payload_invalid"
+
+
+class PayloadVersionUnsupported(Invalid):
+    """A payload of another major version than this centre reads."""
+
+    code = "booths.payload_version_unsupported"
+
+
+class CommandUnknown(NotFound):
+    code = "booths.command_not_found"
+
+
+class CommandParamsInvalid(Invalid):
+    code = "booths.command_params_invalid"
+
+
+class CommandFinished(Conflict):
+    code = "booths.command_finished"

@@ -1,5 +1,6 @@
 """Booths: the registry (identity, placement, credentials, who disabled it and why), the
-current state, the telemetry history, help calls and printed receipts, each kept apart."""
+current state, the telemetry history, help calls, printed receipts and remote commands,
+each kept apart."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class Booth(IdMixin, Base):
     longitude: Mapped[float]
     latitude: Mapped[float]
     secret_hash: Mapped[str] = mapped_column(String(255))
+    # The booth's own MQTT broker password, as the PBKDF2-SHA512 hash Mosquitto reads
+    # ($7$…); never the HTTP secret. None: the booth has no broker account yet.
+    broker_password_hash: Mapped[str | None] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_by: Mapped[str | None] = mapped_column(String(64))
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
@@ -39,13 +43,26 @@ class BoothState(Base):
     values: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
     last_reported_at: Mapped[datetime]
     last_changed_at: Mapped[datetime]
+    # Broker availability (online | offline | unknown) of the connection named by
+    # ``availability_session``; changed_at is the centre's time of the last flip.
+    availability: Mapped[str] = mapped_column(
+        String(16), default="unknown", server_default="unknown"
+    )
+    availability_session: Mapped[str | None] = mapped_column(String(64))
+    availability_changed_at: Mapped[datetime | None]
+    # The booth's own latest state report (kiosk mode, adapters, versions) and its time.
+    reported: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
+    reported_at: Mapped[datetime | None]
 
 
 class TelemetryReading(IdMixin, Base):
     """Telemetry history: append-only (door, power, temperature_c, paper …)."""
 
     __tablename__ = "telemetry_readings"
-    __table_args__ = (Index("ix_telemetry_booth_kind_at", "booth_id", "kind", "at"),)
+    __table_args__ = (
+        Index("ix_telemetry_booth_kind_at", "booth_id", "kind", "at"),
+        Index("ix_telemetry_readings_at", "at"),  # retention deletes by age across booths
+    )
 
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
     kind: Mapped[str] = mapped_column(String(32))
@@ -76,3 +93,29 @@ class ReceiptPrint(IdMixin, Base):
     receipt_no: Mapped[str] = mapped_column(String(32), index=True)
     printed_at: Mapped[datetime]
     received_at: Mapped[datetime]
+
+
+class BoothCommand(IdMixin, Base):
+    """A remote command to one booth (远程指令): queued -> sent -> acknowledged ->
+    succeeded | failed, or expired when not finished by ``expires_at``. Each transition is
+    audited; ``outcome`` holds the booth's error code and detail."""
+
+    __tablename__ = "booth_commands"
+    __table_args__ = (
+        Index("ix_booth_commands_state_expires", "state", "expires_at"),
+        Index("ix_booth_commands_booth_issued", "booth_id", "issued_at"),
+    )
+
+    booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    state: Mapped[str] = mapped_column(String(16))
+    issued_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_accounts.id"))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field
 
+from gangting.alerts.rules import FaultPolicy
 from gangting.booths import service
 from gangting.web.booth_report import booth_report
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
@@ -65,7 +66,9 @@ def telemetry(
         "/booths/telemetry",
         body,
         body.booth,
-        lambda uow: service.record_telemetry(uow, actor, body.kind, value, body.at),
+        lambda uow: service.record_telemetry(
+            uow, actor, body.kind, value, body.at, FaultPolicy(ctx.settings.booth_max_temperature_c)
+        ),
         action="telemetry",
     )
 

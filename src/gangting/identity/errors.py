@@ -11,5 +11,13 @@ class FaceMismatch(Forbidden):
     code = "identity.face_mismatch"
 
 
+class LivenessFailed(Forbidden):
+    code = "identity.liveness_failed"
+
+
+class FaceThresholdTooLoose(Forbidden):
+    code = "identity.threshold_too_loose"
+
+
 class IdentityRequired(Unauthenticated):
     code = "identity.required"

@@ -1,4 +1,5 @@
-"""Identity tokens (人证核验): short-lived, bound to one citizen and one booth."""
+"""Identity tokens (人证核验): short-lived, bound to one citizen and one booth, with the
+face check they were issued on."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ class IdentityToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"))
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
-    face_score: Mapped[float]
+    # What the booth's face check reported: a legacy match score (0–1), or the evidence of
+    # the live-face check (descriptor distance, the booth's threshold, liveness outcome).
+    face_score: Mapped[float | None]
+    face_distance: Mapped[float | None]
+    face_threshold: Mapped[float | None]
+    liveness_passed: Mapped[bool | None]
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -6,24 +6,63 @@ stored answer would keep a bearer credential at rest. A retry simply issues a ne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from gangting.identity import service
+from gangting.identity.rules import FaceEvidence
 from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.schemas import Request
 
 router = APIRouter(prefix="/api/v1/identity", tags=["人证核验 identity"])
 
 
+class LivenessReport(Request):
+    passed: bool = Field(description="转头活体检测是否通过")
+    max_abs_yaw: float = Field(ge=0, le=90, description="检测到的最大转头角度（度）")
+    turn_deg: float = Field(gt=0, le=90, description="要求的转头角度（度）")
+    frames: int | None = Field(default=None, ge=1, le=1000, description="参与判断的画面数")
+
+
+class FaceReport(Request):
+    """The booth's live-face check: numbers only, never an image."""
+
+    matched: bool = Field(description="岗亭判断人脸与身份证照片是否一致")
+    distance: float = Field(ge=0, le=4, description="人脸特征距离（越小越相似）")
+    threshold: float = Field(gt=0, lt=2, description="岗亭使用的距离阈值")
+    liveness: LivenessReport
+    engine: str = Field(default="", max_length=64, description="比对引擎")
+
+    def evidence(self) -> FaceEvidence:
+        return FaceEvidence(
+            matched=self.matched,
+            distance=self.distance,
+            threshold=self.threshold,
+            liveness_passed=self.liveness.passed,
+            max_abs_yaw=self.liveness.max_abs_yaw,
+            turn_deg=self.liveness.turn_deg,
+        )
+
+
 class IdentityCheck(Request):
     id_number: str = Field(min_length=15, max_length=18, description="身份证号")
-    face_score: float = Field(ge=0.0, le=1.0, description="岗亭人脸比对得分 0–1")
+    face: FaceReport | None = Field(
+        default=None, description="岗亭人脸核验结果：特征距离、阈值、活体检测（推荐）"
+    )
+    face_score: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="岗亭人脸比对得分 0–1（旧式岗亭）"
+    )
+
+    @model_validator(mode="after")
+    def _one_face_check(self) -> Self:
+        if (self.face is None) == (self.face_score is None):
+            raise ValueError("face 与 face_score 须且仅须提供其一")
+        return self
 
 
-@router.post("/check", summary="人证核验：刷身份证 + 人脸比对，换取身份令牌（10分钟有效）")
+@router.post("/check", summary="人证核验：刷身份证 + 人脸核验，换取身份令牌（10分钟有效）")
 def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         grant = service.check_identity(
@@ -33,6 +72,8 @@ def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, An
             body.face_score,
             threshold=ctx.settings.face_match_threshold,
             ttl_s=ctx.settings.identity_token_ttl_s,
+            face=None if body.face is None else body.face.evidence(),
+            max_distance_threshold=ctx.settings.face_distance_threshold_max,
         )
         return {
             "identity_token": grant.token,

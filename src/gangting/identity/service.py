@@ -1,6 +1,11 @@
-"""The identity check: a booth reports the ID card it read and the live-face match score;
-a short-lived identity token bound to that booth and citizen is the key to every citizen
-operation (记分办法 第30条 makes point trading an offence, so the check matters)."""
+"""The identity check: a booth reports the ID card it read and its live-face check; a
+short-lived identity token bound to that booth and citizen is the key to every citizen
+operation (记分办法 第30条 makes point trading an offence, so the check matters).
+
+The face check comes either as the booth's evidence (descriptor distance, the threshold it
+used, the head-turn liveness outcome: ``identity.rules.face_evidence_acceptable`` decides,
+the token row and the audit entry record it) or, for older booths, as a bare match score
+0–1 compared with ``GANGTING_FACE_MATCH_THRESHOLD``."""
 
 from __future__ import annotations
 
@@ -14,9 +19,18 @@ from sqlalchemy import insert, select
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import parse_id_number
-from gangting.identity.errors import CitizenNotFound, FaceMismatch, IdentityRequired
+from gangting.identity.errors import (
+    CitizenNotFound,
+    FaceMismatch,
+    FaceThresholdTooLoose,
+    IdentityRequired,
+    LivenessFailed,
+)
 from gangting.identity.models import IdentityToken
+from gangting.identity.rules import FaceEvidence, face_evidence_acceptable
 from gangting.kernel.actor import Actor
+from gangting.kernel.decision import Decision
+from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.service import require_booth
 
@@ -32,23 +46,45 @@ def check_identity(
     uow: UnitOfWork,
     actor: Actor,
     id_number: str,
-    face_score: float,
+    face_score: float | None = None,
     *,
     threshold: float,
     ttl_s: int,
+    face: FaceEvidence | None = None,
+    max_distance_threshold: float = 0.6,
 ) -> IdentityGrant:
+    """An identity token for the citizen on the card, if the face check holds: ``face``
+    (evidence, decided by ``face_evidence_acceptable`` under ``max_distance_threshold``)
+    or, when absent, ``face_score`` against ``threshold``."""
     booth_id = require_booth(actor)
+    if face is None and face_score is None:
+        raise ValueError("a face check is needed: evidence or a score")
     parsed = parse_id_number(id_number, on=uow.clock.today())
     citizen = uow.session.execute(
         select(Citizen).where(Citizen.id_number == parsed.value)
     ).scalar_one_or_none()
     if citizen is None:
         raise CitizenNotFound("未查询到该身份证号的登记信息，请到车管所窗口办理")
-    if face_score < threshold:
-        raise FaceMismatch(
-            "人脸比对未通过，请正对摄像头重试或联系工作人员",
-            data={"face_score": face_score, "threshold": threshold},
-        )
+    audit_data: dict[str, object]
+    if face is not None:
+        decision = face_evidence_acceptable(face, max_threshold=max_distance_threshold)
+        if not decision.allowed:
+            raise _refusal(decision)
+        audit_data = {
+            "face_distance": round(face.distance, 4),
+            "face_threshold": face.threshold,
+            "liveness_passed": face.liveness_passed,
+            "max_abs_yaw": round(face.max_abs_yaw, 1),
+            "turn_deg": face.turn_deg,
+        }
+    else:
+        assert face_score is not None
+        if face_score < threshold:
+            raise FaceMismatch(
+                "人脸比对未通过，请正对摄像头重试或联系工作人员",
+                data={"face_score": face_score, "threshold": threshold},
+            )
+        audit_data = {"face_score": face_score}
     token = secrets.token_urlsafe(24)
     expires_at = uow.clock.now() + timedelta(seconds=ttl_s)
     uow.session.execute(
@@ -56,15 +92,35 @@ def check_identity(
             token_hash=hashlib.sha256(token.encode()).hexdigest(),
             citizen_id=citizen.id,
             booth_id=booth_id,
-            face_score=face_score,
+            face_score=face_score if face is None else None,
+            face_distance=None if face is None else face.distance,
+            face_threshold=None if face is None else face.threshold,
+            liveness_passed=None if face is None else face.liveness_passed,
             issued_at=uow.clock.now(),
             expires_at=expires_at,
         )
     )
-    audit.record(
-        uow, actor, "identity.verified", "citizen", citizen.id, data={"face_score": face_score}
-    )
+    audit.record(uow, actor, "identity.verified", "citizen", citizen.id, data=audit_data)
     return IdentityGrant(token, citizen, expires_at)
+
+
+_REFUSALS: dict[str, type[DomainError]] = {
+    "identity.threshold_too_loose": FaceThresholdTooLoose,
+    "identity.face_mismatch": FaceMismatch,
+    "identity.liveness_failed": LivenessFailed,
+}
+
+
+def _refusal(decision: Decision) -> DomainError:
+    """The named error of the first failing reason; all reasons go in its data."""
+    first = decision.reasons[0]
+    return _REFUSALS[first.code](
+        first.message,
+        data={
+            **first.data,
+            "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
+        },
+    )
 
 
 def resolve_citizen(uow: UnitOfWork, actor: Actor, token: str | None) -> Citizen:

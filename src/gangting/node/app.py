@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gangting import __version__
+from gangting.kernel.clock import Clock, SystemClock
 from gangting.node.adapters.face_camera import FaceCamera, SimulatedFaceCamera
 from gangting.node.adapters.help_button import HelpButton
 from gangting.node.adapters.id_reader import IdReader, SimulatedIdReader, load_demo_citizens
@@ -22,6 +23,8 @@ from gangting.node.adapters.payment_terminal import SimulatedPaymentTerminal
 from gangting.node.adapters.printer import EscPosPrinter, Printer, SimulatedPrinter
 from gangting.node.adapters.sensors import SimulatedSensors
 from gangting.node.adapters.speaker import Speaker
+from gangting.node.assist import AssistRelay
+from gangting.node.assist import router as assist_router
 from gangting.node.centre import CentreClient
 from gangting.node.config import NodeSettings
 from gangting.node.routes import router as kiosk_router
@@ -31,14 +34,24 @@ from gangting.node.store import NodeStore
 from gangting.web.errors import install_error_handlers
 from gangting.web.server_timing import ServerTiming
 
+if TYPE_CHECKING:
+    from gangting.node.cameras.manager import Cameras
+    from gangting.node.cameras.worker import FrameReader
+
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("gangting.node")
 
 
 def simulated_hardware(settings: NodeSettings) -> Hardware:
+    reader = SimulatedIdReader(load_demo_citizens(settings.demo_credentials))
+
+    def card_holder() -> str | None:  # who stands at the simulated camera: the card's holder
+        card = reader.read()
+        return card.id_number if card else None
+
     return Hardware(
-        id_reader=SimulatedIdReader(load_demo_citizens(settings.demo_credentials)),
-        face_camera=SimulatedFaceCamera(),
+        id_reader=reader,
+        face_camera=SimulatedFaceCamera(card_holder),
         printer=SimulatedPrinter(settings.var_dir / "receipts"),
         payment_terminal=SimulatedPaymentTerminal(),
         help_button=HelpButton(),
@@ -49,8 +62,9 @@ def simulated_hardware(settings: NodeSettings) -> Hardware:
 
 def real_hardware(settings: NodeSettings) -> Hardware:
     """The real ESC/POS printer where GANGTING_PRINTER_URL is set. The other ports need a
-    vendor driver (ID reader, sensors, terminal) or a face matcher (OpenCvFaceCamera takes
-    one): they stay simulated until the deployment plugs its adapter in here."""
+    vendor driver (ID reader, sensors, terminal); the face camera has a real adapter
+    (``OpenCvFaceCamera(settings.camera_source)``) but compares against the real reader's
+    chip photo: they stay simulated until the deployment plugs its adapters in here."""
     sim = simulated_hardware(settings)
     printer: Printer = EscPosPrinter(settings.printer_url) if settings.printer_url else sim.printer
     camera: FaceCamera = sim.face_camera
@@ -81,6 +95,29 @@ def _background(kiosk: KioskService, stop: threading.Event) -> None:
         kiosk.outbox.wait(kiosk.settings.outbox_interval_s)
 
 
+def plate_cameras(
+    settings: NodeSettings,
+    kiosk: KioskService,
+    *,
+    reader: FrameReader | None = None,
+    clock: Clock | None = None,
+) -> Cameras | None:
+    """The plate cameras of GANGTING_CAMERAS, their reads sent through the outbox
+    (imported only when there are cameras: OpenCV and the reader's runtime are heavy)."""
+    if not settings.cameras:
+        return None
+    from gangting.node.cameras.manager import Cameras
+    from gangting.node.cameras.sinks import OutboxSink
+
+    return Cameras.from_specs(
+        settings.cameras,
+        booth_code=settings.booth_code,
+        sink=OutboxSink(kiosk.outbox),
+        clock=clock or SystemClock(),
+        reader=reader,
+    )
+
+
 def create_node_app(
     settings: NodeSettings,
     *,
@@ -88,6 +125,8 @@ def create_node_app(
     hardware: Hardware | None = None,
     clock: Callable[[], float] = time.monotonic,
     background: bool = True,
+    plate_reader: FrameReader | None = None,
+    wall_clock: Clock | None = None,
 ) -> FastAPI:
     store = NodeStore(settings.store_path())
     centre = CentreClient(
@@ -100,29 +139,43 @@ def create_node_app(
     if hardware is None:
         hardware = simulated_hardware(settings) if settings.simulators else real_hardware(settings)
     kiosk = KioskService(settings, store, centre, hardware, clock=clock)
+    cameras = plate_cameras(settings, kiosk, reader=plate_reader, clock=wall_clock)
+    # Remote assist (远程协助): a help call (button or screen) opens it with the centre.
+    assist = AssistRelay(centre)
+    hardware.help_button.on_press(assist.open)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         worker = threading.Thread(target=_background, args=(kiosk, stop), daemon=True)
+        kiosk.faces.start()  # face models load in the background: the first citizen won't wait
         if background:
             worker.start()
+            assist.start()
+            if cameras is not None:
+                cameras.start()
         try:
             yield
         finally:
+            if cameras is not None:
+                cameras.stop()  # trackers flushed into the outbox before it closes
             stop.set()
             kiosk.outbox.wake()
             if background:
                 worker.join(timeout=5)
             kiosk.sessions.close()  # memory wiped; pending step keys stay for the restart
+            assist.stop()
             centre.close()
             store.close()
 
     app = FastAPI(title=f"岗亭 {settings.booth_code} kiosk", version=__version__, lifespan=lifespan)
     app.state.kiosk = kiosk
+    app.state.cameras = cameras
+    app.state.assist = assist
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
     app.include_router(kiosk_router)
+    app.include_router(assist_router)
     if settings.simulators:
         app.include_router(sim_router)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gangting.node.cameras.spec import CameraSpec
+
 
 class NodeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GANGTING_", extra="ignore", populate_by_name=True)
@@ -38,6 +40,23 @@ class NodeSettings(BaseSettings):
     # Real adapters (simulators off): camera device index or file, printer connection.
     camera_source: str = "0"
     printer_url: str = ""  # usb://04b8:0202 | tcp://10.0.0.5:9100 | file:///dev/usb/lp0
+    # Plate cameras (GANGTING_CAMERAS, JSON): [{"id": "lane-1", "source": "rtsp://…", "fps": 5}]
+    # with source sim | rtsp://… | device index | video file | image folder (node/cameras).
+    cameras: list[CameraSpec] = Field(default_factory=list)
+    # Live-face check of the identify step (gangting.node.face_check). The distance
+    # threshold defaults to identification.faces.DEFAULT_THRESHOLD (strict 0.5; dlib's own
+    # same-person bound is 0.6); the centre refuses a booth threshold above its maximum.
+    face_distance_threshold: float = Field(default=0.5, gt=0, lt=1)
+    face_turn_deg: float = Field(default=25.0, gt=0, lt=60)  # how far the head must turn
+    face_frontal_deg: float = Field(default=10.0, gt=0, lt=25)  # "facing the camera"
+    face_min_turn_frames: int = Field(default=2, ge=1)
+    face_look_frames: int = Field(default=3, ge=1, le=30)
+    face_turn_frames: int = Field(default=8, ge=3, le=60)
+    face_look_s: float = Field(default=1.0, gt=0)  # real camera: seconds per phase
+    face_turn_s: float = Field(default=3.0, gt=0)
+    # Failed attempts per ID card before the kiosk sends the citizen to a staffed window.
+    face_max_attempts: int = Field(default=3, ge=1, le=10)
+    face_attempts_window_s: float = Field(default=1800.0, gt=0)
     telemetry_interval_s: float = 60.0
     outbox_max_backoff_s: float = 60.0
     # How often the background loop looks at the outbox, the idle timer and the sensors.

@@ -87,7 +87,21 @@ def start_session(kiosk: KioskDep, response: Response, kiosk_session: CookieDep 
     }
 
 
-@router.post("/identify", summary="刷身份证 + 人脸比对 -> 中心人证核验")
+@router.post("/identify/start", summary="人证核验第1步：读身份证，返回核验步骤")
+def identify_start(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.identify_start(session)
+
+
+@router.post("/identify/look", summary="人证核验第2步：正视摄像头（取正面画面）")
+def identify_look(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.identify_look(session)
+
+
+@router.post(
+    "/identify",
+    summary="人证核验：转头动作 + 活体判断 + 人脸与身份证照片比对 -> 中心换取身份令牌"
+    "（未先调用 start/look 时一次完成全部步骤）",
+)
 def identify(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.identify(session))
 
@@ -163,9 +177,11 @@ def rating(body: RatingRequest, kiosk: KioskDep, session: SessionDep) -> dict[st
 
 
 @router.post("/help", status_code=202, summary="一键求助（先存岗亭，再转发中心）")
-def help_call(kiosk: KioskDep, body: HelpRequest | None = None) -> dict[str, Any]:
+def help_call(kiosk: KioskDep, request: Request, body: HelpRequest | None = None) -> dict[str, Any]:
     body = body or HelpRequest()
-    return kiosk.call_help(body.kind, body.note)
+    answer = kiosk.call_help(body.kind, body.note)
+    request.app.state.assist.open()  # remote assist with the centre (node/assist.py)
+    return answer
 
 
 @router.post("/queue", summary="取号，附预计等候时间")
@@ -181,7 +197,10 @@ def speak(body: SpeakRequest, kiosk: KioskDep) -> dict[str, Any]:
 
 
 @router.post("/finish", summary="结束办理，清除本次会话的全部信息")
-def finish(kiosk: KioskDep, response: Response, kiosk_session: CookieDep = None) -> Any:
+def finish(
+    kiosk: KioskDep, request: Request, response: Response, kiosk_session: CookieDep = None
+) -> Any:
     ended = kiosk.finish(kiosk_session)
+    request.app.state.assist.leave()  # a remote-assist conversation ends with the citizen
     response.delete_cookie(COOKIE)
     return {"finished": ended}

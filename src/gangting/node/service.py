@@ -3,8 +3,12 @@ the centre with durable keys, store-and-forward reports, printing, the queue."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -12,7 +16,7 @@ from gangting.kernel.clock import CITY_ZONE, SystemClock
 from gangting.kernel.money import format_yuan
 from gangting.node.adapters.face_camera import FaceCamera
 from gangting.node.adapters.help_button import HelpButton
-from gangting.node.adapters.id_reader import IdReader
+from gangting.node.adapters.id_reader import IdCard, IdReader
 from gangting.node.adapters.payment_terminal import PaymentTerminal
 from gangting.node.adapters.printer import Printer, Receipt
 from gangting.node.adapters.sensors import Reading, Sensors
@@ -20,6 +24,17 @@ from gangting.node.adapters.speaker import Speaker
 from gangting.node.centre import CentreAnswer, CentreClient
 from gangting.node.config import NodeSettings
 from gangting.node.errors import NoCardOnReader, NothingToPrint
+from gangting.node.face_check import (
+    PROMPT_LOOK,
+    PROMPT_TURN,
+    FaceAttempts,
+    FaceEngine,
+    Frame,
+    IdentifyBusy,
+    LivenessPolicy,
+    exhausted,
+    refusal,
+)
 from gangting.node.keys import StepKeys
 from gangting.node.outbox import Outbox
 from gangting.node.queue import Queue
@@ -50,7 +65,24 @@ class Hardware:
     speaker: Speaker
 
 
+@dataclass
+class PendingCheck:
+    """One identify attempt in progress: the card read and the frames so far. Held in
+    memory for the length of the check only; ``drop`` lets go of every image."""
+
+    session_id: str
+    card: IdCard | None
+    look: list[Frame] | None = None
+    turn: list[Frame] | None = field(default=None, repr=False)
+
+    def drop(self) -> None:
+        self.card = None
+        self.look = None
+        self.turn = None
+
+
 _WALL = SystemClock()
+log = logging.getLogger("gangting.node")
 
 
 def mask_id_number(id_number: str) -> str:
@@ -75,6 +107,20 @@ class KioskService:
         self.outbox = Outbox(store, centre, max_backoff_s=settings.outbox_max_backoff_s)
         self.queue = Queue(store)
         self.sessions = Sessions(settings.idle_timeout_s, clock, on_end=self._ended)
+        self.faces = FaceEngine(
+            threshold=settings.face_distance_threshold,
+            policy=LivenessPolicy(
+                turn_deg=settings.face_turn_deg,
+                frontal_deg=settings.face_frontal_deg,
+                min_turn_frames=settings.face_min_turn_frames,
+            ),
+        )
+        self.face_attempts = FaceAttempts(
+            settings.face_max_attempts, settings.face_attempts_window_s, clock
+        )
+        self._check: PendingCheck | None = None
+        self._identify_lock = threading.Lock()
+        self.last_face_timings: dict[str, float] = {}  # for the bench and the logs: numbers
         self._last_telemetry: dict[str, Reading] = {}
         hardware.help_button.on_press(self._help_pressed)
 
@@ -91,27 +137,121 @@ class KioskService:
     def _ended(self, session: KioskSession, why: str) -> None:
         self.queue.record_session(session.last_seen - session.started_at)
         self.keys.close_session(session.id)
+        self._drop_check()
         self.hw.speaker.forget()
 
-    # -- identity and reads -----------------------------------------------------------
+    # -- identity: ID card + live face, then the centre --------------------------------
+    def identify_start(self, session: KioskSession) -> dict[str, Any]:
+        """Read the card and open an attempt: the challenge's steps for the screen."""
+        with self._identifying():
+            return self._start(session)
+
+    def identify_look(self, session: KioskSession) -> dict[str, Any]:
+        """Phase 1: the citizen looks at the camera (spoken prompt, then frames)."""
+        with self._identifying():
+            return self._look(self._pending(session))
+
     def identify(self, session: KioskSession) -> CentreAnswer:
-        card = self.hw.id_reader.read()
-        if card is None:
-            raise NoCardOnReader("请将身份证放在读卡区")
-        score = self.hw.face_camera.match(card)
+        """Phase 2 and the decision: the head turn, liveness + face vs chip photo; only a
+        live, matching face is sent to the centre for the identity token. Runs the earlier
+        phases too when the caller skipped them (one call does the whole check)."""
+        with self._identifying():
+            check = self._pending(session)
+            if check.look is None:
+                self._look(check)
+            try:
+                self.hw.speaker.say(PROMPT_TURN)
+                check.turn = self.hw.face_camera.capture("turn", self.settings.face_turn_frames)
+                card, look, turn = check.card, check.look, check.turn
+                if card is None or look is None:  # the session ended meanwhile
+                    raise IdentifyBusy("核验已中断，请重新核验", code="kiosk.identify_interrupted")
+                id_number = card.id_number
+                result = self.faces.check(look, turn, card.photo)
+                del card, look, turn
+            finally:
+                self._drop_check()
+        self.last_face_timings = dict(result.timings_ms)
+        log.info("face check: %s %s", result.outcome, result.timings_ms)  # numbers only
+        if not result.matched:
+            attempt = self.face_attempts.failures(id_number) + 1
+            if result.outcome == "card_photo_unreadable":  # not the citizen's failure
+                left = self.face_attempts.left(id_number)
+            else:
+                left = self.face_attempts.fail(id_number)
+            raise refusal(
+                result, attempt=attempt, max_attempts=self.face_attempts.max_attempts, left=left
+            )
+        self.face_attempts.clear(id_number)
         answer = self.centre.call(
-            "POST", "/api/v1/identity/check", {"id_number": card.id_number, "face_score": score}
+            "POST",
+            "/api/v1/identity/check",
+            {"id_number": id_number, "face": result.evidence()},
         )
         if answer.ok:
             session.identity_token = str(answer.body["identity_token"])
             session.citizen = {
                 "name": answer.body["citizen"]["name"],
-                "id_number_masked": mask_id_number(card.id_number),
+                "id_number_masked": mask_id_number(id_number),
             }
             body = {k: v for k, v in answer.body.items() if k != "identity_token"}
             body["citizen"] = session.citizen
+            body["face_check"] = {"outcome": result.outcome, "reasons": result.reasons_view()}
             return CentreAnswer(200, body)
         return answer
+
+    @contextmanager
+    def _identifying(self) -> Iterator[None]:
+        """One identify call at a time (one camera; a double tap must not interleave)."""
+        if not self._identify_lock.acquire(blocking=False):
+            raise IdentifyBusy("正在核验，请稍候")
+        try:
+            yield
+        finally:
+            self._identify_lock.release()
+
+    def _start(self, session: KioskSession) -> dict[str, Any]:
+        card = self.hw.id_reader.read()
+        if card is None:
+            raise NoCardOnReader("请将身份证放在读卡区")
+        left = self.face_attempts.left(card.id_number)
+        if left <= 0:
+            raise exhausted(self.face_attempts.max_attempts)
+        self._drop_check()
+        # a new identification replaces the last one: nobody keeps a previous holder's token
+        session.identity_token = None
+        session.citizen = None
+        self._check = PendingCheck(session.id, card)
+        return {
+            "attempt": self.face_attempts.max_attempts - left + 1,
+            "max_attempts": self.face_attempts.max_attempts,
+            "steps": [
+                {"step": "look", "prompt": PROMPT_LOOK},
+                {"step": "turn", "prompt": PROMPT_TURN},
+            ],
+            "face_engine_ready": self.faces.ready,
+        }
+
+    def _look(self, check: PendingCheck) -> dict[str, Any]:
+        try:
+            self.hw.speaker.say(PROMPT_LOOK)
+            check.look = self.hw.face_camera.capture("look", self.settings.face_look_frames)
+        except BaseException:
+            self._drop_check()
+            raise
+        return {"step": "turn", "prompt": PROMPT_TURN}
+
+    def _pending(self, session: KioskSession) -> PendingCheck:
+        """This session's attempt in progress, or a new one (reads the card)."""
+        if self._check is None or self._check.session_id != session.id:
+            self._start(session)
+        assert self._check is not None
+        return self._check
+
+    def _drop_check(self) -> None:
+        check, self._check = self._check, None
+        if check is not None:
+            check.drop()
+        self.hw.face_camera.release()
 
     def read(self, session: KioskSession, path: str) -> CentreAnswer:
         return self.centre.call("GET", path, identity=session.identity_token)
@@ -244,6 +384,7 @@ class KioskService:
             "queue": self.queue.status(self._today(), busy),
             "idle_timeout_s": self.settings.idle_timeout_s,
             "tts_available": self.hw.speaker.available,
+            "face_check_ready": self.faces.ready,
             "simulators": self.settings.simulators,
             "outbox_pending": self.outbox.pending(),
         }

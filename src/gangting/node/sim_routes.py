@@ -7,8 +7,8 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from gangting.node.adapters.face_camera import SimulatedFaceCamera
-from gangting.node.adapters.id_reader import IdCard, SimulatedIdReader
+from gangting.node.adapters.face_camera import SCENES, Scene, SimulatedFaceCamera
+from gangting.node.adapters.id_reader import SimulatedIdReader
 from gangting.node.adapters.payment_terminal import SimulatedPaymentTerminal
 from gangting.node.adapters.printer import SimulatedPrinter
 from gangting.node.adapters.sensors import SimulatedSensors
@@ -27,7 +27,10 @@ class CardRequest(Body):
 
 
 class FaceRequest(Body):
-    score: float = Field(ge=0.0, le=1.0)
+    scene: Scene = Field(
+        description="genuine 本人（按提示转头）| impostor 他人冒用 | still 手持本人照片不动 | "
+        "no_face 摄像头前无人"
+    )
 
 
 class PayerRequest(Body):
@@ -71,7 +74,8 @@ def overview(kiosk: KioskDep) -> dict[str, Any]:
         ],
         "current": {"id_number": card.id_number} if card else None,
         "defaults": {
-            "face_score": getattr(camera, "score", None),
+            "face_scene": getattr(camera, "scene", None),
+            "face_scenes": list(SCENES),
             "payer": getattr(terminal, "outcome", None),
         },
     }
@@ -82,7 +86,7 @@ def id_card(body: CardRequest, kiosk: KioskDep) -> dict[str, Any]:
     reader = _reader(kiosk)
     card = reader.persona(body.persona) if body.persona else None
     if card is None and body.id_number:
-        card = IdCard(body.id_number, body.name)
+        card = reader.card(body.id_number, body.name)
     if card is None:
         raise SimulatorsOff("未找到该演示角色", code="kiosk.sim_unknown_persona")
     reader.insert(card)
@@ -95,11 +99,11 @@ def remove_card(kiosk: KioskDep) -> dict[str, Any]:
     return {"on_reader": False}
 
 
-@router.post("/face", summary="设置人脸比对得分")
+@router.post("/face", summary="设置摄像头前的情形：本人 | 他人 | 手持照片 | 无人")
 def face(body: FaceRequest, kiosk: KioskDep) -> dict[str, Any]:
     camera: SimulatedFaceCamera = _sim(kiosk.hw.face_camera, SimulatedFaceCamera)
-    camera.score = body.score
-    return {"score": camera.score}
+    camera.scene = body.scene
+    return {"scene": camera.scene}
 
 
 @router.post("/payer", summary="设置付款结果：ok | decline | timeout")

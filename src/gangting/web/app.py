@@ -7,19 +7,26 @@ from typing import Any
 from fastapi import FastAPI
 
 from gangting import __version__
+from gangting.alerts.routes import router as alerts_router
 from gangting.audit.routes import router as audit_router
+from gangting.booths.command_routes import router as booth_commands_router
 from gangting.booths.routes import router as booths_router
 from gangting.citizens.routes import router as citizens_router
+from gangting.command_centre.runtime import install_command_centre
 from gangting.context import Context
 from gangting.fines.routes import router as fines_router
 from gangting.fines.routes import staff_router as fines_staff_router
 from gangting.identity.routes import router as identity_router
+from gangting.instructions.pages import router as officer_page_router
+from gangting.instructions.routes import router as instructions_router
 from gangting.licences.routes import router as licences_router
+from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.points.routes import router as points_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.vehicles.routes import router as vehicles_router
 from gangting.violations.routes import router as violations_router
+from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
@@ -53,10 +60,17 @@ def create_app(ctx: Context) -> FastAPI:
         points_router,
         ratings_router,
         booths_router,
+        booth_commands_router,
+        plate_reads_router,
+        watch_list_router,
+        alerts_router,
+        instructions_router,
+        officer_page_router,
         audit_router,
         fines_staff_router,
     ):
         app.include_router(router)
+    install_command_centre(app, ctx)
 
     @app.get("/healthz", tags=["运维 ops"])
     def healthz() -> dict[str, Any]:

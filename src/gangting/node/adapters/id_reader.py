@@ -1,21 +1,29 @@
 """ID-card reader port (二代身份证读卡器).
 
 Real readers (华视 CVR-100, 神思 SS628 …) ship vendor SDKs behind a serial/USB link; none is
-bundled: a real adapter implements ``IdReader.read`` with that SDK. The simulator holds the
-card "on the reader", chosen from the demo citizens (var/demo-credentials.txt).
+bundled: a real adapter implements ``IdReader.read`` with that SDK. Besides the printed
+fields the chip holds the holder's photo, 102x126 px; the SDKs decode it (from its WLT
+compression) to a BMP or JPEG, which the adapter passes on as ``photo`` bytes for the
+live-face check. The simulator holds the card "on the reader", chosen from the demo
+citizens (var/demo-credentials.txt), with a chip photo of one of the packaged simulator
+people (``sim_faces``), picked by the ID number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from gangting.node.adapters import sim_faces
 
 
 @dataclass(frozen=True)
 class IdCard:
     id_number: str
     name: str
+    # The chip photo (BMP/JPEG bytes), for the face check only; never logged or stored.
+    photo: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -66,5 +74,10 @@ class SimulatedIdReader:
     def persona(self, role: str) -> IdCard | None:
         for c in self.demo_citizens:
             if c.role == role:
-                return IdCard(c.id_number, c.name)
+                return self.card(c.id_number, c.name)
         return None
+
+    @staticmethod
+    def card(id_number: str, name: str) -> IdCard:
+        """A simulated card, its chip photo that of the simulator person of this number."""
+        return IdCard(id_number, name, sim_faces.person_for(id_number).chip_photo())

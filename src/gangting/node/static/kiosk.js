@@ -22,7 +22,7 @@ const STEPS = ["身份核验", "选择业务", "确认", "缴款", "凭证", "�
 const SCREEN_STEP = { identify: 0, services: 1, review: 2, pay: 3, receipt: 4, rate: 5, done: 5 };
 
 // Numbers for tests and the benchmark: no personal data in here.
-const metrics = { screens: [], taps: 0, calls: [] };
+const metrics = { screens: [], taps: 0, calls: [], identify: [] };
 window.__kiosk = metrics;
 
 let status = { idle_timeout_s: 120, simulators: false, tts: false };
@@ -186,7 +186,7 @@ async function busy(button, fn) {
 
 const PROMPTS = {
   start: "欢迎使用自助服务。请点击开始办理。",
-  identify: "请将身份证放在读卡区，正对摄像头，然后点击开始核验。",
+  identify: "请将身份证放在读卡区，然后点击开始核验，并按提示正视摄像头、缓慢转头。",
   services: "请选择要办理的业务。",
   review: "请核对办理内容，确认无误后点击确认。",
   pay: "请在缴款终端扫码或插卡，然后点击开始缴款。",
@@ -198,6 +198,8 @@ const PROMPTS = {
 function show(name) {
   for (const s of $$("section[data-screen]")) s.hidden = s.dataset.screen !== name;
   metrics.screens.push(name);
+  // For remote assist (assist.js): which screen and service, never personal data.
+  document.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: name, service: (session && session.service) || null, elder } }));
   const steps = $("#steps");
   const idx = SCREEN_STEP[name];
   if (idx === undefined) {
@@ -275,17 +277,72 @@ async function callHelp(button) {
   });
 }
 
-// ---------- identify ----------
+// ---------- identify: ID card, look at the camera, turn the head, then the centre ----------
+
+const CHECKS = ["chk-card", "chk-look", "chk-turn", "chk-centre"];
+// which step a refusal belongs to
+const FAILED_STEP = {
+  "kiosk.no_card": "chk-card",
+  "kiosk.card_photo_unreadable": "chk-card",
+  "kiosk.face_attempts_exhausted": "chk-card",
+  "kiosk.face_not_found": "chk-look",
+  "kiosk.face_liveness_failed": "chk-turn",
+  "kiosk.face_mismatch": "chk-centre",
+};
 
 function setCheck(id, state) {
   $(`#${id}`).dataset.state = state;
-  const done = $$(".checklist li").filter((li) => li.dataset.state === "done").length;
-  $("#identify-bar").style.width = `${(done / 3) * 100}%`;
+  const done = CHECKS.filter((c) => $(`#${c}`).dataset.state === "done").length;
+  $("#identify-bar").style.width = `${(done / CHECKS.length) * 100}%`;
   $(".progress").setAttribute("aria-valuenow", String(done));
 }
 
+function facePrompt(step, text) {
+  const box = $("#face-prompt");
+  box.hidden = !text;
+  box.dataset.step = step || "";
+  $("#face-prompt-text").textContent = text || "";
+  // the node speaks the challenge through the booth speaker; the screen reader hears it here
+  if (text) $("#live").textContent = text;
+  if (step) metrics.identify.push(step);
+}
+
+function hideFaceResult() {
+  $("#face-result").hidden = true;
+  $("#face-result").dataset.outcome = "";
+  $("#face-result-title").textContent = "";
+  $("#face-result-reasons").replaceChildren();
+  $("#face-result-advice").textContent = "";
+  $("#face-result-attempts").textContent = "";
+}
+
 function resetIdentify() {
-  for (const id of ["chk-card", "chk-face", "chk-centre"]) setCheck(id, "todo");
+  for (const id of CHECKS) setCheck(id, "todo");
+  facePrompt("", "");
+  hideFaceResult();
+  $("#btn-identify").hidden = false;
+  $("#btn-identify").firstChild.textContent = "开始核验";
+  $("#btn-identify-help").hidden = true;
+}
+
+// A refused attempt: what went wrong, why, and what to do next (retry, or a staffed window).
+function faceResult(e) {
+  const d = e.data || {};
+  const box = $("#face-result");
+  box.dataset.outcome = d.outcome || e.code;
+  $("#face-result-title").textContent = e.message;
+  const reasons = (d.reasons || []).map((r) => r.message).filter((m) => m && m !== e.message);
+  $("#face-result-reasons").replaceChildren(...reasons.map((m) => el("li", { text: m })));
+  $("#face-result-advice").textContent = d.advice || "";
+  const window_ = d.next === "staffed_window";
+  $("#face-result-attempts").textContent = window_
+    ? "本机已无法继续核验，请到人工窗口办理。"
+    : `还可重试 ${d.attempts_left} 次（共 ${d.max_attempts} 次）。`;
+  box.hidden = false;
+  $("#btn-identify").hidden = window_;
+  $("#btn-identify").firstChild.textContent = "重新核验";
+  $("#btn-identify-help").hidden = !window_;
+  if (elder) say(`${e.message}。${d.advice || ""}`);
 }
 
 async function begin(button) {
@@ -306,23 +363,40 @@ async function begin(button) {
 async function identify(button) {
   await busy(button, async () => {
     clearNotice();
-    setCheck("chk-card", "busy");
-    setCheck("chk-face", "busy");
-    setCheck("chk-centre", "busy");
+    resetIdentify();
+    let step = "chk-card";
     try {
+      setCheck(step, "busy");
+      const plan = await api("POST", "/identify/start", {});
+      setCheck(step, "done");
+      const [look, turn] = plan.steps;
+      step = "chk-look";
+      setCheck(step, "busy");
+      facePrompt("look", look.prompt);
+      await api("POST", "/identify/look", {});
+      setCheck(step, "done");
+      step = "chk-turn";
+      setCheck(step, "busy");
+      facePrompt("turn", turn.prompt);
       const who = await api("POST", "/identify", {});
-      setCheck("chk-card", "done");
-      setCheck("chk-face", "done");
+      setCheck("chk-turn", "done");
       setCheck("chk-centre", "done");
+      facePrompt("done", "核验通过");
       session.citizen = who;
       await loadOverview();
       servicePage = 0;
       renderServices();
       show("services");
     } catch (err) {
-      const e = showError(err);
-      const failed = e.code.includes("face") ? "chk-face" : e.code.includes("card") ? "chk-card" : "chk-centre";
-      for (const id of ["chk-card", "chk-face", "chk-centre"]) setCheck(id, id === failed ? "failed" : "todo");
+      const e = err instanceof KioskError ? err : new KioskError(0, null);
+      // the last call decides the turn and asks the centre: other refusals are the centre's
+      const failed = FAILED_STEP[e.code] || (step === "chk-turn" ? "chk-centre" : step);
+      // the steps before the one that failed passed; those after it were not reached
+      const at = CHECKS.indexOf(failed);
+      CHECKS.forEach((id, i) => setCheck(id, i < at ? "done" : i === at ? "failed" : "todo"));
+      facePrompt("", "");
+      if (e.data && e.data.next) faceResult(e);
+      else showError(e);
     }
   });
 }
@@ -972,6 +1046,7 @@ async function loadSim() {
     const current = info.current && cards.find((c) => c.id_number === info.current.id_number);
     if (current) $("#sim-card").value = current.role;
     if (info.defaults && info.defaults.payer) $("#sim-payer").value = info.defaults.payer;
+    if (info.defaults && info.defaults.face_scene) $("#sim-face").value = info.defaults.face_scene;
   } catch (e) {
     $("#sim-card").replaceChildren(el("option", { value: "", text: "（无演示数据）" }));
   }
@@ -1055,7 +1130,7 @@ $("#sim-toggle").addEventListener("click", () => {
   $("#sim-toggle").setAttribute("aria-expanded", String(!panel.hidden));
 });
 $("#sim-card").addEventListener("change", (e) => simSet("id-card", { persona: e.target.value }));
-$("#sim-face").addEventListener("change", (e) => simSet("face", { score: Number(e.target.value) }));
+$("#sim-face").addEventListener("change", (e) => simSet("face", { scene: e.target.value }));
 $("#sim-payer").addEventListener("change", (e) => simSet("payer", { outcome: e.target.value }));
 
 setInterval(idleTick, 1000);

@@ -1,0 +1,92 @@
+"""Each booth's own MQTT broker account: username = booth code, a random password shown
+once when issued, and only its hash kept in the registry.
+
+The hash is the PBKDF2-SHA512 format Mosquitto 2 reads from its password file
+(``$7$<iterations>$<base64 salt>$<base64 hash>``, as ``mosquitto_passwd`` writes it), so the
+broker files are generated from the registry without any clear password, and the embedded
+broker checks the very same hashes. The booth's HTTP secret is never used for the broker.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from gangting.audit import service as audit
+from gangting.booths.errors import BoothUnknown
+from gangting.booths.models import Booth
+from gangting.kernel.actor import Actor
+from gangting.kernel.errors import Invalid
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.staff.service import require_role
+
+# Mosquitto's own default. The passwords are 192-bit random tokens, so the iteration count
+# adds nothing against guessing, while every broker CONNECT pays for it.
+ITERATIONS = 101
+_SALT_BYTES = 12
+_HASH_BYTES = 64
+
+
+def mosquitto_hash(
+    password: str, *, iterations: int = ITERATIONS, salt: bytes | None = None
+) -> str:
+    """Hash a password into Mosquitto 2's ``$7$`` PBKDF2-SHA512 format."""
+    salt = salt if salt is not None else secrets.token_bytes(_SALT_BYTES)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, _HASH_BYTES)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def mosquitto_verify(password: str, hashed: str) -> bool:
+    """Check a password against a ``$7$`` hash (ours or one ``mosquitto_passwd`` wrote)."""
+    parts = hashed.split("$")
+    if len(parts) != 5 or parts[0] != "" or parts[1] != "7":
+        return False
+    try:
+        iterations = int(parts[2])
+        salt = base64.b64decode(parts[3], validate=True)
+        expected = base64.b64decode(parts[4], validate=True)
+    except ValueError:
+        return False
+    if not 1 <= iterations <= 10_000_000 or not expected:
+        return False
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, len(expected))
+    return hmac.compare_digest(digest, expected)
+
+
+def new_broker_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def issue_broker_password(
+    uow: UnitOfWork, actor: Actor, booth_code: str, password: str | None = None
+) -> dict[str, Any]:
+    """Give a booth a (new) broker password; the old one stops working once the broker
+    files are regenerated. The clear password is in the answer only, never stored or
+    audited. Admins, or the system itself (provisioning, demo seed)."""
+    if actor.kind != "system":
+        require_role(actor, "admin")
+    if password is not None and len(password) < 12:
+        raise Invalid("代理服务器密码至少12位", code="booths.broker_password_too_short")
+    booth = uow.session.execute(select(Booth).where(Booth.code == booth_code)).scalar_one_or_none()
+    if booth is None:
+        raise BoothUnknown("没有该岗亭", data={"booth": booth_code})
+    clear = password or new_broker_password()
+    booth.broker_password_hash = mosquitto_hash(clear)
+    uow.session.flush()
+    audit.record(uow, actor, "booth.broker_password_issued", "booth", booth.code)
+    return {"booth": booth.code, "username": booth.code, "password": clear}
+
+
+def broker_accounts(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """(username, password hash) of every enabled booth that has a broker account."""
+    rows = uow.session.execute(
+        select(Booth.code, Booth.broker_password_hash)
+        .where(Booth.enabled.is_(True), Booth.broker_password_hash.is_not(None))
+        .order_by(Booth.code)
+    ).all()
+    return [(code, hashed) for code, hashed in rows if hashed]

@@ -1,0 +1,206 @@
+"""The centre's MQTT link: ingest of everything booths publish, and dispatch of commands.
+
+- Ingest: the network thread only queues each message; worker threads hand it to the
+  inbound router (one unit of work per message) and acknowledge it to the broker *after*
+  the commit (manual PUBACK). Messages of one booth always go to the same worker, so a
+  booth's messages are applied in the order the broker delivered them; several workers
+  let PostgreSQL commit several transactions at once (one fsync for many). A message the
+  router refuses is acknowledged and logged; a failure of the database is retried with
+  backoff and the message stays unacknowledged, so a centre that dies meanwhile gets it
+  again from its persistent session.
+- Dispatch: every ``dispatch_interval_s`` (or at once after ``wake()``), expired commands
+  are swept and queued ones published at QoS 1; a command is marked ``sent`` when the broker
+  has taken it. A crash in between sends it again; the booth recognises the id.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import queue
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from gangting.booths import commands
+from gangting.booths.ingest import InboundRouter
+from gangting.booths.payloads import encode
+from gangting.booths.topics import command_topic
+from gangting.devices.connection import BrokerAddress, new_client
+from gangting.kernel.unit_of_work import UnitOfWork
+
+log = logging.getLogger("gangting.devices.centre")
+
+
+class CentreLink:
+    def __init__(
+        self,
+        router: InboundRouter,
+        new_uow: Callable[[], UnitOfWork],
+        address: BrokerAddress,
+        *,
+        username: str,
+        password: str | None,
+        client_id: str | None = None,
+        keepalive_s: int = 30,
+        dispatch_interval_s: float = 0.5,
+        publish_timeout_s: float = 5.0,
+        workers: int = 1,
+    ) -> None:
+        self.router = router
+        self._new_uow = new_uow
+        self._address = address
+        self._keepalive_s = keepalive_s
+        self._dispatch_interval_s = dispatch_interval_s
+        self._publish_timeout_s = publish_timeout_s
+        self._client = new_client(
+            client_id or username, address, username=username, password=password, manual_ack=True
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._inboxes: list[queue.Queue[mqtt.MQTTMessage | None]] = [
+            queue.Queue() for _ in range(max(1, workers))
+        ]
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.connected = threading.Event()
+        self.stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+
+    # --- life cycle
+
+    def start(self) -> None:
+        self._client.connect_async(self._address.host, self._address.port, self._keepalive_s)
+        self._client.loop_start()
+        for n, inbox in enumerate(self._inboxes):
+            self._spawn(f"ingest-{n}", functools.partial(self._work, inbox))
+        self._spawn("dispatch", self._dispatch_loop)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"centre-link-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for inbox in self._inboxes:
+            inbox.put(None)
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._threads = []
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        return self.connected.wait(timeout_s)
+
+    def wake(self) -> None:
+        """Dispatch now (e.g. right after a command was queued) instead of at the next tick."""
+        self._wake.set()
+
+    def backlog(self) -> int:
+        return sum(inbox.qsize() for inbox in self._inboxes)
+
+    # --- paho callbacks (network thread)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        if reason_code.is_failure:
+            log.error("broker refused the centre: %s", reason_code)
+            return
+        client.subscribe([(f, 1) for f in self.router.filters()])
+        self.connected.set()
+        log.info("centre connected to %s", self._address.url)
+
+    def _on_disconnect(
+        self,
+        _client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        self.connected.clear()
+        if not self._stop.is_set():
+            log.warning("centre lost the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        # gangting/v1/booths/{code}/…: one booth, one worker (zlib.crc32 is stable across runs).
+        booth = msg.topic.split("/", 4)[3] if msg.topic.count("/") >= 3 else msg.topic
+        self._inboxes[zlib.crc32(booth.encode()) % len(self._inboxes)].put(msg)
+
+    # --- ingest (worker thread)
+
+    def _work(self, inbox: queue.Queue[mqtt.MQTTMessage | None]) -> None:
+        while True:
+            msg = inbox.get()
+            if msg is None:
+                return
+            if self._process(msg):
+                self._client.ack(msg.mid, msg.qos)
+
+    def _process(self, msg: mqtt.MQTTMessage) -> bool:
+        """Hand one message to the router; True once it is settled (applied, unchanged or
+        refused), False if the link stops before the database took it."""
+        delay_s = 0.2
+        while True:
+            try:
+                outcome = self.router.handle(msg.topic, bytes(msg.payload))
+            except Exception:
+                self._count("retried")
+                log.exception("ingest failed, retrying in %.1f s (topic %s)", delay_s, msg.topic)
+                if self._stop.wait(delay_s):
+                    return False
+                delay_s = min(delay_s * 2, 10.0)
+                continue
+            self._count(outcome.status)
+            return True
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._stats_lock:
+            self.stats[key] += n
+
+    # --- commands out (dispatch thread)
+
+    def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            self.dispatch_once()
+            self._wake.wait(self._dispatch_interval_s)
+            self._wake.clear()
+
+    def dispatch_once(self) -> int:
+        """Sweep expired commands, publish queued ones; returns how many were sent."""
+        sent = 0
+        try:
+            with self._new_uow() as uow:
+                self._count("expired", commands.expire_commands(uow))
+            if not self.connected.is_set():
+                return 0
+            with self._new_uow() as uow:
+                due = commands.due_for_dispatch(uow)
+            for code, message in due:
+                info = self._client.publish(command_topic(code, message.id), encode(message), qos=1)
+                info.wait_for_publish(self._publish_timeout_s)
+                if not info.is_published():
+                    break
+                with self._new_uow() as uow:
+                    commands.mark_sent(uow, message.id)
+                sent += 1
+        except Exception:
+            log.exception("command dispatch failed; next tick retries")
+        self._count("sent", sent)
+        return sent

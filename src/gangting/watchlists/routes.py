@@ -1,0 +1,196 @@
+"""Watch-list API: the booths' versioned copy, the staff list with manual entries and the
+rebuild, and the hits a person confirms or rejects (writes idempotent by key)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, Field
+
+from gangting.watchlists import derivation, hits, service
+from gangting.watchlists.rules import ENTRY_STATES, HIT_STATES, ReasonKind
+from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.schemas import Request
+from gangting.web.writes import run_read, run_write
+
+router = APIRouter(prefix="/api/v1", tags=["缉查布控 watch-list"])
+
+_KINDS = "^(" + "|".join(k.value for k in ReasonKind) + ")$"
+
+
+class ManualEntry(Request):
+    plate: str = Field(min_length=1, max_length=12, description="号牌号码，如 蒙B·12345")
+    reason: str = Field(max_length=200, description="布控事由（4至200字）")
+    owner: str | None = Field(default=None, max_length=64, description="责任民警用户名")
+    expires_at: AwareDatetime | None = Field(default=None, description="到期时间（带时区）")
+
+
+class Withdrawal(Request):
+    reason: str = Field(max_length=200, description="撤控事由")
+
+
+class HitDecision(Request):
+    note: str | None = Field(default=None, max_length=500, description="处理说明")
+
+
+class HitRejection(Request):
+    note: str = Field(max_length=500, description="否定原因（如：号牌实为蒙B·8Z345，非布控车辆）")
+
+
+@router.get("/booth/watch-list", summary="岗亭获取布控名单（全量或自某版本以来的增量）")
+def booth_watch_list(
+    ctx: ContextDep,
+    actor: ActorDep,
+    since_version: Annotated[
+        int | None, Query(ge=0, le=2**62, description="岗亭已持有的版本；不填为全量")
+    ] = None,
+) -> dict[str, Any]:
+    result: dict[str, Any] = run_read(
+        ctx, lambda uow: service.booth_snapshot(uow, actor, since_version)
+    )
+    return result
+
+
+@router.get("/staff/watch-list", summary="布控名单（民警及以上）")
+def staff_watch_list(
+    ctx: ContextDep,
+    actor: ActorDep,
+    plate: Annotated[str | None, Query(max_length=12)] = None,
+    kind: Annotated[str | None, Query(pattern=_KINDS)] = None,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(ENTRY_STATES) + ")$")] = "active",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    result: dict[str, Any] = run_read(
+        ctx,
+        lambda uow: service.list_entries(
+            uow, actor, plate_text=plate, kind=kind, state=state, limit=limit
+        ),
+    )
+    return result
+
+
+@router.post("/staff/watch-list", status_code=201, summary="人工布控（督察及以上）")
+def add_manual_entry(
+    body: ManualEntry, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    policy = service.policy_from_settings(ctx.settings)
+    return run_write(
+        ctx,
+        actor,
+        key,
+        "POST",
+        "/staff/watch-list",
+        body.model_dump(mode="json"),
+        lambda uow: (
+            201,
+            service.add_manual_entry(
+                uow,
+                actor,
+                plate_text=body.plate,
+                reason=body.reason,
+                owner=body.owner,
+                expires_at=body.expires_at,
+                policy=policy,
+            ),
+        ),
+        action="watch_list_add",
+    )
+
+
+@router.post("/staff/watch-list/{entry_id}/withdraw", summary="撤控人工布控条目（督察及以上）")
+def withdraw_entry(
+    entry_id: uuid.UUID,
+    body: Withdrawal,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return run_write(
+        ctx,
+        actor,
+        key,
+        "POST",
+        f"/staff/watch-list/{entry_id}/withdraw",
+        body.model_dump(mode="json"),
+        lambda uow: (200, service.withdraw_entry(uow, actor, entry_id, body.reason)),
+        action="watch_list_withdraw",
+    )
+
+
+@router.post("/staff/watch-list/rebuild", summary="按业务记录重建自动布控条目（管理员）")
+def rebuild(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
+    policy = service.policy_from_settings(ctx.settings)
+    return run_write(
+        ctx,
+        actor,
+        key,
+        "POST",
+        "/staff/watch-list/rebuild",
+        {},
+        lambda uow: (200, derivation.rebuild_on_request(uow, actor, policy)),
+        action="watch_list_rebuild",
+    )
+
+
+@router.get("/staff/watch-list-hits", summary="布控比中记录（本单位辖区岗亭，按时间倒序）")
+def list_hits(
+    ctx: ContextDep,
+    actor: ActorDep,
+    state: Annotated[str | None, Query(pattern="^(" + "|".join(HIT_STATES) + ")$")] = None,
+    booth: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    found = run_read(
+        ctx,
+        lambda uow: hits.list_hits(uow, actor, state=state, booth_code=booth, limit=limit),
+    )
+    return {"hits": found}
+
+
+@router.get("/staff/watch-list-hits/{hit_id}", summary="一条比中记录（含证据小图）")
+def get_hit(hit_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
+    result: dict[str, Any] = run_read(ctx, lambda uow: hits.get_hit(uow, actor, hit_id))
+    return result
+
+
+@router.post("/staff/watch-list-hits/{hit_id}/confirm", summary="确认比中（民警及以上）")
+def confirm_hit(
+    hit_id: uuid.UUID,
+    body: HitDecision,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return run_write(
+        ctx,
+        actor,
+        key,
+        "POST",
+        f"/staff/watch-list-hits/{hit_id}/confirm",
+        body.model_dump(mode="json"),
+        lambda uow: (200, hits.confirm_hit(uow, actor, hit_id, body.note)),
+        action="watch_list_hit_confirm",
+    )
+
+
+@router.post("/staff/watch-list-hits/{hit_id}/reject", summary="否定比中（民警及以上）")
+def reject_hit(
+    hit_id: uuid.UUID,
+    body: HitRejection,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return run_write(
+        ctx,
+        actor,
+        key,
+        "POST",
+        f"/staff/watch-list-hits/{hit_id}/reject",
+        body.model_dump(mode="json"),
+        lambda uow: (200, hits.reject_hit(uow, actor, hit_id, body.note)),
+        action="watch_list_hit_reject",
+    )

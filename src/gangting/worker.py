@@ -1,0 +1,163 @@
+"""The centre's worker process: MQTT ingest and the periodic jobs, one process per centre.
+
+    gangting worker            # beside `gangting server` (which may run many web workers)
+
+It connects the centre to the broker (booth telemetry, state, availability, help calls,
+plate reads -> watch-list hits, command acknowledgements; commands out), publishes live
+events for the command-centre screen, and runs the jobs on a timer, each job run in its
+own unit of work:
+
+- booth commands past their expiry -> expired (every ``commands_every_s``);
+- instruction deadlines: missed steps, escalations, missed-deadline alerts
+  (``instructions_every_s``);
+- derived watch-list entries rebuilt from the records (at start, then ``watch_list_every_s``);
+- telemetry history older than GANGTING_TELEMETRY_RETENTION_DAYS removed (daily).
+
+A job that fails is logged and tried again at its next turn; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from pydantic import ValidationError
+
+from gangting.booths import commands, retention
+from gangting.booths.errors import PayloadInvalid
+from gangting.booths.ingest import PlateReadHandler
+from gangting.command_centre.runtime import start_live_publishing
+from gangting.config import Settings
+from gangting.devices.jobs import UowFactory, open_database, start_centre_link
+from gangting.instructions.service import policy_from_settings as deadline_policy
+from gangting.instructions.sweep import sweep_deadlines
+from gangting.kernel.actor import Actor
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.plate_reads.schemas import PlateReadEvent
+from gangting.plate_reads.service import record_plate_read
+from gangting.watchlists.derivation import rebuild_derived_entries
+from gangting.watchlists.service import policy_from_settings as watch_policy
+
+log = logging.getLogger("gangting.worker")
+
+
+def plate_read_handler(settings: Settings) -> PlateReadHandler:
+    """Decode a booth's plate-read message and record it (once per event id), matching it
+    against the watch-list in the same unit of work."""
+    policy = watch_policy(settings)
+
+    def handle(uow: UnitOfWork, actor: Actor, raw: bytes) -> bool:
+        try:
+            event = PlateReadEvent.model_validate_json(raw)
+        except ValidationError as exc:
+            raise PayloadInvalid(
+                "号牌识别消息格式不正确", data={"errors": exc.error_count()}
+            ) from exc
+        answer = record_plate_read(uow, actor, event, policy)
+        return not answer["duplicate"]
+
+    return handle
+
+
+@dataclass
+class Job:
+    name: str
+    every_s: float
+    run: Callable[[], Any]
+    next_at: float = 0.0
+    runs: int = 0
+    failures: int = 0
+
+
+@dataclass
+class Scheduler:
+    """Runs each job when its time comes, one at a time, on one thread."""
+
+    jobs: list[Job]
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def run_due(self, now: float) -> None:
+        for job in self.jobs:
+            if now < job.next_at or self.stopping.is_set():
+                continue
+            try:
+                result = job.run()
+                job.runs += 1
+                if result:
+                    log.info("job %s: %s", job.name, result)
+            except Exception:  # a failing job must not stop the others
+                job.failures += 1
+                log.exception("job %s failed; next try in %.0f s", job.name, job.every_s)
+            job.next_at = now + job.every_s
+
+    def run_forever(self, tick_s: float = 1.0) -> None:
+        while not self.stopping.is_set():
+            self.run_due(time.monotonic())
+            self.stopping.wait(tick_s)
+
+
+def centre_jobs(
+    settings: Settings,
+    new_uow: UowFactory,
+    *,
+    commands_every_s: float = 15.0,
+    instructions_every_s: float = 30.0,
+    watch_list_every_s: float = 3600.0,
+    retention_every_s: float = 86400.0,
+) -> list[Job]:
+    """The periodic jobs of the centre, each in its own unit of work."""
+    deadlines = deadline_policy(settings)
+    watch = watch_policy(settings)
+
+    def expire_commands() -> int:
+        with new_uow() as uow:
+            return commands.expire_commands(uow)
+
+    def sweep_instructions() -> dict[str, object] | None:
+        with new_uow() as uow:
+            result = sweep_deadlines(uow, deadlines)
+        return result.to_dict() if result.instructions else None
+
+    def rebuild_watch_list() -> dict[str, Any]:
+        with new_uow() as uow:
+            return rebuild_derived_entries(uow, watch)
+
+    def purge_history() -> int:
+        return retention.purge_telemetry(new_uow, settings.telemetry_retention_days)
+
+    return [
+        Job("commands.expire", commands_every_s, expire_commands),
+        Job("instructions.sweep", instructions_every_s, sweep_instructions),
+        Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
+        Job("telemetry.retention", retention_every_s, purge_history),
+    ]
+
+
+def run_worker(settings: Settings, *, ready: threading.Event | None = None) -> None:
+    """Run ingest, live publishing and the jobs until SIGTERM/SIGINT."""
+    engine, new_uow = open_database(settings)
+    live = start_live_publishing(settings, client_id="gangting-worker-live")
+    link = start_centre_link(settings, new_uow, plate_reads=plate_read_handler(settings))
+    scheduler = Scheduler(centre_jobs(settings, new_uow))
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        scheduler.stopping.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+    log.info("centre worker: broker %s, %d jobs", settings.mqtt_url, len(scheduler.jobs))
+    if ready is not None:
+        ready.set()
+    try:
+        scheduler.run_forever()
+    finally:
+        link.stop()
+        live.stop()
+        engine.dispose()

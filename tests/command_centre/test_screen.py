@@ -1,0 +1,284 @@
+"""The command-centre screen in a real browser (system Chromium): the map coloured from the
+booths' states, live changes through Mosquitto, alerts acknowledged, a hit confirmed and an
+instruction issued from it, booth detail with a chart and plate reads, a remote command's
+round trip, and remote assist with a kiosk in another page.
+
+Screenshots go to docs/screens/command-centre/ with GANGTING_WRITE_SCREENS=1.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from gangting.booths import service as booths_service
+from gangting.command_centre.views import district_map
+from tests.command_centre import scenario
+from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
+from tests.command_centre.conftest import mosquitto_reachable
+from tests.kiosk.stack import CHROMIUM_ARGS, Demo, Node
+
+WALL = {"width": 1920, "height": 1080}
+KIOSK = {"width": 1080, "height": 1920}
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class City:
+    centre: LiveCentre
+    ingest: Ingest
+    booths: Booths
+    demo: Demo
+    root: Path
+    shots: Path
+
+    def uow(self):  # type: ignore[no-untyped-def]
+        return self.ingest.ctx.uow()
+
+
+def seed_states(city: City) -> None:
+    """DH healthy, KDL with its cabinet door open and a temperature history, QS offline."""
+    now = city.ingest.ctx.clock.now()
+    new_uow = city.ingest.ctx.uow
+    scenario.telemetry(new_uow, "BT-DH-001", "paper", "ok", now)
+    for hours, temp in ((5, 18.5), (4, 21.0), (3, 26.5), (2, 31.0), (1, 28.5)):
+        scenario.telemetry(
+            new_uow, "BT-KDL-001", "temperature_c", temp, now - timedelta(hours=hours)
+        )
+    scenario.telemetry(new_uow, "BT-KDL-001", "door", "open", now)
+    earlier = now - timedelta(minutes=3)
+    scenario.read_plate(
+        new_uow, "BT-KDL-001", "蒙BA3058", earlier, evidence=evidence_crop("蒙BA3058")
+    )
+    qs = scenario.booth_actor(new_uow, "BT-QS-001")
+    with new_uow() as uow:
+        booths_service.record_availability(uow, qs, "offline", "screen-test", "will")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
+    if shutil.which("chromium") is None:
+        pytest.skip("system Chromium not installed")
+    if not mosquitto_reachable():
+        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883")
+    root = tmp_path_factory.mktemp("centre-screen")
+    centre = LiveCentre(root / "centre")
+    demo = centre.seed()
+    ingest = Ingest.start(centre.settings())
+    booths = Booths()
+    built = City(centre, ingest, booths, demo, root, shots_dir(root / "shots"))
+    built.shots.mkdir(parents=True, exist_ok=True)
+    seed_states(built)
+    centre.start()
+    try:
+        yield built
+    finally:
+        booths.stop()
+        centre.stop()
+        ingest.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def screen(browser: Browser, city: City) -> Iterator[Page]:
+    """The wall screen, logged in as the detachment's admin."""
+    context = browser.new_context(viewport=WALL, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{city.centre.url}/centre/")
+    page.fill("#login-user", "admin")
+    page.fill("#login-pass", "demo-admin")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def booth(page: Page, code: str):  # type: ignore[no-untyped-def]
+    return page.locator(f'#map .booth[data-code="{code}"]')
+
+
+def shot(page: Page, city: City, name: str) -> None:
+    page.wait_for_timeout(300)  # let the last frame paint
+    page.screenshot(path=str(city.shots / f"{name}.png"))
+
+
+def test_the_map_shows_every_booth_coloured_by_its_state(screen: Page, city: City) -> None:
+    expect(booth(screen, "BT-DH-001")).to_have_attribute("data-status", "ok")
+    expect(booth(screen, "BT-KDL-001")).to_have_attribute("data-status", "fault")
+    expect(booth(screen, "BT-QS-001")).to_have_attribute("data-status", "offline")
+    rings = sum(len(d["polygons"]) for d in district_map()["districts"])
+    expect(screen.locator("#map path.district")).to_have_count(rings)  # every district drawn
+    expect(screen.locator('#legend [data-status="fault"]')).to_contain_text("故障 1")
+    expect(screen.locator("#alert-list")).to_contain_text("机柜门未关闭")
+    expect(screen.locator("#read-list [data-read] img[src^='data:image/jpeg']")).to_have_count(1)
+    shot(screen, city, "01-overview")
+    screen.click("#zoom-city")
+    shot(screen, city, "02-whole-city")
+    screen.click("#zoom-urban")
+
+
+def test_a_telemetry_fault_through_mosquitto_turns_the_booth_live(screen: Page, city: City) -> None:
+    link = city.booths.connect("BT-DH-001")  # availability online, through the broker
+    link.publish_telemetry("paper", "out").wait_for_publish(5)
+    expect(booth(screen, "BT-DH-001")).to_have_attribute("data-status", "fault", timeout=TIMEOUT_MS)
+    assert screen.evaluate("window.__centre.byKind.booth_state") >= 1
+    link.publish_telemetry("paper", "ok").wait_for_publish(5)
+    expect(booth(screen, "BT-DH-001")).to_have_attribute("data-status", "ok", timeout=TIMEOUT_MS)
+
+
+def test_an_alert_arrives_live_and_is_acknowledged(screen: Page, city: City) -> None:
+    scenario.telemetry(
+        city.ingest.ctx.uow, "BT-QS-001", "temperature_c", 65, city.ingest.ctx.clock.now()
+    )
+    card = screen.locator("#alert-list [data-alert]", has_text="机柜温度过高")
+    expect(card).to_have_attribute("data-state", "open", timeout=TIMEOUT_MS)
+    card.locator('[data-act="ack-alert"]').click()
+    expect(card).to_have_attribute("data-state", "acknowledged", timeout=TIMEOUT_MS)
+    expect(card).to_contain_text("已签收")
+    expect(card).to_contain_text("责任人 admin")
+
+
+def test_a_hit_is_confirmed_and_an_instruction_issued_from_it(screen: Page, city: City) -> None:
+    new_uow = city.ingest.ctx.uow
+    scenario.watch(new_uow, "sup-kdl", "off-kdl-1", "蒙B·7K2M9", city.ingest.ctx.clock)
+    scenario.read_plate(
+        new_uow, "BT-KDL-001", "蒙B7K2M9", city.ingest.ctx.clock.now(), evidence=evidence_crop()
+    )
+    card = screen.locator('#alert-list [data-kind="hit"]', has_text="蒙B·7K2M9")
+    expect(card.locator("img[src^='data:image/jpeg']")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(card.locator('[data-act="issue-from-hit"]')).to_have_count(
+        0
+    )  # not before a person confirms
+    shot(screen, city, "03-hit-to-confirm")
+    card.locator('[data-act="confirm-hit"]').click()
+    expect(card.locator("[data-hit-state]")).to_have_attribute(
+        "data-hit-state", "confirmed", timeout=TIMEOUT_MS
+    )
+    card.locator('[data-act="issue-from-hit"]').click()
+    expect(screen.locator("#issue-dialog")).to_be_visible()
+    expect(screen.locator("#issue-target")).to_have_value("BT-KDL-001")
+    screen.fill("#issue-location", "沿钢铁大街向北")
+    shot(screen, city, "04-issue-from-hit")
+    screen.click("#issue-submit")
+    expect(screen.locator("#issue-dialog")).to_be_hidden(timeout=TIMEOUT_MS)
+    instruction = screen.locator("#instruction-list [data-instruction]", has_text="蒙B·7K2M9")
+    expect(instruction).to_contain_text("沿钢铁大街向北")
+    expect(instruction).to_contain_text("签收（剩余）")
+    expect(card).to_contain_text("已下发指令 ZL")
+    before = instruction.locator(".deadline strong").first.inner_text()
+    screen.wait_for_timeout(2200)  # two ticks of the second hand
+    assert instruction.locator(".deadline strong").first.inner_text() != before  # counting down
+    shot(screen, city, "05-instruction-board")
+
+
+def test_booth_detail_shows_a_telemetry_chart_and_plate_reads(screen: Page, city: City) -> None:
+    booth(screen, "BT-KDL-001").click()
+    drawer = screen.locator("#booth-drawer")
+    expect(drawer).to_be_visible()
+    expect(screen.locator("#booth-status")).to_have_attribute("data-status", "fault")
+    chart = screen.locator("#booth-chart")
+    expect(chart).to_have_attribute("data-kind", "temperature_c", timeout=TIMEOUT_MS)
+    expect(chart.locator("polyline.line")).to_have_count(1)
+    assert int(chart.get_attribute("data-points") or 0) == 5
+    expect(drawer.locator("[data-booth-read] img[src^='data:image/jpeg']")).to_have_count(2)
+    expect(drawer).to_contain_text("机柜门未关闭")
+    shot(screen, city, "06-booth-detail")
+    screen.select_option("#chart-kind", "door")
+    expect(chart).to_have_attribute("data-kind", "door", timeout=TIMEOUT_MS)
+    expect(chart.locator("rect.band-bad")).to_have_count(1)
+
+
+def test_a_remote_command_goes_to_the_booth_and_its_state_is_shown(
+    screen: Page, city: City
+) -> None:
+    city.booths.connect("BT-KDL-001")
+    if not screen.locator("#booth-drawer").is_visible():
+        booth(screen, "BT-KDL-001").click()
+    screen.select_option("#cmd-kind", "announcement")
+    screen.fill("#cmd-param", "前方路口施工，请绕行")
+    screen.click("#cmd-send")
+    row = screen.locator("#cmd-list [data-command]").first
+    expect(row).to_have_attribute("data-state", "succeeded", timeout=TIMEOUT_MS)
+    expect(row).to_contain_text("已执行")
+    assert [c.kind for c in city.booths.commands] == ["announcement"]
+    assert city.booths.commands[0].params.model_dump() == {
+        "text": "前方路口施工，请绕行",
+        "repeat": 1,
+    }
+    shot(screen, city, "07-remote-command")
+    screen.click('#booth-drawer [data-close="booth-drawer"]')
+
+
+def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) -> None:
+    code, secret = next((c, s) for c, s in city.demo.booths if c == "BT-QS-001")
+    node = Node(city.centre, code, secret, city.root / "node")
+    node.start()
+    kiosk_context = browser.new_context(viewport=KIOSK, locale="zh-CN")
+    kiosk = kiosk_context.new_page()
+    try:
+        kiosk.goto(node.url)
+        kiosk.locator('section[data-screen="start"] [data-action="help"]').click()
+        expect(kiosk.locator("#notice-text")).to_contain_text("工作人员")
+        kiosk.locator('#notice [data-action="dismiss"]').click()
+        card = screen.locator("#assist-list [data-assist]", has_text=code)
+        expect(card).to_have_attribute("data-state", "waiting", timeout=TIMEOUT_MS)
+        expect(booth(screen, code)).to_have_attribute("data-status", "help")
+        card.locator('[data-act="open-assist"]').click()
+        expect(screen.locator("#assist-drawer")).to_be_visible()
+        screen.click("#btn-assist-join")
+        expect(screen.locator("#assist-state")).to_have_attribute(
+            "data-state", "active", timeout=TIMEOUT_MS
+        )
+        expect(kiosk.locator("#assist-status")).to_contain_text(
+            "工作人员已接入", timeout=TIMEOUT_MS
+        )
+
+        # the operator sees the kiosk's screen: the citizen starts and reaches identity check
+        kiosk.locator('section[data-screen="start"] [data-action="begin"]').click()
+        expect(screen.locator("#mirror-screen")).to_have_text("身份核验", timeout=TIMEOUT_MS)
+
+        screen.fill("#chat-text", "您好，请问哪一步不会操作？")
+        screen.press("#chat-text", "Enter")
+        expect(kiosk.locator("#assist-log")).to_contain_text(
+            "请问哪一步不会操作", timeout=TIMEOUT_MS
+        )
+        kiosk.locator("#assist-quick [data-quick='身份证读不出来']").click()
+        expect(screen.locator("#chat-log")).to_contain_text("身份证读不出来", timeout=TIMEOUT_MS)
+        screen.locator("#hint-presets [data-hint='请将身份证放在读卡区，保持不动']").click()
+        expect(kiosk.locator("#assist-hint")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(kiosk.locator("#assist-hint-text")).to_have_text("请将身份证放在读卡区，保持不动")
+        expect(screen.locator("#mirror-hint")).to_contain_text("请将身份证放在读卡区")
+        shot(screen, city, "08-remote-assist")
+        kiosk.screenshot(path=str(city.shots / "09-kiosk-hint.png"))
+        kiosk.click("#assist-hint-ok")
+        kiosk.screenshot(path=str(city.shots / "10-kiosk-conversation.png"))
+
+        screen.click("#btn-assist-close")
+        expect(kiosk.locator("#assist-status")).to_contain_text("已结束", timeout=TIMEOUT_MS)
+        expect(screen.locator("#assist-list [data-assist]")).to_have_count(0, timeout=TIMEOUT_MS)
+        # the help call's alert is still open: the booth stays "help" until it is closed
+        expect(booth(screen, code)).to_have_attribute("data-status", "help")
+        alert = screen.locator('#alert-list [data-kind="help_call"]', has_text=code)
+        alert.locator('[data-act="close-alert"]').click()
+        alert.locator('[data-form-input="close-alert"]').fill("远程协助已完成")
+        alert.locator('[data-form="close-alert"] button[type=submit]').click()
+        expect(alert).to_have_count(0, timeout=TIMEOUT_MS)
+        expect(booth(screen, code)).to_have_attribute("data-status", "offline", timeout=TIMEOUT_MS)
+    finally:
+        kiosk_context.close()
+        node.stop()

@@ -1,0 +1,215 @@
+"""Broker security from the registry: every booth has its own account and may use only its
+own topics; the centre may use all. Proved on a private Mosquitto started from the
+generated password and ACL files (never the machine's broker on 1883), and on the embedded
+broker reading the same password file."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gangting.booths import commands
+from gangting.booths.credentials import broker_accounts, mosquitto_hash
+from gangting.booths.models import Booth, BoothCommand, BoothState
+from gangting.booths.topics import command_topic, telemetry_topic
+from gangting.devices.embedded_broker import EmbeddedBroker
+from gangting.devices.mosquitto import BrokerFiles, write_broker_files
+from gangting.kernel.actor import Actor
+from gangting.node.mqtt_link import CommandResult
+from gangting.staff.models import StaffAccount
+from tests.api.conftest import Api
+from tests.devices.conftest import Registry
+from tests.devices.harness import (
+    Harness,
+    PrivateMosquitto,
+    connect,
+    free_port,
+    mosquitto_available,
+    plain_client,
+    run_as,
+    wait_until,
+)
+
+CENTRE = "gangting-centre"
+CENTRE_PASSWORD = "centre-secret-for-tests"
+
+
+@pytest.fixture
+def broker_files(api: Api, registry: Registry, tmp_path: Path) -> tuple[BrokerFiles, int]:
+    port = free_port()
+    with api.ctx.uow() as uow:
+        accounts = broker_accounts(uow)
+    assert [u for u, _ in accounts] == sorted([registry.kdl, registry.qs])
+    files = write_broker_files(
+        tmp_path / "broker",
+        centre_username=CENTRE,
+        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
+        accounts=accounts,
+        port=port,
+        run_as=run_as(),
+    )
+    return files, port
+
+
+@pytest.fixture(params=["mosquitto", "embedded"])
+def secured_url(
+    request: pytest.FixtureRequest, broker_files: tuple[BrokerFiles, int], tmp_path: Path
+) -> Iterator[str]:
+    files, port = broker_files
+    if request.param == "mosquitto":
+        if not mosquitto_available():
+            pytest.skip("mosquitto binary not installed")
+        broker = PrivateMosquitto(files.conf_file, port, tmp_path / "mosquitto.log")
+        yield broker.url
+        broker.stop()
+    else:
+        embedded = EmbeddedBroker(
+            "127.0.0.1", port, password_file=files.password_file, centre_username=CENTRE
+        )
+        embedded.start()
+        yield embedded.url
+        embedded.stop()
+
+
+class Listener:
+    """A plain client that records every message it receives."""
+
+    def __init__(self, url: str, username: str, password: str, client_id: str | None = None):
+        self.messages: list[tuple[str, bytes]] = []
+        self.client = plain_client(url, client_id or username, username=username, password=password)
+        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload))
+        self.ok = connect(self.client)
+
+    def topics(self) -> list[str]:
+        return [t for t, _ in self.messages]
+
+    def subscribe(self, topic_filter: str) -> None:
+        done: list[int] = []
+        self.client.on_subscribe = lambda *_a: done.append(1)
+        self.client.subscribe(topic_filter, qos=1)
+        assert wait_until(lambda: done, 5)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_only_registered_accounts_with_their_own_password_get_in(
+    registry: Registry, secured_url: str
+) -> None:
+    good = Listener(secured_url, registry.kdl, registry.passwords[registry.kdl])
+    assert good.ok
+    good.close()
+    assert not Listener(secured_url, registry.kdl, registry.passwords[registry.qs]).ok
+    assert not Listener(secured_url, "BT-NOBODY-001", "whatever-password").ok
+    assert not Listener(secured_url, CENTRE, "not-the-centre-password").ok
+    anonymous = plain_client(secured_url, f"anon-{uuid.uuid4().hex[:6]}")
+    assert not connect(anonymous, 5)
+
+
+def test_a_booth_can_neither_read_nor_write_another_booths_topics(
+    registry: Registry, secured_url: str
+) -> None:
+    a, b = registry.kdl, registry.qs
+    centre = Listener(secured_url, CENTRE, CENTRE_PASSWORD)
+    booth_a = Listener(secured_url, a, registry.passwords[a])
+    booth_b = Listener(secured_url, b, registry.passwords[b])
+    assert centre.ok and booth_a.ok and booth_b.ok
+    centre.subscribe("gangting/v1/booths/+/telemetry/+")
+    booth_b.subscribe(f"gangting/v1/booths/{b}/commands/+")
+    # A tries to listen to B (and to everything); the broker refuses or delivers nothing.
+    for topic_filter in (f"gangting/v1/booths/{b}/commands/+", f"gangting/v1/booths/{b}/#", "#"):
+        booth_a.client.subscribe(topic_filter, qos=1)
+
+    first, forged, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    centre.publish(command_topic(b, first), b"from-centre-1")
+    booth_b.publish(telemetry_topic(b, "door"), b"b-door")
+    booth_a.publish(telemetry_topic(b, "door"), b"forged-by-a")  # write into B's topic
+    booth_a.publish(command_topic(b, forged), b"forged-command-by-a")  # pose as the centre
+    booth_a.publish(telemetry_topic(a, "door"), b"a-door")  # its own: allowed
+    centre.publish(command_topic(b, second), b"from-centre-2")
+
+    assert wait_until(lambda: len(centre.messages) >= 2 and len(booth_b.messages) >= 2)
+    assert sorted(p for _, p in centre.messages) == [b"a-door", b"b-door"]
+    assert [p for _, p in booth_b.messages] == [b"from-centre-1", b"from-centre-2"]
+    assert booth_a.messages == []
+    for listener in (centre, booth_a, booth_b):
+        listener.close()
+
+
+def test_a_booth_cannot_take_over_another_booths_session(
+    registry: Registry, secured_url: str
+) -> None:
+    a, b = registry.kdl, registry.qs
+    booth_b = Listener(secured_url, b, registry.passwords[b])
+    assert booth_b.ok
+    # A presents B's client id with its own account: refused (embedded) or renamed to A by
+    # use_username_as_clientid (Mosquitto); either way B stays connected.
+    impostor = Listener(secured_url, a, registry.passwords[a], client_id=b)
+    time.sleep(0.5)  # let the broker act on the impostor
+    assert booth_b.client.is_connected()
+    if impostor.ok:
+        impostor.close()
+    booth_b.close()
+
+
+def _state(api: Api, code: str) -> BoothState | None:
+    with api.ctx.uow() as uow:
+        return uow.session.execute(
+            select(BoothState)
+            .join(Booth, Booth.id == BoothState.booth_id)
+            .where(Booth.code == code)
+        ).scalar_one_or_none()
+
+
+def test_booth_and_centre_links_work_within_the_acl(
+    api: Api, registry: Registry, secured_url: str
+) -> None:
+    harness = Harness(secured_url, api.ctx.uow, api.clock)
+    try:
+        harness.centre(username=CENTRE, password=CENTRE_PASSWORD, client_id=CENTRE)
+        booth = harness.booth(
+            registry.kdl,
+            password=registry.passwords[registry.kdl],
+            on_command=lambda _c: CommandResult(ok=True),
+        )
+        booth.publish_telemetry("door", "open", at=api.clock.now())
+        assert wait_until(
+            lambda: (s := _state(api, registry.kdl)) is not None and "door" in s.values
+        )
+        with api.ctx.uow() as uow:
+            account = uow.session.execute(
+                select(StaffAccount).where(StaffAccount.username == "admin")
+            ).scalar_one()
+            view = commands.issue_command(
+                uow,
+                Actor("staff", account.id, "admin", role="admin"),
+                registry.kdl,
+                "unlock_kiosk",
+                {},
+                60,
+                None,
+            )
+        command_id = uuid.UUID(view["id"])
+
+        def state() -> str:
+            with api.ctx.uow() as uow:
+                return uow.session.get_one(BoothCommand, command_id).state
+
+        assert wait_until(lambda: state() == "succeeded"), state()
+        booth.abort()
+        assert wait_until(
+            lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "offline"
+        )
+        api.clock.advance(timedelta(seconds=1))
+    finally:
+        harness.close()

@@ -1,0 +1,243 @@
+"""Booths and the centre through a real broker: the machine's Mosquitto (127.0.0.1:1883)
+and the embedded amqtt broker; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from gangting.audit.models import AuditEntry
+from gangting.booths import commands
+from gangting.booths.models import Booth, BoothCommand, BoothState, TelemetryReading
+from gangting.booths.payloads import AnnouncementParams, StateReport
+from gangting.booths.topics import telemetry_topic
+from gangting.kernel.actor import Actor
+from gangting.node.mqtt_link import Command, CommandResult
+from gangting.staff.models import StaffAccount
+from tests.api.conftest import Api
+from tests.devices.conftest import Registry
+from tests.devices.harness import Harness, connect, plain_client, wait_until
+
+
+def _state(api: Api, code: str) -> BoothState | None:
+    with api.ctx.uow() as uow:
+        return uow.session.execute(
+            select(BoothState)
+            .join(Booth, Booth.id == BoothState.booth_id)
+            .where(Booth.code == code)
+        ).scalar_one_or_none()
+
+
+def _readings(api: Api) -> int:
+    with api.ctx.uow() as uow:
+        return int(
+            uow.session.execute(select(func.count()).select_from(TelemetryReading)).scalar_one()
+        )
+
+
+def _issue(
+    api: Api, code: str, kind: str, params: dict[str, object], expires_in_s: int
+) -> uuid.UUID:
+    with api.ctx.uow() as uow:
+        account = uow.session.execute(
+            select(StaffAccount).where(StaffAccount.username == "sup-kdl")
+        ).scalar_one()
+        actor = Actor("staff", account.id, account.username, role="supervisor", org_path="/BT/KDL/")
+        view = commands.issue_command(uow, actor, code, kind, params, expires_in_s, None)
+    return uuid.UUID(view["id"])
+
+
+def _command_state(api: Api, command_id: uuid.UUID) -> str:
+    with api.ctx.uow() as uow:
+        return uow.session.get_one(BoothCommand, command_id).state
+
+
+def test_telemetry_in_becomes_current_state_and_history(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    centre = harness.centre(workers=3)  # ingest spread over several workers
+    booth = harness.booth(registry.kdl)
+    other = harness.booth(registry.qs)
+    other.publish_telemetry("door", "open", at=api.clock.now())
+    t0 = api.clock.now()
+    booth.publish_telemetry("door", "open", at=t0)
+    booth.publish_telemetry("temperature_c", 31.5, at=t0 + timedelta(seconds=1))
+    booth.publish_telemetry("door", "closed", at=t0 - timedelta(minutes=5))  # older, replayed
+    booth.publish_state(StateReport(at=t0, kiosk="in_service", adapters={"printer": "ok"}))
+    # A bad message from the booth is refused by name and does not stop the consumer.
+    booth._client.publish(telemetry_topic(registry.kdl, "door"), b"not json", qos=1)
+    booth.publish_telemetry("queue_length", 4, at=t0 + timedelta(seconds=2))
+    assert wait_until(lambda: _readings(api) == 5), centre.stats
+    assert wait_until(lambda: centre.stats["rejected"] == 1), centre.stats
+    assert wait_until(lambda: (s := _state(api, registry.kdl)) is not None and s.reported != {})
+    state = _state(api, registry.kdl)
+    assert state is not None
+    assert state.values["door"]["value"] == "open"
+    assert state.values["temperature_c"]["value"] == 31.5
+    assert state.values["queue_length"]["value"] == 4
+    assert state.reported["adapters"] == {"printer": "ok"}
+    assert state.availability == "online"
+
+
+def test_a_killed_booth_goes_offline_by_its_last_will(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    harness.centre()
+    booth = harness.booth(registry.kdl)
+    assert wait_until(
+        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "online"
+    )
+    session = booth.session
+    booth.abort()  # the socket is dropped without DISCONNECT
+    assert wait_until(
+        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "offline"
+    )
+    state = _state(api, registry.kdl)
+    assert state is not None and state.availability_session == session
+    with api.ctx.uow() as uow:
+        entry = uow.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "booth.offline")
+        ).scalar_one()
+    assert entry.data["reason"] == "will"
+    # Back again: a new connection, a new session, online.
+    again = harness.booth(registry.kdl)
+    assert again.session != session
+    assert wait_until(
+        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "online"
+    )
+
+
+def test_a_clean_shutdown_reports_offline_itself(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    harness.centre()
+    booth = harness.booth(registry.qs)
+    assert wait_until(
+        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "online"
+    )
+    booth.stop()
+    assert wait_until(
+        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "offline"
+    )
+    with api.ctx.uow() as uow:
+        entry = uow.session.execute(
+            select(AuditEntry).where(AuditEntry.action == "booth.offline")
+        ).scalar_one()
+    assert entry.data["reason"] == "shutdown"
+    booth.start()  # the same link started again is a new connection: online again
+    assert booth.wait_connected(10)
+    assert wait_until(
+        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "online"
+    )
+
+
+def test_a_command_round_trip_is_acknowledged_and_succeeds(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    heard: list[Command] = []
+
+    def speak(command: Command) -> CommandResult:
+        heard.append(command)
+        assert isinstance(command.params, AnnouncementParams)
+        return CommandResult(ok=True, detail=f"已播报{command.params.repeat}次")
+
+    harness.booth(registry.kdl, on_command=speak)
+    harness.centre()
+    command_id = _issue(api, registry.kdl, "announcement", {"text": "请系好安全带"}, 60)
+    assert wait_until(lambda: _command_state(api, command_id) == "succeeded"), _command_state(
+        api, command_id
+    )
+    assert [(c.id, c.kind, c.params.text) for c in heard] == [  # type: ignore[attr-defined]
+        (command_id, "announcement", "请系好安全带")
+    ]
+    with api.ctx.uow() as uow:
+        command = uow.session.get_one(BoothCommand, command_id)
+        actions = list(
+            uow.session.execute(
+                select(AuditEntry.action)
+                .where(AuditEntry.subject_id == str(command_id))
+                .order_by(AuditEntry.at, AuditEntry.id)
+            ).scalars()
+        )
+    assert command.outcome == {"error": None, "detail": "已播报1次"}
+    assert actions[0] == "booth_command.queued" and actions[-1] == "booth_command.succeeded"
+    assert "booth_command.acknowledged" in actions
+
+
+def test_a_command_for_a_booth_that_was_away_arrives_when_it_is_back(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    done = threading.Event()
+    first = harness.booth(registry.qs)
+    first.stop()  # the broker keeps its persistent session
+    harness.centre()
+    with api.ctx.uow() as uow:
+        admin = uow.session.execute(
+            select(StaffAccount).where(StaffAccount.username == "admin")
+        ).scalar_one()
+        view = commands.issue_command(
+            uow,
+            Actor("staff", admin.id, "admin", role="admin"),
+            registry.qs,
+            "lock_kiosk",
+            {},
+            60,
+            None,
+        )
+    command_id = uuid.UUID(view["id"])
+    assert wait_until(lambda: _command_state(api, command_id) == "sent")
+    harness.booth(registry.qs, on_command=lambda _c: (done.set(), CommandResult(ok=True))[1])
+    assert done.wait(10)
+    assert wait_until(lambda: _command_state(api, command_id) == "succeeded")
+
+
+def test_a_command_that_is_never_acknowledged_expires(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    harness.booth(registry.kdl).stop()  # known to the broker, but away
+    centre = harness.centre()
+    command_id = _issue(api, registry.kdl, "refresh_watch_list", {}, 30)
+    assert wait_until(lambda: _command_state(api, command_id) == "sent")
+    api.clock.advance(timedelta(seconds=31))
+    assert wait_until(lambda: _command_state(api, command_id) == "expired")
+    assert centre.stats["expired"] >= 1
+    # The booth comes back later: the stale command reaches it and is refused unrun.
+    ran: list[Command] = []
+    harness.booth(registry.kdl, on_command=lambda c: (ran.append(c), CommandResult(ok=True))[1])
+    assert wait_until(lambda: centre.stats["unchanged"] >= 2)  # its acknowledgement and "failed"
+    assert ran == []
+    assert _command_state(api, command_id) == "expired"
+
+
+def test_a_booth_handler_failure_is_reported_as_failed(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    def broken(_command: Command) -> CommandResult:
+        raise RuntimeError("speaker unplugged")
+
+    harness.booth(registry.kdl, on_command=broken)
+    harness.centre()
+    command_id = _issue(api, registry.kdl, "restart_adapter", {"adapter": "speaker"}, 60)
+    assert wait_until(lambda: _command_state(api, command_id) == "failed")
+    with api.ctx.uow() as uow:
+        outcome = uow.session.get_one(BoothCommand, command_id).outcome
+    assert outcome is not None and outcome["error"] == "booths.command_error"
+
+
+def test_a_plain_client_sees_retained_availability(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    """Retained availability is there for anyone allowed to read it (e.g. a centre that
+    starts after the booth)."""
+    booth = harness.booth(registry.kdl)
+    got: list[bytes] = []
+    reader = plain_client(harness.url, f"reader-{uuid.uuid4().hex[:6]}", username="gangting-centre")
+    reader.on_message = lambda _c, _u, m: got.append(m.payload)
+    assert connect(reader)
+    reader.subscribe(f"gangting/v1/booths/{registry.kdl}/availability", qos=1)
+    assert wait_until(lambda: any(booth.session.encode() in p for p in got))
+    reader.disconnect()
+    reader.loop_stop()

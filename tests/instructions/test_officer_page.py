@@ -1,0 +1,89 @@
+"""The officers' phone page in a real browser (Playwright + system Chromium, 390x844):
+log in, the list with deadlines counting down from the centre's clock, one instruction,
+签收 and 反馈; nothing is loaded from elsewhere and nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from gangting.kernel.clock import FixedClock
+from tests.conftest import NOW
+from tests.instructions.officer_site import (
+    CHROMIUM_ARGS,
+    PHONE,
+    Site,
+    chromium,
+    officer_flow,
+    officer_site,
+)
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
+    if chromium() is None:
+        pytest.skip("system Chromium not installed")
+    db = tmp_path / "centre.db"
+    shutil.copy(sqlite_template, db)
+    with officer_site(db, tmp_path, FixedClock(NOW)) as running:
+        yield running
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_an_officer_acknowledges_and_reports_on_a_phone(
+    site: Site, browser: Browser, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2)
+    page = context.new_page()
+    try:
+        seen = officer_flow(page, site, tmp_path / "shots")
+    finally:
+        context.close()
+    assert all(url.startswith(site.url) for url in seen["requests"]), seen["requests"]
+    assert seen["errors"] == []
+    before, after = seen["countdown"]
+    assert before != after  # the countdown ticks
+    assert seen["scroll_width"] <= PHONE["width"]
+    names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
+    assert names == [
+        "00-login.png",
+        "01-list.png",
+        "02-detail.png",
+        "03-acknowledge.png",
+        "04-report-form.png",
+        "05-report.png",
+    ]
+    # what the phone did is what the centre holds
+    sup = site.staff("sup-kdl")
+    listed = sup.get("/api/v1/staff/instructions?kind=intercept").json()["instructions"]
+    assert (listed[0]["state"], listed[0]["mine"]) == ("completed", None)
+    detail = sup.get(f"/api/v1/staff/instructions/{listed[0]['id']}").json()
+    (reported,) = [t for t in detail["targets"] if t["state"] == "reported"]
+    assert (reported["username"], reported["result"]) == ("off-kdl-1", "intercepted")
+    assert reported["evidence_note"] == "执法记录仪 DSJ-0231 视频已上传"
+    sup.close()
+
+
+def test_the_page_and_only_its_files_are_served(site: Site) -> None:
+    import httpx
+
+    with httpx.Client(base_url=site.url) as client:
+        page = client.get("/m/")
+        assert page.status_code == 200 and "民警指令" in page.text
+        assert "Content-Security-Policy" in page.text
+        assert client.get("/m/officer.js").headers["content-type"].startswith("text/javascript")
+        assert client.get("/m", follow_redirects=False).status_code == 307
+        missing = client.get("/m/../config.py")
+        assert missing.status_code == 404
+        assert client.get("/m/officer.py").json()["error"] == "pages.not_found"
