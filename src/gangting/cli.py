@@ -211,6 +211,8 @@ def up(
         seed_database(settings, scale=scale, seed=20261126, console=console)
     h, p = host or settings.host, port or settings.port
     console.rule("[bold]岗亭 gangting 已启动 / is up")
+    console.print(f"指挥中心 command centre: http://{h}:{p}/centre/")
+    console.print(f"民警手机 officer phone: http://{h}:{p}/m/")
     console.print(f"接口文档 API docs:     http://{h}:{p}/docs")
     console.print(f"健康检查 health:       http://{h}:{p}/healthz")
     console.print(f"数据库 database:       {settings.database_url}")
