@@ -228,6 +228,11 @@ def spawn_embedded_broker(
     return proc
 
 
+def _not_a_probe(record: logging.LogRecord) -> bool:
+    message = record.getMessage()
+    return "No data to decode MQTT packet" not in message and "No data from" not in message
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="gangting embedded MQTT broker (amqtt)")
     parser.add_argument("--host", default="127.0.0.1")
@@ -236,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--centre-username", default="gangting-centre")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    # A port probe (connect, then close without a packet: wait_for_port, health checks) is
+    # not an error worth a line in the demo's console.
+    logging.getLogger("amqtt.broker").addFilter(_not_a_probe)
     config = broker_config(args.host, args.port, args.password_file, args.centre_username)
 
     async def serve() -> None:
