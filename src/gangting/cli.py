@@ -101,6 +101,12 @@ def booth(
         ),
     ] = None,
     camera_fps: float | None = typer.Option(None, help="frames a second the cameras look at"),
+    mqtt: str | None = typer.Option(
+        None,
+        "--mqtt",
+        help="broker URL, e.g. mqtt://127.0.0.1:1884 (default GANGTING_NODE_MQTT_URL; "
+        "none: HTTP only); password GANGTING_NODE_MQTT_PASSWORD",
+    ),
 ) -> None:
     """Run a booth node: kiosk screens and API, hardware adapters, outbox to the centre."""
     import uvicorn
@@ -115,6 +121,7 @@ def booth(
         ("booth_secret", secret),
         ("booth_name", name),
         ("simulators", simulators),
+        ("node_mqtt_url", mqtt),
     ):
         if value is not None:
             overrides[key] = value
@@ -179,6 +186,9 @@ def _start_booths(settings: Settings, host: str, port: int) -> list[subprocess.P
                     "sim",
                     "--camera-fps",
                     "2",
+                    # on the centre's broker: telemetry, state, plate reads, commands
+                    "--mqtt",
+                    settings.mqtt_url,
                 ],
                 stdout=subprocess.DEVNULL,
             )

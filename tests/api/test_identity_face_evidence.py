@@ -59,6 +59,7 @@ def test_a_live_matching_face_gets_a_token_and_the_evidence_is_recorded(
         "liveness_passed": True,
         "max_abs_yaw": 31.5,
         "turn_deg": 25.0,
+        "card_source": "chip",  # the chip reader; "ocr" when the card front was read
     }
 
 

@@ -9,8 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gangting.booths.models import Booth
+from gangting.kernel.actor import Actor
 from gangting.kernel.ids import new_id
 from gangting.plate_reads.models import PlateReadRecord
+from gangting.plate_reads.schemas import PlateReadEvent
+from gangting.plate_reads.service import record_plate_read
 from gangting.vehicles.models import Vehicle
 from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.hits import check_plate_read
@@ -75,7 +79,7 @@ def read_plate(
     confidences: list[float] | None = None,
     seen_ago_s: float = 5,
 ) -> uuid.UUID:
-    """A plate read reported by a booth through the centre's API; its stored row's id."""
+    """A plate read recorded for a booth as the booth API records it; its row's id."""
     seen = api.clock.now() - timedelta(seconds=seen_ago_s)
     body = {
         "v": "1.0",
@@ -93,9 +97,13 @@ def read_plate(
         "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
         "evidence_jpeg_b64": "aGl0",
     }
-    r = staff_post(api, api.login_booth(booth), "/api/v1/booth/plate-reads", body)
-    assert r.status_code == 201, r.text
-    return uuid.UUID(r.json()["plate_read_id"])
+    # Stored without the watch-list check that the booth API runs, so that each test
+    # calls ``check`` itself with its own cache and policy.
+    with api.ctx.uow() as uow:
+        row = uow.session.execute(select(Booth).where(Booth.code == booth)).scalar_one()
+        actor = Actor(kind="booth", id=row.id, name=row.code)
+        answer = record_plate_read(uow, actor, PlateReadEvent.model_validate(body), watch=None)
+    return uuid.UUID(answer["plate_read_id"])
 
 
 def check(

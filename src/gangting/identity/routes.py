@@ -6,7 +6,7 @@ stored answer would keep a bearer credential at rest. A retry simply issues a ne
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from fastapi import APIRouter
 from pydantic import Field, model_validator
@@ -54,6 +54,10 @@ class IdentityCheck(Request):
     face_score: float | None = Field(
         default=None, ge=0.0, le=1.0, description="岗亭人脸比对得分 0–1（旧式岗亭）"
     )
+    card_source: Literal["chip", "ocr"] = Field(
+        default="chip",
+        description="身份证信息来源：chip 芯片读卡 | ocr 芯片读取失败时拍摄证件正面识别",
+    )
 
     @model_validator(mode="after")
     def _one_face_check(self) -> Self:
@@ -74,6 +78,7 @@ def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, An
             ttl_s=ctx.settings.identity_token_ttl_s,
             face=None if body.face is None else body.face.evidence(),
             max_distance_threshold=ctx.settings.face_distance_threshold_max,
+            card_source=body.card_source,
         )
         return {
             "identity_token": grant.token,

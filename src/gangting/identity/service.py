@@ -52,10 +52,12 @@ def check_identity(
     ttl_s: int,
     face: FaceEvidence | None = None,
     max_distance_threshold: float = 0.6,
+    card_source: str = "chip",
 ) -> IdentityGrant:
     """An identity token for the citizen on the card, if the face check holds: ``face``
     (evidence, decided by ``face_evidence_acceptable`` under ``max_distance_threshold``)
-    or, when absent, ``face_score`` against ``threshold``."""
+    or, when absent, ``face_score`` against ``threshold``. ``card_source`` (chip | ocr:
+    the card front read by OCR when the chip failed) is kept in the audit data."""
     booth_id = require_booth(actor)
     if face is None and face_score is None:
         raise ValueError("a face check is needed: evidence or a score")
@@ -100,6 +102,7 @@ def check_identity(
             expires_at=expires_at,
         )
     )
+    audit_data["card_source"] = card_source
     audit.record(uow, actor, "identity.verified", "citizen", citizen.id, data=audit_data)
     return IdentityGrant(token, citizen, expires_at)
 

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gangting import __version__
 from gangting.kernel.clock import Clock, SystemClock
+from gangting.node.adapters.document_camera import SimulatedDocumentCamera
 from gangting.node.adapters.face_camera import FaceCamera, SimulatedFaceCamera
 from gangting.node.adapters.help_button import HelpButton
 from gangting.node.adapters.id_reader import IdReader, SimulatedIdReader, load_demo_citizens
@@ -27,15 +28,19 @@ from gangting.node.assist import AssistRelay
 from gangting.node.assist import router as assist_router
 from gangting.node.centre import CentreClient
 from gangting.node.config import NodeSettings
+from gangting.node.kiosk_mode import KioskMode
+from gangting.node.mode_routes import router as mode_router
 from gangting.node.routes import router as kiosk_router
 from gangting.node.service import Hardware, KioskService
 from gangting.node.sim_routes import router as sim_router
 from gangting.node.store import NodeStore
+from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.web.errors import install_error_handlers
 from gangting.web.server_timing import ServerTiming
 
 if TYPE_CHECKING:
     from gangting.node.cameras.manager import Cameras
+    from gangting.node.cameras.sinks import PlateReadSink
     from gangting.node.cameras.worker import FrameReader
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,12 +51,13 @@ def simulated_hardware(settings: NodeSettings) -> Hardware:
     reader = SimulatedIdReader(load_demo_citizens(settings.demo_credentials))
 
     def card_holder() -> str | None:  # who stands at the simulated camera: the card's holder
-        card = reader.read()
+        card = reader.on_reader()  # chip readable or not: the person is the card's holder
         return card.id_number if card else None
 
     return Hardware(
         id_reader=reader,
         face_camera=SimulatedFaceCamera(card_holder),
+        document_camera=SimulatedDocumentCamera(reader.on_reader, SystemClock().today),
         printer=SimulatedPrinter(settings.var_dir / "receipts"),
         payment_terminal=SimulatedPaymentTerminal(),
         help_button=HelpButton(),
@@ -77,6 +83,7 @@ def real_hardware(settings: NodeSettings) -> Hardware:
         help_button=sim.help_button,
         sensors=sim.sensors,
         speaker=Speaker(None),
+        document_camera=sim.document_camera,  # real one: OpenCvDocumentCamera(source)
     )
 
 
@@ -101,6 +108,7 @@ def plate_cameras(
     *,
     reader: FrameReader | None = None,
     clock: Clock | None = None,
+    sink: PlateReadSink | None = None,
 ) -> Cameras | None:
     """The plate cameras of GANGTING_CAMERAS, their reads sent through the outbox
     (imported only when there are cameras: OpenCV and the reader's runtime are heavy)."""
@@ -112,7 +120,7 @@ def plate_cameras(
     return Cameras.from_specs(
         settings.cameras,
         booth_code=settings.booth_code,
-        sink=OutboxSink(kiosk.outbox),
+        sink=sink or OutboxSink(kiosk.outbox),
         clock=clock or SystemClock(),
         reader=reader,
     )
@@ -139,7 +147,41 @@ def create_node_app(
     if hardware is None:
         hardware = simulated_hardware(settings) if settings.simulators else real_hardware(settings)
     kiosk = KioskService(settings, store, centre, hardware, clock=clock)
-    cameras = plate_cameras(settings, kiosk, reader=plate_reader, clock=wall_clock)
+    # Remote commands' kiosk mode, the offline watch-list copy (local lookout on reads).
+    mode = KioskMode(store, display_s=settings.announcement_display_s)
+    watch_list = WatchListCopy(store, centre, clock=wall_clock)
+    plate_sink = HintingOutboxSink(kiosk.outbox, watch_list)
+    cameras = plate_cameras(settings, kiosk, reader=plate_reader, clock=wall_clock, sink=plate_sink)
+
+    def restart_cameras() -> int:
+        nonlocal cameras
+        if cameras is not None:
+            cameras.stop()
+        cameras = plate_cameras(
+            settings, kiosk, reader=plate_reader, clock=wall_clock, sink=plate_sink
+        )
+        app.state.cameras = cameras
+        if cameras is not None:
+            cameras.start()
+        return len(cameras.workers) if cameras is not None else 0
+
+    # On the broker when GANGTING_NODE_MQTT_URL is set (node/mqtt_runtime.py).
+    mqtt = None
+    if settings.node_mqtt_url:
+        from gangting.node.mqtt_runtime import node_runtime
+
+        mqtt = node_runtime(
+            settings,
+            kiosk,
+            mode=mode,
+            watch_list=watch_list,
+            build_hardware=lambda: (
+                simulated_hardware(settings) if settings.simulators else real_hardware(settings)
+            ),
+            cameras=lambda: cameras.status() if cameras is not None else [],
+            restart_cameras=restart_cameras if cameras is not None else None,
+            clock=wall_clock,
+        )
     # Remote assist (远程协助): a help call (button or screen) opens it with the centre.
     assist = AssistRelay(centre)
     hardware.help_button.on_press(assist.open)
@@ -149,9 +191,12 @@ def create_node_app(
         stop = threading.Event()
         worker = threading.Thread(target=_background, args=(kiosk, stop), daemon=True)
         kiosk.faces.start()  # face models load in the background: the first citizen won't wait
+        if mqtt is not None:
+            mqtt.start()
         if background:
             worker.start()
             assist.start()
+            watch_list.start(settings.watch_list_refresh_s)
             if cameras is not None:
                 cameras.start()
         try:
@@ -159,6 +204,9 @@ def create_node_app(
         finally:
             if cameras is not None:
                 cameras.stop()  # trackers flushed into the outbox before it closes
+            watch_list.stop()
+            if mqtt is not None:
+                mqtt.stop()  # "offline", then DISCONNECT; unacknowledged rows stay queued
             stop.set()
             kiosk.outbox.wake()
             if background:
@@ -172,9 +220,14 @@ def create_node_app(
     app.state.kiosk = kiosk
     app.state.cameras = cameras
     app.state.assist = assist
+    app.state.mode = mode
+    app.state.watch_list = watch_list
+    app.state.plate_reads = plate_sink
+    app.state.mqtt = mqtt
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
     app.include_router(kiosk_router)
+    app.include_router(mode_router)
     app.include_router(assist_router)
     if settings.simulators:
         app.include_router(sim_router)

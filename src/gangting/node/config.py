@@ -68,6 +68,20 @@ class NodeSettings(BaseSettings):
         ),
     )
 
+    # MQTT link to the centre (docs/decisions/0003): empty = none, everything goes over HTTP
+    # as before. The broker account is the booth's own (username = booth code, password
+    # issued by the centre; the demo's embedded broker without a password file takes any).
+    # Named node_* so that the centre's own GANGTING_MQTT_* never configure a node.
+    node_mqtt_url: str = ""  # GANGTING_NODE_MQTT_URL, e.g. mqtt://127.0.0.1:1884
+    node_mqtt_password: str = ""  # GANGTING_NODE_MQTT_PASSWORD
+    node_mqtt_keepalive_s: int = Field(default=30, ge=5, le=600)
+    # Heartbeat and status telemetry (queue, card reader, cameras) over MQTT.
+    heartbeat_interval_s: float = Field(default=60.0, gt=0)
+    # The offline watch-list copy: a delta from the centre this often (and on command).
+    watch_list_refresh_s: float = Field(default=300.0, gt=0)
+    # How long a remote announcement stays on the kiosk's banner.
+    announcement_display_s: float = Field(default=120.0, gt=0)
+
     def secret(self) -> str:
         return self.booth_secret or f"demo-{self.booth_code}"
 

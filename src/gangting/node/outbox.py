@@ -2,6 +2,11 @@
 records): written to the node SQLite first, then replayed to the centre with the same
 idempotency key until the centre gives a definitive answer (2xx, or a 4xx a retry cannot
 change). No answer or a 5xx: try again later, with backoff. Nothing lost, nothing doubled.
+
+Some kinds may travel another way (``deliver_elsewhere``: plate reads, help calls and
+telemetry over MQTT when the node has a broker, ``node/mqtt_runtime.py``): the HTTP drainer
+then leaves those rows to that deliverer, which marks them done once the broker has
+acknowledged them. One path per kind, never both.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +43,17 @@ class Outbox:
         self._max_backoff_s = max_backoff_s
         self._wake = threading.Event()
         self._drain_lock = threading.Lock()
+        self._elsewhere: tuple[str, ...] = ()
+        self._listeners: list[Callable[[], None]] = []
+
+    def deliver_elsewhere(self, paths: Iterable[str]) -> None:
+        """Rows for these paths are delivered by another deliverer; the HTTP drainer skips
+        them (``pending_for`` and ``mark`` are that deliverer's side)."""
+        self._elsewhere = tuple(sorted(set(paths)))
+
+    def on_enqueue(self, listener: Callable[[], None]) -> None:
+        """Called (on the enqueuing thread, after the commit) for every new row."""
+        self._listeners.append(listener)
 
     def enqueue(self, path: str, body: dict[str, Any]) -> str:
         """Keep the report durably with its key; the drainer sends it."""
@@ -48,6 +65,8 @@ class Outbox:
                 (path, json.dumps(body, ensure_ascii=False), key, now, now),
             )
         self._wake.set()
+        for listener in self._listeners:
+            listener()
         return key
 
     def pending(self) -> int:
@@ -59,12 +78,14 @@ class Outbox:
         """Send every due item, oldest first; stop at the first "centre not there"."""
         with self._drain_lock:
             now = time.time()
+            skip = self._elsewhere
             with self._store.transaction() as db:
                 rows = db.execute(
                     "SELECT id, path, body, key, attempts FROM outbox WHERE state='pending'"
                     + ("" if force else " AND next_at <= ?")
+                    + (f" AND path NOT IN ({','.join('?' * len(skip))})" if skip else "")
                     + " ORDER BY id",
-                    () if force else (now,),
+                    (() if force else (now,)) + skip,
                 ).fetchall()
             delivered = refused = 0
             for i, row in enumerate(rows):
@@ -85,6 +106,27 @@ class Outbox:
                 else:
                     self._later([row], f"status {answer.status_code}")
             return Drained(delivered, refused, 0)
+
+    def pending_for(self, paths: Iterable[str], *, after_id: int, limit: int) -> list[Any]:
+        """Pending rows for ``paths`` with an id above ``after_id``, oldest first."""
+        wanted = tuple(paths)
+        with self._store.transaction() as db:
+            rows: list[Any] = db.execute(
+                "SELECT id, path, body, key FROM outbox WHERE state='pending' AND id > ?"
+                f" AND path IN ({','.join('?' * len(wanted))}) ORDER BY id LIMIT ?",
+                (after_id, *wanted, limit),
+            ).fetchall()
+        return rows
+
+    def mark(self, item_ids: Iterable[int], state: str, error: str | None = None) -> None:
+        """Settle rows another deliverer handled: ``done`` (taken) or ``refused``."""
+        note = (error or "")[:200] or None
+        with self._store.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET state=?, last_error=?, attempts=attempts+1"
+                " WHERE id=? AND state='pending'",
+                [(state, note, i) for i in item_ids],
+            )
 
     def _finish(self, item_id: int, state: str, status: int) -> None:
         with self._store.transaction() as db:

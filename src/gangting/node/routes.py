@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 
 from gangting.licences.routes import Certificate, Renewal, Replacement
 from gangting.node.centre import CentreAnswer
+from gangting.node.mode_routes import kiosk_mode
 from gangting.node.service import KioskService
 from gangting.node.session import KioskSession
 from gangting.points.routes import StudyDeductionRequest
@@ -72,12 +73,18 @@ class SpeakRequest(Body):
 
 
 @router.get("/status", summary="岗亭状态：中心是否在线、排队、空闲超时、语音")
-def status(kiosk: KioskDep) -> dict[str, Any]:
-    return kiosk.status()
+def status(kiosk: KioskDep, request: Request) -> dict[str, Any]:
+    return {**kiosk.status(), "mode": kiosk_mode(request).view()}
 
 
 @router.post("/session", summary="开始办理（新会话，Cookie kiosk_session）")
-def start_session(kiosk: KioskDep, response: Response, kiosk_session: CookieDep = None) -> Any:
+def start_session(
+    kiosk: KioskDep, request: Request, response: Response, kiosk_session: CookieDep = None
+) -> Any:
+    # Locked by the centre (暂停服务): nothing new starts; a citizen resuming unanswered
+    # steps after a node restart is finishing, not starting.
+    resuming = bool(kiosk_session) and kiosk.keys.has_pending(kiosk_session or "")
+    kiosk_mode(request).require_open(finishing=resuming)
     session = kiosk.start_session(kiosk_session)
     response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict")
     return {
@@ -90,6 +97,19 @@ def start_session(kiosk: KioskDep, response: Response, kiosk_session: CookieDep 
 @router.post("/identify/start", summary="人证核验第1步：读身份证，返回核验步骤")
 def identify_start(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.identify_start(session)
+
+
+@router.post(
+    "/identify/document",
+    summary="芯片读取失败时：拍摄身份证正面识别（OCR），以证件照片进行人脸核验",
+)
+def identify_document(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.identify_document(session)
+
+
+@router.post("/documents/health-certificate/read", summary="拍摄体检证明：识别出具机构、日期、结论")
+def read_health_certificate(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.read_health_certificate(session)
 
 
 @router.post("/identify/look", summary="人证核验第2步：正视摄像头（取正面画面）")

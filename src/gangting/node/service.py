@@ -14,6 +14,7 @@ from typing import Any
 
 from gangting.kernel.clock import CITY_ZONE, SystemClock
 from gangting.kernel.money import format_yuan
+from gangting.node.adapters.document_camera import DocumentCamera
 from gangting.node.adapters.face_camera import FaceCamera
 from gangting.node.adapters.help_button import HelpButton
 from gangting.node.adapters.id_reader import IdCard, IdReader
@@ -23,6 +24,11 @@ from gangting.node.adapters.sensors import Reading, Sensors
 from gangting.node.adapters.speaker import Speaker
 from gangting.node.centre import CentreAnswer, CentreClient
 from gangting.node.config import NodeSettings
+from gangting.node.document_reading import (
+    DocumentUnreadable,
+    read_card_front,
+    read_certificate,
+)
 from gangting.node.errors import NoCardOnReader, NothingToPrint
 from gangting.node.face_check import (
     PROMPT_LOOK,
@@ -63,6 +69,7 @@ class Hardware:
     help_button: HelpButton
     sensors: Sensors
     speaker: Speaker
+    document_camera: DocumentCamera | None = None  # OCR fallback and paper documents
 
 
 @dataclass
@@ -72,6 +79,7 @@ class PendingCheck:
 
     session_id: str
     card: IdCard | None
+    source: str = "chip"  # chip | ocr: where the card's number and photo came from
     look: list[Frame] | None = None
     turn: list[Frame] | None = field(default=None, repr=False)
 
@@ -165,7 +173,7 @@ class KioskService:
                 card, look, turn = check.card, check.look, check.turn
                 if card is None or look is None:  # the session ended meanwhile
                     raise IdentifyBusy("核验已中断，请重新核验", code="kiosk.identify_interrupted")
-                id_number = card.id_number
+                id_number, source = card.id_number, check.source
                 result = self.faces.check(look, turn, card.photo)
                 del card, look, turn
             finally:
@@ -185,7 +193,7 @@ class KioskService:
         answer = self.centre.call(
             "POST",
             "/api/v1/identity/check",
-            {"id_number": id_number, "face": result.evidence()},
+            {"id_number": id_number, "face": result.evidence(), "card_source": source},
         )
         if answer.ok:
             session.identity_token = str(answer.body["identity_token"])
@@ -199,6 +207,39 @@ class KioskService:
             return CentreAnswer(200, body)
         return answer
 
+    def identify_document(self, session: KioskSession) -> dict[str, Any]:
+        """The chip could not be read: read the card front on the document camera by OCR
+        (fields, check character, birth date) and open an attempt with the printed
+        portrait as the reference photo; the face check then runs as on the chip path."""
+        with self._identifying():
+            camera = self._document_camera()
+            read = read_card_front(camera.capture(), on=self._today())
+            started = self._start(session, card=read.card, source="ocr")
+        return {
+            **started,
+            "source": "ocr",
+            "card": {
+                "name": read.fields["name"],
+                "id_number_masked": mask_id_number(read.card.id_number),
+            },
+            "ocr_ms": round(read.ms),
+        }
+
+    def read_health_certificate(self, session: KioskSession) -> dict[str, Any]:
+        """The health certificate on the document camera, read by OCR to pre-fill the
+        form (nothing is sent: the citizen confirms, then submits as usual)."""
+        with self._identifying():
+            frame = self._document_camera().capture()
+        return read_certificate(frame, on=self._today())
+
+    def _document_camera(self) -> DocumentCamera:
+        camera = self.hw.document_camera
+        if camera is None:
+            raise DocumentUnreadable(
+                "本岗亭未配置拍摄区，请到人工窗口办理", code="kiosk.no_document_camera"
+            )
+        return camera
+
     @contextmanager
     def _identifying(self) -> Iterator[None]:
         """One identify call at a time (one camera; a double tap must not interleave)."""
@@ -209,10 +250,20 @@ class KioskService:
         finally:
             self._identify_lock.release()
 
-    def _start(self, session: KioskSession) -> dict[str, Any]:
-        card = self.hw.id_reader.read()
+    def _start(
+        self, session: KioskSession, card: IdCard | None = None, source: str = "chip"
+    ) -> dict[str, Any]:
         if card is None:
-            raise NoCardOnReader("请将身份证放在读卡区")
+            card = self.hw.id_reader.read()
+        ocr = self._check
+        if card is None and ocr and ocr.session_id == session.id and ocr.source == "ocr":
+            if ocr.card is not None and ocr.look is None:  # the card front was just read
+                return self._plan(self.face_attempts.left(ocr.card.id_number))
+        if card is None:
+            raise NoCardOnReader(
+                "请将身份证放在读卡区",
+                data={"document_fallback": self.hw.document_camera is not None},
+            )
         left = self.face_attempts.left(card.id_number)
         if left <= 0:
             raise exhausted(self.face_attempts.max_attempts)
@@ -220,7 +271,10 @@ class KioskService:
         # a new identification replaces the last one: nobody keeps a previous holder's token
         session.identity_token = None
         session.citizen = None
-        self._check = PendingCheck(session.id, card)
+        self._check = PendingCheck(session.id, card, source)
+        return self._plan(left)
+
+    def _plan(self, left: int) -> dict[str, Any]:
         return {
             "attempt": self.face_attempts.max_attempts - left + 1,
             "max_attempts": self.face_attempts.max_attempts,

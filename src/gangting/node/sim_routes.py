@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
+from gangting.node.adapters.document_camera import TRAYS, SimulatedDocumentCamera, Tray
 from gangting.node.adapters.face_camera import SCENES, Scene, SimulatedFaceCamera
 from gangting.node.adapters.id_reader import SimulatedIdReader
 from gangting.node.adapters.payment_terminal import SimulatedPaymentTerminal
@@ -24,6 +25,15 @@ class CardRequest(Body):
     persona: str | None = Field(default=None, max_length=32, description="演示角色，如 unprocessed")
     id_number: str | None = Field(default=None, min_length=15, max_length=18)
     name: str = Field(default="演示群众", max_length=32)
+    chip_readable: bool = Field(default=True, description="false：芯片无法读取（模拟芯片损坏）")
+
+
+class DocumentRequest(Body):
+    tray: Tray = Field(
+        description="拍摄区上的证件：id_card 身份证正面 | id_card_tampered 校验码被改 | "
+        "health_certificate 身体条件证明（合格）| health_certificate_failed 不合格 | "
+        "health_certificate_expired 已过期 | empty 空"
+    )
 
 
 class FaceRequest(Body):
@@ -77,6 +87,9 @@ def overview(kiosk: KioskDep) -> dict[str, Any]:
             "face_scene": getattr(camera, "scene", None),
             "face_scenes": list(SCENES),
             "payer": getattr(terminal, "outcome", None),
+            "document_tray": getattr(kiosk.hw.document_camera, "tray", None),
+            "document_trays": list(TRAYS),
+            "chip_readable": reader.chip_readable,
         },
     }
 
@@ -90,7 +103,15 @@ def id_card(body: CardRequest, kiosk: KioskDep) -> dict[str, Any]:
     if card is None:
         raise SimulatorsOff("未找到该演示角色", code="kiosk.sim_unknown_persona")
     reader.insert(card)
-    return {"on_reader": True, "persona": body.persona}
+    reader.chip_readable = body.chip_readable
+    return {"on_reader": True, "persona": body.persona, "chip_readable": reader.chip_readable}
+
+
+@router.post("/document", summary="设置拍摄区上的证件（身份证正面、身体条件证明等）")
+def document(body: DocumentRequest, kiosk: KioskDep) -> dict[str, Any]:
+    camera: SimulatedDocumentCamera = _sim(kiosk.hw.document_camera, SimulatedDocumentCamera)
+    camera.tray = body.tray
+    return {"tray": camera.tray}
 
 
 @router.post("/id-card/remove", summary="取走身份证")

@@ -6,7 +6,10 @@ fields the chip holds the holder's photo, 102x126 px; the SDKs decode it (from i
 compression) to a BMP or JPEG, which the adapter passes on as ``photo`` bytes for the
 live-face check. The simulator holds the card "on the reader", chosen from the demo
 citizens (var/demo-credentials.txt), with a chip photo of one of the packaged simulator
-people (``sim_faces``), picked by the ID number.
+people (``sim_faces``), picked by the ID number. ``chip_readable = False`` simulates a
+card whose chip cannot be read (worn or damaged): the card lies on the reader
+(``on_reader``, what the simulated document camera photographs) but ``read`` returns
+None, as a real reader does.
 """
 
 from __future__ import annotations
@@ -61,8 +64,13 @@ class SimulatedIdReader:
     def __init__(self, demo_citizens: list[DemoCitizen] | None = None) -> None:
         self.demo_citizens = list(demo_citizens or [])
         self._card: IdCard | None = None
+        self.chip_readable = True
 
     def read(self) -> IdCard | None:
+        return self._card if self.chip_readable else None
+
+    def on_reader(self) -> IdCard | None:
+        """The card lying on the reader, whether or not its chip can be read."""
         return self._card
 
     def insert(self, card: IdCard) -> None:
