@@ -6,7 +6,7 @@ Run from the repository root with ../shared beside it:
 
 It copies a few real CCPD full frames from shared/data/plates/full/ (the development set,
 never plates-eval) and makes 蒙B stills: a real CCPD frame whose plate is replaced by a
-rendered 蒙B plate (Pillow + Noto Sans CJK), perspective-warped onto the photo's own
+rendered 蒙B plate (``tests/identification/render.py``), perspective-warped onto the photo's own
 plate corners (from the CCPD file name). The labels go to sim_frames/labels.csv.
 """
 
@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import csv
 import shutil
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # a development script: it draws with the tests' plate renderer
+
+from tests.identification.render import render_plate  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "plates"
 OUT = ROOT / "src" / "gangting" / "node" / "cameras" / "sim_frames"
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 
 REAL = ["ccpd_003", "ccpd_004", "ccpd_007", "ccpd_009", "ccpd_012", "ccpd_016", "ccpd_021"]
 # (photo whose plate is replaced, rendered 蒙B plate)
@@ -34,38 +37,6 @@ MENG_B = [
     ("ccpd_022", "蒙BD12345"),
     ("ccpd_024", "蒙B5Q8N6"),
 ]
-
-
-def render_plate(text: str, height: int = 140) -> NDArray[np.uint8]:
-    """An upright BGR plate: 7 characters white on blue, 8 black on a green gradient."""
-    green = len(text) == 8
-    width = int(height * (480 if green else 440) / 140)
-    img = Image.new("RGB", (width, height), (0, 60, 170))
-    draw = ImageDraw.Draw(img)
-    if green:
-        top, bottom = np.array([245, 250, 245]), np.array([70, 190, 90])
-        for y in range(height):
-            c = top + (bottom - top) * y / max(height - 1, 1)
-            draw.line([(0, y), (width, y)], fill=tuple(int(v) for v in c))
-        ink = (15, 15, 15)
-    else:
-        ink = (245, 245, 245)
-    draw.rectangle([3, 3, width - 4, height - 4], outline=ink, width=3)
-    font = ImageFont.truetype(str(FONT), int(height * 0.62))
-    slots = len(text) + 1  # one slot for the separator dot
-    step = (width - 0.12 * width) / slots
-    x = 0.06 * width
-    for i, ch in enumerate(text):
-        if i == 2:
-            draw.ellipse([x + step * 0.4, height * 0.47, x + step * 0.6, height * 0.55], fill=ink)
-            x += step
-        box = draw.textbbox((0, 0), ch, font=font)
-        cw, chh = box[2] - box[0], box[3] - box[1]
-        draw.text(
-            (x + (step - cw) / 2 - box[0], (height - chh) / 2 - box[1]), ch, font=font, fill=ink
-        )
-        x += step
-    return np.asarray(img)[:, :, ::-1].copy()
 
 
 def ccpd_corners(source_path: str) -> NDArray[np.float32]:
@@ -102,7 +73,7 @@ def main() -> None:
     for name, text in MENG_B:
         photo = cv2.imread(str(SHARED / "full" / f"{name}.jpg"))
         corners = ccpd_corners(rows[f"full/{name}.jpg"]["source_path"])
-        out = composite(photo, render_plate(text), corners)
+        out = composite(photo, render_plate(text, height=140), corners)
         target = f"mengb_{name.split('_')[1]}.jpg"
         cv2.imwrite(str(OUT / target), out, [cv2.IMWRITE_JPEG_QUALITY, 85])
         labels.append((target, text, f"rendered on {name}.jpg"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -12,6 +13,7 @@ from gangting.citizens.models import Citizen
 from gangting.citizens.rules import id_check_char
 from gangting.fines.models import PenaltyDecision
 from gangting.kernel.clock import CITY_ZONE
+from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.points.models import PointEntry
@@ -213,3 +215,25 @@ def overdue_decision(
     )
     uow.session.flush()
     return d
+
+
+def plate_read_body(booth: str, plate: str, seen: datetime, **change: Any) -> dict[str, Any]:
+    """A booth camera's plate-read event as JSON (payload v1.0): 5 frames, 4 agreeing, first
+    seen at ``seen`` and last 2 s later; ``change`` replaces or adds fields."""
+    body: dict[str, Any] = {
+        "v": "1.0",
+        "event_id": str(new_id()),
+        "booth": booth,
+        "camera": "lane-1",
+        "plate": plate,
+        "colour": "blue",
+        "plate_type": "small",
+        "confidence": 0.94,
+        "char_confidences": [0.95] * len(plate),
+        "frames": 5,
+        "agreeing": 4,
+        "first_seen_at": seen.isoformat(),
+        "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
+    }
+    body.update(change)
+    return body

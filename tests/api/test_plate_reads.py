@@ -14,8 +14,8 @@ import numpy as np
 from sqlalchemy import func, select
 
 from gangting.audit.models import AuditEntry
-from gangting.kernel.ids import new_id
 from gangting.plate_reads.models import PlateReadRecord
+from tests import builders
 from tests.api.conftest import Api
 
 PATH = "/api/v1/booth/plate-reads"
@@ -35,25 +35,13 @@ def _evidence() -> str:
 
 
 def _event(api: Api, plate: str = "蒙B12345", **change: Any) -> dict[str, Any]:
-    seen = api.clock.now() - timedelta(seconds=5)
-    body: dict[str, Any] = {
-        "v": "1.0",
-        "event_id": str(new_id()),
-        "booth": "BT-KDL-001",
-        "camera": "lane-1",
-        "plate": plate,
-        "colour": "blue",
-        "plate_type": "small",
-        "confidence": 0.93,
-        "char_confidences": [0.99] * len(plate),
-        "frames": 5,
-        "agreeing": 4,
-        "first_seen_at": seen.isoformat(),
-        "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
+    evidence = {
         "box": [300.0, 600.0, 440.0, 645.0],
         "frame_size": [720, 1160],
         "evidence_jpeg_b64": _evidence(),
     }
+    seen = api.clock.now() - timedelta(seconds=5)
+    body = builders.plate_read_body("BT-KDL-001", plate, seen, **evidence)
     body.update(change)
     return body
 

@@ -10,7 +10,6 @@ import base64
 import io
 import os
 import shutil
-import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from gangting.devices.connection import BrokerAddress
 from gangting.kernel.clock import SystemClock
 from gangting.node.mqtt_link import BoothLink, Command, CommandResult
 from tests.devices.harness import connect, plain_client
-from tests.kiosk.stack import BIN, ROOT, Centre, wait_http
+from tests.kiosk.stack import ROOT, Centre
 
 MOSQUITTO = "mqtt://127.0.0.1:1883"
 SHOTS = ROOT / "docs" / "screens" / "command-centre"
@@ -54,6 +53,7 @@ class LiveCentre(Centre):
     """The kiosk tests' centre with live events on Mosquitto and two workers."""
 
     prefix: str = field(default_factory=lambda: f"gangting-test/{uuid.uuid4().hex[:10]}/live")
+    workers: int = 2
 
     def env(self) -> dict[str, str]:
         return {
@@ -69,28 +69,6 @@ class LiveCentre(Centre):
             mqtt_url=MOSQUITTO,
             live_topic_prefix=self.prefix,
         )
-
-    def start(self) -> None:
-        log = (self.var_dir / "centre.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "python"),
-                "-m",
-                "uvicorn",
-                "gangting.asgi:app",
-                "--port",
-                str(self.port),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            env=self.env(),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_http(f"{self.url}/healthz", proc=self.proc)
 
 
 @dataclass

@@ -33,7 +33,6 @@ from gangting.context import Context, build_context
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
-from gangting.kernel.ids import new_id
 from gangting.web.app import create_app
 from tests import builders
 
@@ -209,19 +208,11 @@ def plate_read_body(
     plate: str, booth: str, clock: FixedClock, *, evidence: str = "aGl0"
 ) -> dict[str, Any]:
     seen = clock.now() - timedelta(seconds=5)
-    return {
-        "v": "1.0",
-        "event_id": str(new_id()),
-        "booth": booth,
-        "camera": "lane-1",
-        "plate": plate,
-        "colour": "blue",
-        "plate_type": "small",
-        "confidence": 0.93,
-        "char_confidences": [0.95] * 7,
-        "frames": 5,
-        "agreeing": 4,
-        "first_seen_at": seen.isoformat(),
-        "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
-        "evidence_jpeg_b64": evidence,
-    }
+    return builders.plate_read_body(
+        booth,
+        plate,
+        seen,
+        confidence=0.93,
+        char_confidences=[0.95] * 7,
+        evidence_jpeg_b64=evidence,
+    )

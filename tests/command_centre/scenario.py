@@ -17,15 +17,15 @@ from gangting.booths import service as booths
 from gangting.booths.models import Booth, HelpCall
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import Clock
-from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.plate_reads.service import record_plate_read
-from gangting.staff.models import StaffAccount
 from gangting.watchlists.hits import check_plate_read
 from gangting.watchlists.rules import WatchListPolicy
 from gangting.watchlists.service import IndexCache, add_manual_entry
+from tests import builders
+from tests.devices.harness import staff_actor as staff_actor
 
 UowFactory = Callable[[], UnitOfWork]
 POLICY = WatchListPolicy()
@@ -35,18 +35,6 @@ def booth_actor(new_uow: UowFactory, code: str) -> Actor:
     with new_uow() as uow:
         booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one()
         return Actor("booth", booth.id, booth.code)
-
-
-def staff_actor(new_uow: UowFactory, username: str) -> Actor:
-    from gangting.staff.models import OrgUnit
-
-    with new_uow() as uow:
-        account = uow.session.execute(
-            select(StaffAccount).where(StaffAccount.username == username)
-        ).scalar_one()
-        unit = uow.session.get(OrgUnit, account.org_unit_id)
-        assert unit is not None
-        return Actor("staff", account.id, username, role=account.role, org_path=unit.path)
 
 
 def telemetry(
@@ -82,24 +70,15 @@ def watch(new_uow: UowFactory, supervisor: str, owner: str, plate: str, clock: C
 def plate_event(
     plate: str, booth: str, seen: datetime, evidence: str | None = "aGl0"
 ) -> PlateReadEvent:
-    return PlateReadEvent.model_validate(
-        {
-            "v": "1.0",
-            "event_id": str(new_id()),
-            "booth": booth,
-            "camera": "lane-1",
-            "plate": plate,
-            "colour": "blue",
-            "plate_type": "small",
-            "confidence": 0.93,
-            "char_confidences": [0.95] * len(plate.replace("·", "")),
-            "frames": 5,
-            "agreeing": 4,
-            "first_seen_at": seen.isoformat(),
-            "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
-            "evidence_jpeg_b64": evidence,
-        }
+    body = builders.plate_read_body(
+        booth,
+        plate,
+        seen,
+        confidence=0.93,
+        char_confidences=[0.95] * len(plate.replace("·", "")),
+        evidence_jpeg_b64=evidence,
     )
+    return PlateReadEvent.model_validate(body)
 
 
 def read_plate(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,9 @@ def _publisher(prefix: str, url: str = "mqtt://127.0.0.1:1883") -> MqttLivePubli
     return publisher
 
 
-def test_an_event_published_in_one_process_reaches_another_processes_hub(mosquitto: str) -> None:
+@contextmanager
+def _wired() -> Iterator[tuple[Loop, LiveHub]]:
+    """A hub on its own loop and this process's publisher as the live sink, on one prefix."""
     prefix = own_prefix()
     runner = Loop()
     hub = _hub(prefix, runner.loop)
@@ -65,6 +69,16 @@ def test_an_event_published_in_one_process_reaches_another_processes_hub(mosquit
     assert publisher.wait_connected(10)
     remove = live.install_sink(publisher)
     try:
+        yield runner, hub
+    finally:
+        remove()
+        publisher.stop()
+        hub.stop()
+        runner.close()
+
+
+def test_an_event_published_in_one_process_reaches_another_processes_hub(mosquitto: str) -> None:
+    with _wired() as (runner, hub):
         sent = [
             live.publish_live("alert", {"n": n}, org_path="/BT/KDL/", booth="BT-KDL-001")
             for n in range(20)
@@ -77,21 +91,10 @@ def test_an_event_published_in_one_process_reaches_another_processes_hub(mosquit
         assert sent[10] is not None and sent[19] is not None
         assert sent[10].id in ids and sent[19].id in ids  # everything after the last seen
         assert all(e.data["n"] != 9 for e in replay.events)
-    finally:
-        remove()
-        publisher.stop()
-        hub.stop()
-        runner.close()
 
 
 def test_waiting_for_an_event_wakes_on_the_matching_one(mosquitto: str) -> None:
-    prefix = own_prefix()
-    runner = Loop()
-    hub = _hub(prefix, runner.loop)
-    publisher = _publisher(prefix)
-    assert publisher.wait_connected(10)
-    remove = live.install_sink(publisher)
-    try:
+    with _wired() as (runner, hub):
         waiting = asyncio.run_coroutine_threadsafe(
             hub.wait_for(lambda e: e.booth == "BT-QS-001", 5), runner.loop
         )
@@ -103,11 +106,6 @@ def test_waiting_for_an_event_wakes_on_the_matching_one(mosquitto: str) -> None:
             hub.wait_for(lambda e: e.booth == "nobody", 0.3), runner.loop
         )
         assert missed.result(5) is None
-    finally:
-        remove()
-        publisher.stop()
-        hub.stop()
-        runner.close()
 
 
 def test_a_broker_that_is_away_drops_events_and_counts_them() -> None:

@@ -18,17 +18,27 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import select
 
+from gangting.booths import commands
+from gangting.booths.credentials import broker_accounts, mosquitto_hash
 from gangting.booths.ingest import InboundRouter, PlateReadHandler
+from gangting.booths.models import Booth, BoothCommand, BoothState
 from gangting.booths.topics import availability_topic, state_topic
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import wait_for_port
+from gangting.devices.mosquitto import BrokerFiles, write_broker_files
+from gangting.kernel.actor import Actor
 from gangting.kernel.clock import Clock
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.node.mqtt_link import BoothLink, CommandHandler, CommandResult
+from gangting.staff.models import OrgUnit, StaffAccount
 
 SYSTEM_MOSQUITTO = "mqtt://127.0.0.1:1883"
+# The centre's account on a private Mosquitto.
+CENTRE = "gangting-centre"
+CENTRE_PASSWORD = "centre-secret-for-tests"
 
 
 def free_port() -> int:
@@ -207,3 +217,65 @@ def run_as() -> str | None:
     """Mosquitto started as root drops to user 'mosquitto', which cannot read files in a
     private test directory; tell it to stay."""
     return "root" if os.geteuid() == 0 else None
+
+
+def private_broker_files(
+    new_uow: Callable[[], UnitOfWork],
+    directory: Path,
+    port: int,
+    *,
+    persistence_dir: Path | None = None,
+) -> BrokerFiles:
+    """Password and ACL files for a private Mosquitto: every registered booth's account
+    and the centre's (``CENTRE``, ``CENTRE_PASSWORD``)."""
+    with new_uow() as uow:
+        accounts = broker_accounts(uow)
+    return write_broker_files(
+        directory,
+        centre_username=CENTRE,
+        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
+        accounts=accounts,
+        port=port,
+        persistence_dir=persistence_dir,
+        run_as=run_as(),
+    )
+
+
+def booth_state(new_uow: Callable[[], UnitOfWork], code: str) -> BoothState | None:
+    """The booth's current state row, if the centre has one."""
+    with new_uow() as uow:
+        return uow.session.execute(
+            select(BoothState)
+            .join(Booth, Booth.id == BoothState.booth_id)
+            .where(Booth.code == code)
+        ).scalar_one_or_none()
+
+
+def staff_actor(new_uow: Callable[[], UnitOfWork], username: str) -> Actor:
+    """The staff account ``username`` as an actor, with its role and org unit."""
+    with new_uow() as uow:
+        account = uow.session.execute(
+            select(StaffAccount).where(StaffAccount.username == username)
+        ).scalar_one()
+        unit = uow.session.get_one(OrgUnit, account.org_unit_id)
+        return Actor("staff", account.id, username, role=account.role, org_path=unit.path)
+
+
+def issue_command(
+    new_uow: Callable[[], UnitOfWork],
+    username: str,
+    code: str,
+    kind: str,
+    params: dict[str, object] | None = None,
+    expires_in_s: int = 60,
+) -> uuid.UUID:
+    """A remote command to booth ``code`` issued by staff account ``username``."""
+    actor = staff_actor(new_uow, username)
+    with new_uow() as uow:
+        view = commands.issue_command(uow, actor, code, kind, params or {}, expires_in_s, None)
+    return uuid.UUID(view["id"])
+
+
+def command_state(new_uow: Callable[[], UnitOfWork], command_id: uuid.UUID) -> str:
+    with new_uow() as uow:
+        return uow.session.get_one(BoothCommand, command_id).state

@@ -12,49 +12,37 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from gangting.booths import commands
-from gangting.booths.credentials import broker_accounts, mosquitto_hash
-from gangting.booths.models import Booth, BoothCommand, BoothState
+from gangting.booths.credentials import broker_accounts
 from gangting.booths.topics import command_topic, telemetry_topic
 from gangting.devices.embedded_broker import EmbeddedBroker
-from gangting.devices.mosquitto import BrokerFiles, write_broker_files
-from gangting.kernel.actor import Actor
+from gangting.devices.mosquitto import BrokerFiles
 from gangting.node.mqtt_link import CommandResult
-from gangting.staff.models import StaffAccount
 from tests.api.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
+    CENTRE,
+    CENTRE_PASSWORD,
     Harness,
     PrivateMosquitto,
+    booth_state,
+    command_state,
     connect,
     free_port,
+    issue_command,
     mosquitto_available,
     plain_client,
-    run_as,
+    private_broker_files,
     wait_until,
 )
-
-CENTRE = "gangting-centre"
-CENTRE_PASSWORD = "centre-secret-for-tests"
 
 
 @pytest.fixture
 def broker_files(api: Api, registry: Registry, tmp_path: Path) -> tuple[BrokerFiles, int]:
     port = free_port()
     with api.ctx.uow() as uow:
-        accounts = broker_accounts(uow)
-    assert [u for u, _ in accounts] == sorted([registry.kdl, registry.qs])
-    files = write_broker_files(
-        tmp_path / "broker",
-        centre_username=CENTRE,
-        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
-        accounts=accounts,
-        port=port,
-        run_as=run_as(),
-    )
-    return files, port
+        assert [u for u, _ in broker_accounts(uow)] == sorted([registry.kdl, registry.qs])
+    return private_broker_files(api.ctx.uow, tmp_path / "broker", port), port
 
 
 @pytest.fixture(params=["mosquitto", "embedded"])
@@ -162,15 +150,6 @@ def test_a_booth_cannot_take_over_another_booths_session(
     booth_b.close()
 
 
-def _state(api: Api, code: str) -> BoothState | None:
-    with api.ctx.uow() as uow:
-        return uow.session.execute(
-            select(BoothState)
-            .join(Booth, Booth.id == BoothState.booth_id)
-            .where(Booth.code == code)
-        ).scalar_one_or_none()
-
-
 def test_booth_and_centre_links_work_within_the_acl(
     api: Api, registry: Registry, secured_url: str
 ) -> None:
@@ -184,31 +163,20 @@ def test_booth_and_centre_links_work_within_the_acl(
         )
         booth.publish_telemetry("door", "open", at=api.clock.now())
         assert wait_until(
-            lambda: (s := _state(api, registry.kdl)) is not None and "door" in s.values
+            lambda: (s := booth_state(api.ctx.uow, registry.kdl)) is not None and "door" in s.values
         )
-        with api.ctx.uow() as uow:
-            account = uow.session.execute(
-                select(StaffAccount).where(StaffAccount.username == "admin")
-            ).scalar_one()
-            view = commands.issue_command(
-                uow,
-                Actor("staff", account.id, "admin", role="admin"),
-                registry.kdl,
-                "unlock_kiosk",
-                {},
-                60,
-                None,
-            )
-        command_id = uuid.UUID(view["id"])
+        command_id = issue_command(api.ctx.uow, "admin", registry.kdl, "unlock_kiosk")
 
         def state() -> str:
-            with api.ctx.uow() as uow:
-                return uow.session.get_one(BoothCommand, command_id).state
+            return command_state(api.ctx.uow, command_id)
 
         assert wait_until(lambda: state() == "succeeded"), state()
         booth.abort()
         assert wait_until(
-            lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "offline"
+            lambda: (
+                (s := booth_state(api.ctx.uow, registry.kdl)) is not None
+                and s.availability == "offline"
+            )
         )
         api.clock.advance(timedelta(seconds=1))
     finally:

@@ -10,25 +10,21 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from gangting.audit.models import AuditEntry
-from gangting.booths import commands
-from gangting.booths.models import Booth, BoothCommand, BoothState, TelemetryReading
+from gangting.booths.models import BoothCommand, TelemetryReading
 from gangting.booths.payloads import AnnouncementParams, StateReport
 from gangting.booths.topics import telemetry_topic
-from gangting.kernel.actor import Actor
 from gangting.node.mqtt_link import Command, CommandResult
-from gangting.staff.models import StaffAccount
 from tests.api.conftest import Api
 from tests.devices.conftest import Registry
-from tests.devices.harness import Harness, connect, plain_client, wait_until
-
-
-def _state(api: Api, code: str) -> BoothState | None:
-    with api.ctx.uow() as uow:
-        return uow.session.execute(
-            select(BoothState)
-            .join(Booth, Booth.id == BoothState.booth_id)
-            .where(Booth.code == code)
-        ).scalar_one_or_none()
+from tests.devices.harness import (
+    Harness,
+    booth_state,
+    command_state,
+    connect,
+    issue_command,
+    plain_client,
+    wait_until,
+)
 
 
 def _readings(api: Api) -> int:
@@ -36,23 +32,6 @@ def _readings(api: Api) -> int:
         return int(
             uow.session.execute(select(func.count()).select_from(TelemetryReading)).scalar_one()
         )
-
-
-def _issue(
-    api: Api, code: str, kind: str, params: dict[str, object], expires_in_s: int
-) -> uuid.UUID:
-    with api.ctx.uow() as uow:
-        account = uow.session.execute(
-            select(StaffAccount).where(StaffAccount.username == "sup-kdl")
-        ).scalar_one()
-        actor = Actor("staff", account.id, account.username, role="supervisor", org_path="/BT/KDL/")
-        view = commands.issue_command(uow, actor, code, kind, params, expires_in_s, None)
-    return uuid.UUID(view["id"])
-
-
-def _command_state(api: Api, command_id: uuid.UUID) -> str:
-    with api.ctx.uow() as uow:
-        return uow.session.get_one(BoothCommand, command_id).state
 
 
 def test_telemetry_in_becomes_current_state_and_history(
@@ -72,8 +51,10 @@ def test_telemetry_in_becomes_current_state_and_history(
     booth.publish_telemetry("queue_length", 4, at=t0 + timedelta(seconds=2))
     assert wait_until(lambda: _readings(api) == 5), centre.stats
     assert wait_until(lambda: centre.stats["rejected"] == 1), centre.stats
-    assert wait_until(lambda: (s := _state(api, registry.kdl)) is not None and s.reported != {})
-    state = _state(api, registry.kdl)
+    assert wait_until(
+        lambda: (s := booth_state(api.ctx.uow, registry.kdl)) is not None and s.reported != {}
+    )
+    state = booth_state(api.ctx.uow, registry.kdl)
     assert state is not None
     assert state.values["door"]["value"] == "open"
     assert state.values["temperature_c"]["value"] == 31.5
@@ -88,14 +69,19 @@ def test_a_killed_booth_goes_offline_by_its_last_will(
     harness.centre()
     booth = harness.booth(registry.kdl)
     assert wait_until(
-        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "online"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.kdl)) is not None and s.availability == "online"
+        )
     )
     session = booth.session
     booth.abort()  # the socket is dropped without DISCONNECT
     assert wait_until(
-        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "offline"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.kdl)) is not None
+            and s.availability == "offline"
+        )
     )
-    state = _state(api, registry.kdl)
+    state = booth_state(api.ctx.uow, registry.kdl)
     assert state is not None and state.availability_session == session
     with api.ctx.uow() as uow:
         entry = uow.session.execute(
@@ -106,7 +92,9 @@ def test_a_killed_booth_goes_offline_by_its_last_will(
     again = harness.booth(registry.kdl)
     assert again.session != session
     assert wait_until(
-        lambda: (s := _state(api, registry.kdl)) is not None and s.availability == "online"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.kdl)) is not None and s.availability == "online"
+        )
     )
 
 
@@ -116,11 +104,15 @@ def test_a_clean_shutdown_reports_offline_itself(
     harness.centre()
     booth = harness.booth(registry.qs)
     assert wait_until(
-        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "online"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.qs)) is not None and s.availability == "online"
+        )
     )
     booth.stop()
     assert wait_until(
-        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "offline"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.qs)) is not None and s.availability == "offline"
+        )
     )
     with api.ctx.uow() as uow:
         entry = uow.session.execute(
@@ -130,7 +122,9 @@ def test_a_clean_shutdown_reports_offline_itself(
     booth.start()  # the same link started again is a new connection: online again
     assert booth.wait_connected(10)
     assert wait_until(
-        lambda: (s := _state(api, registry.qs)) is not None and s.availability == "online"
+        lambda: (
+            (s := booth_state(api.ctx.uow, registry.qs)) is not None and s.availability == "online"
+        )
     )
 
 
@@ -146,9 +140,11 @@ def test_a_command_round_trip_is_acknowledged_and_succeeds(
 
     harness.booth(registry.kdl, on_command=speak)
     harness.centre()
-    command_id = _issue(api, registry.kdl, "announcement", {"text": "请系好安全带"}, 60)
-    assert wait_until(lambda: _command_state(api, command_id) == "succeeded"), _command_state(
-        api, command_id
+    command_id = issue_command(
+        api.ctx.uow, "sup-kdl", registry.kdl, "announcement", {"text": "请系好安全带"}, 60
+    )
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "succeeded"), command_state(
+        api.ctx.uow, command_id
     )
     assert [(c.id, c.kind, c.params.text) for c in heard] == [  # type: ignore[attr-defined]
         (command_id, "announcement", "请系好安全带")
@@ -174,24 +170,11 @@ def test_a_command_for_a_booth_that_was_away_arrives_when_it_is_back(
     first = harness.booth(registry.qs)
     first.stop()  # the broker keeps its persistent session
     harness.centre()
-    with api.ctx.uow() as uow:
-        admin = uow.session.execute(
-            select(StaffAccount).where(StaffAccount.username == "admin")
-        ).scalar_one()
-        view = commands.issue_command(
-            uow,
-            Actor("staff", admin.id, "admin", role="admin"),
-            registry.qs,
-            "lock_kiosk",
-            {},
-            60,
-            None,
-        )
-    command_id = uuid.UUID(view["id"])
-    assert wait_until(lambda: _command_state(api, command_id) == "sent")
+    command_id = issue_command(api.ctx.uow, "admin", registry.qs, "lock_kiosk")
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "sent")
     harness.booth(registry.qs, on_command=lambda _c: (done.set(), CommandResult(ok=True))[1])
     assert done.wait(10)
-    assert wait_until(lambda: _command_state(api, command_id) == "succeeded")
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "succeeded")
 
 
 def test_a_command_that_is_never_acknowledged_expires(
@@ -199,17 +182,17 @@ def test_a_command_that_is_never_acknowledged_expires(
 ) -> None:
     harness.booth(registry.kdl).stop()  # known to the broker, but away
     centre = harness.centre()
-    command_id = _issue(api, registry.kdl, "refresh_watch_list", {}, 30)
-    assert wait_until(lambda: _command_state(api, command_id) == "sent")
+    command_id = issue_command(api.ctx.uow, "sup-kdl", registry.kdl, "refresh_watch_list", {}, 30)
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "sent")
     api.clock.advance(timedelta(seconds=31))
-    assert wait_until(lambda: _command_state(api, command_id) == "expired")
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "expired")
     assert centre.stats["expired"] >= 1
     # The booth comes back later: the stale command reaches it and is refused unrun.
     ran: list[Command] = []
     harness.booth(registry.kdl, on_command=lambda c: (ran.append(c), CommandResult(ok=True))[1])
     assert wait_until(lambda: centre.stats["unchanged"] >= 2)  # its acknowledgement and "failed"
     assert ran == []
-    assert _command_state(api, command_id) == "expired"
+    assert command_state(api.ctx.uow, command_id) == "expired"
 
 
 def test_a_booth_handler_failure_is_reported_as_failed(
@@ -220,8 +203,10 @@ def test_a_booth_handler_failure_is_reported_as_failed(
 
     harness.booth(registry.kdl, on_command=broken)
     harness.centre()
-    command_id = _issue(api, registry.kdl, "restart_adapter", {"adapter": "speaker"}, 60)
-    assert wait_until(lambda: _command_state(api, command_id) == "failed")
+    command_id = issue_command(
+        api.ctx.uow, "sup-kdl", registry.kdl, "restart_adapter", {"adapter": "speaker"}, 60
+    )
+    assert wait_until(lambda: command_state(api.ctx.uow, command_id) == "failed")
     with api.ctx.uow() as uow:
         outcome = uow.session.get_one(BoothCommand, command_id).outcome
     assert outcome is not None and outcome["error"] == "booths.command_error"

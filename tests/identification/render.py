@@ -1,4 +1,7 @@
-"""Rendered test plates (Pillow + Noto Sans CJK): 蒙B plates the real photos lack."""
+"""Rendered test plates (Pillow + Noto Sans CJK): 蒙B plates the real photos lack.
+
+``scripts/make_sim_frames.py`` draws the simulated cameras' 蒙B plates with ``render_plate``.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ def render_plate(text: str, height: int = 70) -> NDArray[np.uint8]:
         ink = (15, 15, 15)
     else:
         ink = (245, 245, 245)
-    draw.rectangle([2, 2, width - 3, height - 3], outline=ink, width=2)
+    edge = max(2, round(height / 47))  # the rim: 2 px at height 70, 3 px at 140
+    draw.rectangle([edge, edge, width - 1 - edge, height - 1 - edge], outline=ink, width=edge)
     font = ImageFont.truetype(str(path), int(height * 0.62))
     slots = len(text) + 1  # one slot for the separator dot
     step = (width - 0.12 * width) / slots

@@ -100,6 +100,7 @@ class Centre:
     var_dir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    workers: int = 1  # uvicorn worker processes
 
     @property
     def db_path(self) -> Path:
@@ -153,6 +154,8 @@ class Centre:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                "--workers",
+                str(self.workers),
                 "--log-level",
                 "warning",
             ],

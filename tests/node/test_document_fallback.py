@@ -28,11 +28,15 @@ pytestmark = pytest.mark.skipif(
 SIM = "/kiosk/api/sim"
 
 
-def _card(node: Node, id_number: str, *, chip_readable: bool) -> None:
+def _begin(node: Node, id_number: str, *, chip_readable: bool, tray: str | None = None) -> None:
+    """A session opened with the card inserted (chip readable or not), ``tray`` on the desk."""
+    assert node.client.post("/kiosk/api/session").status_code == 200
     r = node.client.post(
         f"{SIM}/id-card", json={"id_number": id_number, "chip_readable": chip_readable}
     )
     assert r.status_code == 200, r.text
+    if tray is not None:
+        _tray(node, tray)
 
 
 def _tray(node: Node, tray: str) -> None:
@@ -44,8 +48,7 @@ def test_an_unreadable_chip_falls_back_to_the_card_front_and_the_printed_portrai
     api: Api, node: Node, world: dict[str, Any]
 ) -> None:
     c = node.client
-    assert c.post("/kiosk/api/session").status_code == 200
-    _card(node, world["driver"], chip_readable=False)
+    _begin(node, world["driver"], chip_readable=False)
     start = c.post("/kiosk/api/identify/start")
     assert start.status_code == 409
     assert start.json()["error"] == "kiosk.no_card"
@@ -81,9 +84,7 @@ def test_the_printed_portrait_does_not_match_someone_else(
     node: Node, world: dict[str, Any]
 ) -> None:
     c = node.client
-    assert c.post("/kiosk/api/session").status_code == 200
-    _card(node, world["driver"], chip_readable=False)
-    _tray(node, "id_card")
+    _begin(node, world["driver"], chip_readable=False, tray="id_card")
     assert c.post(f"{SIM}/face", json={"scene": "impostor"}).status_code == 200
     assert c.post("/kiosk/api/identify/document").status_code == 200
     r = c.post("/kiosk/api/identify")
@@ -95,9 +96,7 @@ def test_a_card_with_a_wrong_check_character_is_refused_with_reasons(
     node: Node, world: dict[str, Any]
 ) -> None:
     c = node.client
-    assert c.post("/kiosk/api/session").status_code == 200
-    _card(node, world["driver"], chip_readable=False)
-    _tray(node, "id_card_tampered")
+    _begin(node, world["driver"], chip_readable=False, tray="id_card_tampered")
     r = c.post("/kiosk/api/identify/document")
     assert r.status_code == 409, r.text
     err = r.json()
@@ -112,9 +111,7 @@ def test_the_health_certificate_prefills_the_form_and_a_failed_one_is_refused(
     node: Node, world: dict[str, Any]
 ) -> None:
     c = node.client
-    assert c.post("/kiosk/api/session").status_code == 200
-    _card(node, world["driver"], chip_readable=True)
-    _tray(node, "health_certificate")
+    _begin(node, world["driver"], chip_readable=True, tray="health_certificate")
     r = c.post("/kiosk/api/documents/health-certificate/read")
     assert r.status_code == 200, r.text
     body = r.json()

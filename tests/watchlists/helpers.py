@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
-from gangting.kernel.ids import new_id
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.plate_reads.service import record_plate_read
@@ -81,22 +80,14 @@ def read_plate(
 ) -> uuid.UUID:
     """A plate read recorded for a booth as the booth API records it; its row's id."""
     seen = api.clock.now() - timedelta(seconds=seen_ago_s)
-    body = {
-        "v": "1.0",
-        "event_id": str(new_id()),
-        "booth": booth,
-        "camera": "lane-1",
-        "plate": plate,
-        "colour": "blue",
-        "plate_type": "small",
-        "confidence": 0.9,
-        "char_confidences": confidences or [0.95] * len(plate),
-        "frames": 5,
-        "agreeing": 4,
-        "first_seen_at": seen.isoformat(),
-        "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
-        "evidence_jpeg_b64": "aGl0",
-    }
+    body = builders.plate_read_body(
+        booth,
+        plate,
+        seen,
+        confidence=0.9,
+        char_confidences=confidences or [0.95] * len(plate),
+        evidence_jpeg_b64="aGl0",
+    )
     # Stored without the watch-list check that the booth API runs, so that each test
     # calls ``check`` itself with its own cache and policy.
     with api.ctx.uow() as uow:

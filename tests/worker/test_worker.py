@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from gangting.booths.errors import PayloadInvalid
 from gangting.kernel.actor import Actor
-from gangting.kernel.ids import new_id
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.worker import Job, Scheduler, centre_jobs, plate_read_handler
+from tests import builders
 from tests.api.conftest import Api
 from tests.watchlists.helpers import car
 
@@ -52,22 +52,7 @@ def _booth_actor(api: Api) -> Actor:
 
 
 def _event(api: Api, plate: str) -> dict[str, Any]:
-    seen = api.clock.now() - timedelta(seconds=5)
-    return {
-        "v": "1.0",
-        "event_id": str(new_id()),
-        "booth": "BT-KDL-001",
-        "camera": "lane-1",
-        "plate": plate,
-        "colour": "blue",
-        "plate_type": "small",
-        "confidence": 0.95,
-        "char_confidences": [0.99] * len(plate),
-        "frames": 4,
-        "agreeing": 4,
-        "first_seen_at": seen.isoformat(),
-        "last_seen_at": (seen + timedelta(seconds=1)).isoformat(),
-    }
+    return builders.plate_read_body("BT-KDL-001", plate, api.clock.now() - timedelta(seconds=5))
 
 
 def test_jobs_rebuild_the_watch_list_and_a_plate_read_message_becomes_a_hit(

@@ -14,7 +14,8 @@ from gangting.alerts import service
 from gangting.alerts.rules import ALERT_KINDS, ALERT_STATES, SEVERITIES
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.schemas import Request
-from gangting.web.writes import run_read, run_write
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1/staff", tags=["告警 alerts"])
 
@@ -79,14 +80,13 @@ def acknowledge(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/alerts/{alert_id}/acknowledge",
-        body.model_dump(mode="json"),
-        lambda uow: (200, service.acknowledge_alert(uow, actor, alert_id, body.note)),
+        body,
+        lambda uow: service.acknowledge_alert(uow, actor, alert_id, body.note),
         action="alert_acknowledge",
     )
 
@@ -99,14 +99,13 @@ def assign(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/alerts/{alert_id}/assign",
-        body.model_dump(mode="json"),
-        lambda uow: (200, service.assign_alert(uow, actor, alert_id, body.owner, body.note)),
+        body,
+        lambda uow: service.assign_alert(uow, actor, alert_id, body.owner, body.note),
         action="alert_assign",
     )
 
@@ -119,13 +118,12 @@ def close(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/alerts/{alert_id}/close",
-        body.model_dump(mode="json"),
-        lambda uow: (200, service.close_alert(uow, actor, alert_id, body.note)),
+        body,
+        lambda uow: service.close_alert(uow, actor, alert_id, body.note),
         action="alert_close",
     )

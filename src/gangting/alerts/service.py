@@ -35,8 +35,14 @@ from gangting.booths.models import Booth, BoothState, HelpCall
 from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.errors import RoleRequired
-from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import ROLE_RANK, require_role, require_scope
+from gangting.staff.models import OrgUnit
+from gangting.staff.service import (
+    ROLE_RANK,
+    require_role,
+    require_scope,
+    staff_in_scope,
+    within_scope,
+)
 
 # --- raising ----------------------------------------------------------------------------
 
@@ -307,8 +313,7 @@ def list_alerts(
         .order_by(Alert.raised_at.desc(), Alert.id.desc())
         .limit(limit)
     )
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    query = within_scope(query, actor)
     if state == "active":
         query = query.where(Alert.state != "closed")
     elif state is not None:
@@ -412,15 +417,7 @@ def assign_alert(
     alert, booth_code, unit = _alert_in_scope(uow, actor, alert_id, lock=True)
     if not alert_may_be_assigned(alert.state):
         raise _refuse_move(alert, "closed")
-    row = uow.session.execute(
-        select(StaffAccount, OrgUnit.path)
-        .join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
-        .where(StaffAccount.username == owner, StaffAccount.active.is_(True))
-    ).first()
-    if row is None:
-        raise OwnerUnknown("没有该民警账号或账号已停用", data={"owner": owner})
-    account, owner_path = row
-    require_scope(actor, owner_path)
+    account, owner_path = staff_in_scope(uow, actor, owner, OwnerUnknown)
     if account.role != "admin" and not unit.path.startswith(owner_path):
         raise OwnerUnknown(
             "该民警不在告警所属单位范围内，无法处理该告警",

@@ -14,7 +14,7 @@ from gangting.booths import commands
 from gangting.booths.rules import COMMAND_STATES, CommandKind
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.schemas import Request
-from gangting.web.writes import run_write
+from gangting.web.staff_writes import post_write
 
 router = APIRouter(prefix="/api/v1/staff", tags=["远程指挥 remote commands"])
 
@@ -39,20 +39,17 @@ def issue_command(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     expires_in_s = body.expires_in_s or ctx.settings.command_default_expiry_s
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/booths/{booth_code}/commands",
-        body.model_dump(mode="json"),
-        lambda uow: (
-            201,
-            commands.issue_command(
-                uow, actor, booth_code, body.kind, body.params, expires_in_s, body.reason
-            ),
+        body,
+        lambda uow: commands.issue_command(
+            uow, actor, booth_code, body.kind, body.params, expires_in_s, body.reason
         ),
         action="issue_booth_command",
+        status=201,
     )
 
 

@@ -24,23 +24,10 @@ from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.errors import Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope
+from gangting.staff.service import booth_in_scope, require_role, require_scope, within_scope
 
 MIN_EXPIRY_S = 10
 MAX_EXPIRY_S = 7 * 24 * 3600
-
-
-def _booth_in_scope(uow: UnitOfWork, actor: Actor, code: str) -> Booth:
-    row = uow.session.execute(
-        select(Booth, OrgUnit.path)
-        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
-        .where(Booth.code == code)
-    ).first()
-    if row is None:
-        raise BoothUnknown("没有该岗亭", data={"booth": code})
-    booth, path = row
-    require_scope(actor, path)
-    return booth
 
 
 def issue_command(
@@ -54,7 +41,7 @@ def issue_command(
 ) -> dict[str, Any]:
     """Queue a command for one booth in the issuer's scope (supervisor and above)."""
     require_role(actor, "supervisor")
-    booth = _booth_in_scope(uow, actor, booth_code)
+    booth, _unit = booth_in_scope(uow, actor, booth_code, BoothUnknown)
     if not booth.enabled:
         raise BoothDisabled(
             "该岗亭已停用，不能下发指令",
@@ -133,8 +120,7 @@ def list_commands(
         .order_by(BoothCommand.issued_at.desc(), BoothCommand.id.desc())
         .limit(limit)
     )
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    query = within_scope(query, actor)
     if booth_code is not None:
         query = query.where(Booth.code == booth_code)
     if state is not None:

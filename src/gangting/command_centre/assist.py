@@ -37,7 +37,7 @@ from gangting.command_centre.rules import (
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_booth, require_role, require_scope
+from gangting.staff.service import require_booth, require_role, require_scope, within_scope
 
 # A help call this recent is the one a new session answers.
 HELP_CALL_WINDOW = timedelta(minutes=15)
@@ -367,8 +367,7 @@ def list_sessions(
         .order_by(AssistSession.opened_at.desc(), AssistSession.id.desc())
         .limit(limit)
     )
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    query = within_scope(query, actor)
     if active:
         query = query.where(AssistSession.state != "closed")
     return [session_view(s, b) for s, b in uow.session.execute(query).all()]

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gangting.command_centre.live_rules import (
     LiveEvent,
@@ -36,7 +34,7 @@ from gangting.command_centre.live_rules import (
     topic_filter,
     topic_for,
 )
-from gangting.devices.connection import BrokerAddress
+from gangting.devices.connection import BrokerAddress, watch_connection
 
 log = logging.getLogger("gangting.command_centre.live_bus")
 
@@ -91,36 +89,24 @@ class _Connected:
         self.stats: Counter[str] = Counter()
         self._stopping = False
 
-    def on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.ConnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused the live %s: %s", self.name, reason_code)
-            return
-        self.stats["connects"] += 1
-        self.connected.set()
-        self.connected_hook(client)
+    def watch(self, client: mqtt.Client) -> None:
+        """Install the connect/disconnect callbacks on this side's client."""
+        watch_connection(
+            client,
+            self.connected,
+            who=f"the live {self.name}",
+            logger=log,
+            stopping=lambda: self._stopping,
+            on_up=lambda _client: self._count("connects"),
+            after_up=self.connected_hook,
+            on_down=lambda: self._count("disconnects"),
+        )
+
+    def _count(self, what: str) -> None:
+        self.stats[what] += 1
 
     def connected_hook(self, client: mqtt.Client) -> None:
         """What to do on every (re)connection."""
-
-    def on_disconnect(
-        self,
-        _client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.DisconnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        self.connected.clear()
-        if not self._stopping:
-            self.stats["disconnects"] += 1
-            log.warning("live %s lost the broker (%s); reconnecting", self.name, reason_code)
 
 
 class MqttLivePublisher(_Connected):
@@ -140,8 +126,7 @@ class MqttLivePublisher(_Connected):
         self._client = _client(
             address, client_id or live_client_id(username, "pub"), username, password
         )
-        self._client.on_connect = self.on_connect
-        self._client.on_disconnect = self.on_disconnect
+        self.watch(self._client)
 
     @property
     def accepting(self) -> bool:
@@ -218,8 +203,7 @@ class LiveHub(_Connected):
         self._client = _client(
             address, client_id or live_client_id(username, "sub"), username, password
         )
-        self._client.on_connect = self.on_connect
-        self._client.on_disconnect = self.on_disconnect
+        self.watch(self._client)
         self._client.on_message = self._on_message
 
     def connected_hook(self, client: mqtt.Client) -> None:

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -27,7 +27,8 @@ from gangting.staff import service as staff
 from gangting.staff.errors import TokenInvalid
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.schemas import Request as Body
-from gangting.web.writes import run_read, run_write
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1", tags=["指挥中心 command centre"])
 booth_router = APIRouter(prefix="/api/v1/booth", tags=["远程协助 remote assist (booth)"])
@@ -224,39 +225,39 @@ def assist_session(session_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> d
     return result
 
 
-def _assist_write(
-    ctx: Context,
-    actor: Actor,
-    key: str | None,
-    path: str,
-    body: Body | None,
-    work: Any,
-    action: str,
-) -> JSONResponse:
-    return run_write(
-        ctx,
-        actor,
-        key,
-        "POST",
-        path,
-        body.model_dump(mode="json") if body is not None else {},
-        lambda uow: (200, work(uow)),
-        action=action,
-    )
-
-
 @router.post("/centre/assist/{session_id}/join", summary="接入远程协助（民警及以上）")
 def assist_join(
     session_id: uuid.UUID, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
-    return _assist_write(
+    return post_write(
         ctx,
         actor,
         key,
         f"/centre/assist/{session_id}/join",
         None,
         lambda uow: assist.join_session(uow, actor, session_id),
-        "assist_join",
+        action="assist_join",
+    )
+
+
+def _to_kiosk(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    session_id: uuid.UUID,
+    body: MessageIn,
+    kind: Literal["text", "hint"],
+) -> JSONResponse:
+    """A text message (``/messages``) or a screen hint (``/hints``) to the kiosk."""
+    what = "message" if kind == "text" else "hint"
+    return post_write(
+        ctx,
+        actor,
+        key,
+        f"/centre/assist/{session_id}/{what}s",
+        body,
+        lambda uow: assist.send_to_kiosk(uow, actor, session_id, body.text, kind),
+        action=f"assist_{what}",
     )
 
 
@@ -268,15 +269,7 @@ def assist_message(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return _assist_write(
-        ctx,
-        actor,
-        key,
-        f"/centre/assist/{session_id}/messages",
-        body,
-        lambda uow: assist.send_to_kiosk(uow, actor, session_id, body.text, "text"),
-        "assist_message",
-    )
+    return _to_kiosk(ctx, actor, key, session_id, body, "text")
 
 
 @router.post("/centre/assist/{session_id}/hints", summary="向自助终端屏幕推送操作提示")
@@ -287,15 +280,7 @@ def assist_hint(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return _assist_write(
-        ctx,
-        actor,
-        key,
-        f"/centre/assist/{session_id}/hints",
-        body,
-        lambda uow: assist.send_to_kiosk(uow, actor, session_id, body.text, "hint"),
-        "assist_hint",
-    )
+    return _to_kiosk(ctx, actor, key, session_id, body, "hint")
 
 
 @router.post("/centre/assist/{session_id}/close", summary="结束远程协助")
@@ -306,14 +291,14 @@ def assist_close(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return _assist_write(
+    return post_write(
         ctx,
         actor,
         key,
         f"/centre/assist/{session_id}/close",
         body,
         lambda uow: assist.close_session(uow, actor, session_id, body.note),
-        "assist_close",
+        action="assist_close",
     )
 
 

@@ -30,7 +30,14 @@ from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads import service as plate_reads
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import ROLE_RANK, ROLE_ZH, require_role, require_scope
+from gangting.staff.service import (
+    ROLE_RANK,
+    ROLE_ZH,
+    booth_in_scope,
+    require_role,
+    require_scope,
+    within_scope,
+)
 from gangting.watchlists import hits as watch_list_hits
 
 
@@ -149,12 +156,6 @@ def plate_read_brief(read: Mapping[str, Any]) -> dict[str, Any]:
     return brief
 
 
-def _scoped(query: Any, actor: Actor) -> Any:
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
-    return query
-
-
 def _help_booths(uow: UnitOfWork, booth_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """Booths with a help call being handled: a remote-assist session or a help-call alert
     not yet closed."""
@@ -177,7 +178,7 @@ def list_booths(uow: UnitOfWork, actor: Actor, policy: ScreenPolicy) -> list[dic
     """Every booth of the caller's scope with its colour and help-call flag."""
     require_role(actor, "officer")
     rows = uow.session.execute(
-        _scoped(
+        within_scope(
             select(Booth, OrgUnit, BoothState)
             .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
             .outerjoin(BoothState, BoothState.booth_id == Booth.id)
@@ -260,16 +261,7 @@ def snapshot(uow: UnitOfWork, actor: Actor, policy: ScreenPolicy) -> dict[str, A
 
 def _booth_in_scope(uow: UnitOfWork, actor: Actor, code: str) -> tuple[Booth, OrgUnit]:
     require_role(actor, "officer")
-    row = uow.session.execute(
-        select(Booth, OrgUnit)
-        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
-        .where(Booth.code == code)
-    ).first()
-    if row is None:
-        raise BoothNotFound("没有该岗亭", data={"booth": code})
-    booth, unit = row
-    require_scope(actor, unit.path)
-    return booth, unit
+    return booth_in_scope(uow, actor, code, BoothNotFound)
 
 
 def booth_detail(uow: UnitOfWork, actor: Actor, code: str, policy: ScreenPolicy) -> dict[str, Any]:

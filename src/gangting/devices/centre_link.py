@@ -24,14 +24,12 @@ from collections import Counter
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gangting.booths import commands
 from gangting.booths.ingest import InboundRouter
 from gangting.booths.payloads import encode
 from gangting.booths.topics import command_topic
-from gangting.devices.connection import BrokerAddress, new_client
+from gangting.devices.connection import BrokerAddress, new_client, watch_connection
 from gangting.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gangting.devices.centre")
@@ -61,8 +59,6 @@ class CentreLink:
         self._client = new_client(
             client_id or username, address, username=username, password=password, manual_ack=True
         )
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._inboxes: list[queue.Queue[mqtt.MQTTMessage | None]] = [
             queue.Queue() for _ in range(max(1, workers))
@@ -73,6 +69,15 @@ class CentreLink:
         self.connected = threading.Event()
         self.stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
+        watch_connection(
+            self._client,
+            self.connected,
+            who="the centre",
+            logger=log,
+            stopping=self._stop.is_set,
+            on_up=self._subscribe,
+            after_up=self._log_connected,
+        )
 
     # --- life cycle
 
@@ -111,32 +116,11 @@ class CentreLink:
 
     # --- paho callbacks (network thread)
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.ConnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused the centre: %s", reason_code)
-            return
+    def _subscribe(self, client: mqtt.Client) -> None:
         client.subscribe([(f, 1) for f in self.router.filters()])
-        self.connected.set()
-        log.info("centre connected to %s", self._address.url)
 
-    def _on_disconnect(
-        self,
-        _client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.DisconnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        self.connected.clear()
-        if not self._stop.is_set():
-            log.warning("centre lost the broker (%s); reconnecting", reason_code)
+    def _log_connected(self, _client: mqtt.Client) -> None:
+        log.info("centre connected to %s", self._address.url)
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         # gangting/v1/booths/{code}/…: one booth, one worker (zlib.crc32 is stable across runs).

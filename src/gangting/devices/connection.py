@@ -7,11 +7,16 @@ automatic reconnection with backoff.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 
 @dataclass(frozen=True)
@@ -57,3 +62,56 @@ def new_client(
     # Unlimited local queue: QoS 1 messages published while disconnected go out on reconnect.
     client.max_queued_messages_set(0)
     return client
+
+
+def _nothing(_client: mqtt.Client) -> None:
+    """No step to take."""
+
+
+def watch_connection(
+    client: mqtt.Client,
+    connected: threading.Event,
+    *,
+    who: str,
+    logger: logging.Logger,
+    stopping: Callable[[], bool],
+    on_up: Callable[[mqtt.Client], None] = _nothing,
+    after_up: Callable[[mqtt.Client], None] = _nothing,
+    on_down: Callable[[], None] | None = None,
+) -> None:
+    """Install the paho connect/disconnect callbacks every long-lived client shares.
+
+    On a connection the broker accepts: ``on_up`` (subscribe, announce), then ``connected``
+    is set, then ``after_up``; a refused one is logged and changes nothing. On a lost
+    connection ``connected`` is cleared and, unless the side is ``stopping``, the loss is
+    logged and ``on_down`` runs (paho reconnects by itself)."""
+
+    def on_connect(
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        if reason_code.is_failure:
+            logger.error("broker refused %s: %s", who, reason_code)
+            return
+        on_up(client)
+        connected.set()
+        after_up(client)
+
+    def on_disconnect(
+        _client: mqtt.Client,
+        _userdata: object,
+        _flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        connected.clear()
+        if not stopping():
+            logger.warning("%s lost the broker (%s); reconnecting", who, reason_code)
+            if on_down is not None:
+                on_down()
+
+    client.on_connect = on_connect
+    client.on_disconnect = on_disconnect

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from gangting.context import Context
 from gangting.instructions import from_hits, service, sweep, views
 from gangting.instructions.rules import (
     ACKNOWLEDGE_MAX_S,
@@ -29,7 +28,8 @@ from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.schemas import Request
-from gangting.web.writes import run_read, run_write
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1/staff/instructions", tags=["指令 instructions"])
 
@@ -107,28 +107,6 @@ def _answer(
     return views.detail(uow, actor, instruction, unit, targets)
 
 
-def _write(
-    ctx: Context,
-    actor: Actor,
-    key: str | None,
-    path: str,
-    body: Request | None,
-    status: int,
-    work: Any,
-    action: str,
-) -> JSONResponse:
-    return run_write(
-        ctx,
-        actor,
-        key,
-        "POST",
-        path,
-        body.model_dump(mode="json") if body is not None else {},
-        lambda uow: (status, work(uow)),
-        action=action,
-    )
-
-
 @router.post("", status_code=201, summary="下发指令（督察及以上）")
 def issue(
     body: IssueIn, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
@@ -154,7 +132,9 @@ def issue(
         instruction = service.issue_instruction(uow, actor, request, policy)
         return views.get_instruction(uow, actor, instruction.id)
 
-    return _write(ctx, actor, key, "/staff/instructions", body, 201, work, "issue_instruction")
+    return post_write(
+        ctx, actor, key, "/staff/instructions", body, work, action="issue_instruction", status=201
+    )
 
 
 @router.post("/from-hit/{hit_id}", status_code=201, summary="按已确认的比中下发拦截指令")
@@ -182,7 +162,7 @@ def issue_from_hit(
         return views.get_instruction(uow, actor, instruction.id)
 
     path = f"/staff/instructions/from-hit/{hit_id}"
-    return _write(ctx, actor, key, path, body, 201, work, "issue_instruction")
+    return post_write(ctx, actor, key, path, body, work, action="issue_instruction", status=201)
 
 
 @router.get("", summary="指令列表（民警只看到下发给本人的指令）")
@@ -222,8 +202,8 @@ def run_sweep(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> J
         require_role(actor, "admin")
         return sweep.sweep_deadlines(uow, policy).to_dict()
 
-    return _write(
-        ctx, actor, key, "/staff/instructions/sweep", None, 200, work, "sweep_instructions"
+    return post_write(
+        ctx, actor, key, "/staff/instructions/sweep", None, work, action="sweep_instructions"
     )
 
 
@@ -243,15 +223,14 @@ def acknowledge(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return _write(
+    return post_write(
         ctx,
         actor,
         key,
         f"/staff/instructions/{instruction_id}/acknowledge",
         body,
-        200,
         lambda uow: _answer(uow, actor, service.acknowledge(uow, actor, instruction_id, body.note)),
-        "acknowledge_instruction",
+        action="acknowledge_instruction",
     )
 
 
@@ -264,15 +243,14 @@ def report(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     content = service.Report(body.result, body.text, body.evidence_note)
-    return _write(
+    return post_write(
         ctx,
         actor,
         key,
         f"/staff/instructions/{instruction_id}/report",
         body,
-        200,
         lambda uow: _answer(uow, actor, service.report(uow, actor, instruction_id, content)),
-        "report_instruction",
+        action="report_instruction",
     )
 
 
@@ -284,13 +262,12 @@ def cancel(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return _write(
+    return post_write(
         ctx,
         actor,
         key,
         f"/staff/instructions/{instruction_id}/cancel",
         body,
-        200,
         lambda uow: _answer(uow, actor, service.cancel(uow, actor, instruction_id, body.reason)),
-        "cancel_instruction",
+        action="cancel_instruction",
     )

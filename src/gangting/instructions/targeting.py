@@ -16,6 +16,7 @@ from gangting.instructions.rules import common_unit_path, is_leader, unit_chain
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.service import booth_in_scope as scoped_booth
 from gangting.staff.service import require_scope
 
 MAX_NAMED_OFFICERS = 20
@@ -66,16 +67,7 @@ def _officers_of(uow: UnitOfWork, unit_id: uuid.UUID) -> list[Recipient]:
 
 
 def booth_in_scope(uow: UnitOfWork, actor: Actor, code: str) -> tuple[Booth, OrgUnit]:
-    row = uow.session.execute(
-        select(Booth, OrgUnit)
-        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
-        .where(Booth.code == code)
-    ).first()
-    if row is None:
-        raise SubjectUnknown("没有该岗亭", data={"booth": code})
-    booth, unit = row
-    require_scope(actor, unit.path)
-    return booth, unit
+    return scoped_booth(uow, actor, code, SubjectUnknown)
 
 
 def resolve_targets(

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.properties import Properties
-from paho.mqtt.reasoncodes import ReasonCode
 
 from gangting.booths.payloads import (
     AvailabilityReport,
@@ -52,7 +50,7 @@ from gangting.booths.topics import (
     state_topic,
     telemetry_topic,
 )
-from gangting.devices.connection import BrokerAddress, new_client
+from gangting.devices.connection import BrokerAddress, new_client, watch_connection
 from gangting.kernel.clock import Clock, SystemClock
 from gangting.kernel.errors import DomainError
 
@@ -98,8 +96,6 @@ class BoothLink:
         self._clock: Clock = clock or SystemClock()
         self._keepalive_s = keepalive_s
         self._client = new_client(booth_code, address, username=booth_code, password=password)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._commands: queue.Queue[CommandMessage | None] = queue.Queue()
         self._answered: OrderedDict[uuid.UUID, CommandReply] = OrderedDict()
@@ -108,6 +104,16 @@ class BoothLink:
         self._worker: threading.Thread | None = None
         self.session = ""
         self.connected = threading.Event()
+        watch_connection(
+            self._client,
+            self.connected,
+            who=f"booth {booth_code}",
+            logger=log,
+            stopping=self._stopping.is_set,
+            on_up=self._announce,
+            after_up=self._connected_hook,
+            on_down=self._arm_will,
+        )
 
     # --- life cycle
 
@@ -195,33 +201,13 @@ class BoothLink:
 
     # --- paho callbacks (network thread)
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.ConnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        if reason_code.is_failure:
-            log.error("broker refused booth %s: %s", self.booth_code, reason_code)
-            return
+    def _announce(self, client: mqtt.Client) -> None:
+        """On every connection, before it counts as connected: online, then subscribe."""
         self._publish_availability("online", "connected")
         client.subscribe(booth_command_filter(self.booth_code), qos=1)
-        self.connected.set()
 
-    def _on_disconnect(
-        self,
-        _client: mqtt.Client,
-        _userdata: object,
-        _flags: mqtt.DisconnectFlags,
-        reason_code: ReasonCode,
-        _properties: Properties | None,
-    ) -> None:
-        self.connected.clear()
-        if not self._stopping.is_set():
-            log.warning("booth %s lost the broker (%s)", self.booth_code, reason_code)
-            self._arm_will()
+    def _connected_hook(self, client: mqtt.Client) -> None:
+        """What to do once connected (after ``connected`` is set); nothing here."""
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:

@@ -105,19 +105,11 @@ class NodeLink(BoothLink):
             taken.append(self._acked.popleft())
         return taken
 
-    def _on_connect(
-        self,
-        client: mqtt.Client,
-        userdata: object,
-        flags: mqtt.ConnectFlags,
-        reason_code: ReasonCode,
-        properties: Properties | None,
-    ) -> None:
-        super()._on_connect(client, userdata, flags, reason_code, properties)
-        if not reason_code.is_failure:
-            self.reconnected.set()
-            self._on_event()
-            self._on_connected()
+    def _connected_hook(self, client: mqtt.Client) -> None:
+        super()._connected_hook(client)
+        self.reconnected.set()
+        self._on_event()
+        self._on_connected()
 
     def _on_publish(
         self,

@@ -16,7 +16,7 @@ from gangting.plate_reads.errors import EventIdTaken
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_booth, require_role
+from gangting.staff.service import require_booth, require_role, within_scope
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import parse_plate
 from gangting.watchlists.hits import check_plate_read
@@ -111,8 +111,7 @@ def list_plate_reads(
         .order_by(PlateReadRecord.first_seen_at.desc(), PlateReadRecord.id.desc())
         .limit(limit)
     )
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    query = within_scope(query, actor)
     if booth_code:
         query = query.where(Booth.code == booth_code)
     if since is not None:

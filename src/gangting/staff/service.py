@@ -7,14 +7,16 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import TypeVarTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from gangting.audit import service as audit
 from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
+from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.errors import BadCredentials, OutOfScope, RoleRequired, TokenInvalid
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
@@ -22,6 +24,7 @@ from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 _hasher = PasswordHasher()
 ROLE_RANK = {"officer": 1, "supervisor": 2, "admin": 3}
 ROLE_ZH = {"officer": "民警", "supervisor": "督察", "admin": "管理员"}
+_Row = TypeVarTuple("_Row")
 
 
 def hash_secret(secret: str) -> str:
@@ -108,6 +111,48 @@ def require_booth(actor: Actor) -> uuid.UUID:
     if actor.kind != "booth" or actor.id is None:
         raise RoleRequired("此操作只能由岗亭设备发起", data={"required": "booth"})
     return actor.id
+
+
+def within_scope(query: Select[*_Row], actor: Actor) -> Select[*_Row]:
+    """``query`` (joined to ``OrgUnit``) narrowed to the caller's org unit; admins: all."""
+    if actor.role != "admin":
+        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    return query
+
+
+def booth_in_scope(
+    uow: UnitOfWork, actor: Actor, code: str, unknown: type[DomainError]
+) -> tuple[Booth, OrgUnit]:
+    """The booth of that code and its org unit, within the caller's scope; ``unknown`` is
+    the error each caller answers for a code no booth has."""
+    row = uow.session.execute(
+        select(Booth, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
+        .where(Booth.code == code)
+    ).first()
+    if row is None:
+        raise unknown("没有该岗亭", data={"booth": code})
+    booth, unit = row
+    require_scope(actor, unit.path)
+    return booth, unit
+
+
+def staff_in_scope(
+    uow: UnitOfWork, actor: Actor, username: str, unknown: type[DomainError]
+) -> tuple[StaffAccount, str]:
+    """The active staff account of that username and its unit's path, within the caller's
+    scope (to make them an owner); ``unknown`` is the error each caller answers for a
+    username with no active account."""
+    row = uow.session.execute(
+        select(StaffAccount, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
+        .where(StaffAccount.username == username, StaffAccount.active.is_(True))
+    ).first()
+    if row is None:
+        raise unknown("没有该民警账号或账号已停用", data={"owner": username})
+    account, path = row
+    require_scope(actor, path)
+    return account, path
 
 
 def require_scope(actor: Actor, org_path: str) -> None:

@@ -20,7 +20,7 @@ from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope
+from gangting.staff.service import require_role, require_scope, within_scope
 from gangting.watchlists.errors import HitDecided, HitUnknown, NoteRequired
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.rules import (
@@ -255,8 +255,7 @@ def list_hits(
         .order_by(WatchListHit.raised_at.desc(), WatchListHit.id.desc())
         .limit(limit)
     )
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+    query = within_scope(query, actor)
     if state is not None:
         query = query.where(WatchListHit.state == state)
     if booth_code is not None:

@@ -14,7 +14,8 @@ from gangting.watchlists import derivation, hits, service
 from gangting.watchlists.rules import ENTRY_STATES, HIT_STATES, ReasonKind
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.schemas import Request
-from gangting.web.writes import run_read, run_write
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1", tags=["缉查布控 watch-list"])
 
@@ -77,26 +78,23 @@ def add_manual_entry(
     body: ManualEntry, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     policy = service.policy_from_settings(ctx.settings)
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         "/staff/watch-list",
-        body.model_dump(mode="json"),
-        lambda uow: (
-            201,
-            service.add_manual_entry(
-                uow,
-                actor,
-                plate_text=body.plate,
-                reason=body.reason,
-                owner=body.owner,
-                expires_at=body.expires_at,
-                policy=policy,
-            ),
+        body,
+        lambda uow: service.add_manual_entry(
+            uow,
+            actor,
+            plate_text=body.plate,
+            reason=body.reason,
+            owner=body.owner,
+            expires_at=body.expires_at,
+            policy=policy,
         ),
         action="watch_list_add",
+        status=201,
     )
 
 
@@ -108,14 +106,13 @@ def withdraw_entry(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/watch-list/{entry_id}/withdraw",
-        body.model_dump(mode="json"),
-        lambda uow: (200, service.withdraw_entry(uow, actor, entry_id, body.reason)),
+        body,
+        lambda uow: service.withdraw_entry(uow, actor, entry_id, body.reason),
         action="watch_list_withdraw",
     )
 
@@ -123,14 +120,13 @@ def withdraw_entry(
 @router.post("/staff/watch-list/rebuild", summary="按业务记录重建自动布控条目（管理员）")
 def rebuild(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
     policy = service.policy_from_settings(ctx.settings)
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         "/staff/watch-list/rebuild",
-        {},
-        lambda uow: (200, derivation.rebuild_on_request(uow, actor, policy)),
+        None,
+        lambda uow: derivation.rebuild_on_request(uow, actor, policy),
         action="watch_list_rebuild",
     )
 
@@ -164,14 +160,13 @@ def confirm_hit(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/watch-list-hits/{hit_id}/confirm",
-        body.model_dump(mode="json"),
-        lambda uow: (200, hits.confirm_hit(uow, actor, hit_id, body.note)),
+        body,
+        lambda uow: hits.confirm_hit(uow, actor, hit_id, body.note),
         action="watch_list_hit_confirm",
     )
 
@@ -184,13 +179,12 @@ def reject_hit(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/watch-list-hits/{hit_id}/reject",
-        body.model_dump(mode="json"),
-        lambda uow: (200, hits.reject_hit(uow, actor, hit_id, body.note)),
+        body,
+        lambda uow: hits.reject_hit(uow, actor, hit_id, body.note),
         action="watch_list_hit_reject",
     )

@@ -24,7 +24,7 @@ from gangting.config import Settings
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import require_booth, require_role, require_scope
+from gangting.staff.service import require_booth, require_role, require_scope, staff_in_scope
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import InvalidPlate, display_plate, parse_plate
 from gangting.watchlists.errors import (
@@ -148,15 +148,7 @@ def _listed(entry: WatchListEntry) -> ListedPlate:
 
 
 def _staff_in_scope(uow: UnitOfWork, actor: Actor, username: str) -> StaffAccount:
-    row = uow.session.execute(
-        select(StaffAccount, OrgUnit.path)
-        .join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
-        .where(StaffAccount.username == username, StaffAccount.active.is_(True))
-    ).first()
-    if row is None:
-        raise OwnerUnknown("没有该民警账号或账号已停用", data={"owner": username})
-    account, path = row
-    require_scope(actor, path)
+    account, _path = staff_in_scope(uow, actor, username, OwnerUnknown)
     return account
 
 

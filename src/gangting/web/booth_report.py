@@ -14,7 +14,7 @@ from gangting.booths.service import require_this_booth
 from gangting.context import Context
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.web.writes import run_write
+from gangting.web.staff_writes import post_write
 
 
 def booth_report(
@@ -29,13 +29,4 @@ def booth_report(
     action: str,
 ) -> JSONResponse:
     require_this_booth(actor, booth_code)
-    return run_write(
-        ctx,
-        actor,
-        key,
-        "POST",
-        path,
-        body.model_dump(mode="json"),
-        lambda uow: (201, work(uow)),
-        action=action,
-    )
+    return post_write(ctx, actor, key, path, body, work, action=action, status=201)

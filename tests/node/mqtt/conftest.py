@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from gangting.booths.models import Booth, BoothState
+from gangting.booths.models import BoothState
 from gangting.booths.topics import availability_topic, state_topic
 from gangting.kernel.actor import Actor
-from gangting.kernel.ids import new_id
 from gangting.node.app import create_node_app
 from gangting.node.config import NodeSettings
 from gangting.node.kiosk_mode import KioskMode
@@ -28,11 +26,10 @@ from gangting.node.mqtt_runtime import MqttRuntime
 from gangting.node.service import KioskService
 from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.plate_reads.schemas import PlateReadEvent
-from gangting.staff.models import StaffAccount
 from tests import builders
 from tests.api.conftest import Api, api
 from tests.devices.conftest import broker_url, embedded_broker, registry, system_mosquitto
-from tests.devices.harness import Harness, connect, plain_client
+from tests.devices.harness import Harness, connect, plain_client, staff_actor
 from tests.node.conftest import CentreLink as HttpLink
 from tests.node.conftest import FakeMonotonic
 
@@ -162,32 +159,8 @@ def any_harness(api: Api, broker_url: str) -> Iterator[Harness]:
     harness.close()
 
 
-def booth_state(api: Api, code: str) -> BoothState | None:
-    with api.ctx.uow() as uow:
-        return uow.session.execute(
-            select(BoothState)
-            .join(Booth, Booth.id == BoothState.booth_id)
-            .where(Booth.code == code)
-        ).scalar_one_or_none()
-
-
 def plate_event(booth: str, plate: str, seen: datetime) -> PlateReadEvent:
-    return PlateReadEvent.model_validate(
-        {
-            "event_id": str(new_id()),
-            "booth": booth,
-            "camera": "lane-1",
-            "plate": plate,
-            "colour": "blue",
-            "plate_type": "small",
-            "confidence": 0.94,
-            "char_confidences": [0.95] * len(plate),
-            "frames": 5,
-            "agreeing": 4,
-            "first_seen_at": seen.isoformat(),
-            "last_seen_at": (seen + timedelta(seconds=2)).isoformat(),
-        }
-    )
+    return PlateReadEvent.model_validate(builders.plate_read_body(booth, plate, seen))
 
 
 def unique_code() -> str:
@@ -206,8 +179,4 @@ def value(state: BoothState | None, kind: str) -> Any:
 
 def supervisor(api: Api) -> Actor:
     """The KDL brigade's supervisor (both the device registry and the node world have one)."""
-    with api.ctx.uow() as uow:
-        account = uow.session.execute(
-            select(StaffAccount).where(StaffAccount.username == "sup-kdl")
-        ).scalar_one()
-    return Actor("staff", account.id, account.username, role="supervisor", org_path="/BT/KDL/")
+    return staff_actor(api.ctx.uow, "sup-kdl")

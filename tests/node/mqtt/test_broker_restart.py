@@ -16,29 +16,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from gangting.booths.credentials import broker_accounts, mosquitto_hash
 from gangting.booths.models import HelpCall
 from gangting.booths.payloads import AvailabilityReport, decode
 from gangting.booths.topics import availability_topic
-from gangting.devices.mosquitto import write_broker_files
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.worker import plate_read_handler
 from tests.api.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
+    CENTRE,
+    CENTRE_PASSWORD,
     Harness,
     PrivateMosquitto,
+    booth_state,
     connect,
     free_port,
     mosquitto_available,
     plain_client,
-    run_as,
+    private_broker_files,
     wait_until,
 )
-from tests.node.mqtt.conftest import StartNode, booth_state, plate_event, unique_code, wipe_booth
+from tests.node.mqtt.conftest import StartNode, plate_event, unique_code, wipe_booth
 
-CENTRE = "gangting-centre"
-CENTRE_PASSWORD = "centre-secret-for-tests"
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -53,16 +52,8 @@ def test_a_broker_restart_loses_no_plate_read_or_help_call_and_doubles_none(
     if not mosquitto_available():
         pytest.skip("mosquitto binary not installed")
     port = free_port()
-    with api.ctx.uow() as uow:
-        accounts = broker_accounts(uow)
-    files = write_broker_files(
-        tmp_path / "broker",
-        centre_username=CENTRE,
-        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
-        accounts=accounts,
-        port=port,
-        persistence_dir=tmp_path / "broker-data",
-        run_as=run_as(),
+    files = private_broker_files(
+        api.ctx.uow, tmp_path / "broker", port, persistence_dir=tmp_path / "broker-data"
     )
     (tmp_path / "broker-data").mkdir()
     log = tmp_path / "mosquitto.log"
@@ -78,7 +69,7 @@ def test_a_broker_restart_loses_no_plate_read_or_help_call_and_doubles_none(
         )
         node = start_node(broker.url, code, password=registry.passwords[code], wipe=False)
         assert wait_until(
-            lambda: (s := booth_state(api, code)) is not None and s.availability == "online"
+            lambda: (s := booth_state(api.ctx.uow, code)) is not None and s.availability == "online"
         )
         for n in range(5):
             node.plate_reads.emit(plate_event(code, f"蒙B1234{n}", api.clock.now()))
@@ -103,7 +94,9 @@ def test_a_broker_restart_loses_no_plate_read_or_help_call_and_doubles_none(
         assert node.runtime.handed_over() == 0
         node.stop()  # the clean goodbye goes through the restarted broker
         assert wait_until(
-            lambda: (s := booth_state(api, code)) is not None and s.availability == "offline"
+            lambda: (
+                (s := booth_state(api.ctx.uow, code)) is not None and s.availability == "offline"
+            )
         )
         assert _count(api, PlateReadRecord) == 10 and _count(api, HelpCall) == 2
     finally:

@@ -25,11 +25,10 @@ from gangting.watchlists.service import add_manual_entry, current_version, withd
 from gangting.worker import plate_read_handler
 from tests.api.conftest import Api
 from tests.devices.conftest import Registry
-from tests.devices.harness import Harness, wait_until
+from tests.devices.harness import Harness, booth_state, wait_until
 from tests.node.mqtt.conftest import (
     MqttNode,
     StartNode,
-    booth_state,
     plate_event,
     reported,
     supervisor,
@@ -75,12 +74,12 @@ def test_a_node_comes_online_reports_state_and_telemetry_and_its_will_marks_it_o
     node = start_node(any_harness.url, code)
 
     def online() -> bool:
-        s = booth_state(api, code)
+        s = booth_state(api.ctx.uow, code)
         return s is not None and s.availability == "online" and value(s, "heartbeat") is not None
 
-    assert wait_until(online), booth_state(api, code)
-    assert wait_until(lambda: reported(booth_state(api, code), "kiosk") == "in_service")
-    state = booth_state(api, code)
+    assert wait_until(online), booth_state(api.ctx.uow, code)
+    assert wait_until(lambda: reported(booth_state(api.ctx.uow, code), "kiosk") == "in_service")
+    state = booth_state(api.ctx.uow, code)
     assert reported(state, "adapters")["printer"] == "ok"
     assert reported(state, "software_version")
     assert value(state, "queue_length") == 0 and value(state, "card_reader") == "ok"
@@ -92,14 +91,14 @@ def test_a_node_comes_online_reports_state_and_telemetry_and_its_will_marks_it_o
     assert r.status_code == 200 and r.json()["queued"] == 2
     assert wait_until(
         lambda: (
-            value(booth_state(api, code), "door") == "open"
-            and value(booth_state(api, code), "temperature_c") == 31.5
+            value(booth_state(api.ctx.uow, code), "door") == "open"
+            and value(booth_state(api.ctx.uow, code), "temperature_c") == 31.5
         )
     )
     # A reading that can never be valid is refused on the node, not sent.
     node.kiosk.outbox.enqueue(TELEMETRY_PATH, {"kind": "temperature_c", "value": 500, "at": "x"})
     node.client.post("/kiosk/api/sim/sensors", json={"power": "battery"})
-    assert wait_until(lambda: value(booth_state(api, code), "power") == "battery")
+    assert wait_until(lambda: value(booth_state(api.ctx.uow, code), "power") == "battery")
     assert wait_until(lambda: node.kiosk.outbox.pending() == 0)
     states = [row["state"] for row in _outbox_rows(node)]
     assert states.count("refused") == 1 and states.count("done") == 7
@@ -109,13 +108,15 @@ def test_a_node_comes_online_reports_state_and_telemetry_and_its_will_marks_it_o
     # Paper out: the printer's health in the state report follows.
     node.client.post("/kiosk/api/sim/sensors", json={"paper": "out"})
     assert wait_until(
-        lambda: (reported(booth_state(api, code), "adapters") or {}).get("printer") == "fault"
+        lambda: (
+            (reported(booth_state(api.ctx.uow, code), "adapters") or {}).get("printer") == "fault"
+        )
     )
 
     session = node.runtime.link.session
     node.runtime.link.abort()  # the socket dies without DISCONNECT: the broker sends the will
     assert wait_until(
-        lambda: (s := booth_state(api, code)) is not None and s.availability == "offline"
+        lambda: (s := booth_state(api.ctx.uow, code)) is not None and s.availability == "offline"
     )
     with api.ctx.uow() as uow:
         entry = uow.session.execute(
@@ -133,7 +134,7 @@ def test_a_plate_read_and_a_help_call_sent_while_the_centre_worker_is_stopped_ar
     centre = centre_harness.centre(client_id=client_id, plate_reads=handler)
     node = start_node(centre_harness.url, code)
     assert wait_until(
-        lambda: (s := booth_state(api, code)) is not None and s.availability == "online"
+        lambda: (s := booth_state(api.ctx.uow, code)) is not None and s.availability == "online"
     )
     centre.stop()  # the worker is down; its persistent session keeps collecting
 
@@ -182,13 +183,13 @@ def test_announcement_lock_unlock_and_restart_adapter_commands_run_on_the_node(
     assert node.client.post("/kiosk/api/sim/id-card", json=card).status_code == 200
     ongoing = node.client.post("/kiosk/api/identify/start")
     assert ongoing.status_code == 200, ongoing.text  # the session in progress goes on
-    assert wait_until(lambda: reported(booth_state(api, code), "kiosk") == "locked")
+    assert wait_until(lambda: reported(booth_state(api.ctx.uow, code), "kiosk") == "locked")
 
     unlocked = _finished(api, _issue(api, code, "unlock_kiosk", {}))
     assert unlocked.state == "succeeded"
     assert node.client.get("/kiosk/api/mode").json()["locked"] is False
     assert TestClient(node.app).post("/kiosk/api/session").status_code == 200
-    assert wait_until(lambda: reported(booth_state(api, code), "kiosk") == "in_service")
+    assert wait_until(lambda: reported(booth_state(api.ctx.uow, code), "kiosk") == "in_service")
 
     printer = node.kiosk.hw.printer
     restarted = _finished(api, _issue(api, code, "restart_adapter", {"adapter": "printer"}))
@@ -225,7 +226,8 @@ def test_the_watch_list_copy_refreshes_on_command_and_marks_a_local_match(
     assert len(node.watch_list) == 1 and node.watch_list.version
     assert wait_until(
         lambda: (
-            reported(booth_state(api, code), "watch_list_version") == str(node.watch_list.version)
+            reported(booth_state(api.ctx.uow, code), "watch_list_version")
+            == str(node.watch_list.version)
         )
     )
 

@@ -1,11 +1,11 @@
 """Rendered documents for the simulated document camera: ID-card fronts and driver health
 certificates (Pillow + Noto CJK), laid on a grey desk as the camera sees them.
 
-SIMULATOR ONLY. The drawing follows ``tests/identification/documents/render.py`` (the
-OCR tests' renderer), reduced to what the booth simulator needs; the one addition is the
-printed portrait: the holder's chip photo, scaled into the photo box of the card front
-(``PORTRAIT_BOX``), so the OCR fallback's portrait crop shows the same simulated person
-as the face camera.
+SIMULATOR ONLY. The OCR tests' renderer (``tests/identification/documents/render.py``)
+draws its documents with these functions and adds the synthetic citizens and the camera
+faults. The printed portrait is the holder's chip photo, scaled into the photo box of the
+card front (``PORTRAIT_BOX``), so the OCR fallback's portrait crop shows the same simulated
+person as the face camera; without one, a head-and-shoulders silhouette.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class HealthForm:
     examined_on: date
     conclusion: str  # 合格 | 不合格
     licence_class: str = "C1"
+    height_cm: int = 170
 
 
 def fonts_available() -> bool:
@@ -77,8 +78,12 @@ def _font(path: Path, size: int, index: int = _SC) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, index=index)
 
 
-def render_id_card(c: CardFront) -> Bgr:
-    """The front (photo side) of a second-generation ID card, upright, BGR, 856 x 540."""
+def render_id_card(c: CardFront, *, silhouette_tone: int = 175) -> Bgr:
+    """The front (photo side) of a second-generation ID card, upright, BGR, 856 x 540.
+
+    ``silhouette_tone`` is the face's red level in the silhouette drawn when the card
+    has no portrait. The address prints 11 characters a line, three lines at most.
+    """
     y, x = np.mgrid[0:CARD_H, 0:CARD_W].astype(np.float32)
     base = np.stack([238 - 10 * x / CARD_W, 240 - 4 * y / CARD_H, 236 + 8 * x / CARD_W], axis=-1)
     waves = 5 * (np.sin(x / 9.0 + 3 * np.sin(y / 40.0)) > 0.96)
@@ -108,11 +113,11 @@ def render_id_card(c: CardFront) -> Bgr:
     draw.text((lx, 448), "公民身份号码", font=label, fill=LABEL_INK)
     draw.text((268, 441), c.id_number, font=number_font, fill=TEXT_INK)
     px, py, pw, ph = PORTRAIT_BOX
-    img.paste(_portrait(c.portrait, pw, ph), (px, py))
+    img.paste(_portrait(c.portrait, pw, ph, silhouette_tone), (px, py))
     return np.asarray(img)[:, :, ::-1].copy()
 
 
-def _portrait(photo: bytes, pw: int, ph: int) -> Image.Image:
+def _portrait(photo: bytes, pw: int, ph: int, tone: int) -> Image.Image:
     """The holder's photo scaled to the box, or a head-and-shoulders silhouette."""
     if photo:
         try:
@@ -125,13 +130,16 @@ def _portrait(photo: bytes, pw: int, ph: int) -> Image.Image:
             pass
     out = Image.new("RGB", (pw, ph), (235, 238, 242))
     pd = ImageDraw.Draw(out)
-    pd.ellipse([62, 40, pw - 62, 180], fill=(175, 150, 130))
+    pd.ellipse([62, 40, pw - 62, 180], fill=(tone, tone - 25, tone - 45))
     pd.ellipse([10, 185, pw - 10, ph + 120], fill=(60, 70, 90))
     return out
 
 
-def render_health_form(f: HealthForm) -> Bgr:
-    """The form on white paper, as a table of label and value cells; BGR, 827 x 1169."""
+def render_health_form(f: HealthForm, *, seal: bool = False) -> Bgr:
+    """The form on white paper, as a table of label and value cells; BGR, 827 x 1169.
+
+    With ``seal``, a red seal ring stamped over the institution's row.
+    """
     img = Image.new("RGB", (PAGE_W, PAGE_H), (252, 252, 250))
     draw = ImageDraw.Draw(img)
     title, text, serif = _font(SANS_BOLD, 34), _font(SANS, 21), _font(SERIF, 21)
@@ -145,7 +153,7 @@ def render_health_form(f: HealthForm) -> Bgr:
          (f"{b.year}年{b.month}月{b.day}日", 530)],
         [("身份证明名称", 0), ("居民身份证", 160), ("号码", 330), (f.id_number, 400)],
         [("申请/已具有准驾车型", 0), (f.licence_class, 250)],
-        [("身高", 0), ("170cm", 110), ("辨色力", 300), ("正常", 410)],
+        [("身高", 0), (f"{f.height_cm}cm", 110), ("辨色力", 300), ("正常", 410)],
         [("视力", 0), ("左眼 5.0  右眼 5.1", 110), ("是否矫正", 420), ("否", 540)],
         [("听力", 0), ("左耳 正常  右耳 正常", 110)],
         [("上肢", 0), ("正常", 110), ("下肢", 300), ("正常", 410)],
@@ -168,6 +176,11 @@ def render_health_form(f: HealthForm) -> Bgr:
     draw.line([(x0, top), (x0, bottom)], fill=ink, width=2)
     draw.line([(x1, top), (x1, bottom)], fill=ink, width=2)
     draw.text((x0, bottom + 30), "本证明自出具之日起六个月内有效。", font=text, fill=ink)
+    if seal:
+        cy = top + 10 * row_h + row_h // 2 + 40
+        red = (215, 40, 40)
+        draw.ellipse([560, cy - 85, 730, cy + 85], outline=red, width=5)
+        draw.text((645 - 42, cy - 12), "体检专用章", font=_font(SANS, 17), fill=red)
     return np.asarray(img)[:, :, ::-1].copy()
 
 

@@ -3,22 +3,10 @@
 // node relays (node/assist.py); this page reports only which screen and service it shows.
 // No data-action attributes here: kiosk.js owns those.
 
+import { $, el } from "./dom.js";
+
 const API = "/kiosk/api/assist";
 const QUICK = ["我不会操作", "身份证读不出来", "人脸核验不通过", "请工作人员过来", "好的，谢谢"];
-
-const $ = (s) => document.querySelector(s);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 async function call(method, path, body) {
   const resp = await fetch(API + path, {

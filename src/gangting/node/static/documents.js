@@ -5,22 +5,10 @@
 // usual check (look at the camera, turn the head, the centre). No data-action attributes
 // here: kiosk.js owns those.
 
+import { $, el, speakAloud } from "./dom.js";
+
 const API = "/kiosk/api";
 const FALLBACK = "芯片读取失败？请将身份证正面放在拍摄区";
-
-const $ = (s) => document.querySelector(s);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 async function post(path) {
   let resp;
@@ -44,12 +32,7 @@ function speak(text) {
   const live = $("#live");
   if (live) live.textContent = text;
   if (elder()) {
-    fetch(API + "/speak", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text }),
-    }).catch(() => {});
+    speakAloud(text);
   }
 }
 

@@ -2,6 +2,8 @@
 // Personal data lives only in `session` (memory) and in the DOM of the current screen; both are
 // wiped on finish and on idle timeout.
 
+import { $, $$, el, speakAloud } from "./dom.js";
+
 const API = "/kiosk/api";
 const UNAVAILABLE = "服务暂不可用，请稍后再试";
 const LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
@@ -34,25 +36,7 @@ let idleWarned = false;
 let pollTimer = null;
 let doneTimer = null;
 
-const $ = (sel, root = document) => root.querySelector(sel);
-const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
-
 // ---------- helpers ----------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return node;
-}
 
 function maskName(name) {
   return name ? name[0] + "*".repeat(Math.max(1, name.length - 1)) : "";
@@ -136,12 +120,7 @@ async function api(method, path, body) {
 function say(text) {
   $("#live").textContent = text;
   if (elder) {
-    fetch(API + "/speak", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text }),
-    }).catch(() => {});
+    speakAloud(text);
   }
 }
 

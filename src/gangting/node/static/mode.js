@@ -3,19 +3,7 @@
 // citizen at it finish: the screen covers the start page only, never a running session.
 // No data-action attributes here: kiosk.js owns those.
 
-const $ = (s) => document.querySelector(s);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
+import { $, el } from "./dom.js";
 
 const view = { screen: "start", locked: false, notice: null, shown: null };
 
