@@ -427,8 +427,10 @@ async function refreshBooth() {
   if (!state.booth) return;
   try {
     const keepKind = $("#chart-kind") ? $("#chart-kind").value : null;
+    const draft = commandDraft();
     state.booth = await get(`/api/v1/centre/booths/${encodeURIComponent(state.booth.booth.code)}`);
     renderBooth(keepKind);
+    restoreCommandDraft(draft);
   } catch (e) {
     showError(e);
   }
@@ -582,6 +584,21 @@ async function loadChart() {
   } catch (e) {
     showError(e);
   }
+}
+
+// A live refresh redraws the drawer: keep what the operator was typing into the command form.
+function commandDraft() {
+  const kind = $("#cmd-kind");
+  const param = $("#cmd-param");
+  return kind ? { kind: kind.value, param: param && "value" in param ? param.value : null } : null;
+}
+
+function restoreCommandDraft(draft) {
+  if (!draft || !$("#cmd-kind")) return;
+  $("#cmd-kind").value = draft.kind;
+  renderCommandParam();
+  const param = $("#cmd-param");
+  if (draft.param !== null && param && "value" in param) param.value = draft.param;
 }
 
 function renderCommandParam() {
