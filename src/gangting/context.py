@@ -46,6 +46,13 @@ class Context:
         )
 
 
+def settings_clock(settings: Settings) -> Clock:
+    """The configured clock: fixed at GANGTING_DEMO_CLOCK when set, else the system clock."""
+    if settings.demo_clock:
+        return FixedClock(datetime.fromisoformat(settings.demo_clock))
+    return SystemClock()
+
+
 def build_context(
     settings: Settings,
     *,
@@ -60,10 +67,7 @@ def build_context(
         pool_timeout_s=settings.db_pool_timeout_s,
     )
     if clock is None:
-        if settings.demo_clock:
-            clock = FixedClock(datetime.fromisoformat(settings.demo_clock))
-        else:
-            clock = SystemClock()
+        clock = settings_clock(settings)
     if payments is None:
         payments = FakePaymentPlatform(
             settings.var_dir / "fake_payment_platform.db",

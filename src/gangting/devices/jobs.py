@@ -7,7 +7,6 @@ only what it needs (engine, clock); nothing runs at import.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,13 @@ from gangting.alerts.rules import FaultPolicy
 from gangting.booths import commands, credentials, retention
 from gangting.booths.ingest import InboundRouter, PlateReadHandler
 from gangting.config import Settings
+from gangting.context import settings_clock
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import EmbeddedBroker
 from gangting.devices.mosquitto import BrokerFiles, write_broker_files
 from gangting.kernel.actor import SYSTEM
-from gangting.kernel.clock import Clock, FixedClock, SystemClock
+from gangting.kernel.clock import Clock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 
@@ -32,15 +32,9 @@ UowFactory = Callable[[], UnitOfWork]
 def open_database(settings: Settings, clock: Clock | None = None) -> tuple[Engine, UowFactory]:
     """An engine and a unit-of-work factory with the configured clock (demo clock or
     system clock), as the server builds them."""
-    if clock is None:
-        clock = (
-            FixedClock(datetime.fromisoformat(settings.demo_clock))
-            if settings.demo_clock
-            else SystemClock()
-        )
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
-    resolved: Clock = clock
+    resolved = clock or settings_clock(settings)
     return engine, lambda: UnitOfWork(sessions, resolved)
 
 

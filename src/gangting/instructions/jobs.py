@@ -4,27 +4,20 @@ at import."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from gangting.config import Settings
+from gangting.context import settings_clock
 from gangting.instructions.service import policy_from_settings
 from gangting.instructions.sweep import SweepResult, sweep_deadlines
-from gangting.kernel.clock import Clock, FixedClock, SystemClock
+from gangting.kernel.clock import Clock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 
 
 def sweep_instruction_deadlines(settings: Settings, clock: Clock | None = None) -> SweepResult:
     """One sweep of instruction deadlines (run it every 30-60 s; concurrent runs are safe)."""
-    if clock is None:
-        clock = (
-            FixedClock(datetime.fromisoformat(settings.demo_clock))
-            if settings.demo_clock
-            else SystemClock()
-        )
     engine = make_engine(settings.database_url)
     try:
-        with UnitOfWork(session_factory(engine), clock) as uow:
+        with UnitOfWork(session_factory(engine), clock or settings_clock(settings)) as uow:
             return sweep_deadlines(uow, policy_from_settings(settings))
     finally:
         engine.dispose()
