@@ -44,6 +44,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench.machine import rss_and_cpu
 from bench.pools import (
     BOOTH_SECRET,
     Pools,
@@ -55,7 +56,6 @@ from bench.pools import (
 )
 from bench.sql_ceiling import pct, run_ceiling
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -85,20 +85,6 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_and_cpu(pids: list[int]) -> tuple[int, int]:
-    rss = ticks = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                rss += int(f.read().split()[1]) * PAGE
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-        except OSError:
-            pass
-    return rss, ticks
-
-
 class Sampler(threading.Thread):
     """Peak RSS (sum over the process tree) and CPU ticks of the server."""
 
@@ -111,11 +97,11 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            rss, _ = _rss_and_cpu(self.pids)
+            rss, _ = rss_and_cpu(self.pids)
             self.peak_rss = max(self.peak_rss, rss)
 
     def cpu_ticks(self) -> int:
-        return _rss_and_cpu(self.pids)[1]
+        return rss_and_cpu(self.pids)[1]
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -368,7 +354,7 @@ def start_profile(server_pid: int, seconds: float, out: Path) -> subprocess.Pope
     exe = Path(sys.executable).with_name("py-spy")
     if not workers or not exe.exists():
         return None
-    target = max(workers, key=lambda p: _rss_and_cpu([p])[0])  # a worker, not a helper
+    target = max(workers, key=lambda p: rss_and_cpu([p])[0])  # a worker, not a helper
     cmd = [str(exe), "record", "--pid", str(target), "--duration", str(int(seconds)), "--gil",
            "--rate", "200", "--format", "raw", "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -31,30 +30,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from gangting.booths.credentials import broker_accounts, issue_broker_password, mosquitto_hash
+from bench.broker_setup import CENTRE, CENTRE_PASSWORD, broker_files, free_port, register_booths
 from gangting.booths.ingest import InboundRouter
-from gangting.booths.models import Booth, TelemetryReading
+from gangting.booths.models import TelemetryReading
 from gangting.booths.topics import telemetry_topic
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress, new_client
 from gangting.devices.embedded_broker import EmbeddedBroker, wait_for_port
-from gangting.devices.mosquitto import write_broker_files
-from gangting.kernel.actor import SYSTEM
 from gangting.kernel.clock import SystemClock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.migrate import upgrade
-from gangting.staff.models import OrgUnit
-
-CENTRE, CENTRE_PASSWORD = "gangting-centre", "bench-centre-password"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def main() -> None:
@@ -77,37 +63,10 @@ def main() -> None:
         return UnitOfWork(sessions, clock)
 
     codes = [f"BT-BENCH-{n:03d}" for n in range(args.booths)]
-    with new_uow() as uow:
-        unit = OrgUnit(code="BENCH", name="压测", kind="brigade", path="/BENCH/")
-        uow.session.add(unit)
-        uow.session.flush()
-        for code in codes:
-            uow.session.add(
-                Booth(
-                    code=code,
-                    name=code,
-                    org_unit_id=unit.id,
-                    district_code="150203",
-                    address="-",
-                    longitude=109.8,
-                    latitude=40.6,
-                    secret_hash="-",
-                )
-            )
-        uow.session.flush()
-        passwords = {c: issue_broker_password(uow, SYSTEM, c)["password"] for c in codes}
-    with new_uow() as uow:
-        accounts = broker_accounts(uow)
+    passwords = register_booths(new_uow, codes)
 
     port = free_port()
-    files = write_broker_files(
-        tmp / "broker",
-        centre_username=CENTRE,
-        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
-        accounts=accounts,
-        port=port,
-        run_as="root" if os.geteuid() == 0 else None,
-    )
+    files = broker_files(new_uow, tmp / "broker", port)
     broker_proc: subprocess.Popen[bytes] | None = None
     embedded: EmbeddedBroker | None = None
     if args.broker == "private":

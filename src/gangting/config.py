@@ -54,7 +54,8 @@ class Settings(BaseSettings):
 
     # Booths over MQTT (docs/decisions/0003-booths-over-mqtt.md). "embedded": `gangting up`
     # starts an in-process broker (amqtt) on mqtt_url's host and port; "external": Mosquitto
-    # or EMQX in production (mqtt://host:1883, mqtts://host:8883).
+    # or EMQX in production. With the Mosquitto configuration gangting generates, the centre
+    # uses its own listener (mqtt://127.0.0.1:1885); booths use the other one (1883/8883).
     mqtt_broker: Literal["embedded", "external"] = "embedded"
     mqtt_url: str = "mqtt://127.0.0.1:1884"
     mqtt_username: str = "gangting-centre"
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     mqtt_ingest_workers: int = Field(default=4, ge=1, le=64)
     command_default_expiry_s: int = Field(default=300, ge=10, le=7 * 24 * 3600)
     telemetry_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Plate reads (过车记录) are personal information (PIPL 第19条: kept no longer than the
+    # purpose needs). A read older than this is deleted unless a watch-list hit refers to it
+    # (the hit's evidence stays); 90 days covers a later lookup of a pass (a reported stolen
+    # car, an incident) and a quarter's reports. Its evidence crop, the heaviest part of the
+    # row and an image of the vehicle and often its occupants, goes sooner.
+    plate_read_retention_days: int = Field(default=90, ge=1, le=3650)
+    plate_read_evidence_days: int = Field(default=30, ge=1, le=3650)
 
     # Watch-list (缉查布控): unprocessed violation records that list a plate (处理程序规定
     # 第54条 names five), the lowest match score that makes a hit, reads of one plate at one
@@ -90,7 +98,8 @@ class Settings(BaseSettings):
     live_events: bool = True
     # Where the live clients connect (empty: GANGTING_MQTT_URL). Each centre process has
     # its own client id; a broker that forces client id = username needs a listener for the
-    # centre's processes without that rule (docs/decisions/0005-live-events.md).
+    # centre's processes without that rule: the generated Mosquitto configuration has one
+    # (docs/decisions/0005-live-events.md, "Broker accounts").
     live_mqtt_url: str = ""
     live_topic_prefix: str = Field(
         default="gangting/v1/centre/live", pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$"

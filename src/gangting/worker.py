@@ -11,7 +11,9 @@ own unit of work:
 - instruction deadlines: missed steps, escalations, missed-deadline alerts
   (``instructions_every_s``);
 - derived watch-list entries rebuilt from the records (at start, then ``watch_list_every_s``);
-- telemetry history older than GANGTING_TELEMETRY_RETENTION_DAYS removed (daily).
+- telemetry history older than GANGTING_TELEMETRY_RETENTION_DAYS removed (daily);
+- plate reads older than GANGTING_PLATE_READ_RETENTION_DAYS removed, evidence crops older
+  than GANGTING_PLATE_READ_EVIDENCE_DAYS cleared, reads of watch-list hits kept (daily).
 
 A job that fails is logged and tried again at its next turn; it never stops the others.
 """
@@ -22,7 +24,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -31,7 +33,6 @@ from pydantic import ValidationError
 
 from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
-from gangting.booths.ingest import PlateReadHandler
 from gangting.command_centre.runtime import start_live_publishing
 from gangting.config import Settings
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
@@ -39,30 +40,47 @@ from gangting.instructions.service import policy_from_settings as deadline_polic
 from gangting.instructions.sweep import sweep_deadlines
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.plate_reads import retention as plate_read_retention
 from gangting.plate_reads.schemas import PlateReadEvent
-from gangting.plate_reads.service import record_plate_read
+from gangting.plate_reads.service import record_plate_reads
 from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.service import policy_from_settings as watch_policy
 
 log = logging.getLogger("gangting.worker")
 
 
-def plate_read_handler(settings: Settings) -> PlateReadHandler:
-    """Decode a booth's plate-read message and record it (once per event id), matching it
-    against the watch-list in the same unit of work."""
-    policy = watch_policy(settings)
+class PlateReadIntake:
+    """The centre's plate-read handler for the MQTT ingest: decode a booth's message at the
+    edge and record reads (once per event id, many per batch), matching them against the
+    watch-list in the same unit of work. Called with one message it records that one."""
 
-    def handle(uow: UnitOfWork, actor: Actor, raw: bytes) -> bool:
+    def __init__(self, settings: Settings) -> None:
+        self._policy = watch_policy(settings)
+
+    def decode(self, raw: bytes) -> PlateReadEvent:
         try:
-            event = PlateReadEvent.model_validate_json(raw)
+            return PlateReadEvent.model_validate_json(raw)
         except ValidationError as exc:
             raise PayloadInvalid(
                 "号牌识别消息格式不正确", data={"errors": exc.error_count()}
             ) from exc
-        answer = record_plate_read(uow, actor, event, policy)
-        return not answer["duplicate"]
 
-    return handle
+    def record(self, uow: UnitOfWork, reads: Sequence[tuple[Actor, object]]) -> list[bool]:
+        events = [(actor, _event(read)) for actor, read in reads]
+        return [not a["duplicate"] for a in record_plate_reads(uow, events, self._policy)]
+
+    def __call__(self, uow: UnitOfWork, actor: Actor, raw: bytes) -> bool:
+        return self.record(uow, [(actor, self.decode(raw))])[0]
+
+
+def _event(read: object) -> PlateReadEvent:
+    if not isinstance(read, PlateReadEvent):
+        raise TypeError(f"not a decoded plate read: {type(read).__name__}")
+    return read
+
+
+def plate_read_handler(settings: Settings) -> PlateReadIntake:
+    return PlateReadIntake(settings)
 
 
 @dataclass
@@ -131,11 +149,19 @@ def centre_jobs(
     def purge_history() -> int:
         return retention.purge_telemetry(new_uow, settings.telemetry_retention_days)
 
+    def purge_plate_reads() -> dict[str, int] | None:
+        purged = plate_read_retention.purge_plate_reads(
+            new_uow, settings.plate_read_retention_days, settings.plate_read_evidence_days
+        )
+        changed = {"deleted": purged.deleted, "evidence_cleared": purged.evidence_cleared}
+        return changed if any(changed.values()) else None
+
     return [
         Job("commands.expire", commands_every_s, expire_commands),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
         Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
         Job("telemetry.retention", retention_every_s, purge_history),
+        Job("plate_reads.retention", retention_every_s, purge_plate_reads),
     ]
 
 

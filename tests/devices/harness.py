@@ -224,10 +224,12 @@ def private_broker_files(
     directory: Path,
     port: int,
     *,
+    centre_port: int | None = None,
     persistence_dir: Path | None = None,
 ) -> BrokerFiles:
     """Password and ACL files for a private Mosquitto: every registered booth's account
-    and the centre's (``CENTRE``, ``CENTRE_PASSWORD``)."""
+    and the centre's (``CENTRE``, ``CENTRE_PASSWORD``); with ``centre_port`` also the
+    centre's own listener on it."""
     with new_uow() as uow:
         accounts = broker_accounts(uow)
     return write_broker_files(
@@ -236,6 +238,7 @@ def private_broker_files(
         centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
         accounts=accounts,
         port=port,
+        centre_port=centre_port,
         persistence_dir=persistence_dir,
         run_as=run_as(),
     )

@@ -1,4 +1,5 @@
-"""Screenshots of the officers' phone page (390x844) into docs/screens/officer/:
+"""Screenshots of the officers' phone page (390x844) into docs/screens/officer/ and the
+officer section of docs/screens/README.md (the other makers' sections stay):
 
     .venv/bin/python -m tests.instructions.make_screens
 
@@ -23,8 +24,23 @@ from tests.instructions.officer_site import (
     officer_flow,
     officer_site,
 )
+from tests.screens_readme import SCREENS, write_section
 
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screens" / "officer"
+OUT = SCREENS / "officer"
+
+
+def readme_section(shots: list[Path]) -> str:
+    """The officer page's section of docs/screens/README.md."""
+    lines = [
+        "## Officer's phone page (民警手机端)",
+        "",
+        "390x844 (`/m/`). Regenerate with `.venv/bin/python -m tests.instructions.make_screens`.",
+        "",
+        "| screen | png |",
+        "|---|---|",
+    ]
+    lines += [f"| {p.stem} | [png]({OUT.name}/{p.name}) |" for p in sorted(shots)]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -44,6 +60,7 @@ def main() -> None:
             context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2)
             officer_flow(context.new_page(), site, OUT)
             browser.close()
+    write_section("officer", readme_section(list(OUT.glob("*.png"))), SCREENS / "README.md")
     print(f"screenshots in {OUT}")
 
 

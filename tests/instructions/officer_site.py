@@ -183,7 +183,8 @@ def officer_flow(page: Page, site: Site, shots: Path) -> dict[str, Any]:
     intercept = page.locator("#list a", has_text="蒙B·12345")
     expect(intercept.locator(".countdown")).to_have_text(re.compile(r"剩余 0[0-3]:\d\d"))
     before = intercept.locator(".countdown").inner_text()
-    page.wait_for_timeout(1200)
+    # the countdown ticks once a second; a loaded machine may delay a tick, so wait for it
+    expect(intercept.locator(".countdown")).not_to_have_text(before, timeout=10_000)
     after = intercept.locator(".countdown").inner_text()
     page.screenshot(path=str(shots / "01-list.png"))
 

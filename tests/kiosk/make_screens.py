@@ -2,20 +2,23 @@
 
     .venv/bin/python -m tests.kiosk.make_screens
 
-writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and docs/screens/README.md, against a
-real centre and booth node started here (seeded `tiny`, demo personas)."""
+writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and the kiosk's section of
+docs/screens/README.md (the other makers' sections stay), against a real centre and booth
+node started here (seeded `tiny`, demo personas)."""
 
 from __future__ import annotations
 
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
 from tests.kiosk.flows import FLOWS, Kiosk, payment_pending
 from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
+from tests.screens_readme import write_section
 
 OUT = ROOT / "docs" / "screens"
 LAYOUTS = {
@@ -67,9 +70,36 @@ def idle_warning(k: Kiosk, demo: Demo) -> None:
     k.page.request.post(f"{k.base_url}/kiosk/api/finish")
 
 
+def readme_section(rows: list[tuple[str, str, Path]]) -> str:
+    """The kiosk's section of docs/screens/README.md: one table per flow."""
+    lines = [
+        "## Kiosk screens",
+        "",
+        "Regenerate with `.venv/bin/python -m tests.kiosk.make_screens` (real centre + booth node,",
+        "system Chromium, demo personas of the `tiny` seed).",
+        "Portrait 1080x1920, landscape 1920x1080.",
+        "",
+    ]
+    for flow in dict.fromkeys(r[0] for r in rows):
+        lines += [f"### {flow}", "", "| screen | portrait | landscape |", "|---|---|---|"]
+        shots = sorted({p.name.rsplit("-", 1)[0] for f, _, p in rows if f == flow})
+        for s in shots:
+            lines.append(
+                f"| {s} | [png]({flow}/{s}-portrait.png) | [png]({flow}/{s}-landscape.png) |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> int:
-    if OUT.exists():
-        shutil.rmtree(OUT)
+    flows: dict[str, Callable[..., object]] = {
+        **FLOWS,
+        "payment_pending": payment_pending,
+        "elderly": elderly,
+        "idle_warning": idle_warning,
+    }
+    for name in [*flows, "centre_down"]:  # only the kiosk's folders: docs/screens has others
+        shutil.rmtree(OUT / name, ignore_errors=True)
     rows: list[tuple[str, str, Path]] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
         rig = Rig(Path(tmp))
@@ -79,12 +109,6 @@ def main() -> int:
         try:
             for layout, viewport in LAYOUTS.items():
                 node = rig.fresh()
-                flows = {
-                    **FLOWS,
-                    "payment_pending": payment_pending,
-                    "elderly": elderly,
-                    "idle_warning": idle_warning,
-                }
                 for name, flow in [*flows.items(), ("centre_down", None)]:
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
                     k = Kiosk(context.new_page(), node.url, OUT / name, f"-{layout}")
@@ -99,23 +123,7 @@ def main() -> int:
         finally:
             browser.close()
             rig.close()
-    lines = [
-        "# Kiosk screens",
-        "",
-        "Regenerate with `.venv/bin/python -m tests.kiosk.make_screens` (real centre + booth node,",
-        "system Chromium, demo personas of the `tiny` seed).",
-        "Portrait 1080x1920, landscape 1920x1080.",
-        "",
-    ]
-    for flow in dict.fromkeys(r[0] for r in rows):
-        lines += [f"## {flow}", "", "| screen | portrait | landscape |", "|---|---|---|"]
-        shots = sorted({p.name.rsplit("-", 1)[0] for f, _, p in rows if f == flow})
-        for s in shots:
-            lines.append(
-                f"| {s} | [png]({flow}/{s}-portrait.png) | [png]({flow}/{s}-landscape.png) |"
-            )
-        lines.append("")
-    (OUT / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    write_section("kiosk", readme_section(rows), OUT / "README.md")
     print(f"{len(rows)} screenshots in {OUT}")
     return 0
 

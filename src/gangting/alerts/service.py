@@ -10,7 +10,7 @@ hits (``raise_hit_alert``), the booth telemetry consumer (``raise_booth_faults``
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -202,6 +202,39 @@ def raise_booth_faults(
     before the alert is closed counts one more occurrence on the same alert. Call it after
     the state moved (the MQTT consumer does, for telemetry, state and availability).
     Returns the fault keys raised, recurred and cleared."""
+    return raise_booth_faults_many(uow, [(booth, state)], policy)[booth.code]
+
+
+def raise_booth_faults_many(
+    uow: UnitOfWork,
+    booths: Sequence[tuple[Booth, BoothState]],
+    policy: FaultPolicy | None = None,
+) -> dict[str, dict[str, list[str]]]:
+    """``raise_booth_faults`` for many booths, their open fault alerts read in one
+    statement; the outcome per booth code."""
+    held: dict[uuid.UUID, list[Alert]] = {booth.id: [] for booth, _ in booths}
+    for alert in uow.session.execute(
+        select(Alert).where(
+            Alert.booth_id.in_(held), Alert.kind == "booth_fault", Alert.state != "closed"
+        )
+    ).scalars():
+        if alert.booth_id is not None:
+            held[alert.booth_id].append(alert)
+    outcomes = {
+        booth.code: _follow_booth_faults(uow, booth, state, held[booth.id], policy)
+        for booth, state in booths
+    }
+    uow.session.flush()
+    return outcomes
+
+
+def _follow_booth_faults(
+    uow: UnitOfWork,
+    booth: Booth,
+    state: BoothState,
+    open_alerts: list[Alert],
+    policy: FaultPolicy | None,
+) -> dict[str, list[str]]:
     readings = {
         kind: item.get("value") for kind, item in state.values.items() if isinstance(item, dict)
     }
@@ -214,14 +247,7 @@ def raise_booth_faults(
         for f in booth_faults(readings, state.availability, adapters, policy or FaultPolicy())
     }
     prefix = f"booth_fault:{booth.code}:"
-    held = {
-        a.key.removeprefix(prefix): a
-        for a in uow.session.execute(
-            select(Alert).where(
-                Alert.booth_id == booth.id, Alert.kind == "booth_fault", Alert.state != "closed"
-            )
-        ).scalars()
-    }
+    held = {a.key.removeprefix(prefix): a for a in open_alerts}
     now = uow.clock.now()
     outcome: dict[str, list[str]] = {"raised": [], "recurred": [], "cleared": []}
     for key, fault in faults.items():
@@ -252,7 +278,6 @@ def raise_booth_faults(
             alert.cleared_at = now
             audit.record(uow, SYSTEM, "alert.cleared", "alert", alert.id, data={"key": alert.key})
             outcome["cleared"].append(key)
-    uow.session.flush()
     return outcome
 
 

@@ -3,6 +3,7 @@ rolls back with the change it describes. Never write raw personal data into ``da
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -26,15 +27,45 @@ def record(
     # A plain INSERT (no ORM object): audit rows are written, never read back in a request.
     uow.session.execute(
         insert(AuditEntry).values(
-            id=new_id(),
-            at=uow.clock.now(),
-            actor_kind=actor.kind,
-            actor_id=str(actor.id) if actor.id is not None else actor.name,
-            booth_id=actor.booth_id,
-            action=action,
-            subject_kind=subject_kind,
-            subject_id=str(subject_id),
-            reason=reason,
-            data=dict(data or {}),
+            _values(uow, actor, action, subject_kind, subject_id, reason=reason, data=data)
         )
     )
+
+
+def record_many(
+    uow: UnitOfWork,
+    action: str,
+    subject_kind: str,
+    items: Sequence[tuple[Actor, object, dict[str, Any] | None]],
+) -> None:
+    """One entry per ``(actor, subject_id, data)`` in one statement (a batch of booth
+    messages: hundreds of entries cost one round trip, not hundreds)."""
+    if items:
+        uow.session.execute(
+            insert(AuditEntry),
+            [_values(uow, a, action, subject_kind, s, reason=None, data=d) for a, s, d in items],
+        )
+
+
+def _values(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    subject_kind: str,
+    subject_id: object,
+    *,
+    reason: str | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "at": uow.clock.now(),
+        "actor_kind": actor.kind,
+        "actor_id": str(actor.id) if actor.id is not None else actor.name,
+        "booth_id": actor.booth_id,
+        "action": action,
+        "subject_kind": subject_kind,
+        "subject_id": str(subject_id),
+        "reason": reason,
+        "data": dict(data or {}),
+    }

@@ -47,3 +47,9 @@ class CommandParamsInvalid(Invalid):
 
 class CommandFinished(Conflict):
     code = "booths.command_finished"
+
+
+class HelpCallIdTaken(Conflict):
+    """A help call's id (made by the booth) that another booth already reported."""
+
+    code = "booths.help_call_id_taken"

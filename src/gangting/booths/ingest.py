@@ -1,6 +1,11 @@
 """The inbound router: one booth message in, one unit of work, one service call.
 
 Works without a broker (tests hand it topic + bytes); the centre's MQTT link feeds it.
+Many messages may share one unit of work (``handle_batch``): one commit for a batch
+instead of one per message, which is what lets the centre keep up with thousands of
+readings a second. A refusal inside a batch rolls the batch back and the batch is applied
+again one message per unit of work, so a refused message never takes others with it.
+
 The topic names the booth (the broker's ACL lets a booth publish only under its own code),
 the payload is decoded at the edge before any transaction opens, and a refusal (unknown
 topic or booth, a disabled booth, a bad or foreign-version payload, a reply to another
@@ -14,9 +19,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 
@@ -41,9 +46,15 @@ from gangting.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gangting.booths.ingest")
 
-# A plate-read handler (the plate_reads domain) decodes its own payload and records it in
-# the unit of work it is given; it returns whether anything changed.
-PlateReadHandler = Callable[[UnitOfWork, Actor, bytes], bool]
+
+class PlateReadHandler(Protocol):
+    """The plate_reads domain's side of the ingest: it decodes its own payload (at the
+    edge, before any transaction; a refusal is a ``DomainError``) and records decoded
+    reads, many at once, in the unit of work it is given; for each read, whether it was new."""
+
+    def decode(self, raw: bytes) -> object: ...
+
+    def record(self, uow: UnitOfWork, reads: Sequence[tuple[Actor, object]]) -> list[bool]: ...
 
 
 @dataclass(frozen=True)
@@ -108,8 +119,74 @@ class InboundRouter:
                 changed = work(uow, actor)
             return Outcome("applied" if changed else "unchanged", channel)
         except DomainError as exc:
-            log.warning("booth message refused: %s %s (topic %s)", exc.code, exc.data, topic)
-            return Outcome("rejected", channel, exc.code)
+            return self._refused(exc, topic, channel)
+
+    def handle_batch(self, messages: Sequence[tuple[str, bytes]]) -> list[Outcome]:
+        """Apply ``messages`` in one unit of work; the outcomes in the same order.
+
+        Availability, state, help calls and command replies are applied one by one in the
+        order given; then the telemetry readings of the batch (in their order, each booth's
+        fault alerts following the state the batch leaves) and the plate reads (independent
+        of a booth's state) are recorded together, in a few statements whatever their number.
+        Messages refused at decoding are answered without touching the batch. When applying
+        one is refused (an unknown booth, a reply to another booth's command…) the whole
+        unit of work rolls back and every message is applied on its own (``handle``), so
+        the others still commit and only the refused one is answered ``rejected``. Anything
+        else propagates with nothing committed: the caller retries the batch."""
+        outcomes: list[Outcome | None] = [None] * len(messages)
+        works: list[tuple[int, Route, Callable[[UnitOfWork, Actor], bool]]] = []
+        readings: list[tuple[int, Route, TelemetryReport]] = []
+        reads: list[tuple[int, Route, object]] = []
+        for n, (topic, payload) in enumerate(messages):
+            route: Route | None = None
+            try:
+                route = parse_topic(topic)
+                if route.channel == "plate_reads":
+                    reads.append((n, route, self._plate_read_handler().decode(payload)))
+                elif route.channel == "telemetry":
+                    assert route.kind is not None
+                    readings.append((n, route, decode_telemetry(route.kind, payload)))
+                else:
+                    works.append((n, route, self._decode(route, payload)))
+            except DomainError as exc:
+                outcomes[n] = self._refused(exc, topic, route.channel if route else None)
+        if not works and not readings and not reads:
+            return [o for o in outcomes if o is not None]
+        try:
+            with self._new_uow() as uow:
+                for n, route, work in works:
+                    changed = work(uow, self._directory.actor(uow, route.booth_code))
+                    outcomes[n] = Outcome("applied" if changed else "unchanged", route.channel)
+                if readings:
+                    self._apply_readings(uow, readings)
+                    for n, route, _ in readings:
+                        outcomes[n] = Outcome("applied", route.channel)
+                if reads:
+                    actors = [self._directory.actor(uow, r.booth_code) for _, r, _ in reads]
+                    recorded = self._plate_read_handler().record(
+                        uow, [(a, read) for a, (_, _, read) in zip(actors, reads, strict=True)]
+                    )
+                    for (n, route, _), new in zip(reads, recorded, strict=True):
+                        outcomes[n] = Outcome("applied" if new else "unchanged", route.channel)
+        except DomainError:
+            for n in sorted(n for group in (works, readings, reads) for n, _, _ in group):
+                outcomes[n] = self.handle(*messages[n])
+        return [o for o in outcomes if o is not None]
+
+    def _apply_readings(
+        self, uow: UnitOfWork, readings: Sequence[tuple[int, Route, TelemetryReport]]
+    ) -> None:
+        batch = []
+        for _, route, reading in readings:
+            actor = self._directory.actor(uow, route.booth_code)
+            assert actor.id is not None and route.kind is not None
+            batch.append(service.Reading(actor.id, route.kind, reading.value, reading.at))
+        service.apply_telemetry_many(uow, batch, skip_repeat=True, faults=self._faults)
+
+    @staticmethod
+    def _refused(exc: DomainError, topic: str, channel: str | None) -> Outcome:
+        log.warning("booth message refused: %s %s (topic %s)", exc.code, exc.data, topic)
+        return Outcome("rejected", channel, exc.code)
 
     def _decode(self, route: Route, raw: bytes) -> Callable[[UnitOfWork, Actor], bool]:
         if route.channel == "telemetry":
@@ -136,10 +213,14 @@ class InboundRouter:
             command_id = route.command_id
             reply = decode(CommandReply, raw)
             return lambda uow, actor: commands.record_reply(uow, actor, command_id, reply)
-        handler = self._plate_reads
-        if handler is None:
+        handler = self._plate_read_handler()
+        read = handler.decode(raw)
+        return lambda uow, actor: handler.record(uow, [(actor, read)])[0]
+
+    def _plate_read_handler(self) -> PlateReadHandler:
+        if self._plate_reads is None:
             raise BoothUnknown("中心未启用号牌识别记录接收", code="booths.channel_unhandled")
-        return lambda uow, actor: handler(uow, actor, raw)
+        return self._plate_reads
 
 
 def _telemetry(
@@ -162,6 +243,6 @@ def _help_call(uow: UnitOfWork, actor: Actor, call: HelpCallReport) -> bool:
     req_hash = request_hash("MQTT", "help-calls", call.model_dump(mode="json"))
     if find_answer(uow.session, actor.scope, key, req_hash) is not None:
         return False
-    body = service.call_help(uow, actor, call.kind, call.note, call.at)
+    body = service.call_help(uow, actor, call.kind, call.note, call.at, call.id)
     store_answer(uow.session, actor.scope, key, req_hash, 201, body, uow.clock.now())
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,6 +24,10 @@ class BoothReport(Request):
 
 
 class HelpCallRequest(BoothReport):
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="岗亭生成的求助编号：同一求助经 HTTP 与 MQTT 两条路径到达时只记一次",
+    )
     kind: str = Field(default="assistance", pattern="^[a-z_]{1,32}$")
     note: str | None = Field(default=None, max_length=500)
 
@@ -49,7 +54,7 @@ def help_call(
         "/help-calls",
         body,
         body.booth,
-        lambda uow: service.call_help(uow, actor, body.kind, body.note, body.at),
+        lambda uow: service.call_help(uow, actor, body.kind, body.note, body.at, body.id),
         action="help_call",
     )
 

@@ -5,16 +5,23 @@ of work; changes a person may ask about later carry an audit entry."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from gangting.alerts.rules import FaultPolicy
-from gangting.alerts.service import raise_booth_faults, raise_help_call_alert
+from gangting.alerts.service import (
+    raise_booth_faults_many,
+    raise_help_call_alert,
+    settle_subject_alerts,
+)
 from gangting.applications.models import Application
 from gangting.audit import service as audit
-from gangting.booths.errors import BoothMismatch, ReceiptUnknown
+from gangting.booths.errors import BoothMismatch, HelpCallIdTaken, ReceiptUnknown
 from gangting.booths.models import Booth, BoothState, HelpCall, ReceiptPrint, TelemetryReading
 from gangting.booths.rules import availability_applies, reading_is_current
 from gangting.fines.models import Payment
@@ -32,29 +39,92 @@ def require_this_booth(actor: Actor, booth_code: str | None) -> None:
         )
 
 
+def _help_call_view(call: HelpCall, booth_code: str | None) -> dict[str, Any]:
+    return {
+        "help_call_id": str(call.id),
+        "booth": booth_code,
+        "kind": call.kind,
+        "state": call.state,
+        "called_at": call.called_at.isoformat(),
+    }
+
+
 def call_help(
-    uow: UnitOfWork, actor: Actor, kind: str, note: str | None, called_at: datetime | None
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: str,
+    note: str | None,
+    called_at: datetime | None,
+    call_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
+    """Store a help call and raise its alert. ``call_id`` is the id the booth gave the call:
+    one call that reaches the centre twice, by HTTP (any Idempotency-Key) and by MQTT
+    (``mqtt-help-call:{id}``), is stored once; the second arrival answers the first's call."""
+    booth_id = require_booth(actor)
+    if call_id is not None:
+        known = _known_help_call(uow, booth_id, call_id)
+        if known is not None:
+            return _help_call_view(known, actor.name)
     now = uow.clock.now()
     call = HelpCall(
-        booth_id=require_booth(actor),
+        booth_id=booth_id,
         kind=kind,
         note=note,
         called_at=called_at or now,
         received_at=now,
         state="open",
     )
-    uow.session.add(call)
-    uow.session.flush()
+    if call_id is not None:
+        call.id = call_id
+        try:
+            with uow.session.begin_nested():
+                uow.session.add(call)
+                uow.session.flush()
+        except IntegrityError:
+            # The other path stored it a moment ago (the same id): answer that one.
+            known = _known_help_call(uow, booth_id, call_id)
+            if known is None:
+                raise
+            return _help_call_view(known, actor.name)
+    else:
+        uow.session.add(call)
+        uow.session.flush()
     audit.record(uow, actor, "help_call.opened", "help_call", call.id, data={"kind": kind})
     raise_help_call_alert(uow, call)
-    return {
-        "help_call_id": str(call.id),
-        "booth": actor.name,
-        "kind": kind,
-        "state": call.state,
-        "called_at": call.called_at.isoformat(),
-    }
+    return _help_call_view(call, actor.name)
+
+
+def close_help_call(uow: UnitOfWork, actor: Actor, call_id: uuid.UUID, note: str) -> bool:
+    """Close a help call that is still open or answered, and close its alerts not yet closed
+    (the remote-assist session that answered it ended). False when it was closed already."""
+    call = uow.session.execute(
+        select(HelpCall).where(HelpCall.id == call_id).with_for_update()
+    ).scalar_one_or_none()
+    if call is None or call.state == "closed":
+        return False
+    previous = call.state
+    call.state = "closed"
+    uow.session.flush()
+    audit.record(
+        uow,
+        actor,
+        "help_call.closed",
+        "help_call",
+        call.id,
+        reason=note,
+        data={"previous_state": previous},
+    )
+    settle_subject_alerts(uow, actor, "help_call", str(call.id), close=note)
+    return True
+
+
+def _known_help_call(uow: UnitOfWork, booth_id: uuid.UUID, call_id: uuid.UUID) -> HelpCall | None:
+    """The call with this id, if this booth already reported it; another booth's id is a
+    conflict, never an answer."""
+    call = uow.session.get(HelpCall, call_id)
+    if call is not None and call.booth_id != booth_id:
+        raise HelpCallIdTaken("该求助编号已被其他岗亭使用", data={"help_call_id": str(call_id)})
+    return call
 
 
 def record_telemetry(
@@ -75,21 +145,47 @@ def record_telemetry(
 
 def _current_state(uow: UnitOfWork, booth_id: uuid.UUID) -> BoothState:
     """The booth's current-state row, locked for this unit of work (made on first use)."""
-    state = uow.session.execute(
-        select(BoothState).where(BoothState.booth_id == booth_id).with_for_update()
-    ).scalar_one_or_none()
-    if state is None:
-        now = uow.clock.now()
-        state = BoothState(
-            booth_id=booth_id,
-            values={},
-            last_reported_at=now,
-            last_changed_at=now,
-            availability="unknown",
-            reported={},
-        )
-        uow.session.add(state)
-    return state
+    return _current_states(uow, {booth_id})[booth_id]
+
+
+def _current_states(
+    uow: UnitOfWork, booth_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, BoothState]:
+    """The current-state rows of ``booth_ids`` in one statement, locked for this unit of
+    work in booth order (two units of work never wait on each other in a circle); a booth
+    without one gets it now."""
+    states = {
+        state.booth_id: state
+        for state in uow.session.execute(
+            select(BoothState)
+            .where(BoothState.booth_id.in_(booth_ids))
+            .order_by(BoothState.booth_id)
+            .with_for_update()
+        ).scalars()
+    }
+    now = uow.clock.now()
+    for booth_id in booth_ids:
+        if booth_id not in states:
+            states[booth_id] = BoothState(
+                booth_id=booth_id,
+                values={},
+                last_reported_at=now,
+                last_changed_at=now,
+                availability="unknown",
+                reported={},
+            )
+            uow.session.add(states[booth_id])
+    return states
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One telemetry reading of one booth (``kind`` as in the topic)."""
+
+    booth_id: uuid.UUID
+    kind: str
+    value: Any
+    at: datetime
 
 
 def apply_telemetry(
@@ -106,35 +202,64 @@ def apply_telemetry(
     the record). ``skip_repeat``: a reading identical to the current one (same time, same
     value) is a redelivery and appends nothing (MQTT at-least-once delivery). With a
     ``faults`` policy the booth's fault alerts follow the new state (alerts domain)."""
+    readings = [Reading(booth_id, kind, value, at)]
+    return apply_telemetry_many(uow, readings, skip_repeat=skip_repeat, faults=faults)[booth_id]
+
+
+def apply_telemetry_many(
+    uow: UnitOfWork,
+    readings: Sequence[Reading],
+    *,
+    skip_repeat: bool = False,
+    faults: FaultPolicy | None = None,
+) -> dict[uuid.UUID, BoothState]:
+    """``apply_telemetry`` for many readings of many booths (a batch from the broker), in
+    order, in a few statements whatever their number: the booths' states are locked in one,
+    the history rows inserted in one, the fault alerts of all the booths followed once, from
+    the state the whole batch leaves. Returns the booths' current states."""
     now = uow.clock.now()
-    state = _current_state(uow, booth_id)
-    current = state.values.get(kind)
-    current_at = datetime.fromisoformat(current["at"]) if current is not None else None
-    if skip_repeat and current_at == at and current is not None and current["value"] == value:
+    states = _current_states(uow, {r.booth_id for r in readings})
+    rows: list[TelemetryReading] = []
+    for r in readings:
+        state = states[r.booth_id]
         state.last_reported_at = now
-        return state
-    uow.session.add(
-        TelemetryReading(booth_id=booth_id, kind=kind, value=value, at=at, received_at=now)
-    )
-    if reading_is_current(current_at, at):
-        if current is None or current["value"] != value:
-            state.last_changed_at = now
-        state.values = {**state.values, kind: {"value": value, "at": at.isoformat()}}
-    state.last_reported_at = now
+        current = state.values.get(r.kind)
+        current_at = datetime.fromisoformat(current["at"]) if current is not None else None
+        if (
+            skip_repeat
+            and current is not None
+            and (current_at, current["value"]) == (r.at, r.value)
+        ):
+            continue
+        rows.append(
+            TelemetryReading(
+                booth_id=r.booth_id, kind=r.kind, value=r.value, at=r.at, received_at=now
+            )
+        )
+        if reading_is_current(current_at, r.at):
+            if current is None or current["value"] != r.value:
+                state.last_changed_at = now
+            state.values = {**state.values, r.kind: {"value": r.value, "at": r.at.isoformat()}}
+    uow.session.add_all(rows)
     uow.session.flush()
-    _follow_faults(uow, booth_id, state, faults)
-    return state
+    _follow_faults_many(uow, states, faults)
+    return states
 
 
 def _follow_faults(
     uow: UnitOfWork, booth_id: uuid.UUID, state: BoothState, faults: FaultPolicy | None
 ) -> None:
     """Open, clear or count the booth's fault alerts from its current state."""
-    if faults is None:
+    _follow_faults_many(uow, {booth_id: state}, faults)
+
+
+def _follow_faults_many(
+    uow: UnitOfWork, states: dict[uuid.UUID, BoothState], faults: FaultPolicy | None
+) -> None:
+    if faults is None or not states:
         return
-    booth = uow.session.get(Booth, booth_id)
-    if booth is not None:
-        raise_booth_faults(uow, booth, state, faults)
+    booths = uow.session.execute(select(Booth).where(Booth.id.in_(states))).scalars()
+    raise_booth_faults_many(uow, [(b, states[b.id]) for b in booths], faults)
 
 
 def record_availability(

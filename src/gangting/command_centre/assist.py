@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gangting.audit import service as audit
 from gangting.booths.models import Booth, HelpCall
+from gangting.booths.service import close_help_call
 from gangting.command_centre.errors import (
     AssistMessageInvalid,
     AssistStateConflict,
@@ -304,6 +305,7 @@ def sync_from_booth(
         audit.record(
             uow, actor, "assist.closed", "assist_session", session.id, reason="群众已结束办理"
         )
+        _close_help_call(uow, actor, session)
         _publish(uow, session, booth, org_path, "closed", "booth", message)
     uow.session.flush()
     return {
@@ -450,6 +452,15 @@ def send_to_kiosk(
     return {"session": session_view(session, booth), "message": message_view(message)}
 
 
+def _close_help_call(uow: UnitOfWork, actor: Actor, session: AssistSession) -> None:
+    """The session answered its help call: a closed session closes the call and its alert
+    when they are still open (a call closed already, or its alert, stays as it is)."""
+    if session.help_call_id is None:
+        return
+    note = "远程协助已结束" + (f"：{session.close_note}" if session.close_note else "")
+    close_help_call(uow, actor, session.help_call_id, note)
+
+
 def close_session(
     uow: UnitOfWork, actor: Actor, session_id: uuid.UUID, note: str | None
 ) -> dict[str, Any]:
@@ -474,5 +485,6 @@ def close_session(
         reason=session.close_note,
         data={"booth": booth.code},
     )
+    _close_help_call(uow, actor, session)
     _publish(uow, session, booth, path, "closed", "operator", message)
     return get_session(uow, actor, session_id)

@@ -203,10 +203,13 @@ class LiveHub(_Connected):
         self._client = _client(
             address, client_id or live_client_id(username, "sub"), username, password
         )
+        self._subscribed = threading.Event()
         self.watch(self._client)
         self._client.on_message = self._on_message
+        self._client.on_subscribe = lambda *_args: self._subscribed.set()
 
     def connected_hook(self, client: mqtt.Client) -> None:
+        self._subscribed.clear()
         client.subscribe(topic_filter(self.topic_prefix), qos=1)
 
     # --- life cycle (on the worker's event loop)
@@ -218,7 +221,12 @@ class LiveHub(_Connected):
         self._client.loop_start()
 
     def wait_connected(self, timeout_s: float) -> bool:
-        return self.connected.wait(timeout_s)
+        """Connected and subscribed (the broker acknowledged the subscription): from then on
+        every event published reaches this hub."""
+        deadline = time.monotonic() + timeout_s
+        return self.connected.wait(timeout_s) and self._subscribed.wait(
+            max(0.0, deadline - time.monotonic())
+        )
 
     def close_streams(self) -> None:
         """End every open stream (the server is shutting down)."""

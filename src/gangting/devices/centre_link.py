@@ -1,9 +1,12 @@
 """The centre's MQTT link: ingest of everything booths publish, and dispatch of commands.
 
-- Ingest: the network thread only queues each message; worker threads hand it to the
-  inbound router (one unit of work per message) and acknowledge it to the broker *after*
-  the commit (manual PUBACK). Messages of one booth always go to the same worker, so a
-  booth's messages are applied in the order the broker delivered them; several workers
+- Ingest: the network thread only queues each message; worker threads take what has
+  queued up (at most ``max_batch``), hand it to the inbound router as one unit of work
+  (``InboundRouter.handle_batch``: one commit for the batch) and acknowledge every message
+  to the broker *after* the commit (manual PUBACK). A quiet link commits each message at
+  once; a busy one commits hundreds together instead of falling behind. Messages of one
+  booth always go to the same worker, so a booth's messages are applied in the order the
+  broker delivered them (plate reads apart, see ``handle_batch``); several workers
   let PostgreSQL commit several transactions at once (one fsync for many). A message the
   router refuses is acknowledged and logged; a failure of the database is retried with
   backoff and the message stays unacknowledged, so a centre that dies meanwhile gets it
@@ -49,6 +52,7 @@ class CentreLink:
         dispatch_interval_s: float = 0.5,
         publish_timeout_s: float = 5.0,
         workers: int = 1,
+        max_batch: int = 200,
     ) -> None:
         self.router = router
         self._new_uow = new_uow
@@ -56,6 +60,7 @@ class CentreLink:
         self._keepalive_s = keepalive_s
         self._dispatch_interval_s = dispatch_interval_s
         self._publish_timeout_s = publish_timeout_s
+        self._max_batch = max(1, max_batch)
         self._client = new_client(
             client_id or username, address, username=username, password=password, manual_ack=True
         )
@@ -134,24 +139,44 @@ class CentreLink:
             msg = inbox.get()
             if msg is None:
                 return
-            if self._process(msg):
-                self._client.ack(msg.mid, msg.qos)
+            batch = [msg]
+            stopping = False
+            while len(batch) < self._max_batch:
+                try:
+                    more = inbox.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            if self._process(batch):
+                for done in batch:
+                    self._client.ack(done.mid, done.qos)
+            if stopping:
+                return
 
-    def _process(self, msg: mqtt.MQTTMessage) -> bool:
-        """Hand one message to the router; True once it is settled (applied, unchanged or
-        refused), False if the link stops before the database took it."""
+    def _process(self, batch: list[mqtt.MQTTMessage]) -> bool:
+        """Hand a batch of messages to the router (one unit of work); True once they are
+        settled (applied, unchanged or refused), False if the link stops before the
+        database took them."""
         delay_s = 0.2
+        messages = [(m.topic, bytes(m.payload)) for m in batch]
         while True:
             try:
-                outcome = self.router.handle(msg.topic, bytes(msg.payload))
+                outcomes = self.router.handle_batch(messages)
             except Exception:
                 self._count("retried")
-                log.exception("ingest failed, retrying in %.1f s (topic %s)", delay_s, msg.topic)
+                log.exception(
+                    "ingest failed, retrying %d message(s) in %.1f s", len(messages), delay_s
+                )
                 if self._stop.wait(delay_s):
                     return False
                 delay_s = min(delay_s * 2, 10.0)
                 continue
-            self._count(outcome.status)
+            with self._stats_lock:
+                self.stats.update(o.status for o in outcomes)
+                self.stats["batches"] += 1
             return True
 
     def _count(self, key: str, n: int = 1) -> None:

@@ -109,10 +109,14 @@ def write_mosquitto_files(
     *,
     host: str = "127.0.0.1",
     port: int = 1883,
+    centre_host: str = "127.0.0.1",
+    centre_port: int | None = 1885,
     persistence_dir: Path | None = None,
 ) -> BrokerFiles:
-    """Mosquitto's password file, ACL file and configuration from the booth registry; the
-    centre's account is ``GANGTING_MQTT_USERNAME`` / ``GANGTING_MQTT_PASSWORD``."""
+    """Mosquitto's password files, ACL file and configuration from the booth registry; the
+    centre's account is ``GANGTING_MQTT_USERNAME`` / ``GANGTING_MQTT_PASSWORD``. Booths
+    connect to ``host:port``; the centre's processes to ``centre_host:centre_port``
+    (their ``GANGTING_MQTT_URL``, e.g. ``mqtt://127.0.0.1:1885``)."""
     if not settings.mqtt_password:
         raise ValueError("GANGTING_MQTT_PASSWORD is required for the centre's broker account")
     engine, new_uow = open_database(settings)
@@ -128,17 +132,40 @@ def write_mosquitto_files(
         accounts=accounts,
         host=host,
         port=port,
+        centre_host=centre_host,
+        centre_port=centre_port,
         persistence_dir=persistence_dir,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m gangting.devices.jobs purge-telemetry [DAYS] | sweep-commands``."""
+    """``python -m gangting.devices.jobs purge-telemetry [DAYS] | sweep-commands |
+    mosquitto-files OUT_DIR [--host H] [--port P] [--centre-host H] [--centre-port P]``."""
+    import argparse
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     settings = Settings()
-    if args[:1] == ["purge-telemetry"]:
+    if args[:1] == ["mosquitto-files"]:
+        parser = argparse.ArgumentParser(prog="python -m gangting.devices.jobs mosquitto-files")
+        parser.add_argument("out_dir", type=Path)
+        parser.add_argument("--host", default="0.0.0.0", help="booths' listener address")
+        parser.add_argument("--port", type=int, default=1883, help="booths' listener port")
+        parser.add_argument("--centre-host", default="127.0.0.1", help="centre's listener")
+        parser.add_argument("--centre-port", type=int, default=1885, help="centre's port")
+        parser.add_argument("--persistence-dir", type=Path, default=None)
+        opts = parser.parse_args(args[1:])
+        files = write_mosquitto_files(
+            settings,
+            opts.out_dir,
+            host=opts.host,
+            port=opts.port,
+            centre_host=opts.centre_host,
+            centre_port=opts.centre_port,
+            persistence_dir=opts.persistence_dir,
+        )
+        print(f"wrote {files.conf_file}; centre: mqtt://{opts.centre_host}:{opts.centre_port}")
+    elif args[:1] == ["purge-telemetry"]:
         days = int(args[1]) if len(args) > 1 else None
         print(f"deleted {purge_telemetry_history(settings, days)} telemetry readings")
     elif args[:1] == ["sweep-commands"]:
@@ -146,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         raise SystemExit(
             "usage: python -m gangting.devices.jobs purge-telemetry [DAYS] | sweep-commands"
+            " | mosquitto-files OUT_DIR"
         )
 
 

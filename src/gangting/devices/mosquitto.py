@@ -2,10 +2,21 @@
 
 Every enabled booth with a broker account gets a line ``BT-KDL-001:$7$…`` (the hash kept in
 the registry: no clear password is needed here) and an ACL block of its own topics only;
-the centre's account may read and write everything under ``gangting/v1/``. The
-configuration forces the client id to be the username, so a booth cannot take over
-another booth's session. Regenerate after a booth is added, disabled or re-keyed, then
-reload Mosquitto (SIGHUP re-reads both files).
+the centre's account may read and write everything under ``gangting/v1/``.
+
+The configuration has two listeners, each with its own settings (``per_listener_settings
+true``, Mosquitto 2):
+- the booths' listener (``host:port``, usually public) forces the client id to be the
+  username (``use_username_as_clientid``), so a booth cannot take over another booth's
+  session;
+- the centre's listener (``centre_host:centre_port``; the job writes 127.0.0.1:1885) accepts only
+  the centre's account (its own password file) and keeps the client ids the centre's
+  processes choose: the worker's link, every web worker's live publisher and subscriber
+  (docs/decisions/0005-live-events.md) log in as the same user, and with the booths' rule
+  they would take each other's connection over. Point ``GANGTING_MQTT_URL`` of the centre
+  at this listener.
+Both use the same ACL file. Regenerate after a booth is added, disabled or re-keyed, then
+reload Mosquitto (SIGHUP re-reads the password and ACL files).
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ class BrokerFiles:
     password_file: Path
     acl_file: Path
     conf_file: Path
+    # The centre's listener: the centre's account alone (None: no such listener).
+    centre_password_file: Path | None = None
 
 
 def password_text(accounts: list[tuple[str, str]]) -> str:
@@ -45,23 +58,42 @@ def acl_text(centre_username: str, booth_codes: list[str]) -> str:
     return HEADER + body
 
 
+def _listener(
+    host: str,
+    port: int,
+    password_file: Path,
+    acl_file: Path,
+    *,
+    username_is_clientid: bool,
+) -> list[str]:
+    lines = [
+        f"listener {port} {host}",
+        "allow_anonymous false",
+        f"password_file {password_file}",
+        f"acl_file {acl_file}",
+    ]
+    if username_is_clientid:
+        lines.append("use_username_as_clientid true")
+    return lines
+
+
 def conf_text(
     host: str,
     port: int,
     password_file: Path,
     acl_file: Path,
     *,
+    centre_listener: tuple[str, int, Path] | None = None,
     persistence_dir: Path | None = None,
     run_as: str | None = None,
 ) -> str:
+    """``centre_listener``: (host, port, password file) of the centre's listener."""
+    if centre_listener is not None and (centre_listener[0], centre_listener[1]) == (host, port):
+        raise ValueError("the centre's listener needs an address of its own")
     lines = [
         HEADER.rstrip("\n"),
-        "per_listener_settings false",
-        f"listener {port} {host}",
-        "allow_anonymous false",
-        f"password_file {password_file}",
-        f"acl_file {acl_file}",
-        "use_username_as_clientid true",
+        # allow_anonymous, password_file and acl_file hold for the listener above them.
+        "per_listener_settings true",
         # The centre's persistent session holds QoS 1 messages while it restarts.
         "max_queued_messages 200000",
         "log_dest stderr",
@@ -74,6 +106,18 @@ def conf_text(
         lines.append("persistence false")
     if run_as is not None:
         lines.append(f"user {run_as}")
+    lines += ["", "# Booths: the client id is the username (no booth takes over another's)."]
+    lines += _listener(host, port, password_file, acl_file, username_is_clientid=True)
+    if centre_listener is not None:
+        centre_host, centre_port, centre_passwords = centre_listener
+        lines += [
+            "",
+            "# The centre's processes (worker, web workers' live clients, jobs): the centre's",
+            "# account only, each process with a client id of its own.",
+        ]
+        lines += _listener(
+            centre_host, centre_port, centre_passwords, acl_file, username_is_clientid=False
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -85,15 +129,29 @@ def write_broker_files(
     accounts: list[tuple[str, str]],
     host: str = "127.0.0.1",
     port: int = 1883,
+    centre_host: str = "127.0.0.1",
+    centre_port: int | None = None,
     persistence_dir: Path | None = None,
     run_as: str | None = None,
 ) -> BrokerFiles:
-    """Write ``passwd``, ``acl`` and ``mosquitto.conf`` into ``out_dir`` (owner-only)."""
+    """Write ``passwd``, ``acl``, ``passwd-centre`` and ``mosquitto.conf`` into ``out_dir``
+    (owner-only). ``centre_port`` None: no centre listener, the centre then shares the
+    booths' rule (fit for a single centre process only)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = BrokerFiles(out_dir / "passwd", out_dir / "acl", out_dir / "mosquitto.conf")
+    files = BrokerFiles(
+        out_dir / "passwd",
+        out_dir / "acl",
+        out_dir / "mosquitto.conf",
+        None if centre_port is None else out_dir / "passwd-centre",
+    )
+    centre = (centre_username, centre_password_hash)
     booths = [(u, h) for u, h in accounts if u != centre_username]
-    _write(files.password_file, password_text([(centre_username, centre_password_hash), *booths]))
+    _write(files.password_file, password_text([centre, *booths]))
     _write(files.acl_file, acl_text(centre_username, [u for u, _ in booths]))
+    centre_listener = None
+    if files.centre_password_file is not None and centre_port is not None:
+        _write(files.centre_password_file, password_text([centre]))
+        centre_listener = (centre_host, centre_port, files.centre_password_file)
     _write(
         files.conf_file,
         conf_text(
@@ -101,6 +159,7 @@ def write_broker_files(
             port,
             files.password_file,
             files.acl_file,
+            centre_listener=centre_listener,
             persistence_dir=persistence_dir,
             run_as=run_as,
         ),

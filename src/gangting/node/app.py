@@ -87,15 +87,22 @@ def real_hardware(settings: NodeSettings) -> Hardware:
     )
 
 
+PRUNE_EVERY_S = 600.0
+
+
 def _background(kiosk: KioskService, stop: threading.Event) -> None:
-    """Drain the outbox (backoff per item), expire an idle session, sample the sensors."""
-    next_telemetry = 0.0
+    """Drain the outbox (backoff per item), expire an idle session, sample the sensors,
+    delete long-delivered outbox rows now and then."""
+    next_telemetry = next_prune = 0.0
     while not stop.is_set():
         try:
             kiosk.sessions.expire_idle()
             if time.monotonic() >= next_telemetry:
                 kiosk.report_sensors(all_kinds=next_telemetry == 0.0)
                 next_telemetry = time.monotonic() + kiosk.settings.telemetry_interval_s
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + PRUNE_EVERY_S
+                kiosk.outbox.prune_delivered(kiosk.settings.outbox_keep_delivered_h * 3600)
             kiosk.outbox.drain_once()
         except Exception:  # the loop must outlive any one failure
             log.exception("node background loop")
@@ -146,7 +153,7 @@ def create_node_app(
     )
     if hardware is None:
         hardware = simulated_hardware(settings) if settings.simulators else real_hardware(settings)
-    kiosk = KioskService(settings, store, centre, hardware, clock=clock)
+    kiosk = KioskService(settings, store, centre, hardware, clock=clock, wall_clock=wall_clock)
     # Remote commands' kiosk mode, the offline watch-list copy (local lookout on reads).
     mode = KioskMode(store, display_s=settings.announcement_display_s)
     watch_list = WatchListCopy(store, centre, clock=wall_clock)

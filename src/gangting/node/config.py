@@ -68,6 +68,16 @@ class NodeSettings(BaseSettings):
         ),
     )
 
+    # Delivered outbox rows are kept this long after delivery (to look at what the booth
+    # sent), then deleted by the background loop; rows not delivered are never deleted.
+    outbox_keep_delivered_h: float = Field(
+        default=24.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "outbox_keep_delivered_h", "GANGTING_NODE_OUTBOX_KEEP_DELIVERED_H"
+        ),
+    )
+
     # MQTT link to the centre (docs/decisions/0003): empty = none, everything goes over HTTP
     # as before. The broker account is the booth's own (username = booth code, password
     # issued by the centre; the demo's embedded broker without a password file takes any).

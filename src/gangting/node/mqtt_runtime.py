@@ -11,8 +11,9 @@ Delivery of the outbox (plate reads, help calls, sensor telemetry):
   over twice. A node that dies before the acknowledgement sends the row again at its next
   start; the centre takes each plate-read event id and each help-call id once, so a
   repeat changes nothing. While the broker is away the rows simply wait in SQLite.
-- Help calls get their ``id`` from the row's idempotency key: every resend of one row is
-  the same help call.
+- Help calls carry the ``id`` the kiosk gave them (rows written before that: the id comes
+  from the row's idempotency key): every resend of one row is the same help call, and so is
+  a row that went by HTTP as well (after a restart without the broker, say).
 - A row that can never become a valid message (a value out of range) is refused, as a
   definitive 4xx is on the HTTP path.
 
@@ -131,6 +132,19 @@ def help_call_id(key: str) -> uuid.UUID:
         return uuid.UUID(hex=key.rsplit(":", 1)[-1])
     except ValueError:
         return uuid.uuid5(uuid.NAMESPACE_URL, key)
+
+
+def help_call_report(body: dict[str, Any], key: str) -> HelpCallReport:
+    """The MQTT message of a help-call outbox row: the id the kiosk gave the call (the one
+    its HTTP body carries too), else, for a row written before ids, one from its key."""
+    return HelpCallReport.model_validate(
+        {
+            "at": body["at"],
+            "id": body.get("id") or help_call_id(key),
+            "kind": body.get("kind") or "assistance",
+            "note": body.get("note"),
+        }
+    )
 
 
 def camera_kind(camera_id: str) -> str:
@@ -268,15 +282,7 @@ class MqttRuntime:
             raw_event = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
             return plate_reads_topic(self._code), raw_event.encode()
         if path == HELP_CALLS_PATH:
-            report = HelpCallReport.model_validate(
-                {
-                    "at": body["at"],
-                    "id": help_call_id(key),
-                    "kind": body.get("kind") or "assistance",
-                    "note": body.get("note"),
-                }
-            )
-            return help_calls_topic(self._code), encode(report)
+            return help_calls_topic(self._code), encode(help_call_report(body, key))
         kind = str(body["kind"])
         value: Scalar = body["value"]
         check_telemetry_value(kind, value)

@@ -7,6 +7,10 @@ Some kinds may travel another way (``deliver_elsewhere``: plate reads, help call
 telemetry over MQTT when the node has a broker, ``node/mqtt_runtime.py``): the HTTP drainer
 then leaves those rows to that deliverer, which marks them done once the broker has
 acknowledged them. One path per kind, never both.
+
+A delivered row (``done``) records when it was settled and is deleted some hours later
+(``prune_delivered``, from the node's background loop); a pending row is never deleted, and
+a refused one stays for someone to look at.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gangting.kernel.clock import Clock, SystemClock
 from gangting.node.centre import CentreClient
 from gangting.node.errors import CentreUnavailable
 from gangting.node.store import NodeStore
@@ -34,12 +39,23 @@ class Drained:
     waiting: int = 0
 
 
+PRUNE_BATCH = 500  # rows per transaction: the kiosk's own writes wait at most one batch
+
+
 class Outbox:
     def __init__(
-        self, store: NodeStore, centre: CentreClient, *, max_backoff_s: float = 60.0
+        self,
+        store: NodeStore,
+        centre: CentreClient,
+        *,
+        max_backoff_s: float = 60.0,
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._centre = centre
+        # When a row was settled and how old a delivered row is (the backoff keeps its
+        # own pace on the system time).
+        self._clock: Clock = clock or SystemClock()
         self._max_backoff_s = max_backoff_s
         self._wake = threading.Event()
         self._drain_lock = threading.Lock()
@@ -121,18 +137,41 @@ class Outbox:
     def mark(self, item_ids: Iterable[int], state: str, error: str | None = None) -> None:
         """Settle rows another deliverer handled: ``done`` (taken) or ``refused``."""
         note = (error or "")[:200] or None
+        at = self._clock.now().timestamp()
         with self._store.transaction() as db:
             db.executemany(
-                "UPDATE outbox SET state=?, last_error=?, attempts=attempts+1"
+                "UPDATE outbox SET state=?, last_error=?, attempts=attempts+1, settled_at=?"
                 " WHERE id=? AND state='pending'",
-                [(state, note, i) for i in item_ids],
+                [(state, note, at, i) for i in item_ids],
             )
+
+    def prune_delivered(
+        self, keep_s: float, *, batch: int = PRUNE_BATCH, max_batches: int = 20
+    ) -> int:
+        """Delete delivered rows settled more than ``keep_s`` seconds ago, ``batch`` rows a
+        transaction, at most ``max_batches`` a call (the rest next time); how many. Only
+        ``done`` rows: pending and refused ones stay. A row from before ``settled_at`` was
+        recorded counts from when it was written."""
+        cutoff = self._clock.now().timestamp() - keep_s
+        deleted = 0
+        for _ in range(max_batches):
+            with self._store.transaction() as db:
+                n = db.execute(
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state='done'"
+                    " AND coalesce(settled_at, created_at) < ? ORDER BY id LIMIT ?)",
+                    (cutoff, batch),
+                ).rowcount
+            deleted += n
+            if n < batch:
+                break
+        return deleted
 
     def _finish(self, item_id: int, state: str, status: int) -> None:
         with self._store.transaction() as db:
             db.execute(
-                "UPDATE outbox SET state=?, last_status=?, attempts=attempts+1 WHERE id=?",
-                (state, status, item_id),
+                "UPDATE outbox SET state=?, last_status=?, attempts=attempts+1, settled_at=?"
+                " WHERE id=?",
+                (state, status, self._clock.now().timestamp(), item_id),
             )
 
     def _later(self, rows: list[Any], error: str) -> None:

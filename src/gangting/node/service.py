@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from gangting.kernel.clock import CITY_ZONE, SystemClock
+from gangting.kernel.clock import CITY_ZONE, Clock, SystemClock
+from gangting.kernel.ids import new_id
 from gangting.kernel.money import format_yuan
 from gangting.node.adapters.document_camera import DocumentCamera
 from gangting.node.adapters.face_camera import FaceCamera
@@ -106,13 +107,16 @@ class KioskService:
         hardware: Hardware,
         *,
         clock: Any = time.monotonic,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.centre = centre
         self.hw = hardware
         self.keys = StepKeys(store, settings.booth_code)
-        self.outbox = Outbox(store, centre, max_backoff_s=settings.outbox_max_backoff_s)
+        self.outbox = Outbox(
+            store, centre, max_backoff_s=settings.outbox_max_backoff_s, clock=wall_clock
+        )
         self.queue = Queue(store)
         self.sessions = Sessions(settings.idle_timeout_s, clock, on_end=self._ended)
         self.faces = FaceEngine(
@@ -406,9 +410,17 @@ class KioskService:
         self.call_help("assistance", "岗亭求助按钮")
 
     def call_help(self, kind: str, note: str | None) -> dict[str, Any]:
+        # The call's own id travels with it on either path (HTTP or MQTT): the centre stores
+        # one call however it arrives and however often.
         self.outbox.enqueue(
             "/api/v1/help-calls",
-            {"kind": kind, "note": note, "booth": self.settings.booth_code, "at": _iso()},
+            {
+                "id": str(new_id()),
+                "kind": kind,
+                "note": note,
+                "booth": self.settings.booth_code,
+                "at": _iso(),
+            },
         )
         return {"accepted": True, "kind": kind, "message": "已呼叫工作人员，请稍候"}
 

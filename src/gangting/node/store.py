@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, body TEXT NOT NULL,
     key TEXT NOT NULL UNIQUE, state TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, created_at REAL NOT NULL,
-    last_status INTEGER, last_error TEXT
+    last_status INTEGER, last_error TEXT, settled_at REAL
 );
 CREATE TABLE IF NOT EXISTS queue_tickets (
     id INTEGER PRIMARY KEY AUTOINCREMENT, day TEXT NOT NULL, number INTEGER NOT NULL,
@@ -44,6 +44,14 @@ class NodeStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")  # a key written is a key kept
         self._conn.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since a node's file was made (CREATE TABLE IF NOT EXISTS keeps an
+        old table as it was)."""
+        have = {row["name"] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+        if "settled_at" not in have:  # delivered-row pruning, outbox.prune_delivered
+            self._conn.execute("ALTER TABLE outbox ADD COLUMN settled_at REAL")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

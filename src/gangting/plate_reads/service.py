@@ -3,6 +3,8 @@ booths under their own org unit. Each write in the caller's unit of work with it
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from gangting.audit import service as audit
 from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
+from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.errors import EventIdTaken
 from gangting.plate_reads.models import PlateReadRecord
@@ -19,7 +22,7 @@ from gangting.staff.models import OrgUnit
 from gangting.staff.service import require_booth, require_role, within_scope
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import parse_plate
-from gangting.watchlists.hits import check_plate_read
+from gangting.watchlists.hits import check_plate_reads
 from gangting.watchlists.rules import WatchListPolicy
 
 
@@ -34,24 +37,80 @@ def record_plate_read(
     (``vehicles.invalid_plate`` otherwise); a registered vehicle with it is linked. With a
     ``watch`` policy the new read is matched against the watch-list in the same unit of
     work (a hit and its alert are written with the read, or not at all)."""
-    booth_id = require_booth(actor)
-    plate = parse_plate(event.plate)
-    existing = uow.session.execute(
-        select(PlateReadRecord).where(PlateReadRecord.event_id == event.event_id)
-    ).scalar_one_or_none()
-    if existing is not None:
-        if existing.booth_id != booth_id:
-            raise EventIdTaken("该事件编号已被其他岗亭使用", data={"event_id": str(event.event_id)})
-        return _answer(existing, actor.name, duplicate=True)
-    vehicle_id = uow.session.execute(
-        select(Vehicle.id).where(Vehicle.plate_no == plate.value)
-    ).scalar_one_or_none()
-    row = PlateReadRecord(
+    return record_plate_reads(uow, [(actor, event)], watch)[0]
+
+
+def record_plate_reads(
+    uow: UnitOfWork,
+    reads: Sequence[tuple[Actor, PlateReadEvent]],
+    watch: WatchListPolicy | None = None,
+) -> list[dict[str, Any]]:
+    """``record_plate_read`` for many events (a batch from the broker) in a few statements,
+    whatever their number: one lookup of the event ids, one of the vehicles, one insert of
+    the reads and one of their audit entries; only the reads that match the watch-list take
+    the per-read hit path. Answers in the order of ``reads``; an event id twice in the batch
+    is stored once (the second answers ``duplicate``). A refusal refuses the whole batch."""
+    plates = [
+        (require_booth(actor), actor, event, parse_plate(event.plate)) for actor, event in reads
+    ]
+    ids = {event.event_id for _, _, event, _ in plates}
+    stored: dict[uuid.UUID, PlateReadRecord] = {
+        row.event_id: row
+        for row in uow.session.execute(
+            select(PlateReadRecord).where(PlateReadRecord.event_id.in_(ids))
+        ).scalars()
+    }
+    numbers = {plate.value for *_, plate in plates}
+    vehicles: dict[str, uuid.UUID] = {
+        plate_no: vehicle_id
+        for plate_no, vehicle_id in uow.session.execute(
+            select(Vehicle.plate_no, Vehicle.id).where(Vehicle.plate_no.in_(numbers))
+        )
+    }
+    now = uow.clock.now()
+    answers: list[dict[str, Any]] = []
+    new: list[tuple[Actor, PlateReadRecord]] = []
+    for booth_id, actor, event, plate in plates:
+        existing = stored.get(event.event_id)
+        if existing is not None:
+            if existing.booth_id != booth_id:
+                raise EventIdTaken(
+                    "该事件编号已被其他岗亭使用", data={"event_id": str(event.event_id)}
+                )
+            answers.append(_answer(existing, actor.name, duplicate=True))
+            continue
+        row = _new_row(event, booth_id, plate.value, vehicles.get(plate.value), now)
+        stored[event.event_id] = row
+        new.append((actor, row))
+        answers.append(_answer(row, actor.name, duplicate=False))
+    if new:
+        uow.session.add_all(row for _, row in new)
+        uow.session.flush()
+        audit.record_many(
+            uow,
+            "plate_read.recorded",
+            "plate_read",
+            [(a, row.id, {"camera": row.camera, "event_id": str(row.event_id)}) for a, row in new],
+        )
+        if watch is not None:
+            check_plate_reads(uow, [row for _, row in new], watch)
+    return answers
+
+
+def _new_row(
+    event: PlateReadEvent,
+    booth_id: uuid.UUID,
+    plate_no: str,
+    vehicle_id: uuid.UUID | None,
+    now: datetime,
+) -> PlateReadRecord:
+    return PlateReadRecord(
+        id=new_id(),
         event_id=event.event_id,
         payload_version=event.v,
         booth_id=booth_id,
         camera=event.camera,
-        plate_no=plate.value,
+        plate_no=plate_no,
         colour=event.colour,
         plate_type=event.plate_type,
         confidence=event.confidence,
@@ -60,25 +119,12 @@ def record_plate_read(
         agreeing=event.agreeing,
         first_seen_at=event.first_seen_at,
         last_seen_at=event.last_seen_at,
-        received_at=uow.clock.now(),
+        received_at=now,
         box=list(event.box) if event.box is not None else None,
         frame_size=list(event.frame_size) if event.frame_size is not None else None,
         evidence_jpeg_b64=event.evidence_jpeg_b64,
         vehicle_id=vehicle_id,
     )
-    uow.session.add(row)
-    uow.session.flush()
-    audit.record(
-        uow,
-        actor,
-        "plate_read.recorded",
-        "plate_read",
-        row.id,
-        data={"camera": event.camera, "event_id": str(event.event_id)},
-    )
-    if watch is not None:
-        check_plate_read(uow, row, watch)
-    return _answer(row, actor.name, duplicate=False)
 
 
 def _answer(row: PlateReadRecord, booth_code: str, *, duplicate: bool) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Each step in the caller's unit of work with its audit entry."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,6 +119,25 @@ def hit_view(
         "note": hit.note,
         "repeat": repeat,
     }
+
+
+def check_plate_reads(
+    uow: UnitOfWork,
+    reads: Sequence[PlateReadRecord],
+    policy: WatchListPolicy,
+    cache: IndexCache = INDEX_CACHE,
+) -> list[dict[str, Any] | None]:
+    """``check_plate_read`` for many new reads: the list is brought up to date once and
+    matched in memory; only the reads that match something take the per-read path."""
+    flagged = cache.matches_any(
+        uow,
+        [(r.plate_no, r.char_confidences, r.first_seen_at) for r in reads],
+        min_score=policy.min_score,
+    )
+    return [
+        check_plate_read(uow, read, policy, cache) if hit else None
+        for read, hit in zip(reads, flagged, strict=True)
+    ]
 
 
 def check_plate_read(

@@ -407,6 +407,21 @@ class IndexCache:
             self._refresh(uow)
             return self._index.match(plate, confidences, at=at, min_score=min_score)
 
+    def matches_any(
+        self,
+        uow: UnitOfWork,
+        reads: Sequence[tuple[str, Sequence[float] | None, datetime]],
+        *,
+        min_score: float,
+    ) -> list[bool]:
+        """For each ``(plate, confidences, at)``: does anything match? One refresh for all."""
+        with self._lock:
+            self._refresh(uow)
+            return [
+                bool(self._index.match(plate, conf, at=at, min_score=min_score))
+                for plate, conf, at in reads
+            ]
+
     @property
     def size(self) -> int:
         return len(self._index)

@@ -1,0 +1,3 @@
+from bench.command_centre.run import main
+
+main()
