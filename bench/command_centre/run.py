@@ -6,12 +6,15 @@ import argparse
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +128,22 @@ def log_problems(text: str) -> list[str]:
     return [line for line in text.splitlines() if "Traceback" in line or "rror" in line]
 
 
+# What to stop when the run ends, however it ends (an exception, SIGTERM from `timeout`):
+# the centre's processes run in sessions of their own and would outlive the harness.
+_CLEANUP: list[Callable[[], None]] = []
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        _main()
+    finally:
+        for stop in reversed(_CLEANUP):
+            with suppress(Exception):
+                stop()
+
+
+def _main() -> None:
     args = parse_args()
     command = "python -m bench.command_centre " + shlex.join(sys.argv[1:])
     steps = [float(s) for s in args.steps.split(",") if s]
@@ -144,6 +162,7 @@ def main() -> None:
     )
     broker = PrivateMosquitto(files.conf_file, booth_port, tmp / "mosquitto.log")
     broker.start()
+    _CLEANUP.append(broker.stop)
     assert wait_for_port("127.0.0.1", centre_port, 10), "centre listener"
     booth_url, centre_url = f"mqtt://127.0.0.1:{booth_port}", f"mqtt://127.0.0.1:{centre_port}"
 
@@ -179,6 +198,7 @@ def main() -> None:
         "server", ["server", "--port", str(http_port), "--workers", "1"], env, tmp / "server.log"
     )
     base = f"http://127.0.0.1:{http_port}"
+    _CLEANUP.extend([lambda: worker.kill(15), lambda: server.kill(15)])
     worker.start()
     server.start()
     wait_worker_connected(worker)
@@ -191,6 +211,12 @@ def main() -> None:
     feed.start()
 
     procs: dict[str, list[subprocess.Popen[bytes]]] = {"publishers": [], "nodes": []}
+
+    def kill_load() -> None:
+        for proc in procs["publishers"] + procs["nodes"]:
+            proc.kill()
+
+    _CLEANUP.append(kill_load)
     sampler = Sampler(
         {
             "mosquitto": lambda: (

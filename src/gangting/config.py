@@ -63,9 +63,15 @@ class Settings(BaseSettings):
     mqtt_keepalive_s: int = Field(default=30, ge=5, le=600)
     # How often the centre's link looks for queued commands and sweeps expired ones.
     mqtt_dispatch_interval_s: float = Field(default=0.5, gt=0, le=60)
-    # Ingest threads (one booth's messages always on the same one); more than one lets
-    # PostgreSQL commit transactions together. SQLite has one writer anyway.
-    mqtt_ingest_workers: int = Field(default=4, ge=1, le=64)
+    # Ingest threads (one booth's messages always on the same one); a second one computes
+    # while the first waits for its commit. SQLite has one writer anyway. Each takes what
+    # has queued up as one unit of work (at most ``mqtt_ingest_batch``), waiting up to
+    # ``mqtt_ingest_linger_ms`` for more after the first message: a statement costs
+    # ~0.1-0.3 ms of CPU here, so hundreds of messages sharing a commit is what keeps one
+    # centre process ahead of thousands of messages a second (docs/benchmarks.md).
+    mqtt_ingest_workers: int = Field(default=2, ge=1, le=64)
+    mqtt_ingest_batch: int = Field(default=500, ge=1, le=10_000)
+    mqtt_ingest_linger_ms: int = Field(default=20, ge=0, le=1000)
     command_default_expiry_s: int = Field(default=300, ge=10, le=7 * 24 * 3600)
     telemetry_retention_days: int = Field(default=30, ge=1, le=3650)
     # Plate reads (过车记录) are personal information (PIPL 第19条: kept no longer than the

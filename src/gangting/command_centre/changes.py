@@ -74,6 +74,21 @@ class Change:
     values: dict[str, Any] | None
 
 
+_Slot = tuple[type[Any], uuid.UUID]
+
+
+def _slot(change: Change) -> _Slot | None:
+    """Where a change waits for its booth's turn: booth states by booth, plate reads by
+    the booth that read them; None: it goes out at once."""
+    if change.model is BoothState:
+        return (BoothState, change.pk)
+    if change.model is PlateReadRecord and change.values is not None:
+        booth_id = change.values.get("booth_id")
+        if isinstance(booth_id, uuid.UUID):
+            return (PlateReadRecord, booth_id)
+    return None
+
+
 class _Directory:
     """Booths and org units by id, remembered for ``ttl_s`` (they rarely change)."""
 
@@ -134,26 +149,34 @@ class _Reader:
 class ChangeFeed:
     """The worker that turns committed changes into live events (one per process).
 
-    A booth's state is published at most once per ``state_interval_s`` (the latest state
-    wins; the last one always goes out): a booth reporting many readings a second costs
-    the screens a few events, not one per reading. Everything else goes out at once.
+    A booth's state is published at most once per ``state_interval_s`` and a booth's plate
+    reads at most once per ``read_interval_s`` (the latest wins; the last one always goes
+    out): a booth reporting many readings a second, or a camera on a busy road, costs the
+    screens a few events, not one per row. The screen shows the latest reads of each booth;
+    every read stays in the plate-read list (``GET /api/v1/plate-reads``), and a read that
+    hits the watch-list is its own event (``hit``). Everything else goes out at once.
     """
 
     def __init__(
-        self, policy: ScreenPolicy | None = None, *, state_interval_s: float = 0.25
+        self,
+        policy: ScreenPolicy | None = None,
+        *,
+        state_interval_s: float = 0.25,
+        read_interval_s: float = 0.5,
     ) -> None:
         self.policy = policy or ScreenPolicy()
         self.state_interval_s = state_interval_s
+        self.read_interval_s = read_interval_s
         self.stats: Counter[str] = Counter()
         self._queue: queue.Queue[tuple[Engine, list[Change]] | None] = queue.Queue(maxsize=10_000)
         self._directory = _Directory()
         self._thread: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
-        # booth id -> (engine, latest state change) waiting for its turn; when each booth's
-        # state last went out
-        self._held: dict[uuid.UUID, tuple[Engine, Change]] = {}
-        self._sent_at: dict[uuid.UUID, float] = {}
+        # (model, booth id) -> (engine, latest change) waiting for its turn; when each one
+        # last went out
+        self._held: dict[_Slot, tuple[Engine, Change]] = {}
+        self._sent_at: dict[_Slot, float] = {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="live-changes", daemon=True)
@@ -197,10 +220,13 @@ class ChangeFeed:
                 engine, changes = item
                 others: list[Change] = []
                 for change in changes:
-                    if change.model is BoothState:
-                        self._held[change.pk] = (engine, change)
-                    else:
+                    slot = _slot(change)
+                    if slot is None:
                         others.append(change)
+                        continue
+                    if slot in self._held:
+                        self.stats["coalesced"] += 1
+                    self._held[slot] = (engine, change)
                 self._publish_batch(engine, others)
             self._flush_states(force=False)
             if self._queue.empty() and not self._held:
@@ -209,19 +235,22 @@ class ChangeFeed:
     def _next_state_in(self, now: float) -> float | None:
         if not self._held:
             return None
-        due = min(self._sent_at.get(b, 0.0) + self.state_interval_s for b in self._held)
+        due = min(self._sent_at.get(k, 0.0) + self._interval(k) for k in self._held)
         return max(0.0, due - now)
+
+    def _interval(self, slot: _Slot) -> float:
+        return self.state_interval_s if slot[0] is BoothState else self.read_interval_s
 
     def _flush_states(self, *, force: bool) -> None:
         now = time.monotonic()
         due = [
-            booth_id
-            for booth_id in self._held
-            if force or self._sent_at.get(booth_id, 0.0) + self.state_interval_s <= now
+            slot
+            for slot in self._held
+            if force or self._sent_at.get(slot, 0.0) + self._interval(slot) <= now
         ]
-        for booth_id in due:
-            engine, change = self._held.pop(booth_id)
-            self._sent_at[booth_id] = now
+        for slot in due:
+            engine, change = self._held.pop(slot)
+            self._sent_at[slot] = now
             self._publish_batch(engine, [change])
         if len(self._sent_at) > 100_000:
             self._sent_at.clear()

@@ -1,16 +1,16 @@
 """The centre's MQTT link: ingest of everything booths publish, and dispatch of commands.
 
 - Ingest: the network thread only queues each message; worker threads take what has
-  queued up (at most ``max_batch``), hand it to the inbound router as one unit of work
-  (``InboundRouter.handle_batch``: one commit for the batch) and acknowledge every message
-  to the broker *after* the commit (manual PUBACK). A quiet link commits each message at
-  once; a busy one commits hundreds together instead of falling behind. Messages of one
-  booth always go to the same worker, so a booth's messages are applied in the order the
-  broker delivered them (plate reads apart, see ``handle_batch``); several workers
-  let PostgreSQL commit several transactions at once (one fsync for many). A message the
-  router refuses is acknowledged and logged; a failure of the database is retried with
-  backoff and the message stays unacknowledged, so a centre that dies meanwhile gets it
-  again from its persistent session.
+  queued up and what arrives within ``linger_s`` of the first (at most ``max_batch``),
+  hand it to the inbound router as one unit of work (``InboundRouter.handle_batch``: one
+  commit for the batch) and acknowledge every message to the broker *after* the commit
+  (manual PUBACK). A busy link commits hundreds of messages together instead of falling
+  behind; the linger bounds the wait a quiet one adds. Messages of one booth always go to
+  the same worker, so a booth's messages are applied in the order the broker delivered
+  them (plate reads apart, see ``handle_batch``); a second worker computes while the
+  first waits for its commit. A message the router refuses is acknowledged and logged; a
+  failure of the database is retried with backoff and the message stays unacknowledged,
+  so a centre that dies meanwhile gets it again from its persistent session.
 - Dispatch: every ``dispatch_interval_s`` (or at once after ``wake()``), expired commands
   are swept and queued ones published at QoS 1; a command is marked ``sent`` when the broker
   has taken it. A crash in between sends it again; the booth recognises the id.
@@ -22,6 +22,7 @@ import functools
 import logging
 import queue
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -52,7 +53,8 @@ class CentreLink:
         dispatch_interval_s: float = 0.5,
         publish_timeout_s: float = 5.0,
         workers: int = 1,
-        max_batch: int = 200,
+        max_batch: int = 500,
+        linger_s: float = 0.0,
     ) -> None:
         self.router = router
         self._new_uow = new_uow
@@ -61,6 +63,7 @@ class CentreLink:
         self._dispatch_interval_s = dispatch_interval_s
         self._publish_timeout_s = publish_timeout_s
         self._max_batch = max(1, max_batch)
+        self._linger_s = max(0.0, linger_s)
         self._client = new_client(
             client_id or username, address, username=username, password=password, manual_ack=True
         )
@@ -139,22 +142,29 @@ class CentreLink:
             msg = inbox.get()
             if msg is None:
                 return
-            batch = [msg]
-            stopping = False
-            while len(batch) < self._max_batch:
-                try:
-                    more = inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
+            batch, stopping = self._gather(inbox, [msg])
             if self._process(batch):
                 for done in batch:
                     self._client.ack(done.mid, done.qos)
             if stopping:
                 return
+
+    def _gather(
+        self, inbox: queue.Queue[mqtt.MQTTMessage | None], batch: list[mqtt.MQTTMessage]
+    ) -> tuple[list[mqtt.MQTTMessage], bool]:
+        """More messages for the batch: what has queued up, and what arrives within the
+        linger after the first one, up to ``max_batch``; True once the link is stopping."""
+        deadline = time.monotonic() + self._linger_s
+        while len(batch) < self._max_batch:
+            left = deadline - time.monotonic()
+            try:
+                more = inbox.get(timeout=left) if left > 0 else inbox.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return batch, True
+            batch.append(more)
+        return batch, False
 
     def _process(self, batch: list[mqtt.MQTTMessage]) -> bool:
         """Hand a batch of messages to the router (one unit of work); True once they are

@@ -67,6 +67,8 @@ def start_centre_link(
         keepalive_s=settings.mqtt_keepalive_s,
         dispatch_interval_s=settings.mqtt_dispatch_interval_s,
         workers=1 if settings.database_url.startswith("sqlite") else settings.mqtt_ingest_workers,
+        max_batch=settings.mqtt_ingest_batch,
+        linger_s=settings.mqtt_ingest_linger_ms / 1000,
     )
     link.start()
     return link

@@ -96,6 +96,10 @@ def conf_text(
         "per_listener_settings true",
         # The centre's persistent session holds QoS 1 messages while it restarts.
         "max_queued_messages 200000",
+        # The centre acknowledges a batch after its commit (docs/decisions/0003): with
+        # Mosquitto's default of 20 unacknowledged messages per client, no batch could grow
+        # past 20 and ingest stalled at ~600 msg/s; booths publish, so this is the centre's.
+        "max_inflight_messages 1000",
         "log_dest stderr",
         "log_type error",
         "log_type warning",
