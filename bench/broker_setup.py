@@ -14,10 +14,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from gangting.booths.credentials import broker_accounts, issue_broker_password, mosquitto_hash
+from gangting.booths.credentials import issue_broker_password
 from gangting.booths.models import Booth
 from gangting.devices.embedded_broker import wait_for_port
-from gangting.devices.mosquitto import BrokerFiles, write_broker_files
+from gangting.devices.jobs import registry_broker_files
+from gangting.devices.mosquitto import BrokerFiles
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
@@ -68,13 +69,11 @@ def broker_files(
     """Password, ACL and configuration files for every registered booth and the centre
     (``CENTRE``/``CENTRE_PASSWORD``), as ``devices/mosquitto.py`` generates them (with the
     centre's own listener on ``centre_port`` when given)."""
-    with new_uow() as uow:
-        accounts = broker_accounts(uow)
-    return write_broker_files(
+    return registry_broker_files(
+        new_uow,
         directory,
         centre_username=CENTRE,
-        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
-        accounts=accounts,
+        centre_password=CENTRE_PASSWORD,
         port=port,
         centre_port=centre_port,
         persistence_dir=persistence_dir,

@@ -21,14 +21,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from gangting.booths import commands
-from gangting.booths.credentials import broker_accounts, mosquitto_hash
 from gangting.booths.ingest import InboundRouter, PlateReadHandler
 from gangting.booths.models import Booth, BoothCommand, BoothState
 from gangting.booths.topics import availability_topic, state_topic
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import wait_for_port
-from gangting.devices.mosquitto import BrokerFiles, write_broker_files
+from gangting.devices.jobs import registry_broker_files
+from gangting.devices.mosquitto import BrokerFiles
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import Clock
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -230,13 +230,11 @@ def private_broker_files(
     """Password and ACL files for a private Mosquitto: every registered booth's account
     and the centre's (``CENTRE``, ``CENTRE_PASSWORD``); with ``centre_port`` also the
     centre's own listener on it."""
-    with new_uow() as uow:
-        accounts = broker_accounts(uow)
-    return write_broker_files(
+    return registry_broker_files(
+        new_uow,
         directory,
         centre_username=CENTRE,
-        centre_password_hash=mosquitto_hash(CENTRE_PASSWORD),
-        accounts=accounts,
+        centre_password=CENTRE_PASSWORD,
         port=port,
         centre_port=centre_port,
         persistence_dir=persistence_dir,
@@ -282,3 +280,39 @@ def issue_command(
 def command_state(new_uow: Callable[[], UnitOfWork], command_id: uuid.UUID) -> str:
     with new_uow() as uow:
         return uow.session.get_one(BoothCommand, command_id).state
+
+
+class Listener:
+    """A plain client that records every message it receives and every lost connection."""
+
+    def __init__(
+        self, url: str, username: str, password: str, client_id: str | None = None
+    ) -> None:
+        self.messages: list[tuple[str, bytes]] = []
+        self.disconnects = 0
+        self.client = plain_client(url, client_id or username, username=username, password=password)
+        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, bytes(m.payload)))
+        self.ok = connect(self.client)
+        self.client.on_disconnect = self._gone
+
+    def _gone(self, *_args: object) -> None:
+        self.disconnects += 1
+
+    def topics(self) -> list[str]:
+        return [t for t, _ in self.messages]
+
+    def payloads(self) -> list[bytes]:
+        return [bytes(p) for _, p in self.messages]
+
+    def subscribe(self, topic_filter: str) -> None:
+        done: list[int] = []
+        self.client.on_subscribe = lambda *_a: done.append(1)
+        self.client.subscribe(topic_filter, qos=1)
+        assert wait_until(lambda: done, 5)
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

@@ -24,6 +24,7 @@ from tests.devices.harness import (
     CENTRE,
     CENTRE_PASSWORD,
     Harness,
+    Listener,
     PrivateMosquitto,
     booth_state,
     command_state,
@@ -63,32 +64,6 @@ def secured_url(
         embedded.start()
         yield embedded.url
         embedded.stop()
-
-
-class Listener:
-    """A plain client that records every message it receives."""
-
-    def __init__(self, url: str, username: str, password: str, client_id: str | None = None):
-        self.messages: list[tuple[str, bytes]] = []
-        self.client = plain_client(url, client_id or username, username=username, password=password)
-        self.client.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload))
-        self.ok = connect(self.client)
-
-    def topics(self) -> list[str]:
-        return [t for t, _ in self.messages]
-
-    def subscribe(self, topic_filter: str) -> None:
-        done: list[int] = []
-        self.client.on_subscribe = lambda *_a: done.append(1)
-        self.client.subscribe(topic_filter, qos=1)
-        assert wait_until(lambda: done, 5)
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_only_registered_accounts_with_their_own_password_get_in(

@@ -27,6 +27,7 @@ from tests.devices.conftest import Registry
 from tests.devices.harness import (
     CENTRE,
     CENTRE_PASSWORD,
+    Listener,
     PrivateMosquitto,
     connect,
     free_port,
@@ -57,45 +58,17 @@ def listeners(api: Api, registry: Registry, tmp_path: Path) -> Iterator[Listener
         broker.stop()
 
 
-class Client:
-    """A plain client that notes every disconnection and every message."""
-
-    def __init__(self, url: str, username: str, password: str, client_id: str) -> None:
-        self.messages: list[bytes] = []
-        self.disconnects = 0
-        self.client = plain_client(url, client_id, username=username, password=password)
-        self.ok = connect(self.client)
-        self.client.on_message = lambda _c, _u, m: self.messages.append(bytes(m.payload))
-        self.client.on_disconnect = self._gone
-
-    def _gone(self, *_args: object) -> None:
-        self.disconnects += 1
-
-    def subscribe(self, topic_filter: str) -> None:
-        done: list[int] = []
-        self.client.on_subscribe = lambda *_a: done.append(1)
-        self.client.subscribe(topic_filter, qos=1)
-        assert wait_until(lambda: done, 5)
-
-    def publish(self, topic: str, payload: bytes) -> None:
-        self.client.publish(topic, payload, qos=1).wait_for_publish(5)
-
-    def close(self) -> None:
-        self.client.loop_stop()
-        self.client.disconnect()
-
-
-def _centre_pair(url: str) -> tuple[Client, Client]:
+def _centre_pair(url: str) -> tuple[Listener, Listener]:
     suffix = uuid.uuid4().hex[:6]
-    pub = Client(url, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-live-pub-{suffix}")
-    sub = Client(url, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-live-sub-{suffix}")
+    pub = Listener(url, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-live-pub-{suffix}")
+    sub = Listener(url, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-live-sub-{suffix}")
     return pub, sub
 
 
 def test_centre_processes_with_their_own_client_ids_coexist_on_the_centre_listener(
     listeners: Listeners,
 ) -> None:
-    worker = Client(listeners.centre, CENTRE, CENTRE_PASSWORD, CENTRE)  # the ingest link's id
+    worker = Listener(listeners.centre, CENTRE, CENTRE_PASSWORD, CENTRE)  # the ingest link's id
     pub, sub = _centre_pair(listeners.centre)
     assert worker.ok and pub.ok and sub.ok
     sub.subscribe("gangting/v1/centre/live/+")
@@ -125,8 +98,8 @@ def test_booths_cannot_log_in_on_the_centre_listener(
     registry: Registry, listeners: Listeners
 ) -> None:
     code = registry.kdl
-    assert not Client(listeners.centre, code, registry.passwords[code], code).ok
-    assert not Client(listeners.centre, code, registry.passwords[code], f"{code}-x").ok
+    assert not Listener(listeners.centre, code, registry.passwords[code], code).ok
+    assert not Listener(listeners.centre, code, registry.passwords[code], f"{code}-x").ok
     anonymous = plain_client(listeners.centre, f"anon-{uuid.uuid4().hex[:6]}")
     assert not connect(anonymous, 3)
 
@@ -135,22 +108,22 @@ def test_on_the_booths_listener_a_booth_still_cannot_take_another_booths_id_or_t
     registry: Registry, listeners: Listeners
 ) -> None:
     a, b = registry.kdl, registry.qs
-    booth_b = Client(listeners.booths, b, registry.passwords[b], b)
+    booth_b = Listener(listeners.booths, b, registry.passwords[b], b)
     booth_b.subscribe(f"gangting/v1/booths/{b}/commands/+")
     # A presents B's client id: Mosquitto renames it to A, so B stays connected.
-    impostor = Client(listeners.booths, a, registry.passwords[a], b)
+    impostor = Listener(listeners.booths, a, registry.passwords[a], b)
     assert booth_b.ok and impostor.ok
     impostor.client.subscribe(f"gangting/v1/booths/{b}/#", qos=1)
     impostor.client.subscribe("#", qos=1)
     # The centre, on its own listener, sends B a command: only B gets it.
-    centre = Client(listeners.centre, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-worker")
+    centre = Listener(listeners.centre, CENTRE, CENTRE_PASSWORD, f"{CENTRE}-worker")
     assert centre.ok
     time.sleep(0.3)  # let the impostor's subscriptions be handled (refused)
     centre.publish(command_topic(b, uuid.uuid4()), b"to-b")
     impostor.publish(command_topic(b, uuid.uuid4()), b"forged-by-a")
     assert wait_until(lambda: booth_b.messages, 5)
     time.sleep(0.3)
-    assert booth_b.messages == [b"to-b"]
+    assert booth_b.payloads() == [b"to-b"]
     assert impostor.messages == []
     assert booth_b.disconnects == 0 and booth_b.client.is_connected()
     for c in (booth_b, impostor, centre):
@@ -167,7 +140,7 @@ def test_the_live_publisher_and_hub_of_one_account_both_stay_on_the_centre_liste
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    worker = Client(listeners.centre, CENTRE, CENTRE_PASSWORD, CENTRE)
+    worker = Listener(listeners.centre, CENTRE, CENTRE_PASSWORD, CENTRE)
     hub = LiveHub(address, username=CENTRE, password=CENTRE_PASSWORD, topic_prefix=prefix)
     hub.start(loop)
     publisher = MqttLivePublisher(

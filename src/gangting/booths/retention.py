@@ -16,7 +16,7 @@ from gangting.audit import service as audit
 from gangting.booths.models import TelemetryReading
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.errors import Invalid
-from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.kernel.unit_of_work import UnitOfWork, in_batches
 
 DEFAULT_BATCH = 5_000
 
@@ -42,13 +42,7 @@ def purge_telemetry(
     new_uow: Callable[[], UnitOfWork], keep_days: int, batch: int = DEFAULT_BATCH
 ) -> int:
     """The retention job: batches until nothing older is left; one audit entry per run."""
-    total = 0
-    while True:
-        with new_uow() as uow:
-            deleted = purge_telemetry_batch(uow, keep_days, batch)
-        total += deleted
-        if deleted < batch:
-            break
+    total = in_batches(new_uow, lambda uow: purge_telemetry_batch(uow, keep_days, batch), batch)
     with new_uow() as uow:
         audit.record(
             uow,

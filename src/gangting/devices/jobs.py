@@ -123,20 +123,49 @@ def write_mosquitto_files(
         raise ValueError("GANGTING_MQTT_PASSWORD is required for the centre's broker account")
     engine, new_uow = open_database(settings)
     try:
-        with new_uow() as uow:
-            accounts = credentials.broker_accounts(uow)
+        return registry_broker_files(
+            new_uow,
+            out_dir,
+            centre_username=settings.mqtt_username,
+            centre_password=settings.mqtt_password,
+            host=host,
+            port=port,
+            centre_host=centre_host,
+            centre_port=centre_port,
+            persistence_dir=persistence_dir,
+        )
     finally:
         engine.dispose()
+
+
+def registry_broker_files(
+    new_uow: UowFactory,
+    out_dir: Path,
+    *,
+    centre_username: str,
+    centre_password: str,
+    host: str = "127.0.0.1",
+    port: int = 1883,
+    centre_host: str = "127.0.0.1",
+    centre_port: int | None = None,
+    persistence_dir: Path | None = None,
+    run_as: str | None = None,
+) -> BrokerFiles:
+    """The broker files for every booth registered in the database ``new_uow`` opens and
+    the centre's account (``write_mosquitto_files``; private brokers of tests and benchmarks)."""
+    with new_uow() as uow:
+        accounts = credentials.broker_accounts(uow)
     return write_broker_files(
         out_dir,
-        centre_username=settings.mqtt_username,
-        centre_password_hash=credentials.mosquitto_hash(settings.mqtt_password),
+        centre_username=centre_username,
+        centre_password_hash=credentials.mosquitto_hash(centre_password),
         accounts=accounts,
         host=host,
         port=port,
         centre_host=centre_host,
         centre_port=centre_port,
         persistence_dir=persistence_dir,
+        run_as=run_as,
     )
 
 

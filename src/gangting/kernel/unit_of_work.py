@@ -64,3 +64,17 @@ class UnitOfWork:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def in_batches(
+    new_uow: Callable[[], UnitOfWork], step: Callable[[UnitOfWork], int], batch: int
+) -> int:
+    """Run ``step`` (one batch, returning how many rows it handled) in a unit of work of its
+    own each time, until a batch comes back short; returns the total (retention jobs)."""
+    total = 0
+    while True:
+        with new_uow() as uow:
+            n = step(uow)
+        total += n
+        if n < batch:
+            return total

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from gangting.audit import service as audit
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.errors import Invalid
-from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.kernel.unit_of_work import UnitOfWork, in_batches
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.models import WatchListHit
 
@@ -119,13 +119,7 @@ def purge_plate_reads(
     """The retention job: delete old reads batch by batch, then clear old evidence crops
     (when ``evidence_days`` is shorter than ``keep_days``); one audit entry per run."""
     _check_days(keep_days, evidence_days)
-    deleted = 0
-    while True:
-        with new_uow() as uow:
-            n = purge_plate_reads_batch(uow, keep_days, batch)
-        deleted += n
-        if n < batch:
-            break
+    deleted = in_batches(new_uow, lambda uow: purge_plate_reads_batch(uow, keep_days, batch), batch)
     cleared = 0
     if evidence_days is not None and evidence_days < keep_days:
         after: datetime | None = None
