@@ -60,6 +60,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--evidence-bytes", type=int, default=2000, help="evidence crop size")
     p.add_argument("--nodes", type=int, default=4, help="real booth nodes (restart phase)")
     p.add_argument("--restart-s", type=float, default=30.0, help="restart phase length")
+    p.add_argument(
+        "--warmup-s",
+        type=float,
+        default=5.0,
+        help="seconds at the first rate before the first step (caches, prepared statements, "
+        "connections; shown apart, not a step)",
+    )
     p.add_argument("--restart-reads", type=float, default=100.0, help="simulated reads/s then")
     p.add_argument("--node-reads", type=float, default=20.0, help="node reads/s, all nodes")
     p.add_argument("--help-every-s", type=float, default=2.0, help="help call per node")
@@ -236,11 +243,15 @@ def _main() -> None:
 
     share = args.publishers
     start_at = time.time() + 8
+    phases = phase_list(args, steps)
     plan_steps = [
-        {"reads": r / share, "telemetry": r * args.telemetry_ratio / share, "seconds": args.step_s}
-        for r in [*steps, args.restart_reads]
+        {
+            "reads": p.rate / share,
+            "telemetry": p.rate * args.telemetry_ratio / share,
+            "seconds": p.seconds,
+        }
+        for p in phases
     ]
-    plan_steps[-1]["seconds"] = args.restart_s
     codes = list(world.booths)
     for n in range(share):
         plan = {
@@ -255,7 +266,7 @@ def _main() -> None:
         procs["publishers"].append(
             spawn("bench.command_centre.publishers", plan, tmp, f"publisher{n}")
         )
-    restart_at = start_at + args.step_s * len(steps)
+    restart_at = start_at + sum(p.seconds for p in phases[:-1])
     node_plan = {
         "url": booth_url,
         "nodes": world.nodes,
@@ -274,10 +285,12 @@ def _main() -> None:
     def sleep_until(t: float) -> None:
         time.sleep(max(0.0, t - time.time()))
 
-    for i, rate in enumerate(steps):
-        sleep_until(start_at + args.step_s * (i + 1))
+    ends_at = start_at
+    for phase in phases[:-1]:
+        ends_at += phase.seconds
+        sleep_until(ends_at)
         stored = counts.now()
-        print(f"step {rate:.0f} reads/s done, {stored} plate reads stored", flush=True)
+        print(f"{phase.name} ({phase.rate:.0f} reads/s) done, {stored} plate reads stored")
     sleep_until(restart_at + 0.25 * args.restart_s)
     events["broker_stopped"] = time.time()
     broker.stop()
@@ -317,7 +330,9 @@ def _main() -> None:
     counts.stop()
 
     node_times = [at for _event_id, at in node_out["reads"]]
-    result = report(args, command, steps, start_at, world, counts, sampler, feed, reads, node_times)
+    result = report(
+        args, command, phases, start_at, world, counts, sampler, feed, reads, node_times
+    )
     result.update(
         ceiling=ceiling,
         restarts={k: round(v - restart_at, 2) for k, v in events.items()},
@@ -339,10 +354,28 @@ def _main() -> None:
     print(f"result {args.json}; logs in {tmp}")
 
 
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of the run at one rate: the warm-up, a step, the restart phase."""
+
+    name: str
+    rate: float
+    seconds: float
+
+
+def phase_list(args: argparse.Namespace, steps: list[float]) -> list[Phase]:
+    warmup = [Phase("warm-up", steps[0], args.warmup_s)] if args.warmup_s > 0 else []
+    return [
+        *warmup,
+        *(Phase(f"{rate:.0f}", rate, args.step_s) for rate in steps),
+        Phase("restart", args.restart_reads, args.restart_s),
+    ]
+
+
 def report(
     args: argparse.Namespace,
     command: str,
-    steps: list[float],
+    phases: list[Phase],
     start_at: float,
     world: World,
     counts: Counts,
@@ -357,13 +390,14 @@ def report(
         rows_ = uow.session.execute(select(PlateReadRecord.id, PlateReadRecord.event_id)).all()
     ids = {str(i): str(e) for i, e in rows_}
     latency: dict[int, list[float]] = {}
+    timed: dict[int, list[tuple[float, float]]] = {}  # (publish time, latency ms)
     for arrival, view in feed.hits.values():
         event_id = ids.get(str(view.get("plate_read_id")))
         if event_id is not None and event_id in reads:
             at, step, _hit = reads[event_id]
             latency.setdefault(step, []).append((arrival - at) * 1000)
+            timed.setdefault(step, []).append((at, (arrival - at) * 1000))
     hit_reads = Counter(step for at, step, hit in reads.values() if hit)
-    names = [f"{r:.0f}" for r in steps] + ["restart"]
     rows = []
     print(
         f"\ncommand centre, {cpu_model()}, {os.cpu_count()} CPUs; {args.booths} simulated "
@@ -372,8 +406,8 @@ def report(
         f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  cpu % (peak RSS MiB)"
     )
     t0 = start_at
-    for index, name in enumerate(names):
-        seconds = args.step_s if name != "restart" else args.restart_s
+    for index, phase in enumerate(phases):
+        name, seconds = phase.name, phase.seconds
         t1 = t0 + seconds
         in_step = [at for at, step, _hit in reads.values() if step == index]
         (c0t, c0), (c1t, c1) = counts.after(t0), counts.at(t1)
@@ -386,7 +420,7 @@ def report(
         resources = sampler.between(t0, t1)
         row = {
             "step": name,
-            "target_reads_per_s": steps[index] if name != "restart" else args.restart_reads,
+            "target_reads_per_s": phase.rate,
             "published_per_s": round(len(in_step) / seconds, 1),
             "ingested_per_s": round(ingest, 1),
             "backlog_at_end": published_by_end - c1,
@@ -395,6 +429,11 @@ def report(
             "p50_ms": round(pct(lat, 0.5), 1),
             "p99_ms": round(pct(lat, 0.99), 1),
             "max_ms": round(max(lat), 1) if lat else None,
+            # the three slowest hits: seconds into the step when published, latency
+            "slowest": [
+                (round(at - t0, 1), round(ms))
+                for at, ms in sorted(timed.get(index, []), key=lambda t: -t[1])[:3]
+            ],
             "resources": resources,
         }
         rows.append(row)
