@@ -10,7 +10,8 @@ Mosquitto's own ceiling with plain clients on the same broker.
 
     .venv/bin/python -m bench.command_centre \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/gangting_bench \\
-        [--steps 250,500,1000,2000] [--step-s 20] [--warmup-s 5] [--telemetry-ratio 0.5] [--booths 100]
+        [--steps 250,500,1000,2000] [--step-s 20] [--warmup-s 5] [--telemetry-ratio 0.5] \\
+        [--booths 100]
 
 The database named is DROPPED and created again. Results: printed, and JSON in
 bench/results/command_centre.json (``--json``); the processes' logs stay in the work dir.
