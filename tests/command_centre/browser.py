@@ -27,9 +27,9 @@ from gangting.kernel.clock import SystemClock
 from gangting.node.mqtt_link import BoothLink, Command, CommandResult
 from tests.devices.harness import connect, plain_client
 from tests.kiosk.stack import ROOT, Centre
+from tests.mosquitto import require_mosquitto as broker
 from tests.screens_readme import write_section
 
-MOSQUITTO = "mqtt://127.0.0.1:1883"
 SHOTS = ROOT / "docs" / "screens" / "command-centre"
 # Its section of docs/screens/README.md (the screens are listed in SHOTS/README.md).
 README_SECTION = """## Command-centre screen (指挥中心)
@@ -65,7 +65,7 @@ class LiveCentre(Centre):
     def env(self) -> dict[str, str]:
         return {
             **super().env(),
-            "GANGTING_MQTT_URL": MOSQUITTO,
+            "GANGTING_MQTT_URL": broker(),
             "GANGTING_LIVE_TOPIC_PREFIX": self.prefix,
         }
 
@@ -73,7 +73,7 @@ class LiveCentre(Centre):
         return Settings(
             database_url=f"sqlite:///{self.db_path}",
             var_dir=self.var_dir,
-            mqtt_url=MOSQUITTO,
+            mqtt_url=broker(),
             live_topic_prefix=self.prefix,
         )
 
@@ -95,7 +95,7 @@ class Ingest:
         link = CentreLink(
             InboundRouter(ctx.uow),
             ctx.uow,
-            BrokerAddress.parse(MOSQUITTO),
+            BrokerAddress.parse(broker()),
             username="gangting-centre",
             password=None,
             client_id=client_id,
@@ -125,7 +125,7 @@ class Booths:
             self.commands.append(command)
             return CommandResult(ok=True, detail="已执行")
 
-        link = BoothLink(code, BrokerAddress.parse(MOSQUITTO), password=None, on_command=run)
+        link = BoothLink(code, BrokerAddress.parse(broker()), password=None, on_command=run)
         link.start()
         assert link.wait_connected(10), f"booth {code} did not connect"
         self.links[code] = link
@@ -134,7 +134,7 @@ class Booths:
     def stop(self) -> None:
         for code, link in self.links.items():
             link.stop(timeout_s=3)
-            client = plain_client(MOSQUITTO, code, username=code)
+            client = plain_client(broker(), code, username=code)
             if connect(client, 5):
                 for topic in (
                     f"gangting/v1/booths/{code}/availability",
@@ -147,7 +147,7 @@ class Booths:
 
 def _wipe_session(client_id: str) -> None:
     """Leave no persistent session behind on the shared broker."""
-    client = plain_client(MOSQUITTO, client_id, username="gangting-centre", clean_session=True)
+    client = plain_client(broker(), client_id, username="gangting-centre", clean_session=True)
     if connect(client, 5):
         client.disconnect()
         client.loop_stop()

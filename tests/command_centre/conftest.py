@@ -1,5 +1,5 @@
 """Command-centre tests: an org tree with booths and staff, a centre app whose live events go
-through the machine's Mosquitto (127.0.0.1:1883) under a topic prefix of the test's own,
+through the run's own Mosquitto (tests/mosquitto.py) under a topic prefix of the test's own,
 and a recording live sink for tests that need no broker.
 
     BT (detachment): admin
@@ -11,8 +11,6 @@ and a recording live sink for tests that need no broker.
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 import uuid
@@ -35,26 +33,13 @@ from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from gangting.web.app import create_app
 from tests import builders
-
-MOSQUITTO = "mqtt://127.0.0.1:1883"
-REQUIRE_MQTT = os.environ.get("GANGTING_TEST_REQUIRE_MQTT") == "1"
-
-
-def mosquitto_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 1883), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests.mosquitto import require_mosquitto
 
 
 @pytest.fixture(scope="session")
 def mosquitto() -> str:
-    if not mosquitto_reachable():
-        if REQUIRE_MQTT:
-            pytest.fail("Mosquitto required (GANGTING_TEST_REQUIRE_MQTT=1) but not on 1883")
-        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883")
-    return MOSQUITTO
+    """The run's private Mosquitto (tests/mosquitto.py), never the machine's on 1883."""
+    return require_mosquitto()
 
 
 def own_prefix() -> str:

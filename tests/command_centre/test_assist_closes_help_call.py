@@ -90,3 +90,20 @@ def test_an_alert_closed_by_hand_before_stays_as_it_was(centre: Centre) -> None:
         alert = uow.session.get(Alert, alert_id)
         assert alert is not None and alert.close_note == "现场已处理"
     assert _actions(centre, str(alert_id)).count("alert.closed") == 1
+
+
+def test_a_help_call_that_arrives_after_the_session_opened_is_closed_with_it(
+    centre: Centre,
+) -> None:
+    # The kiosk opens its assist session at once; the help call itself comes a moment
+    # later through the node's outbox.
+    session: dict[str, Any] = sync(centre, open=True)["session"]
+    assert session["help_call_id"] is None
+    r = centre.post("BT-KDL-001", "/api/v1/help-calls", {"kind": "assistance", "note": "不会操作"})
+    assert r.status_code == 201, r.text
+    call_id = str(r.json()["help_call_id"])
+    assert _states(centre, call_id) == ("open", ["open"])
+    closed = centre.post("sup-kdl", f"/api/v1/centre/assist/{session['id']}/close", {})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["help_call_id"] == call_id
+    assert _states(centre, call_id) == ("closed", ["closed"])

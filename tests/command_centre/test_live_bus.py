@@ -21,6 +21,7 @@ from gangting.kernel.clock import FixedClock
 from gangting.web.app import create_app
 from tests.command_centre.conftest import _context, make_org, own_prefix, wait_until
 from tests.devices.harness import free_port
+from tests.mosquitto import require_mosquitto
 
 
 class Loop:
@@ -40,7 +41,7 @@ class Loop:
 
 def _hub(prefix: str, loop: asyncio.AbstractEventLoop, size: int = 100) -> LiveHub:
     hub = LiveHub(
-        BrokerAddress.parse("mqtt://127.0.0.1:1883"),
+        BrokerAddress.parse(require_mosquitto()),
         username="gangting-centre",
         password=None,
         topic_prefix=prefix,
@@ -51,9 +52,12 @@ def _hub(prefix: str, loop: asyncio.AbstractEventLoop, size: int = 100) -> LiveH
     return hub
 
 
-def _publisher(prefix: str, url: str = "mqtt://127.0.0.1:1883") -> MqttLivePublisher:
+def _publisher(prefix: str, url: str | None = None) -> MqttLivePublisher:
     publisher = MqttLivePublisher(
-        BrokerAddress.parse(url), username="gangting-centre", password=None, topic_prefix=prefix
+        BrokerAddress.parse(url or require_mosquitto()),
+        username="gangting-centre",
+        password=None,
+        topic_prefix=prefix,
     )
     publisher.start()
     return publisher

@@ -21,8 +21,8 @@ from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
-from tests.command_centre.conftest import mosquitto_reachable
 from tests.kiosk.stack import CHROMIUM_ARGS, Demo, Node
+from tests.mosquitto import require_mosquitto
 
 WALL = {"width": 1920, "height": 1080}
 KIOSK = {"width": 1080, "height": 1920}
@@ -65,8 +65,7 @@ def seed_states(city: City) -> None:
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     if shutil.which("chromium") is None:
         pytest.skip("system Chromium not installed")
-    if not mosquitto_reachable():
-        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883")
+    require_mosquitto()
     root = tmp_path_factory.mktemp("centre-screen")
     centre = LiveCentre(root / "centre")
     demo = centre.seed()
@@ -141,7 +140,7 @@ def test_a_telemetry_fault_through_mosquitto_turns_the_booth_live(screen: Page, 
     expect(booth(screen, "BT-DH-001")).to_have_attribute("data-status", "ok", timeout=TIMEOUT_MS)
 
 
-def test_an_alert_arrives_live_and_is_acknowledged(screen: Page, city: City) -> None:
+def test_an_alert_arrives_live_is_acknowledged_and_closed(screen: Page, city: City) -> None:
     scenario.telemetry(
         city.ingest.ctx.uow, "BT-QS-001", "temperature_c", 65, city.ingest.ctx.clock.now()
     )
@@ -151,6 +150,10 @@ def test_an_alert_arrives_live_and_is_acknowledged(screen: Page, city: City) -> 
     expect(card).to_have_attribute("data-state", "acknowledged", timeout=TIMEOUT_MS)
     expect(card).to_contain_text("已签收")
     expect(card).to_contain_text("责任人 admin")
+    card.locator('[data-act="close-alert"]').click()
+    card.locator('[data-form-input="close-alert"]').fill("已派员检查空调")
+    card.locator('[data-form="close-alert"] button[type=submit]').click()
+    expect(card).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 def test_a_hit_is_confirmed_and_an_instruction_issued_from_it(screen: Page, city: City) -> None:
@@ -271,12 +274,9 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
         screen.click("#btn-assist-close")
         expect(kiosk.locator("#assist-status")).to_contain_text("已结束", timeout=TIMEOUT_MS)
         expect(screen.locator("#assist-list [data-assist]")).to_have_count(0, timeout=TIMEOUT_MS)
-        # the help call's alert is still open: the booth stays "help" until it is closed
-        expect(booth(screen, code)).to_have_attribute("data-status", "help")
+        # the session answered the help call: its alert closes with it, and the booth
+        # shows its own state again (seeded offline)
         alert = screen.locator('#alert-list [data-kind="help_call"]', has_text=code)
-        alert.locator('[data-act="close-alert"]').click()
-        alert.locator('[data-form-input="close-alert"]').fill("远程协助已完成")
-        alert.locator('[data-form="close-alert"] button[type=submit]').click()
         expect(alert).to_have_count(0, timeout=TIMEOUT_MS)
         expect(booth(screen, code)).to_have_attribute("data-status", "offline", timeout=TIMEOUT_MS)
     finally:

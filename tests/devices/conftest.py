@@ -1,9 +1,8 @@
 """Device tests: a registry of two booths in two brigades with broker accounts, staff of
-each role, and brokers (the machine's Mosquitto, the embedded amqtt broker)."""
+each role, and brokers (the run's own Mosquitto, the embedded amqtt broker)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +14,8 @@ from gangting.devices.embedded_broker import EmbeddedBroker
 from gangting.kernel.actor import SYSTEM
 from tests import builders
 from tests.api.conftest import Api, api  # noqa: F401  (the API fixture, reused)
-from tests.devices.harness import SYSTEM_MOSQUITTO, Harness, free_port, reachable
-
-REQUIRE_MQTT = os.environ.get("GANGTING_TEST_REQUIRE_MQTT") == "1"
+from tests.devices.harness import Harness, free_port
+from tests.mosquitto import require_mosquitto
 
 
 @dataclass
@@ -47,11 +45,8 @@ def registry(api: Api) -> Registry:  # noqa: F811
 
 @pytest.fixture(scope="session")
 def system_mosquitto() -> str:
-    if not reachable(SYSTEM_MOSQUITTO):
-        if REQUIRE_MQTT:
-            pytest.fail("Mosquitto required (GANGTING_TEST_REQUIRE_MQTT=1) but not on 1883")
-        pytest.skip("Mosquitto not reachable on 127.0.0.1:1883")
-    return SYSTEM_MOSQUITTO
+    """The run's own Mosquitto (tests/mosquitto.py), never the machine's on 1883."""
+    return require_mosquitto()
 
 
 @pytest.fixture

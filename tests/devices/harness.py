@@ -1,7 +1,8 @@
-"""Brokers and MQTT clients for the device tests: the machine's Mosquitto (127.0.0.1:1883),
-the embedded amqtt broker, and a private Mosquitto started from generated files.
+"""Brokers and MQTT clients for the device tests: the test run's own Mosquitto
+(tests/mosquitto.py), the embedded amqtt broker, and a private Mosquitto started from
+generated files.
 
-Tests on the shared Mosquitto use booth codes and client ids of their own, and wipe their
+Tests on the run's Mosquitto use booth codes and client ids of their own, and wipe their
 persistent sessions and retained messages afterwards.
 """
 
@@ -35,7 +36,6 @@ from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.node.mqtt_link import BoothLink, CommandHandler, CommandResult
 from gangting.staff.models import OrgUnit, StaffAccount
 
-SYSTEM_MOSQUITTO = "mqtt://127.0.0.1:1883"
 # The centre's account on a private Mosquitto.
 CENTRE = "gangting-centre"
 CENTRE_PASSWORD = "centre-secret-for-tests"
@@ -45,15 +45,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def reachable(url: str) -> bool:
-    address = BrokerAddress.parse(url)
-    try:
-        with socket.create_connection((address.host, address.port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def wait_until(predicate: Callable[[], object], timeout_s: float = 10.0) -> bool:
@@ -184,8 +175,7 @@ class Harness:
 
 
 class PrivateMosquitto:
-    """A second Mosquitto on a free port with a generated configuration (never the
-    machine's own broker on 1883)."""
+    """A Mosquitto of one test's own on a free port with a generated configuration."""
 
     def __init__(self, conf_file: Path, port: int, log_file: Path) -> None:
         self.port = port

@@ -1,4 +1,4 @@
-"""Booths and the centre through a real broker: the machine's Mosquitto (127.0.0.1:1883)
+"""Booths and the centre through a real broker: the run's own Mosquitto (tests/mosquitto.py)
 and the embedded amqtt broker; on SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -180,14 +180,23 @@ def _open_session_of(uow: UnitOfWork, booth_id: uuid.UUID) -> AssistSession | No
     ).scalar_one_or_none()
 
 
-def _open(uow: UnitOfWork, actor: Actor, booth: Booth) -> AssistSession:
-    now = uow.clock.now()
-    help_call_id = uow.session.execute(
+def _help_call_of(uow: UnitOfWork, booth_id: uuid.UUID, since: datetime) -> uuid.UUID | None:
+    """The booth's latest help call made since ``since`` and not yet closed."""
+    return uow.session.execute(
         select(HelpCall.id)
-        .where(HelpCall.booth_id == booth.id, HelpCall.called_at >= now - HELP_CALL_WINDOW)
+        .where(
+            HelpCall.booth_id == booth_id,
+            HelpCall.called_at >= since,
+            HelpCall.state != "closed",
+        )
         .order_by(HelpCall.called_at.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def _open(uow: UnitOfWork, actor: Actor, booth: Booth) -> AssistSession:
+    now = uow.clock.now()
+    help_call_id = _help_call_of(uow, booth.id, now - HELP_CALL_WINDOW)
     session = AssistSession(
         booth_id=booth.id,
         help_call_id=help_call_id,
@@ -456,7 +465,13 @@ def _close_help_call(uow: UnitOfWork, actor: Actor, session: AssistSession) -> N
     """The session answered its help call: a closed session closes the call and its alert
     when they are still open (a call closed already, or its alert, stays as it is)."""
     if session.help_call_id is None:
-        return
+        # The call may reach the centre after the kiosk opened the session (the outbox
+        # sends it a moment later): it is the same help, answered by this session.
+        session.help_call_id = _help_call_of(
+            uow, session.booth_id, session.opened_at - HELP_CALL_WINDOW
+        )
+        if session.help_call_id is None:
+            return
     note = "远程协助已结束" + (f"：{session.close_note}" if session.close_note else "")
     close_help_call(uow, actor, session.help_call_id, note)
 
