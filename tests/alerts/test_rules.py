@@ -71,6 +71,9 @@ def test_help_call_severity(kind: str, severity: str) -> None:
         ({"temperature_c": 49.9}, "online", {}, []),
         ({"temperature_c": 50}, "online", {}, ["over_temperature"]),
         ({"temperature_c": True}, "online", {}, []),  # a wrong type is no fault
+        ({"outbox_refused": 0}, "online", {}, []),
+        ({"outbox_refused": 2}, "online", {}, ["outbox_refused"]),
+        ({"outbox_refused": True}, "online", {}, []),  # a wrong type is no fault
         ({"heartbeat": 10, "queue_length": 3}, "online", {}, []),
         # The booth's own adapter report; id_reader and card_reader are one fault.
         (

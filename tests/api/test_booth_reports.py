@@ -125,6 +125,16 @@ def test_telemetry_keeps_history_and_a_current_state_that_an_old_reading_never_o
     assert _count(api, BoothState) == 1
 
 
+def test_integer_telemetry_values_of_0_and_1_stay_integers(api: Api, booth: Booth) -> None:
+    one = booth.post("/api/v1/booths/telemetry", {"kind": "queue_length", "value": 1})
+    assert one.status_code == 201, one.text
+    assert one.json()["state"]["queue_length"]["value"] == 1
+    assert one.json()["state"]["queue_length"]["value"] is not True
+    flag = booth.post("/api/v1/booths/telemetry", {"kind": "flood_sensor", "value": True})
+    assert flag.status_code == 201, flag.text
+    assert flag.json()["state"]["flood_sensor"]["value"] is True
+
+
 def test_printed_receipts_are_recorded_for_known_receipts_only(
     api: Api, booth: Booth, world: dict[str, Any]
 ) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from gangting.booths.models import HelpCall, ReceiptPrint, TelemetryReading
+from gangting.alerts.models import Alert
+from gangting.applications.models import Application
+from gangting.booths.models import BoothState, HelpCall, ReceiptPrint, TelemetryReading
 from gangting.fines.models import Payment, PenaltyDecision
 from gangting.node.adapters.printer import Receipt, SimulatedPrinter
 from gangting.points.models import PointEntry
@@ -122,6 +124,53 @@ def test_the_outbox_replays_ratings_help_and_telemetry_once_the_centre_is_back(
     assert count(api, TelemetryReading, TelemetryReading.kind == "door") == 1
 
 
+def test_a_rating_after_a_payment_is_stored_for_the_payments_application(
+    api: Api, node: Node, world: dict[str, Any]
+) -> None:
+    node.begin(world["driver"])
+    decision_no = _process(node, [world["v1"]]).json()["decisions"][0]["decision_no"]
+    paid = node.client.post("/kiosk/api/payments", json={"decision_nos": [decision_no]})
+    assert paid.status_code == 201, paid.text
+    payment = paid.json()
+    assert payment["receipt_no"].startswith("PJ") and payment["application_no"].startswith("SL")
+    rated = node.client.post("/kiosk/api/rating", json={"level": 5})
+    assert rated.status_code == 202, rated.text
+    assert rated.json()["receipt_no"] == payment["application_no"]
+    drained = node.kiosk.outbox.drain_once(force=True)
+    assert drained.refused == 0 and node.kiosk.outbox.refused_count() == 0
+    with api.ctx.uow() as uow:
+        rating = uow.session.query(Rating).one()
+        application = uow.session.get(Application, rating.application_id)
+        assert application is not None
+        assert application.receipt_no == payment["application_no"]
+        assert application.service_item == "pay_fines"
+
+
+def test_a_report_the_centre_refuses_is_kept_shown_and_raises_an_alert(
+    api: Api, node: Node, world: dict[str, Any]
+) -> None:
+    node.begin(world["driver"])
+    assert _process(node, [world["v1"]]).status_code == 200
+    assert node.client.post("/kiosk/api/rating", json={"level": 5}).status_code == 202
+    assert node.kiosk.outbox.drain_once(force=True).refused == 0
+    # the same application rated twice: the centre refuses the second (one rating each)
+    assert node.client.post("/kiosk/api/rating", json={"level": 4}).status_code == 202
+    drained = node.kiosk.outbox.drain_once(force=True)
+    assert drained.refused == 1
+    status = node.client.get("/kiosk/api/status").json()
+    assert status["outbox_refused"] == 1
+    assert status["outbox_refusals"][0]["path"] == "/api/v1/ratings"
+    assert status["outbox_refusals"][0]["error"].startswith("ratings.already_rated")
+    # the refusal went out as telemetry at once: the centre shows it and raises an alert
+    assert node.kiosk.outbox.drain_once(force=True).refused == 0
+    assert count(api, Rating) == 1
+    with api.ctx.uow() as uow:
+        state = uow.session.query(BoothState).one()
+        assert state.values["outbox_refused"]["value"] == 1
+        alert = uow.session.query(Alert).filter(Alert.kind == "booth_fault").one()
+        assert alert.state == "open" and "岗亭上报被中心拒收" in alert.title
+
+
 def test_a_bad_rating_without_a_reason_is_refused_on_the_kiosk(
     node: Node, world: dict[str, Any]
 ) -> None:
@@ -148,7 +197,7 @@ def test_idle_timeout_and_finish_wipe_the_session(node: Node, world: dict[str, A
     session = node.kiosk.sessions._current
     assert session is not None
     assert node.client.post("/kiosk/api/finish").json() == {"finished": True}
-    assert session.identity_token is None and session.citizen is None and not session.receipts
+    assert session.identity_token is None and session.citizen is None and not session.applications
     assert node.client.get("/kiosk/api/overview").status_code == 401
 
 

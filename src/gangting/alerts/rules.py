@@ -90,6 +90,7 @@ FAULT_CAUSE_ZH: dict[str, str] = {
     "over_temperature": "机柜温度过高",
     "payment_terminal_failed": "支付终端故障",
     "adapter_failed": "设备故障",
+    "outbox_refused": "岗亭上报被中心拒收",
 }
 _FAILED = ("fault", "offline")
 # The booth's own state report names its adapters (booths.payloads.Adapter).
@@ -113,6 +114,7 @@ _SEVERITY: dict[str, Severity] = {
     "over_temperature": "high",
     "payment_terminal_failed": "high",
     "adapter_failed": "medium",
+    "outbox_refused": "medium",
 }
 
 
@@ -144,6 +146,7 @@ def booth_faults(
       camera_down of that camera;
     - door "open" -> door_open;
     - power "battery" -> mains_power_lost, "off" -> power_off;
+    - outbox_refused > 0 (reports the centre refused, held on the booth) -> outbox_refused;
     - temperature_c >= ``policy.max_temperature_c`` -> over_temperature;
     - adapter printer / payment_terminal -> printer_failed / payment_terminal_failed; any
       other adapter fault|offline -> adapter_failed of that adapter.
@@ -174,6 +177,9 @@ def booth_faults(
         add(_fault("mains_power_lost"))
     elif power == "off":
         add(_fault("power_off"))
+    refused = readings.get("outbox_refused")
+    if isinstance(refused, int) and not isinstance(refused, bool) and refused > 0:
+        add(_fault("outbox_refused", detail=f"{refused}条"))
     temperature = readings.get("temperature_c")
     if (
         isinstance(temperature, int | float)

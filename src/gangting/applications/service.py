@@ -65,6 +65,7 @@ def answer(application: Application) -> dict[str, Any]:
     """What the booth gets back for a completed transaction."""
     return {
         "receipt_no": application.receipt_no,
+        "application_no": application.receipt_no,
         "service_item": application.service_item,
         "state": application.state,
         **application.result,

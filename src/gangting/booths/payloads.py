@@ -167,14 +167,15 @@ TELEMETRY_KINDS: dict[str, str] = {
     "power": "mains | battery | off",
     "temperature_c": "cabinet temperature in °C (-60 … 90)",
     "queue_length": "citizens waiting (integer 0 … 1000)",
+    "outbox_refused": "reports the centre refused, held on the booth (integer 0 … 10^6)",
 }
 
 
 def check_telemetry_value(kind: str, value: Scalar) -> None:
     """Refuse a value that cannot be right for a known kind."""
     ok: bool
-    if kind in ("heartbeat", "queue_length"):
-        limit = 10**9 if kind == "heartbeat" else 1000
+    if kind in ("heartbeat", "queue_length", "outbox_refused"):
+        limit = {"heartbeat": 10**9, "queue_length": 1000, "outbox_refused": 10**6}[kind]
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= limit
     elif kind == "temperature_c":
         ok = isinstance(value, int | float) and not isinstance(value, bool) and -60 <= value <= 90

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from gangting.alerts.rules import FaultPolicy
 from gangting.booths import service
@@ -36,7 +36,8 @@ class TelemetryRequest(BoothReport):
     kind: str = Field(
         pattern="^[a-z_]{1,32}$", description="door | power | temperature_c | paper …"
     )
-    value: bool | int | float | str = Field(union_mode="left_to_right")
+    # Strict members: a lax bool would turn the integers 0 and 1 into False and True.
+    value: StrictBool | StrictInt | StrictFloat | StrictStr = Field(union_mode="left_to_right")
 
 
 class ReceiptPrinted(BoothReport):

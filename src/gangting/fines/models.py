@@ -49,7 +49,11 @@ class Payment(IdMixin, Base):
     settled_at: Mapped[datetime | None]
     platform_ref: Mapped[str | None] = mapped_column(String(64))
     failure: Mapped[str | None] = mapped_column(String(128))
+    # 票据号: the payment receipt (PJ…), issued when the payment succeeds.
     receipt_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # 受理编号: the application (SL…) the succeeded payment completed; what a rating of
+    # this payment rates.
+    application_no: Mapped[str | None] = mapped_column(String(32))
 
 
 class PaymentItem(IdMixin, Base):

@@ -210,7 +210,7 @@ def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
         reasons.append(
             Reason("fines.late_fee", "逾期缴纳，按日加处罚款数额百分之三", LATE_FEE_BASIS)
         )
-    record_application(
+    application = record_application(
         uow,
         actor,
         service_item="pay_fines",
@@ -223,6 +223,7 @@ def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
             "decisions": [d.decision_no for _, d in items],
         },
     )
+    payment.application_no = application.receipt_no
     audit.record(
         uow,
         actor,
@@ -261,6 +262,7 @@ def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
         "amount_fen": payment.amount_fen,
         "amount_display": format_yuan(payment.amount_fen),
         "receipt_no": payment.receipt_no,
+        "application_no": payment.application_no,
         "failure": payment.failure,
         "items": [
             {

@@ -10,7 +10,10 @@ acknowledged them. One path per kind, never both.
 
 A delivered row (``done``) records when it was settled and is deleted some hours later
 (``prune_delivered``, from the node's background loop); a pending row is never deleted, and
-a refused one stays for someone to look at.
+a refused one stays for someone to look at: it keeps the centre's error code and message,
+``refused()`` lists them, the node's status counts them, and the node reports the count of
+the last day's refusals as telemetry (``outbox_refused``) so the centre raises a fault
+alert. Nothing is dropped quietly.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class Drained:
     waiting: int = 0
 
 
+# A refusal shows as the booth's fault (telemetry ``outbox_refused``) for a day.
+REFUSED_REPORTED_S = 24 * 3600
 PRUNE_BATCH = 500  # rows per transaction: the kiosk's own writes wait at most one batch
 
 
@@ -61,6 +66,7 @@ class Outbox:
         self._drain_lock = threading.Lock()
         self._elsewhere: tuple[str, ...] = ()
         self._listeners: list[Callable[[], None]] = []
+        self._refusal_listeners: list[Callable[[], None]] = []
 
     def deliver_elsewhere(self, paths: Iterable[str]) -> None:
         """Rows for these paths are delivered by another deliverer; the HTTP drainer skips
@@ -70,6 +76,10 @@ class Outbox:
     def on_enqueue(self, listener: Callable[[], None]) -> None:
         """Called (on the enqueuing thread, after the commit) for every new row."""
         self._listeners.append(listener)
+
+    def on_refused(self, listener: Callable[[], None]) -> None:
+        """Called (on the draining thread) after a drain in which the centre refused rows."""
+        self._refusal_listeners.append(listener)
 
     def enqueue(self, path: str, body: dict[str, Any]) -> str:
         """Keep the report durably with its key; the drainer sends it."""
@@ -89,6 +99,37 @@ class Outbox:
         with self._store.transaction() as db:
             row = db.execute("SELECT count(*) AS n FROM outbox WHERE state='pending'").fetchone()
         return int(row["n"])
+
+    def refused_count(self, within_s: float = REFUSED_REPORTED_S) -> int:
+        """Rows the centre refused in the last ``within_s`` seconds (the booth's fault shows
+        this long; the rows themselves stay)."""
+        since = self._clock.now().timestamp() - within_s
+        with self._store.transaction() as db:
+            row = db.execute(
+                "SELECT count(*) AS n FROM outbox WHERE state='refused' AND settled_at >= ?",
+                (since,),
+            ).fetchone()
+        return int(row["n"])
+
+    def refused(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest refused rows: what was sent, when, and the centre's answer."""
+        with self._store.transaction() as db:
+            rows = db.execute(
+                "SELECT id, path, created_at, settled_at, last_status, last_error FROM outbox"
+                " WHERE state='refused' ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "path": r["path"],
+                "created_at": r["created_at"],
+                "settled_at": r["settled_at"],
+                "status": r["last_status"],
+                "error": r["last_error"],
+            }
+            for r in rows
+        ]
 
     def drain_once(self, *, force: bool = False) -> Drained:
         """Send every due item, oldest first; stop at the first "centre not there"."""
@@ -111,17 +152,27 @@ class Outbox:
                     )
                 except CentreUnavailable as exc:
                     self._later(rows[i:], str(exc.data.get("detail", "")))
+                    self._tell_refused(refused)
                     return Drained(delivered, refused, len(rows) - i)
                 if answer.definitive:
-                    state = "done" if answer.ok else "refused"
+                    error = None
                     if not answer.ok:
                         log.warning("outbox %s refused by the centre: %s", row["path"], answer.body)
-                    self._finish(row["id"], state, answer.status_code)
+                        error = _refusal(answer.body)
+                    self._finish(
+                        row["id"], "done" if answer.ok else "refused", answer.status_code, error
+                    )
                     delivered += answer.ok
                     refused += not answer.ok
                 else:
                     self._later([row], f"status {answer.status_code}")
+            self._tell_refused(refused)
             return Drained(delivered, refused, 0)
+
+    def _tell_refused(self, refused: int) -> None:
+        if refused:
+            for listener in self._refusal_listeners:
+                listener()
 
     def pending_for(self, paths: Iterable[str], *, after_id: int, limit: int) -> list[Any]:
         """Pending rows for ``paths`` with an id above ``after_id``, oldest first."""
@@ -136,14 +187,17 @@ class Outbox:
 
     def mark(self, item_ids: Iterable[int], state: str, error: str | None = None) -> None:
         """Settle rows another deliverer handled: ``done`` (taken) or ``refused``."""
+        ids = list(item_ids)
         note = (error or "")[:200] or None
         at = self._clock.now().timestamp()
         with self._store.transaction() as db:
             db.executemany(
                 "UPDATE outbox SET state=?, last_error=?, attempts=attempts+1, settled_at=?"
                 " WHERE id=? AND state='pending'",
-                [(state, note, at, i) for i in item_ids],
+                [(state, note, at, i) for i in ids],
             )
+        if state == "refused":
+            self._tell_refused(len(ids))
 
     def prune_delivered(
         self, keep_s: float, *, batch: int = PRUNE_BATCH, max_batches: int = 20
@@ -166,12 +220,12 @@ class Outbox:
                 break
         return deleted
 
-    def _finish(self, item_id: int, state: str, status: int) -> None:
+    def _finish(self, item_id: int, state: str, status: int, error: str | None = None) -> None:
         with self._store.transaction() as db:
             db.execute(
-                "UPDATE outbox SET state=?, last_status=?, attempts=attempts+1, settled_at=?"
-                " WHERE id=?",
-                (state, status, self._clock.now().timestamp(), item_id),
+                "UPDATE outbox SET state=?, last_status=?, last_error=?, attempts=attempts+1,"
+                " settled_at=? WHERE id=?",
+                (state, status, error, self._clock.now().timestamp(), item_id),
             )
 
     def _later(self, rows: list[Any], error: str) -> None:
@@ -191,3 +245,10 @@ class Outbox:
         """Sleep until something is enqueued or the timeout passes (the drainer's pace)."""
         self._wake.wait(timeout_s)
         self._wake.clear()
+
+
+def _refusal(body: Any) -> str:
+    """The centre's error code and message, as kept on a refused row."""
+    if isinstance(body, dict) and body.get("error"):
+        return f"{body['error']}: {body.get('message', '')}"[:200]
+    return json.dumps(body, ensure_ascii=False)[:200]

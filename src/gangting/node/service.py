@@ -134,7 +134,10 @@ class KioskService:
         self._identify_lock = threading.Lock()
         self.last_face_timings: dict[str, float] = {}  # for the bench and the logs: numbers
         self._last_telemetry: dict[str, Reading] = {}
+        self._report_lock = threading.Lock()
         hardware.help_button.on_press(self._help_pressed)
+        # A report the centre refused is reported at once (telemetry ``outbox_refused``).
+        self.outbox.on_refused(self._refusals_changed)
 
     # -- session ---------------------------------------------------------------------
     def start_session(self, cookie_id: str | None) -> KioskSession:
@@ -345,9 +348,10 @@ class KioskService:
         )
         if answer.definitive:
             self.keys.spend(step.key)
-        if answer.ok and isinstance(answer.body, dict) and answer.body.get("receipt_no"):
-            session.last_answer = answer.body
-            session.receipts.append(str(answer.body["receipt_no"]))
+        if answer.ok and isinstance(answer.body, dict):
+            if answer.body.get("receipt_no"):
+                session.last_answer = answer.body
+            session.completed(answer.body)
         return answer
 
     def pay(self, session: KioskSession, decision_nos: list[str]) -> CentreAnswer:
@@ -363,6 +367,7 @@ class KioskService:
         answer = self.read(session, f"/api/v1/payments/{payment_no}")
         if answer.ok and answer.body.get("receipt_no"):
             session.last_answer = answer.body
+            session.completed(answer.body)
         return answer
 
     # -- printing and store-and-forward reports ---------------------------------------
@@ -386,7 +391,8 @@ class KioskService:
         if not verdict.allowed:
             first = verdict.reasons[0]
             raise ReasonRequired(first.message, legal_basis=list(first.legal_basis))
-        receipt_no = session.receipts[-1] if session.receipts else None
+        # The application rated is the 受理编号 (SL…), never a payment's 票据号 (PJ…).
+        receipt_no = session.applications[-1] if session.applications else None
         self.outbox.enqueue(
             "/api/v1/ratings",
             {
@@ -424,17 +430,29 @@ class KioskService:
         )
         return {"accepted": True, "kind": kind, "message": "已呼叫工作人员，请稍候"}
 
+    def _refusals_changed(self) -> None:
+        self.report_sensors()
+
     def report_sensors(self, *, all_kinds: bool = False) -> int:
         """Queue telemetry for each sensor value that changed (or all of them)."""
         sent = 0
-        for kind, value in self.hw.sensors.read().items():
-            if all_kinds or self._last_telemetry.get(kind) != value:
-                self.outbox.enqueue(
-                    "/api/v1/booths/telemetry",
-                    {"kind": kind, "value": value, "booth": self.settings.booth_code, "at": _iso()},
-                )
-                self._last_telemetry[kind] = value
-                sent += 1
+        # One reporter at a time (the background loop, the simulator, a refusal): a change
+        # is queued once.
+        with self._report_lock:
+            readings = {**self.hw.sensors.read(), "outbox_refused": self.outbox.refused_count()}
+            for kind, value in readings.items():
+                if all_kinds or self._last_telemetry.get(kind) != value:
+                    self.outbox.enqueue(
+                        "/api/v1/booths/telemetry",
+                        {
+                            "kind": kind,
+                            "value": value,
+                            "booth": self.settings.booth_code,
+                            "at": _iso(),
+                        },
+                    )
+                    self._last_telemetry[kind] = value
+                    sent += 1
         return sent
 
     def take_number(self) -> dict[str, Any]:
@@ -453,6 +471,8 @@ class KioskService:
             "face_check_ready": self.faces.ready,
             "simulators": self.settings.simulators,
             "outbox_pending": self.outbox.pending(),
+            "outbox_refused": self.outbox.refused_count(),
+            "outbox_refusals": self.outbox.refused(limit=5),
         }
 
     def _receipt(self, answer: dict[str, Any]) -> Receipt:

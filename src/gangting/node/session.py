@@ -20,13 +20,21 @@ class KioskSession:
     identity_token: str | None = None
     citizen: dict[str, Any] | None = None
     last_answer: dict[str, Any] | None = None  # the last business answer with a receipt_no
-    receipts: list[str] = field(default_factory=list)
+    # 受理编号 of the applications this session completed, oldest first: a rating rates
+    # the last one (one rating per application).
+    applications: list[str] = field(default_factory=list)
+
+    def completed(self, answer: dict[str, Any]) -> None:
+        """Remember an answer's application number (a payment's once it succeeded)."""
+        number = answer.get("application_no")
+        if number and number not in self.applications:
+            self.applications.append(str(number))
 
     def wipe(self) -> None:
         self.identity_token = None
         self.citizen = None
         self.last_answer = None
-        self.receipts.clear()
+        self.applications.clear()
 
 
 Ended = Callable[[KioskSession, str], None]

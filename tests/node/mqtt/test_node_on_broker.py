@@ -86,7 +86,7 @@ def test_a_node_comes_online_reports_state_and_telemetry_and_its_will_marks_it_o
 
     # Sensors: all of them at start (the node's background loop does this), then a change;
     # queued in the outbox, published over MQTT, the centre's current state.
-    assert node.kiosk.report_sensors(all_kinds=True) == 4
+    assert node.kiosk.report_sensors(all_kinds=True) == 5  # 4 sensors + outbox_refused
     r = node.client.post("/kiosk/api/sim/sensors", json={"door": "open", "temperature_c": 31.5})
     assert r.status_code == 200 and r.json()["queued"] == 2
     assert wait_until(
@@ -101,7 +101,9 @@ def test_a_node_comes_online_reports_state_and_telemetry_and_its_will_marks_it_o
     assert wait_until(lambda: value(booth_state(api.ctx.uow, code), "power") == "battery")
     assert wait_until(lambda: node.kiosk.outbox.pending() == 0)
     states = [row["state"] for row in _outbox_rows(node)]
-    assert states.count("refused") == 1 and states.count("done") == 7
+    # 5 at start (4 sensors + outbox_refused 0), 3 changes, and outbox_refused 1
+    assert states.count("refused") == 1 and states.count("done") == 9
+    assert wait_until(lambda: value(booth_state(api.ctx.uow, code), "outbox_refused") == 1)
     # One path per kind: nothing of it went over HTTP.
     assert TELEMETRY_PATH not in node.http.paths
 
