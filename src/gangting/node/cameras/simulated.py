@@ -158,7 +158,7 @@ class Traffic:
     """Who drives past a looping simulated camera once its packaged scene has played."""
 
     listed: Callable[[], Sequence[str]] = _no_plates  # the watch-list's plates (booth's copy)
-    listed_share: float = 0.2  # of the vehicles; the first one is listed when any are
+    listed_share: float = 0.1  # of the vehicles; the first one is listed when any are
     park_share: float = 0.15
     gap_s: tuple[float, float, float] = (2.0, 5.0, 20.0)  # empty road: least, mean, most
     again_after: timedelta = timedelta(minutes=20)  # a plate comes back no sooner
