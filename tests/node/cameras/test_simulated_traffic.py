@@ -5,10 +5,12 @@ so the live feed and the watch-list hits of the demo do not stop after a minute.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import cv2
+import httpx
 import numpy as np
 import pytest
 
@@ -21,16 +23,16 @@ from gangting.node.cameras.simulated import SimulatedCamera, Still, Traffic, pac
 from gangting.node.cameras.sinks import MemorySink
 from gangting.node.cameras.spec import CameraSpec
 from gangting.node.cameras.worker import CameraWorker
+from gangting.node.centre import CentreClient
+from gangting.node.store import NodeStore
+from gangting.node.watch_list import WatchListCopy
 from tests.node.cameras.conftest import T0
 
 LISTED = ["蒙B8H321", "蒙BD51863", "蒙B03417", "蒙BQ7710", "蒙B12345学"]  # the last: not drawn
 HOLD = timedelta(minutes=5)  # the tracker's
 
 
-@pytest.fixture(autouse=True)
-def _font() -> None:
-    if font_path() is None:
-        pytest.skip("Noto Sans CJK is not installed")
+needs_font = pytest.mark.skipif(font_path() is None, reason="Noto Sans CJK is not installed")
 
 
 def _small_stills(folder: Path) -> list[Still]:
@@ -61,6 +63,7 @@ def _vehicles(camera: SimulatedCamera, frames: int) -> list[tuple[float, float, 
     return shown
 
 
+@needs_font
 def test_a_looping_simulated_camera_keeps_showing_new_vehicles_and_listed_ones(
     tmp_path: Path,
 ) -> None:
@@ -106,6 +109,7 @@ def test_without_the_font_the_packaged_scene_plays_again(
     assert plates == {"皖A00000", "皖A00001"}
 
 
+@needs_font
 def test_the_demo_camera_is_read_as_new_passes_after_its_scene(
     reader: PlateReader, camera_clock: FixedClock
 ) -> None:
@@ -132,3 +136,31 @@ def test_the_demo_camera_is_read_as_new_passes_after_its_scene(
     assert len(set(after)) == len(after) and not set(after) & set(source.expected_plates())
     assert set(after) <= set(shown)  # read right: each is a plate the camera showed
     assert after[0] in LISTED  # the first vehicle after the scene is a listed one
+
+
+def test_the_watch_list_copy_names_the_plates_listed_now(tmp_path: Path) -> None:
+    """What a booth's simulated traffic draws its listed vehicles from."""
+    entries = [
+        {"id": str(uuid.uuid4()), "plate_no": "蒙B8H321", "reason_kind": "stolen"},
+        {"id": str(uuid.uuid4()), "plate_no": "蒙B8H321", "reason_kind": "overdue_inspection"},
+        {"id": str(uuid.uuid4()), "plate_no": "蒙B03417", "reason_kind": "manual"},
+        {
+            "id": str(uuid.uuid4()),
+            "plate_no": "蒙BQ7710",
+            "reason_kind": "manual",
+            "expires_at": (T0 - timedelta(hours=1)).isoformat(),
+        },
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/auth/booth":
+            return httpx.Response(200, json={"access_token": "t"})
+        return httpx.Response(
+            200, json={"version": 1, "full": True, "entries": entries, "removals": []}
+        )
+
+    centre = CentreClient("http://centre", "BT-T-001", "s", transport=httpx.MockTransport(answer))
+    copy = WatchListCopy(NodeStore(tmp_path / "booth.db"), centre, clock=FixedClock(T0))
+    assert copy.plates() == []
+    copy.refresh()
+    assert copy.plates() == ["蒙B03417", "蒙B8H321"]  # once each, the expired one left out
