@@ -6,26 +6,24 @@ Run from the repository root with ../shared beside it:
 
 It copies a few real CCPD full frames from shared/data/plates/full/ (the development set,
 never plates-eval) and makes 蒙B stills: a real CCPD frame whose plate is replaced by a
-rendered 蒙B plate (``tests/identification/render.py``), perspective-warped onto the photo's own
-plate corners (from the CCPD file name). The labels go to sim_frames/labels.csv.
+rendered 蒙B plate (``gangting.node.cameras.render``), perspective-warped onto the photo's own
+plate corners (from the CCPD file name). The labels go to sim_frames/labels.csv, with each
+photo's plate corners: the simulated camera pastes further rendered plates there.
 """
 
 from __future__ import annotations
 
 import csv
 import shutil
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from gangting.node.cameras.render import composite, render_plate
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # a development script: it draws with the tests' plate renderer
-
-from tests.identification.render import render_plate  # noqa: E402
-
 SHARED = ROOT.parent / "shared" / "data" / "plates"
 OUT = ROOT / "src" / "gangting" / "node" / "cameras" / "sim_frames"
 
@@ -47,39 +45,30 @@ def ccpd_corners(source_path: str) -> NDArray[np.float32]:
     return np.float32([tl, tr, br, bl])
 
 
-def composite(photo: NDArray[np.uint8], plate: NDArray[np.uint8], corners: NDArray[np.float32]):
-    h, w = photo.shape[:2]
-    ph, pw = plate.shape[:2]
-    # The rendered plate a little larger than the old one so that no blue rim remains.
-    centre = corners.mean(axis=0)
-    grown = (centre + (corners - centre) * 1.06).astype(np.float32)
-    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
-    m = cv2.getPerspectiveTransform(src, grown)
-    warped = cv2.warpPerspective(plate, m, (w, h), flags=cv2.INTER_AREA)
-    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), m, (w, h))
-    mask = cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32)[..., None] / 255.0
-    out = photo.astype(np.float32) * (1 - mask) + warped.astype(np.float32) * mask
-    out = cv2.GaussianBlur(out.astype(np.uint8), (3, 3), 0)  # the camera's own softness
-    return np.asarray(out, dtype=np.uint8)
+def corners_text(corners: NDArray[np.float32]) -> str:
+    """``x y`` pairs, top-left first, clockwise: labels.csv's ``corners``."""
+    return ";".join(f"{x:.0f} {y:.0f}" for x, y in corners)
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rows = {r["file"]: r for r in csv.DictReader((SHARED / "labels.csv").open(encoding="utf-8"))}
-    labels: list[tuple[str, str, str]] = []
+    labels: list[tuple[str, str, str, str]] = []
     for name in REAL:
+        row = rows[f"full/{name}.jpg"]
         shutil.copyfile(SHARED / "full" / f"{name}.jpg", OUT / f"{name}.jpg")
-        labels.append((f"{name}.jpg", rows[f"full/{name}.jpg"]["plate"], "real"))
+        corners = corners_text(ccpd_corners(row["source_path"]))
+        labels.append((f"{name}.jpg", row["plate"], "real", corners))
     for name, text in MENG_B:
         photo = cv2.imread(str(SHARED / "full" / f"{name}.jpg"))
         corners = ccpd_corners(rows[f"full/{name}.jpg"]["source_path"])
         out = composite(photo, render_plate(text, height=140), corners)
         target = f"mengb_{name.split('_')[1]}.jpg"
         cv2.imwrite(str(OUT / target), out, [cv2.IMWRITE_JPEG_QUALITY, 85])
-        labels.append((target, text, f"rendered on {name}.jpg"))
+        labels.append((target, text, f"rendered on {name}.jpg", corners_text(corners)))
     with (OUT / "labels.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["file", "plate", "what"])
+        writer.writerow(["file", "plate", "what", "corners"])
         writer.writerows(labels)
     total = sum(p.stat().st_size for p in OUT.glob("*.jpg"))
     print(f"{len(labels)} stills, {total / 1e6:.2f} MB in {OUT}")

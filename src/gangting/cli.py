@@ -227,40 +227,53 @@ def up(
     console.print(f"健康检查 health:       http://{h}:{p}/healthz")
     console.print(f"数据库 database:       {settings.database_url}")
     console.print("演示账号 demo logins:  见 var/demo-credentials.txt (booths, staff)")
-    procs = _start_centre_processes(settings)
-    procs += _start_booths(settings, h, p) if booths else []
-    console.print("按 Ctrl+C 停止 / press Ctrl+C to stop")
+    broker = _start_broker(settings)
+    procs: list[subprocess.Popen[bytes]] = []
     try:
+        procs.append(_start_worker())
+        procs += _start_booths(settings, h, p) if booths else []
+        console.print("按 Ctrl+C 停止 / press Ctrl+C to stop")
         server(host=h, port=p, workers=None)
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
+        # The broker's clients (booths, worker) go first; the broker stops when they are
+        # gone (it is not in the terminal's process group, so Ctrl+C does not reach it).
+        stop_processes(procs)
+        stop_processes([broker] if broker is not None else [])
 
 
-def _start_centre_processes(settings: Settings) -> list[subprocess.Popen[bytes]]:
-    """The embedded MQTT broker (unless an external one is configured) and the worker."""
+def stop_processes(procs: list[subprocess.Popen[bytes]], timeout_s: float = 10.0) -> None:
+    """Ask them all to stop, then wait for each (killed when it does not stop in time)."""
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _start_broker(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """The embedded MQTT broker, unless an external one is configured."""
     from gangting.devices.connection import BrokerAddress
     from gangting.devices.embedded_broker import spawn_embedded_broker
 
-    procs: list[subprocess.Popen[bytes]] = []
     address = BrokerAddress.parse(settings.mqtt_url)
-    if settings.mqtt_broker == "embedded":
-        procs.append(
-            spawn_embedded_broker(
-                address.host, address.port, centre_username=settings.mqtt_username
-            )
-        )
-        console.print(f"消息代理 MQTT broker:  内置 embedded, {settings.mqtt_url}")
-    else:
+    if settings.mqtt_broker != "embedded":
         console.print(f"消息代理 MQTT broker:  {settings.mqtt_url}")
-    procs.append(
-        subprocess.Popen(
-            [sys.executable, "-m", "gangting.cli", "worker"], stdout=subprocess.DEVNULL
-        )
+        return None
+    proc = spawn_embedded_broker(
+        address.host, address.port, centre_username=settings.mqtt_username, own_session=True
     )
-    return procs
+    console.print(f"消息代理 MQTT broker:  内置 embedded, {settings.mqtt_url}")
+    return proc
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The centre's worker (MQTT ingest, live events, periodic jobs)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gangting.cli", "worker"], stdout=subprocess.DEVNULL
+    )
 
 
 def main() -> None:

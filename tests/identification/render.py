@@ -1,61 +1,15 @@
-"""Rendered test plates (Pillow + Noto Sans CJK): 蒙B plates the real photos lack.
-
-``scripts/make_sim_frames.py`` draws the simulated cameras' 蒙B plates with ``render_plate``.
-"""
+"""Rendered test plates (Pillow + Noto Sans CJK, ``gangting.node.cameras.render``): 蒙B
+plates the real photos lack, pasted into car-like frames."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont
 
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+from gangting.node.cameras.render import font_path, render_plate
 
-
-def font_path() -> Path | None:
-    for p in (BOLD, FONT):
-        if p.exists():
-            return p
-    return None
-
-
-def render_plate(text: str, height: int = 70) -> NDArray[np.uint8]:
-    """An upright BGR plate: 7 characters white on blue, 8 black on green gradient."""
-    path = font_path()
-    assert path is not None, "Noto Sans CJK is not installed"
-    green = len(text) == 8
-    width = int(height * (480 if green else 440) / 140)
-    img = Image.new("RGB", (width, height), (0, 60, 170))
-    draw = ImageDraw.Draw(img)
-    if green:
-        top, bottom = np.array([245, 250, 245]), np.array([70, 190, 90])
-        for y in range(height):
-            c = top + (bottom - top) * y / max(height - 1, 1)
-            draw.line([(0, y), (width, y)], fill=tuple(int(v) for v in c))
-        ink = (15, 15, 15)
-    else:
-        ink = (245, 245, 245)
-    edge = max(2, round(height / 47))  # the rim: 2 px at height 70, 3 px at 140
-    draw.rectangle([edge, edge, width - 1 - edge, height - 1 - edge], outline=ink, width=edge)
-    font = ImageFont.truetype(str(path), int(height * 0.62))
-    slots = len(text) + 1  # one slot for the separator dot
-    step = (width - 0.12 * width) / slots
-    x = 0.06 * width
-    for i, ch in enumerate(text):
-        if i == 2:
-            draw.ellipse([x + step * 0.4, height * 0.47, x + step * 0.6, height * 0.55], fill=ink)
-            x += step
-        box = draw.textbbox((0, 0), ch, font=font)
-        cw, chh = box[2] - box[0], box[3] - box[1]
-        draw.text(
-            (x + (step - cw) / 2 - box[0], (height - chh) / 2 - box[1]), ch, font=font, fill=ink
-        )
-        x += step
-    return np.asarray(img)[:, :, ::-1].copy()
+__all__ = ["font_path", "in_frame", "render_plate"]
 
 
 def in_frame(

@@ -12,6 +12,22 @@ Two plugins make it behave like our Mosquitto:
   offline messages for them.
 - ``AccountsTopicPlugin``: with ``enforce`` the same ACL as Mosquitto's (booths.topics):
   a booth only its own topics, the centre everything.
+
+``GangtingBroker`` mends three faults of amqtt 0.12 (pinned) without touching it:
+
+- On every CONNECT amqtt sends the new client the retained messages of *every* client's
+  subscriptions (the centre's ``booths/+/state`` and ``booths/+/availability`` included),
+  not only its own: a booth got the other booths' retained state and availability and
+  refused them as commands. A client now gets the retained messages of its own
+  subscriptions only, as from Mosquitto.
+- amqtt walks its subscription table across awaits (broadcasting a message, sending
+  retained messages on connect) while a disconnecting client's subscriptions are deleted
+  from it: at shutdown with clients still connected this raised ``RuntimeError:
+  dictionary changed size during iteration`` (a traceback in the demo's console). The
+  table is walked over a snapshot.
+- amqtt's shutdown stops each connection's reader by cancelling it mid-read; with clients
+  still publishing the cancel can be lost and the shutdown never ends. The listeners and
+  the client connections are closed first, so the readers end by themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +63,8 @@ from gangting.booths.topics import (
 )
 
 log = logging.getLogger("gangting.devices.broker")
+
+CLOSE_WAIT_S = 2.0  # at shutdown, for the client connections to close
 
 
 def read_password_file(path: Path) -> dict[str, str]:
@@ -113,6 +132,49 @@ class AccountsTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
         return may_receive(acl, topic)
 
 
+class _SubscriptionTable(dict[str, list[tuple[Session, int]]]):
+    """amqtt's ``topic filter -> [(session, qos)]``, walked over a snapshot: entries may
+    come and go while amqtt awaits inside its loops over the table."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))
+
+    def items(self) -> list[tuple[str, list[tuple[Session, int]]]]:  # type: ignore[override]
+        return list(super().items())
+
+
+class GangtingBroker(Broker):  # type: ignore[misc]
+    """amqtt's broker with the faults above mended (see the module's docstring)."""
+
+    _subscriptions: _SubscriptionTable
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._subscriptions = _SubscriptionTable(self._subscriptions)
+
+    async def shutdown(self) -> None:
+        for server in self._servers.values():
+            if server.instance is not None:
+                server.instance.close()  # no new connections while the old ones close
+        handlers = [handler for _session, handler in self._sessions.values() if handler]
+        writers = [h.writer.close() for h in handlers if h.writer is not None]
+        readers = [h._reader_stopped.wait() for h in handlers if h._reader_task is not None]
+        for step in (writers, readers):
+            if step:
+                tasks = [asyncio.ensure_future(coroutine) for coroutine in step]
+                _done, late = await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)
+                for task in late:
+                    task.cancel()
+        await super().shutdown()
+
+    async def _publish_retained_messages_for_subscription(
+        self, subscription: tuple[str, int], session: Session
+    ) -> None:
+        holders = self._subscriptions.get(subscription[0], [])
+        if any(held.client_id == session.client_id for held, _qos in holders):
+            await super()._publish_retained_messages_for_subscription(subscription, session)
+
+
 def broker_config(
     host: str, port: int, password_file: Path | None, centre_username: str
 ) -> dict[str, Any]:
@@ -145,7 +207,7 @@ class EmbeddedBroker:
         self.port = port
         self._config = broker_config(host, port, password_file, centre_username)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._broker: Broker | None = None
+        self._broker: GangtingBroker | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -162,7 +224,7 @@ class EmbeddedBroker:
             asyncio.set_event_loop(loop)
 
             async def boot() -> None:
-                self._broker = Broker(self._config, loop=loop)
+                self._broker = GangtingBroker(self._config, loop=loop)
                 await self._broker.start()
 
             try:
@@ -214,13 +276,16 @@ def spawn_embedded_broker(
     password_file: Path | None = None,
     centre_username: str = "gangting-centre",
     timeout_s: float = 20.0,
+    own_session: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """The embedded broker as a child process (its own GIL); returns once it listens."""
+    """The embedded broker as a child process (its own GIL); returns once it listens.
+    ``own_session``: out of the caller's process group, so a Ctrl+C in the terminal does
+    not reach it and the caller stops it when its clients are gone (``gangting up``)."""
     args = [sys.executable, "-m", __name__, "--host", host, "--port", str(port)]
     args += ["--centre-username", centre_username]
     if password_file is not None:
         args += ["--password-file", str(password_file)]
-    proc = subprocess.Popen(args)
+    proc = subprocess.Popen(args, start_new_session=own_session)
     if not wait_for_port(host, port, timeout_s):
         proc.terminate()
         proc.wait(10)
@@ -247,7 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     config = broker_config(args.host, args.port, args.password_file, args.centre_username)
 
     async def serve() -> None:
-        broker = Broker(config)
+        broker = GangtingBroker(config)
         await broker.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

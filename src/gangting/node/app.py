@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,9 +117,11 @@ def plate_cameras(
     reader: FrameReader | None = None,
     clock: Clock | None = None,
     sink: PlateReadSink | None = None,
+    listed: Callable[[], Sequence[str]] | None = None,
 ) -> Cameras | None:
     """The plate cameras of GANGTING_CAMERAS, their reads sent through the outbox
-    (imported only when there are cameras: OpenCV and the reader's runtime are heavy)."""
+    (imported only when there are cameras: OpenCV and the reader's runtime are heavy);
+    ``listed``: the watch-list's plates, for the simulated cameras' traffic."""
     if not settings.cameras:
         return None
     from gangting.node.cameras.manager import Cameras
@@ -131,6 +133,7 @@ def plate_cameras(
         sink=sink or OutboxSink(kiosk.outbox),
         clock=clock or SystemClock(),
         reader=reader,
+        listed=listed,
     )
 
 
@@ -159,15 +162,24 @@ def create_node_app(
     mode = KioskMode(store, display_s=settings.announcement_display_s)
     watch_list = WatchListCopy(store, centre, clock=wall_clock)
     plate_sink = HintingOutboxSink(kiosk.outbox, watch_list)
-    cameras = plate_cameras(settings, kiosk, reader=plate_reader, clock=wall_clock, sink=plate_sink)
+
+    def make_cameras() -> Cameras | None:
+        return plate_cameras(
+            settings,
+            kiosk,
+            reader=plate_reader,
+            clock=wall_clock,
+            sink=plate_sink,
+            listed=watch_list.plates,
+        )
+
+    cameras = make_cameras()
 
     def restart_cameras() -> int:
         nonlocal cameras
         if cameras is not None:
             cameras.stop()
-        cameras = plate_cameras(
-            settings, kiosk, reader=plate_reader, clock=wall_clock, sink=plate_sink
-        )
+        cameras = make_cameras()
         app.state.cameras = cameras
         if cameras is not None:
             cameras.start()

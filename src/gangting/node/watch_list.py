@@ -113,6 +113,19 @@ class WatchListCopy:
     def __len__(self) -> int:
         return len(self._index)
 
+    def plates(self) -> list[str]:
+        """The plates listed now (a simulated camera's traffic includes them)."""
+        now = self._clock.now()
+        with self._store.transaction() as db:
+            rows = db.execute("SELECT plate_no, expires_at FROM watch_list_entries").fetchall()
+        return sorted(
+            {
+                str(r["plate_no"])
+                for r in rows
+                if not r["expires_at"] or datetime.fromisoformat(r["expires_at"]) > now
+            }
+        )
+
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 

@@ -4,11 +4,12 @@ node and stopped (trackers flushed) on its shutdown."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from gangting.kernel.clock import Clock
-from gangting.node.cameras.simulated import SimulatedCamera
+from gangting.node.cameras.simulated import SimulatedCamera, Traffic
 from gangting.node.cameras.sinks import PlateReadSink
 from gangting.node.cameras.sources import (
     IMAGE_SUFFIXES,
@@ -25,14 +26,24 @@ SIM_FPS = 2.0
 SEQUENCE_FPS = 5.0
 
 
-def make_source(spec: CameraSpec, *, clock: Clock, booth_code: str) -> FrameSource:
+def make_source(
+    spec: CameraSpec,
+    *,
+    clock: Clock,
+    booth_code: str,
+    listed: Callable[[], Sequence[str]] | None = None,
+) -> FrameSource:
     """The source a spec names: ``sim[:seed]``, a device index, a stream URL, a folder of
-    images, an image, or a video file."""
+    images, an image, or a video file. ``listed``: the watch-list's plates, which the
+    simulated camera's traffic includes now and then."""
     target = spec.source.strip()
     if target == "sim" or target.startswith("sim:"):
         seed = target[4:] or f"{booth_code}/{spec.id}"
         loop = True if spec.loop is None else spec.loop
-        return SimulatedCamera(clock=clock, seed=seed, fps=spec.fps or SIM_FPS, loop=loop)
+        traffic = Traffic(listed=listed) if listed is not None else Traffic()
+        return SimulatedCamera(
+            clock=clock, seed=seed, fps=spec.fps or SIM_FPS, loop=loop, traffic=traffic
+        )
     if target.isdigit():
         return OpenCvSource(int(target), clock=clock, live=True)
     if "://" in target:
@@ -60,12 +71,13 @@ class Cameras:
         sink: PlateReadSink,
         clock: Clock,
         reader: FrameReader | None = None,
+        listed: Callable[[], Sequence[str]] | None = None,
     ) -> Cameras:
         shared = reader if isinstance(reader, SharedReader) else SharedReader(reader)
         workers = [
             CameraWorker(
                 spec,
-                make_source(spec, clock=clock, booth_code=booth_code),
+                make_source(spec, clock=clock, booth_code=booth_code, listed=listed),
                 shared,
                 sink,
                 booth_code=booth_code,
