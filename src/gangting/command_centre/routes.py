@@ -95,7 +95,7 @@ async def live_stream(
         last_id, bad_last = None, True
 
     def shown(event: LiveEvent) -> bool:
-        return event.kind in wanted and visible_to(event, actor.role, actor.org_path)
+        return event.kind in wanted and visible_to(event, actor.role, actor.org_path, actor.name)
 
     async def frames() -> AsyncIterator[str]:
         sub = hub.subscribe()  # before the replay: nothing falls between the two
