@@ -183,6 +183,10 @@ def test_a_hit_is_confirmed_and_an_instruction_issued_from_it(screen: Page, city
     expect(instruction).to_contain_text("沿钢铁大街向北")
     expect(instruction).to_contain_text("签收（剩余）")
     expect(card).to_contain_text("已下发指令 ZL")
+    # the issuer by name, as the phone shows them, the username in small print after it
+    name = screen.locator("#me").inner_text().split("（")[0]
+    expect(instruction.locator(".issuer")).to_have_text(name)
+    expect(instruction.locator(".username")).to_have_text("admin")
     before = instruction.locator(".deadline strong").first.inner_text()
     screen.wait_for_timeout(2200)  # two ticks of the second hand
     assert instruction.locator(".deadline strong").first.inner_text() != before  # counting down
@@ -227,6 +231,26 @@ def test_a_remote_command_goes_to_the_booth_and_its_state_is_shown(
     screen.click('#booth-drawer [data-close="booth-drawer"]')
 
 
+def test_the_booth_drawer_names_its_readings_and_its_message_channel(
+    screen: Page, city: City
+) -> None:
+    """zh-CN names and human units, never raw keys; a booth heard through the broker is on
+    MQTT even without a broker password of its own (the demo's embedded broker)."""
+    link = city.booths.links.get("BT-DH-001") or city.booths.connect("BT-DH-001")
+    link.publish_telemetry("camera_cam1", "ok").wait_for_publish(5)
+    link.publish_telemetry("heartbeat", 3 * 3600 + 12 * 60 + 5).wait_for_publish(5)
+    booth(screen, "BT-DH-001").click()
+    drawer = screen.locator("#booth-drawer")
+    expect(drawer.locator('dt[data-kind="heartbeat"]')).to_have_text("运行时长", timeout=TIMEOUT_MS)
+    expect(drawer.locator('dt[data-kind="camera_cam1"]')).to_have_text("摄像头 cam1")
+    expect(drawer).to_contain_text("3小时12分")
+    expect(screen.locator("#booth-channel")).to_contain_text("MQTT 已接入（在线）")
+    text = drawer.inner_text()
+    for raw in ("camera_cam1", "运行时长 s", "未开通", "heartbeat"):
+        assert raw not in text, raw
+    screen.click('#booth-drawer [data-close="booth-drawer"]')
+
+
 def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) -> None:
     code, secret = next((c, s) for c, s in city.demo.booths if c == "BT-QS-001")
     node = Node(city.centre, code, secret, city.root / "node")
@@ -241,6 +265,10 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
         card = screen.locator("#assist-list [data-assist]", has_text=code)
         expect(card).to_have_attribute("data-state", "waiting", timeout=TIMEOUT_MS)
         expect(booth(screen, code)).to_have_attribute("data-status", "help")
+        # one help press, one item: the help call's alert is shown on the assist card
+        expect(card.locator("[data-help-alert]")).to_be_visible(timeout=TIMEOUT_MS)
+        help_alert = screen.locator('#alert-list [data-kind="help_call"]', has_text=code)
+        expect(help_alert).to_have_count(0)
         card.locator('[data-act="open-assist"]').click()
         expect(screen.locator("#assist-drawer")).to_be_visible()
         screen.click("#btn-assist-join")

@@ -69,6 +69,8 @@ export function renderAlerts(list, { alerts, hits, assistByBooth, filter, me, no
   const items = [...alerts.values()]
     .filter((a) => a.state !== "closed")
     .filter((a) => filter === "all" || a.kind === filter)
+    // a help call being answered by remote assist is one item: its assist card above
+    .filter((a) => !(a.kind === "help_call" && a.booth && assistByBooth.get(a.booth)))
     .sort(
       (a, b) =>
         STATE_RANK[a.state] - STATE_RANK[b.state] ||
@@ -164,11 +166,14 @@ function inlineForm(form) {
   );
 }
 
-export function renderAssist(list, sessions, nowMs) {
+export function renderAssist(list, sessions, nowMs, alerts = new Map()) {
   const open = [...sessions.values()].filter((s) => s.state !== "closed");
+  const helpAlert = (booth) =>
+    [...alerts.values()].find((a) => a.kind === "help_call" && a.booth === booth && a.state !== "closed");
   list.replaceChildren(
-    ...open.map((s) =>
-      el(
+    ...open.map((s) => {
+      const alert = helpAlert(s.booth);
+      return el(
         "li",
         { class: "card assist-card sev-high", "data-assist": s.id, "data-state": s.state },
         el(
@@ -184,10 +189,11 @@ export function renderAssist(list, sessions, nowMs) {
           { class: "card-meta" },
           el("span", { text: s.screen && s.screen.screen_zh ? `终端界面：${s.screen.screen_zh}` : "终端界面：—" }),
           s.operator ? el("span", { text: `接入：${s.operator}` }) : null,
+          alert ? el("span", { "data-help-alert": alert.id, text: `求助告警：${alert.state_zh}` }) : null,
         ),
         actions(btn(s.state === "waiting" ? "接入远程协助" : "打开远程协助", "open-assist", s.id, "danger")),
-      ),
-    ),
+      );
+    }),
   );
 }
 
@@ -245,7 +251,14 @@ function instructionCard(i, nowMs) {
       deadline("签收", i.acknowledge_due_at, acked ? "已签收" : null, nowMs),
       deadline("反馈", i.report_due_at, reported ? "已反馈" : null, nowMs),
     ),
-    el("p", { class: "targets", text: `${i.unit.name} · 下发人 ${i.issued_by}${i.subject && i.subject.booth ? " · 岗亭 " + i.subject.booth : ""}` }),
+    el(
+      "p",
+      { class: "targets" },
+      `${i.unit.name} · 下发人 `,
+      el("span", { class: "issuer", text: i.issued_by_name || i.issued_by }),
+      i.issued_by && i.issued_by !== "system" && i.issued_by !== i.issued_by_name ? el("small", { class: "username", text: ` ${i.issued_by}` }) : null,
+      i.subject && i.subject.booth ? ` · 岗亭 ${i.subject.booth}` : "",
+    ),
   );
 }
 
