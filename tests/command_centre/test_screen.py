@@ -310,3 +310,103 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
     finally:
         kiosk_context.close()
         node.stop()
+
+
+def test_the_watch_list_screen_lists_adds_and_withdraws_entries(screen: Page, city: City) -> None:
+    screen.click("#link-records")
+    expect(screen.locator("#watch-list")).to_be_visible(timeout=TIMEOUT_MS)
+    listed = screen.locator('#watch-table tr[data-plate="蒙B·7K2M9"]')  # added in a test above
+    expect(listed.locator('[data-source="manual"]')).to_contain_text("人工")
+    expect(listed).to_contain_text("协查被盗车辆")
+    expect(listed).to_contain_text("off-kdl-1")
+    screen.fill("#wa-plate", "蒙B·5G8K1")
+    screen.fill("#wa-reason", "肇事逃逸嫌疑车辆，发现即拦截")
+    screen.fill("#wa-owner", "off-kdl-1")
+    screen.click("#wa-submit")
+    added = screen.locator('#watch-table tr[data-plate="蒙B·5G8K1"]')
+    expect(added).to_contain_text("人工 · admin", timeout=TIMEOUT_MS)
+    expect(added).to_contain_text("布控中")
+    shot(screen, city, "11-watch-list")
+    added.locator("[data-withdraw]").click()
+    form = screen.locator("[data-withdraw-form]")
+    form.locator("input").fill("车辆已查获")
+    form.locator("button[type=submit]").click()
+    expect(added).to_have_count(0, timeout=TIMEOUT_MS)
+    screen.select_option("#wf-state", "withdrawn")
+    screen.click("#watch-filter button[type=submit]")
+    expect(added).to_contain_text("撤控：车辆已查获", timeout=TIMEOUT_MS)
+    expect(added.locator("[data-withdraw]")).to_have_count(0)
+
+
+def _local(screen: Page, element_id: str, at_ms: float) -> None:
+    """Set a datetime-local input to an instant, in the browser's own zone."""
+    screen.evaluate(
+        """([id, ms]) => {
+          const local = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+          document.getElementById(id).value = local.toISOString().slice(0, 16);
+        }""",
+        [element_id, at_ms],
+    )
+
+
+def test_search_by_booth_plate_and_time_a_page_at_a_time_and_export(
+    screen: Page, city: City, tmp_path: Path
+) -> None:
+    now = city.ingest.ctx.clock.now()
+    for i in range(25):  # 50 … 26 minutes ago, one a minute
+        scenario.read_plate(
+            city.ingest.ctx.uow, "BT-DH-001", f"蒙B2{i:04d}", now - timedelta(minutes=50 - i)
+        )
+    screen.goto(f"{city.centre.url}/centre/records.html#search")
+    section = screen.locator("#search")
+    expect(section.locator("#s-kind")).to_be_visible(timeout=TIMEOUT_MS)
+    screen.fill("#s-booth", "BT-DH-001")
+    section.locator("button[type=submit]").click()
+    expect(section.locator(".summary")).to_have_text("过车记录 · 共 25 条", timeout=TIMEOUT_MS)
+    rows = section.locator("tbody tr[data-row]")
+    expect(rows).to_have_count(20)
+    expect(section.locator(".page-no")).to_have_text("第 1 / 2 页 · 共 25 条")
+    shot(screen, city, "12-search")
+    section.locator('[data-page="next"]').click()
+    expect(section.locator(".page-no")).to_have_text("第 2 / 2 页 · 共 25 条", timeout=TIMEOUT_MS)
+    expect(rows).to_have_count(5)
+    expect(section.locator('[data-page="next"]')).to_be_disabled()
+
+    _local(screen, "s-since", (now - timedelta(minutes=40)).timestamp() * 1000)
+    _local(screen, "s-until", (now - timedelta(minutes=35)).timestamp() * 1000)
+    section.locator("button[type=submit]").click()
+    expect(section.locator(".summary")).to_have_text("过车记录 · 共 5 条", timeout=TIMEOUT_MS)
+
+    with screen.expect_download() as download:
+        section.locator("[data-export]").click()
+    saved = tmp_path / "export.csv"
+    download.value.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("过车时间,号牌,岗亭") and len(lines) == 1 + 5
+
+    screen.fill("#s-since", "")
+    screen.fill("#s-until", "")
+    screen.fill("#s-booth", "")
+    screen.select_option("#s-kind", "hits")
+    screen.fill("#s-plate", "7K2M9")
+    section.locator("button[type=submit]").click()
+    hit = section.locator("tbody tr[data-row]")
+    expect(hit).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(hit.locator('[data-col="plate"]')).to_have_text("蒙B·7K2M9")
+    expect(hit.locator('[data-col="state"]')).to_have_text("已确认")
+
+
+def test_the_history_shows_closed_items_with_who_closed_them(screen: Page, city: City) -> None:
+    screen.goto(f"{city.centre.url}/centre/records.html#history")
+    section = screen.locator("#history")
+    expect(section.locator("#h-kind")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(section.locator(".summary")).to_contain_text("布控比中", timeout=TIMEOUT_MS)
+    screen.select_option("#h-kind", "alerts")
+    section.locator("button[type=submit]").click()
+    closed = section.locator("tbody tr[data-row]", has_text="已派员检查空调")  # closed above
+    expect(closed.locator('[data-col="state"]')).to_have_text("已关闭", timeout=TIMEOUT_MS)
+    expect(closed.locator('[data-col="closed_by"]')).to_contain_text("admin")
+    assert section.locator('tbody [data-col="state"]', has_text="待签收").count() == 0
+    shot(screen, city, "13-history")
