@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
+from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
 from tests.kiosk.stack import CHROMIUM_ARGS, Demo, Node
@@ -355,9 +356,14 @@ def test_search_by_booth_plate_and_time_a_page_at_a_time_and_export(
     now = city.ingest.ctx.clock.now()
     for i in range(25):  # 50 … 26 minutes ago, one a minute
         scenario.read_plate(
-            city.ingest.ctx.uow, "BT-DH-001", f"蒙B2{i:04d}", now - timedelta(minutes=50 - i)
+            city.ingest.ctx.uow,
+            "BT-DH-001",
+            f"蒙B2{i:04d}",
+            now - timedelta(minutes=50 - i),
+            evidence=None,
         )
     screen.goto(f"{city.centre.url}/centre/records.html#search")
+    expect(screen.locator("#toast")).to_be_hidden(timeout=8000)
     section = screen.locator("#search")
     expect(section.locator("#s-kind")).to_be_visible(timeout=TIMEOUT_MS)
     screen.fill("#s-booth", "BT-DH-001")
@@ -410,3 +416,97 @@ def test_the_history_shows_closed_items_with_who_closed_them(screen: Page, city:
     expect(closed.locator('[data-col="closed_by"]')).to_contain_text("admin")
     assert section.locator('tbody [data-col="state"]', has_text="待签收").count() == 0
     shot(screen, city, "13-history")
+
+
+def _map_share(screen: Page, selector: str) -> float:
+    """How much of the map's width or height (the larger share) what ``selector`` covers."""
+    share: float = screen.evaluate(
+        """(selector) => {
+          const map = document.getElementById("map").getBoundingClientRect();
+          const boxes = [...document.querySelectorAll(selector)]
+            .map((n) => n.getBoundingClientRect());
+          const left = Math.max(map.left, Math.min(...boxes.map((b) => b.left)));
+          const right = Math.min(map.right, Math.max(...boxes.map((b) => b.right)));
+          const top = Math.max(map.top, Math.min(...boxes.map((b) => b.top)));
+          const bottom = Math.min(map.bottom, Math.max(...boxes.map((b) => b.bottom)));
+          return Math.max((right - left) / map.width, (bottom - top) / map.height);
+        }""",
+        selector,
+    )
+    return share
+
+
+def test_zooming_to_a_district_fills_the_map_with_it(screen: Page, city: City) -> None:
+    screen.goto(f"{city.centre.url}/centre/")
+    expect(screen.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+    code = next(d["code"] for d in district_map()["districts"] if d["name"] == "青山区")
+    screen.select_option("#zoom-district", code)
+    expect(screen.locator("#map")).to_have_attribute("data-view", f"district:{code}")
+    assert _map_share(screen, f'#map path[data-district="{code}"]') > 0.9
+    shot(screen, city, "14-district-zoom")
+    # 城区: the booths spread over most of the map, not a corner of it
+    screen.click("#zoom-urban")
+    expect(screen.locator("#zoom-district")).to_have_value("")
+    assert _map_share(screen, "#map .booth .core") > 0.6
+    screen.click("#zoom-city")
+    assert _map_share(screen, "#map .booth .core") < 0.5
+    screen.click("#zoom-urban")
+
+
+def test_crowded_booth_labels_do_not_overlap(screen: Page, city: City) -> None:
+    """Eight booths a few hundred metres apart in the city centre: no two labels overlap;
+    those that would are hidden and shown on hover or focus."""
+    from sqlalchemy import select
+
+    from gangting.booths.models import Booth
+    from gangting.staff.models import OrgUnit
+
+    with city.uow() as uow:
+        unit_id = uow.session.execute(
+            select(Booth.org_unit_id).where(Booth.code == "BT-QS-001")
+        ).scalar_one()
+        unit = uow.session.get(OrgUnit, unit_id)
+        assert unit is not None
+        for i in range(8):
+            row = builders.booth(uow, unit, code=f"BT-QS-1{i:02d}")
+            row.district_code = "150204"
+            row.longitude = 109.84 + (i % 4) * 0.0025
+            row.latitude = 40.652 + (i // 4) * 0.0015
+    screen.reload()
+    expect(screen.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+    expect(screen.locator("#map .booth")).to_have_count(11)
+    screen.wait_for_timeout(300)  # labels are tidied on the next frame
+    overlaps = screen.evaluate(
+        """() => {
+          const shown = [...document.querySelectorAll("#map .booth .label:not(.crowded)")]
+            .map((n) => n.getBoundingClientRect());
+          let n = 0;
+          for (let i = 0; i < shown.length; i++)
+            for (let j = i + 1; j < shown.length; j++) {
+              const a = shown[i], b = shown[j];
+              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+            }
+          return n;
+        }"""
+    )
+    assert overlaps == 0
+    crowded = screen.locator('#map .booth[data-label="crowded"]')
+    assert crowded.count() > 0
+    label = crowded.first.locator(".label")
+    expect(label).to_be_hidden()
+    crowded.first.focus()  # as on hover (booths this close cover each other's dots)
+    expect(label).to_be_visible()
+    shot(screen, city, "15-crowded-labels")
+    # closer in (the wheel, over the crowd), the labels have room
+    hidden = crowded.count()
+    box = screen.locator('#map .booth[data-code="BT-QS-101"]').bounding_box()
+    assert box is not None
+    screen.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(12):
+        screen.mouse.wheel(0, -200)
+        screen.wait_for_timeout(50)
+    expect(screen.locator("#map")).to_have_attribute("data-view", "custom")
+    screen.wait_for_timeout(300)
+    assert crowded.count() < hidden
+    shot(screen, city, "16-zoomed-in")
+    screen.click("#zoom-urban")

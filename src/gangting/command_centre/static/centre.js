@@ -695,6 +695,10 @@ async function start() {
   try {
     const geo = await fetch("/centre/map.json", { cache: "force-cache" }).then((r) => r.json());
     map.setDistricts(geo);
+    $("#zoom-district").replaceChildren(
+      el("option", { value: "", text: "按区县…" }),
+      ...geo.districts.map((d) => el("option", { value: d.code, text: d.name })),
+    );
     await loadSnapshot();
     startLive();
   } catch (e) {
@@ -749,13 +753,15 @@ function wire() {
       mark("alerts");
     });
   }
+  map.onView = (view) => {
+    $("#zoom-urban").setAttribute("aria-pressed", String(view === "urban"));
+    $("#zoom-city").setAttribute("aria-pressed", String(view === "city"));
+    $("#zoom-district").value = view.startsWith("district:") ? view.slice(9) : "";
+  };
   for (const [id, view] of [["#zoom-urban", "urban"], ["#zoom-city", "city"]]) {
-    $(id).addEventListener("click", () => {
-      map.setView(view);
-      $("#zoom-urban").setAttribute("aria-pressed", String(view === "urban"));
-      $("#zoom-city").setAttribute("aria-pressed", String(view === "city"));
-    });
+    $(id).addEventListener("click", () => map.setView(view));
   }
+  $("#zoom-district").addEventListener("change", (e) => map.setView(e.target.value ? `district:${e.target.value}` : "urban"));
   $("#read-list").addEventListener("click", (e) => {
     const li = e.target.closest("[data-read]");
     const read = li && state.reads.find((r) => r.id === li.dataset.read);

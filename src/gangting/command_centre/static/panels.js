@@ -277,7 +277,10 @@ export function tickDeadlines(list, nowMs) {
 export function renderReads(list, reads, hitReads, evidence) {
   list.replaceChildren(
     ...reads.slice(0, 10).map((r) => {
-      const img = el("img", { class: "crop", alt: `证据小图：${r.plate || r.plate_no}` });
+      // a read the booth sent without a crop gets a plain placeholder, not a broken image
+      const img = r.has_evidence
+        ? el("img", { class: "crop", alt: `证据小图：${r.plate || r.plate_no}` })
+        : el("div", { class: "crop no-crop", text: "无证据小图" });
       const src = r.has_evidence ? evidence(r.id) : null;
       if (src) img.src = src;
       return el(
