@@ -418,6 +418,39 @@ def test_the_history_shows_closed_items_with_who_closed_them(screen: Page, city:
     shot(screen, city, "13-history")
 
 
+def test_search_and_history_show_only_the_viewers_unit(browser: Browser, city: City) -> None:
+    """The 青山区 brigade's supervisor sees the reads and alerts of its own booths only."""
+    scenario.read_plate(
+        city.ingest.ctx.uow, "BT-QS-001", "蒙B3Q001", city.ingest.ctx.clock.now(), evidence=None
+    )
+    context = browser.new_context(viewport=WALL, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{city.centre.url}/centre/")
+        page.fill("#login-user", "sup-qs")
+        page.fill("#login-pass", "demo-sup")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+        page.click("#link-records")
+        expect(page.locator("#watch-add")).to_be_visible(timeout=TIMEOUT_MS)  # a supervisor
+        page.goto(f"{city.centre.url}/centre/records.html#search")
+        section = page.locator("#search")
+        expect(section.locator(".summary")).to_have_text("过车记录 · 共 1 条", timeout=TIMEOUT_MS)
+        expect(section.locator('tbody [data-col="booth"]')).to_have_text(["BT-QS-001"])
+        page.fill("#s-plate", "7K2M9")  # read at a booth of another brigade
+        section.locator("button[type=submit]").click()
+        expect(section.locator(".summary")).to_have_text("过车记录 · 共 0 条", timeout=TIMEOUT_MS)
+        page.goto(f"{city.centre.url}/centre/records.html#history")
+        history = page.locator("#history")
+        page.select_option("#h-kind", "alerts")
+        history.locator("button[type=submit]").click()
+        booths = history.locator('tbody [data-col="booth"]')
+        expect(booths.first).to_have_text("BT-QS-001", timeout=TIMEOUT_MS)
+        assert set(booths.all_inner_texts()) == {"BT-QS-001"}
+    finally:
+        context.close()
+
+
 def _map_share(screen: Page, selector: str) -> float:
     """How much of the map's width or height (the larger share) what ``selector`` covers."""
     share: float = screen.evaluate(

@@ -7,7 +7,7 @@ import { drawChart } from "./chart.js";
 import { connectLive } from "./live.js";
 import { CityMap, STATUS_ZH, colourOf } from "./map.js";
 import {
-  ago, clockText, el, plateTag, renderAlerts, renderAssist, renderInstructions, renderReads, tickDeadlines, timeText,
+  ago, clockText, el, plateTag, renderAlerts, toast, renderAssist, renderInstructions, renderReads, tickDeadlines, timeText,
 } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -40,15 +40,6 @@ const nowMs = () => Date.now() + state.offsetMs;
 
 // --- errors and notices -------------------------------------------------------------------
 
-let toastTimer = null;
-function toast(text, info = false) {
-  const t = $("#toast");
-  t.textContent = text;
-  t.classList.toggle("info", info);
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (t.hidden = true), 5000);
-}
 const showError = (e) => toast(e instanceof ApiError ? e.message : String(e));
 
 // --- evidence crops (fetched once, kept as data URLs) -------------------------------------

@@ -17,6 +17,17 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let toastTimer = null;
+/** The page's notice (#toast) for 5 s: an error, or with ``info`` a confirmation. */
+export function toast(text, info = false) {
+  const t = document.getElementById("toast");
+  t.textContent = text;
+  t.classList.toggle("info", info);
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), 5000);
+}
+
 const CITY = "Asia/Shanghai";
 const hms = new Intl.DateTimeFormat("zh-CN", { timeZone: CITY, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 const hm = new Intl.DateTimeFormat("zh-CN", { timeZone: CITY, hour: "2-digit", minute: "2-digit", hour12: false });

@@ -4,7 +4,7 @@
 // of a search. Every list is the caller's org scope, as the API answers it. Plain DOM.
 
 import { ApiError, call, get, post, token } from "./api.js";
-import { el } from "./panels.js";
+import { el, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const $$ = (s, root = document) => [...root.querySelectorAll(s)];
@@ -19,15 +19,6 @@ let me = null;
 // Exposed for tests and the page's own health check: no personal data.
 window.__records = { loads: 0 };
 
-let toastTimer = null;
-function toast(text, info = false) {
-  const t = $("#toast");
-  t.textContent = text;
-  t.classList.toggle("info", info);
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (t.hidden = true), 5000);
-}
 
 function table(node, headings, rows) {
   node.replaceChildren(
