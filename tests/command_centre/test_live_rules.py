@@ -98,6 +98,24 @@ def test_staff_see_events_of_their_org_scope_and_role(
     assert visible_to(event(1, org_path=event_path, role=min_role), role, scope) is seen
 
 
+def test_an_event_addressed_to_a_person_reaches_them_whatever_their_role_and_unit() -> None:
+    """An instruction goes to supervisors of its unit and to its recipients' phones."""
+    addressed = LiveEvent(
+        id=uuid7_at(5),
+        kind="instruction",
+        at="2026-11-26T02:00:00+00:00",
+        org_path="/BT/KDL/",
+        data={"id": "i1"},
+        min_role="supervisor",
+        audience=("off-kdl-1",),
+    )
+    assert decode_event(encode_event(addressed)) == addressed
+    assert visible_to(addressed, "officer", "/BT/KDL/KDL-1/", "off-kdl-1")
+    assert not visible_to(addressed, "officer", "/BT/KDL/KDL-1/", "off-kdl-2")
+    assert not visible_to(addressed, "officer", "/BT/KDL/KDL-1/")
+    assert visible_to(addressed, "supervisor", "/BT/KDL/", "sup-kdl")
+
+
 def test_a_reconnect_gets_what_came_after_its_last_event_and_the_margin_before_it() -> None:
     buffer = ReplayBuffer(size=100, started_ms=0)
     events = [event(10_000 + i * 1000, tail=i) for i in range(6)]  # 10 s … 15 s

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
+from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
 from tests.kiosk.stack import CHROMIUM_ARGS, Demo, Node
@@ -183,6 +184,10 @@ def test_a_hit_is_confirmed_and_an_instruction_issued_from_it(screen: Page, city
     expect(instruction).to_contain_text("沿钢铁大街向北")
     expect(instruction).to_contain_text("签收（剩余）")
     expect(card).to_contain_text("已下发指令 ZL")
+    # the issuer by name, as the phone shows them, the username in small print after it
+    name = screen.locator("#me").inner_text().split("（")[0]
+    expect(instruction.locator(".issuer")).to_have_text(name)
+    expect(instruction.locator(".username")).to_have_text("admin")
     before = instruction.locator(".deadline strong").first.inner_text()
     screen.wait_for_timeout(2200)  # two ticks of the second hand
     assert instruction.locator(".deadline strong").first.inner_text() != before  # counting down
@@ -227,6 +232,26 @@ def test_a_remote_command_goes_to_the_booth_and_its_state_is_shown(
     screen.click('#booth-drawer [data-close="booth-drawer"]')
 
 
+def test_the_booth_drawer_names_its_readings_and_its_message_channel(
+    screen: Page, city: City
+) -> None:
+    """zh-CN names and human units, never raw keys; a booth heard through the broker is on
+    MQTT even without a broker password of its own (the demo's embedded broker)."""
+    link = city.booths.links.get("BT-DH-001") or city.booths.connect("BT-DH-001")
+    link.publish_telemetry("camera_cam1", "ok").wait_for_publish(5)
+    link.publish_telemetry("heartbeat", 3 * 3600 + 12 * 60 + 5).wait_for_publish(5)
+    booth(screen, "BT-DH-001").click()
+    drawer = screen.locator("#booth-drawer")
+    expect(drawer.locator('dt[data-kind="heartbeat"]')).to_have_text("运行时长", timeout=TIMEOUT_MS)
+    expect(drawer.locator('dt[data-kind="camera_cam1"]')).to_have_text("摄像头 cam1")
+    expect(drawer).to_contain_text("3小时12分")
+    expect(screen.locator("#booth-channel")).to_contain_text("MQTT 已接入（在线）")
+    text = drawer.inner_text()
+    for raw in ("camera_cam1", "运行时长 s", "未开通", "heartbeat"):
+        assert raw not in text, raw
+    screen.click('#booth-drawer [data-close="booth-drawer"]')
+
+
 def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) -> None:
     code, secret = next((c, s) for c, s in city.demo.booths if c == "BT-QS-001")
     node = Node(city.centre, code, secret, city.root / "node")
@@ -241,6 +266,10 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
         card = screen.locator("#assist-list [data-assist]", has_text=code)
         expect(card).to_have_attribute("data-state", "waiting", timeout=TIMEOUT_MS)
         expect(booth(screen, code)).to_have_attribute("data-status", "help")
+        # one help press, one item: the help call's alert is shown on the assist card
+        expect(card.locator("[data-help-alert]")).to_be_visible(timeout=TIMEOUT_MS)
+        help_alert = screen.locator('#alert-list [data-kind="help_call"]', has_text=code)
+        expect(help_alert).to_have_count(0)
         card.locator('[data-act="open-assist"]').click()
         expect(screen.locator("#assist-drawer")).to_be_visible()
         screen.click("#btn-assist-join")
@@ -282,3 +311,235 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
     finally:
         kiosk_context.close()
         node.stop()
+
+
+def test_the_watch_list_screen_lists_adds_and_withdraws_entries(screen: Page, city: City) -> None:
+    screen.click("#link-records")
+    expect(screen.locator("#watch-list")).to_be_visible(timeout=TIMEOUT_MS)
+    listed = screen.locator('#watch-table tr[data-plate="蒙B·7K2M9"]')  # added in a test above
+    expect(listed.locator('[data-source="manual"]')).to_contain_text("人工")
+    expect(listed).to_contain_text("协查被盗车辆")
+    expect(listed).to_contain_text("off-kdl-1")
+    screen.fill("#wa-plate", "蒙B·5G8K1")
+    screen.fill("#wa-reason", "肇事逃逸嫌疑车辆，发现即拦截")
+    screen.fill("#wa-owner", "off-kdl-1")
+    screen.click("#wa-submit")
+    added = screen.locator('#watch-table tr[data-plate="蒙B·5G8K1"]')
+    expect(added).to_contain_text("人工 · admin", timeout=TIMEOUT_MS)
+    expect(added).to_contain_text("布控中")
+    shot(screen, city, "11-watch-list")
+    added.locator("[data-withdraw]").click()
+    form = screen.locator("[data-withdraw-form]")
+    form.locator("input").fill("车辆已查获")
+    form.locator("button[type=submit]").click()
+    expect(added).to_have_count(0, timeout=TIMEOUT_MS)
+    screen.select_option("#wf-state", "withdrawn")
+    screen.click("#watch-filter button[type=submit]")
+    expect(added).to_contain_text("撤控：车辆已查获", timeout=TIMEOUT_MS)
+    expect(added.locator("[data-withdraw]")).to_have_count(0)
+
+
+def _local(screen: Page, element_id: str, at_ms: float) -> None:
+    """Set a datetime-local input to an instant, in the browser's own zone."""
+    screen.evaluate(
+        """([id, ms]) => {
+          const local = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+          document.getElementById(id).value = local.toISOString().slice(0, 16);
+        }""",
+        [element_id, at_ms],
+    )
+
+
+def test_search_by_booth_plate_and_time_a_page_at_a_time_and_export(
+    screen: Page, city: City, tmp_path: Path
+) -> None:
+    now = city.ingest.ctx.clock.now()
+    for i in range(25):  # 50 … 26 minutes ago, one a minute
+        scenario.read_plate(
+            city.ingest.ctx.uow,
+            "BT-DH-001",
+            f"蒙B2{i:04d}",
+            now - timedelta(minutes=50 - i),
+            evidence=None,
+        )
+    screen.goto(f"{city.centre.url}/centre/records.html#search")
+    expect(screen.locator("#toast")).to_be_hidden(timeout=8000)
+    section = screen.locator("#search")
+    expect(section.locator("#s-kind")).to_be_visible(timeout=TIMEOUT_MS)
+    screen.fill("#s-booth", "BT-DH-001")
+    section.locator("button[type=submit]").click()
+    expect(section.locator(".summary")).to_have_text("过车记录 · 共 25 条", timeout=TIMEOUT_MS)
+    rows = section.locator("tbody tr[data-row]")
+    expect(rows).to_have_count(20)
+    expect(section.locator(".page-no")).to_have_text("第 1 / 2 页 · 共 25 条")
+    shot(screen, city, "12-search")
+    section.locator('[data-page="next"]').click()
+    expect(section.locator(".page-no")).to_have_text("第 2 / 2 页 · 共 25 条", timeout=TIMEOUT_MS)
+    expect(rows).to_have_count(5)
+    expect(section.locator('[data-page="next"]')).to_be_disabled()
+
+    _local(screen, "s-since", (now - timedelta(minutes=40)).timestamp() * 1000)
+    _local(screen, "s-until", (now - timedelta(minutes=35)).timestamp() * 1000)
+    section.locator("button[type=submit]").click()
+    expect(section.locator(".summary")).to_have_text("过车记录 · 共 5 条", timeout=TIMEOUT_MS)
+
+    with screen.expect_download() as download:
+        section.locator("[data-export]").click()
+    saved = tmp_path / "export.csv"
+    download.value.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("过车时间,号牌,岗亭") and len(lines) == 1 + 5
+
+    screen.fill("#s-since", "")
+    screen.fill("#s-until", "")
+    screen.fill("#s-booth", "")
+    screen.select_option("#s-kind", "hits")
+    screen.fill("#s-plate", "7K2M9")
+    section.locator("button[type=submit]").click()
+    hit = section.locator("tbody tr[data-row]")
+    expect(hit).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(hit.locator('[data-col="plate"]')).to_have_text("蒙B·7K2M9")
+    expect(hit.locator('[data-col="state"]')).to_have_text("已确认")
+
+
+def test_the_history_shows_closed_items_with_who_closed_them(screen: Page, city: City) -> None:
+    screen.goto(f"{city.centre.url}/centre/records.html#history")
+    section = screen.locator("#history")
+    expect(section.locator("#h-kind")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(section.locator(".summary")).to_contain_text("布控比中", timeout=TIMEOUT_MS)
+    screen.select_option("#h-kind", "alerts")
+    section.locator("button[type=submit]").click()
+    closed = section.locator("tbody tr[data-row]", has_text="已派员检查空调")  # closed above
+    expect(closed.locator('[data-col="state"]')).to_have_text("已关闭", timeout=TIMEOUT_MS)
+    expect(closed.locator('[data-col="closed_by"]')).to_contain_text("admin")
+    assert section.locator('tbody [data-col="state"]', has_text="待签收").count() == 0
+    shot(screen, city, "13-history")
+
+
+def test_search_and_history_show_only_the_viewers_unit(browser: Browser, city: City) -> None:
+    """The 青山区 brigade's supervisor sees the reads and alerts of its own booths only."""
+    scenario.read_plate(
+        city.ingest.ctx.uow, "BT-QS-001", "蒙B3Q001", city.ingest.ctx.clock.now(), evidence=None
+    )
+    context = browser.new_context(viewport=WALL, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{city.centre.url}/centre/")
+        page.fill("#login-user", "sup-qs")
+        page.fill("#login-pass", "demo-sup")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+        page.click("#link-records")
+        expect(page.locator("#watch-add")).to_be_visible(timeout=TIMEOUT_MS)  # a supervisor
+        page.goto(f"{city.centre.url}/centre/records.html#search")
+        section = page.locator("#search")
+        expect(section.locator(".summary")).to_have_text("过车记录 · 共 1 条", timeout=TIMEOUT_MS)
+        expect(section.locator('tbody [data-col="booth"]')).to_have_text(["BT-QS-001"])
+        page.fill("#s-plate", "7K2M9")  # read at a booth of another brigade
+        section.locator("button[type=submit]").click()
+        expect(section.locator(".summary")).to_have_text("过车记录 · 共 0 条", timeout=TIMEOUT_MS)
+        page.goto(f"{city.centre.url}/centre/records.html#history")
+        history = page.locator("#history")
+        page.select_option("#h-kind", "alerts")
+        history.locator("button[type=submit]").click()
+        booths = history.locator('tbody [data-col="booth"]')
+        expect(booths.first).to_have_text("BT-QS-001", timeout=TIMEOUT_MS)
+        assert set(booths.all_inner_texts()) == {"BT-QS-001"}
+    finally:
+        context.close()
+
+
+def _map_share(screen: Page, selector: str) -> float:
+    """How much of the map's width or height (the larger share) what ``selector`` covers."""
+    share: float = screen.evaluate(
+        """(selector) => {
+          const map = document.getElementById("map").getBoundingClientRect();
+          const boxes = [...document.querySelectorAll(selector)]
+            .map((n) => n.getBoundingClientRect());
+          const left = Math.max(map.left, Math.min(...boxes.map((b) => b.left)));
+          const right = Math.min(map.right, Math.max(...boxes.map((b) => b.right)));
+          const top = Math.max(map.top, Math.min(...boxes.map((b) => b.top)));
+          const bottom = Math.min(map.bottom, Math.max(...boxes.map((b) => b.bottom)));
+          return Math.max((right - left) / map.width, (bottom - top) / map.height);
+        }""",
+        selector,
+    )
+    return share
+
+
+def test_zooming_to_a_district_fills_the_map_with_it(screen: Page, city: City) -> None:
+    screen.goto(f"{city.centre.url}/centre/")
+    expect(screen.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+    code = next(d["code"] for d in district_map()["districts"] if d["name"] == "青山区")
+    screen.select_option("#zoom-district", code)
+    expect(screen.locator("#map")).to_have_attribute("data-view", f"district:{code}")
+    assert _map_share(screen, f'#map path[data-district="{code}"]') > 0.9
+    shot(screen, city, "14-district-zoom")
+    # 城区: the booths spread over most of the map, not a corner of it
+    screen.click("#zoom-urban")
+    expect(screen.locator("#zoom-district")).to_have_value("")
+    assert _map_share(screen, "#map .booth .core") > 0.6
+    screen.click("#zoom-city")
+    assert _map_share(screen, "#map .booth .core") < 0.5
+    screen.click("#zoom-urban")
+
+
+def test_crowded_booth_labels_do_not_overlap(screen: Page, city: City) -> None:
+    """Eight booths a few hundred metres apart in the city centre: no two labels overlap;
+    those that would are hidden and shown on hover or focus."""
+    from sqlalchemy import select
+
+    from gangting.booths.models import Booth
+    from gangting.staff.models import OrgUnit
+
+    with city.uow() as uow:
+        unit_id = uow.session.execute(
+            select(Booth.org_unit_id).where(Booth.code == "BT-QS-001")
+        ).scalar_one()
+        unit = uow.session.get(OrgUnit, unit_id)
+        assert unit is not None
+        for i in range(8):
+            row = builders.booth(uow, unit, code=f"BT-QS-1{i:02d}")
+            row.district_code = "150204"
+            row.longitude = 109.84 + (i % 4) * 0.0025
+            row.latitude = 40.652 + (i // 4) * 0.0015
+    screen.reload()
+    expect(screen.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
+    expect(screen.locator("#map .booth")).to_have_count(11)
+    screen.wait_for_timeout(300)  # labels are tidied on the next frame
+    overlaps = screen.evaluate(
+        """() => {
+          const shown = [...document.querySelectorAll("#map .booth .label:not(.crowded)")]
+            .map((n) => n.getBoundingClientRect());
+          let n = 0;
+          for (let i = 0; i < shown.length; i++)
+            for (let j = i + 1; j < shown.length; j++) {
+              const a = shown[i], b = shown[j];
+              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+            }
+          return n;
+        }"""
+    )
+    assert overlaps == 0
+    crowded = screen.locator('#map .booth[data-label="crowded"]')
+    assert crowded.count() > 0
+    label = crowded.first.locator(".label")
+    expect(label).to_be_hidden()
+    crowded.first.focus()  # as on hover (booths this close cover each other's dots)
+    expect(label).to_be_visible()
+    shot(screen, city, "15-crowded-labels")
+    # closer in (the wheel, over the crowd), the labels have room
+    hidden = crowded.count()
+    box = screen.locator('#map .booth[data-code="BT-QS-101"]').bounding_box()
+    assert box is not None
+    screen.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(12):
+        screen.mouse.wheel(0, -200)
+        screen.wait_for_timeout(50)
+    expect(screen.locator("#map")).to_have_attribute("data-view", "custom")
+    screen.wait_for_timeout(300)
+    assert crowded.count() < hidden
+    shot(screen, city, "16-zoomed-in")
+    screen.click("#zoom-urban")

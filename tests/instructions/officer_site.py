@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from gangting.web.app import create_app
 from tests import builders
+from tests.mosquitto import require_mosquitto
 
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [
@@ -85,9 +87,19 @@ def _issue(client: httpx.Client, body: dict[str, Any], key: str) -> dict[str, An
 
 
 @contextmanager
-def officer_site(db_path: Path, var_dir: Path, clock: FixedClock) -> Iterator[Site]:
-    """Serve the app on ``db_path`` (already migrated) until the block ends."""
-    settings = Settings(database_url=f"sqlite:///{db_path}", var_dir=var_dir)
+def officer_site(
+    db_path: Path, var_dir: Path, clock: FixedClock, *, live: bool = False
+) -> Iterator[Site]:
+    """Serve the app on ``db_path`` (already migrated) until the block ends. ``live``: with
+    live events through the test run's own Mosquitto (under a topic prefix of its own);
+    otherwise without (the phone falls back to polling)."""
+    settings = Settings(
+        database_url=f"sqlite:///{db_path}",
+        var_dir=var_dir,
+        live_events=live,
+        mqtt_url=require_mosquitto() if live else "mqtt://127.0.0.1:1",
+        live_topic_prefix=f"gangting-test/{uuid.uuid4().hex[:10]}/live",
+    )
     ctx = build_context(
         settings,
         clock=clock,

@@ -44,7 +44,7 @@ from gangting.instructions.views import instruction_view
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.clock import SystemClock
 from gangting.plate_reads.models import PlateReadRecord
-from gangting.staff.models import OrgUnit
+from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.watchlists.hits import hit_view
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.service import shown_plate
@@ -52,6 +52,8 @@ from gangting.watchlists.service import shown_plate
 log = logging.getLogger("gangting.command_centre.changes")
 _KEY = "gangting.live_changes"
 _WALL = SystemClock()
+# What an event is built into: kind, view, org path, booth, least role, audience.
+Built = tuple[str, dict[str, Any], str | None, str | None, Role, tuple[str, ...]]
 
 WATCHED: dict[type[Any], str] = {
     BoothState: "booth_state",
@@ -287,8 +289,10 @@ class ChangeFeed:
             if built is None:
                 self.stats["skipped"] += 1
                 continue
-            kind, data, org_path, booth, min_role = built
-            if live.publish_live(kind, data, org_path=org_path, booth=booth, min_role=min_role):
+            kind, data, org_path, booth, min_role, audience = built
+            if live.publish_live(
+                kind, data, org_path=org_path, booth=booth, min_role=min_role, audience=audience
+            ):
                 self.stats[kind] += 1
 
     def _row(self, reader: _Reader, change: Change) -> Any:
@@ -297,9 +301,7 @@ class ChangeFeed:
             return change.model(**change.values)
         return reader.session.get(change.model, change.pk)
 
-    def _build(
-        self, reader: _Reader, change: Change
-    ) -> tuple[str, dict[str, Any], str | None, str | None, Role] | None:
+    def _build(self, reader: _Reader, change: Change) -> Built | None:
         row = self._row(reader, change)
         if row is None:
             return None
@@ -319,7 +321,7 @@ class ChangeFeed:
                 now=row.last_reported_at or _WALL.now(),
                 policy=self.policy,
             )
-            return "booth_state", view, info.org_path, info.code, "officer"
+            return "booth_state", view, info.org_path, info.code, "officer", ()
         if isinstance(row, PlateReadRecord):
             info = self._directory.booth(s, row.booth_id)
             if info is None:
@@ -330,6 +332,7 @@ class ChangeFeed:
                 info.org_path,
                 info.code,
                 "officer",
+                (),
             )
         if isinstance(row, Alert):
             unit = self._directory.unit(s, row.org_unit_id)
@@ -337,13 +340,14 @@ class ChangeFeed:
                 return None
             info = self._directory.booth(s, row.booth_id) if row.booth_id else None
             code = info.code if info is not None else None
-            return "alert", alert_view(row, code, unit[0]), unit[1], code, "officer"
+            return "alert", alert_view(row, code, unit[0]), unit[1], code, "officer", ()
         if isinstance(row, WatchListHit):
             info = self._directory.booth(s, row.booth_id)
             entry = s.get(WatchListEntry, row.entry_id)
             if info is None or entry is None:
                 return None
-            return "hit", hit_view(row, entry, info.code), info.org_path, info.code, "officer"
+            view = hit_view(row, entry, info.code)
+            return "hit", view, info.org_path, info.code, "officer", ()
         if isinstance(row, HelpCall):
             info = self._directory.booth(s, row.booth_id)
             if info is None:
@@ -357,7 +361,7 @@ class ChangeFeed:
                 "state": row.state,
                 "called_at": row.called_at.isoformat(),
             }
-            return "help_call", view, info.org_path, info.code, "officer"
+            return "help_call", view, info.org_path, info.code, "officer", ()
         if isinstance(row, Instruction):
             return self._instruction(reader, row.id)
         if isinstance(row, BoothCommand):
@@ -370,12 +374,11 @@ class ChangeFeed:
                 info.org_path,
                 info.code,
                 "officer",
+                (),
             )
         return None
 
-    def _instruction(
-        self, reader: _Reader, instruction_id: uuid.UUID
-    ) -> tuple[str, dict[str, Any], str | None, str | None, Role] | None:
+    def _instruction(self, reader: _Reader, instruction_id: uuid.UUID) -> Built | None:
         """Instructions are always read again: their view needs every target."""
         s = reader.session
         instruction = s.get(Instruction, instruction_id)
@@ -393,11 +396,16 @@ class ChangeFeed:
             ).scalars()
         )
         code = booth.code if booth is not None else None
-        view = instruction_view(instruction, unit, code, targets, SYSTEM)
+        issuer = s.get(StaffAccount, instruction.issued_by_id) if instruction.issued_by_id else None
+        view = instruction_view(
+            instruction, unit, code, targets, SYSTEM, issuer.name if issuer is not None else None
+        )
         view["mine"] = None
         # Officers see only instructions sent to them (instructions.views): the live feed
-        # of instructions is for supervisors and above.
-        return "instruction", view, unit.path, code, "supervisor"
+        # of instructions is for supervisors and above, and for the officers it went to
+        # (their phones reload their own view of it).
+        audience = tuple(sorted({t.username for t in targets}))
+        return "instruction", view, unit.path, code, "supervisor", audience
 
 
 def plate_read_view(row: PlateReadRecord, booth_code: str) -> dict[str, Any]:

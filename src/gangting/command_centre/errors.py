@@ -23,3 +23,7 @@ class AssistStateConflict(Conflict):
 
 class AssistMessageInvalid(Invalid):
     code = "assist.message_invalid"
+
+
+class RecordKindUnknown(NotFound):
+    code = "records.kind_unknown"

@@ -85,6 +85,7 @@ def make_event(
     org_path: str | None,
     booth: str | None = None,
     min_role: Role = "officer",
+    audience: tuple[str, ...] = (),
 ) -> LiveEvent:
     if kind not in LIVE_KINDS:
         raise ValueError(f"unknown live event kind {kind!r}")
@@ -96,6 +97,7 @@ def make_event(
         booth=booth,
         min_role=min_role,
         data=dict(data),
+        audience=audience,
     )
 
 
@@ -106,11 +108,14 @@ def publish_live(
     org_path: str | None,
     booth: str | None = None,
     min_role: Role = "officer",
+    audience: tuple[str, ...] = (),
 ) -> LiveEvent | None:
     """Publish one live event now; the event, or None when it was dropped. Call it only
     after the change it describes has committed (or use ``publish_live_after_commit``)."""
     try:
-        event = make_event(kind, data, org_path=org_path, booth=booth, min_role=min_role)
+        event = make_event(
+            kind, data, org_path=org_path, booth=booth, min_role=min_role, audience=audience
+        )
     except Exception:
         stats["invalid"] += 1
         log.exception("live event %s not made", kind)

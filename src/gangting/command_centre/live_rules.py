@@ -48,7 +48,9 @@ class LiveEvent:
     """One live event: ``id`` a UUIDv7 made by the publisher (its first 48 bits are the
     publish time in ms, so ids from several processes order by time), ``kind``, where it
     belongs in the org tree (``org_path``, None: admins only), the booth it concerns, the
-    least role that may see it and the view ``data``."""
+    least role that may see it and the view ``data``. ``audience``: the usernames of staff
+    the event is addressed to in person (an instruction's recipients), who see it whatever
+    their role (an officer's phone hears of an instruction sent to them)."""
 
     id: uuid.UUID
     kind: str
@@ -57,6 +59,7 @@ class LiveEvent:
     data: Mapping[str, Any]
     booth: str | None = None
     min_role: Role = "officer"
+    audience: tuple[str, ...] = ()
 
     @property
     def ms(self) -> int:
@@ -72,6 +75,7 @@ class LiveEvent:
             "booth": self.booth,
             "min_role": self.min_role,
             "data": dict(self.data),
+            "audience": list(self.audience),
         }
 
 
@@ -115,8 +119,11 @@ def decode_event(raw: bytes) -> LiveEvent:
         min_role = data.get("min_role") or "officer"
         org_path = data.get("org_path")
         booth = data.get("booth")
+        audience = data.get("audience") or []
     except (KeyError, ValueError):
         raise LiveEventInvalid("missing field") from None
+    if not isinstance(audience, list) or not all(isinstance(a, str) for a in audience):
+        raise LiveEventInvalid("audience")
     if kind not in LIVE_KINDS or not isinstance(payload, dict):
         raise LiveEventInvalid(f"kind {kind!r}")
     role: Role
@@ -136,13 +143,19 @@ def decode_event(raw: bytes) -> LiveEvent:
         booth=str(booth) if booth is not None else None,
         min_role=role,
         data=payload,
+        audience=tuple(audience),
     )
 
 
-def visible_to(event: LiveEvent, role: str | None, org_path: str | None) -> bool:
-    """Whether a staff member (role, org path) may see the event: at least the event's
-    ``min_role``; admins everything; others only events under their own org unit (the same
-    scope as the REST APIs: ``staff.service.require_scope``)."""
+def visible_to(
+    event: LiveEvent, role: str | None, org_path: str | None, username: str | None = None
+) -> bool:
+    """Whether a staff member (role, org path, username) may see the event: one it is
+    addressed to (``audience``) always; otherwise at least the event's ``min_role``; admins
+    everything; others only events under their own org unit (the same scope as the REST
+    APIs: ``staff.service.require_scope``)."""
+    if username and username in event.audience:
+        return True
     rank = _ROLE_RANK.get(role or "", 0)
     if rank < _ROLE_RANK[event.min_role]:
         return False

@@ -29,6 +29,8 @@ _FILES = {
     "chart.js": "chart.js",
     "panels.js": "panels.js",
     "assist.js": "assist.js",
+    "records.html": "records.html",
+    "records.js": "records.js",
 }
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

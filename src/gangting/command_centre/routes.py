@@ -9,14 +9,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import Field
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import AwareDatetime, Field
 from starlette.concurrency import run_in_threadpool
 
 from gangting.booths.payloads import TELEMETRY_KINDS
-from gangting.command_centre import assist, views
+from gangting.command_centre import assist, records, views
 from gangting.command_centre.live_bus import LiveHub
 from gangting.command_centre.live_rules import LIVE_KINDS, LiveEvent, visible_to
 from gangting.command_centre.rules import MESSAGE_MAX
@@ -95,7 +96,7 @@ async def live_stream(
         last_id, bad_last = None, True
 
     def shown(event: LiveEvent) -> bool:
-        return event.kind in wanted and visible_to(event, actor.role, actor.org_path)
+        return event.kind in wanted and visible_to(event, actor.role, actor.org_path, actor.name)
 
     async def frames() -> AsyncIterator[str]:
         sub = hub.subscribe()  # before the replay: nothing falls between the two
@@ -157,6 +158,63 @@ def live_status(request: Request, actor: ActorDep) -> dict[str, Any]:
         "hub": dict(hub.stats) if hub is not None else {},
         "published": dict(live.stats),
     }
+
+
+@router.get("/centre/me", summary="当前登录人员（姓名、角色、单位、可否下发）")
+def me(ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
+    result: dict[str, Any] = run_read(ctx, lambda uow: views.me(uow, actor))
+    return result
+
+
+RecordKind = Literal["plate_reads", "hits", "alerts", "instructions"]
+
+
+def _filters(
+    plate: Annotated[str | None, Query(max_length=12, description="号牌（可只填一部分）")] = None,
+    booth: Annotated[str | None, Query(max_length=32, description="岗亭编号")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="起始时间（含，带时区）")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="截止时间（不含，带时区）")] = None,
+    closed: Annotated[bool, Query(description="只看已结束的（历史）")] = False,
+) -> records.Filters:
+    return records.Filters(plate or None, booth or None, since, until, closed)
+
+
+FiltersDep = Annotated[records.Filters, Depends(_filters)]
+
+
+@router.get("/centre/records/{kind}", summary="查询与历史：过车、比中、告警、指令（分页）")
+def search_records(
+    kind: RecordKind,
+    filters: FiltersDep,
+    ctx: ContextDep,
+    actor: ActorDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=records.PAGE_SIZE_MAX)] = 20,
+) -> dict[str, Any]:
+    """Newest first, within the caller's org scope; ``closed`` for the history of closed
+    alerts, decided hits and finished instructions with who closed each and the note."""
+    result: dict[str, Any] = run_read(
+        ctx, lambda uow: records.search(uow, actor, kind, filters, records.Page(page, size))
+    )
+    return result
+
+
+@router.get("/centre/records/{kind}/export", summary="导出查询结果（CSV，UTF-8 带 BOM）")
+def export_records(
+    kind: RecordKind, filters: FiltersDep, ctx: ContextDep, actor: ActorDep
+) -> Response:
+    """Every matching record (at most ``records.EXPORT_MAX``), audited."""
+    text, _count = run_read(ctx, lambda uow: records.export_csv(uow, actor, kind, filters))
+    name = f"{kind}.csv"
+    zh = quote(f"{records.KIND_TITLE_ZH[kind]}.csv")
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename={name}; filename*=UTF-8''{zh}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/centre/snapshot", summary="指挥中心大屏：岗亭、告警、比中、指令、过车与远程协助")

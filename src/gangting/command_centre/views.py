@@ -196,6 +196,12 @@ def list_booths(uow: UnitOfWork, actor: Actor, policy: ScreenPolicy) -> list[dic
     return views
 
 
+def me(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """Who is looking (officer and above): name, role, unit and whether they may command."""
+    require_role(actor, "officer")
+    return _me(uow, actor)
+
+
 def _me(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     account = uow.session.get(StaffAccount, actor.id) if actor.id is not None else None
     unit = uow.session.get(OrgUnit, account.org_unit_id) if account is not None else None

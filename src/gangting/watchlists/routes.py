@@ -63,11 +63,12 @@ def staff_watch_list(
     kind: Annotated[str | None, Query(pattern=_KINDS)] = None,
     state: Annotated[str | None, Query(pattern="^(" + "|".join(ENTRY_STATES) + ")$")] = "active",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     result: dict[str, Any] = run_read(
         ctx,
         lambda uow: service.list_entries(
-            uow, actor, plate_text=plate, kind=kind, state=state, limit=limit
+            uow, actor, plate_text=plate, kind=kind, state=state, limit=limit, offset=offset
         ),
     )
     return result

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from gangting.audit import service as audit
 from gangting.config import Settings
@@ -278,15 +278,14 @@ def list_entries(
     kind: str | None = None,
     state: str | None = "active",
     limit: int = 100,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """The list as staff see it (officer and above), newest first. The list is one for the
-    whole city (every booth holds all of it), so it is not cut by org unit."""
+    """The list as staff see it (officer and above), newest first, ``limit`` entries from
+    ``offset`` and the ``total`` that match. The list is one for the whole city (every
+    booth holds all of it), so it is not cut by org unit."""
     require_role(actor, "officer")
-    query = (
-        select(WatchListEntry, StaffAccount.username)
-        .outerjoin(StaffAccount, StaffAccount.id == WatchListEntry.owner_id)
-        .order_by(WatchListEntry.created_at.desc(), WatchListEntry.id.desc())
-        .limit(limit)
+    query = select(WatchListEntry, StaffAccount.username).outerjoin(
+        StaffAccount, StaffAccount.id == WatchListEntry.owner_id
     )
     if plate_text:
         query = query.where(WatchListEntry.plate_no == parse_plate(plate_text).value)
@@ -295,8 +294,17 @@ def list_entries(
     if state is not None:
         query = query.where(WatchListEntry.state == state)
     version, _ = current_version(uow)
-    rows = uow.session.execute(query).all()
-    return {"version": version, "entries": [entry_view(e, owner) for e, owner in rows]}
+    total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = uow.session.execute(
+        query.order_by(WatchListEntry.created_at.desc(), WatchListEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return {
+        "version": version,
+        "total": total,
+        "entries": [entry_view(e, owner) for e, owner in rows],
+    }
 
 
 # --- the booths' snapshot ---------------------------------------------------------------

@@ -7,7 +7,7 @@ import { drawChart } from "./chart.js";
 import { connectLive } from "./live.js";
 import { CityMap, STATUS_ZH, colourOf } from "./map.js";
 import {
-  ago, clockText, el, plateTag, renderAlerts, renderAssist, renderInstructions, renderReads, tickDeadlines, timeText,
+  ago, clockText, el, plateTag, renderAlerts, toast, renderAssist, renderInstructions, renderReads, tickDeadlines, timeText,
 } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -40,15 +40,6 @@ const nowMs = () => Date.now() + state.offsetMs;
 
 // --- errors and notices -------------------------------------------------------------------
 
-let toastTimer = null;
-function toast(text, info = false) {
-  const t = $("#toast");
-  t.textContent = text;
-  t.classList.toggle("info", info);
-  t.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (t.hidden = true), 5000);
-}
 const showError = (e) => toast(e instanceof ApiError ? e.message : String(e));
 
 // --- evidence crops (fetched once, kept as data URLs) -------------------------------------
@@ -109,7 +100,7 @@ function flush() {
       alerts: state.alerts, hits: state.hits, assistByBooth: assistByBooth(), filter: state.filter,
       me: state.me, nowMs: now, evidence, openForm: state.form,
     });
-    renderAssist($("#assist-list"), state.assist, now);
+    renderAssist($("#assist-list"), state.assist, now, state.alerts);
     if (state.form) {
       const input = $(`[data-form-input="${state.form.act}"]`);
       if (input && document.activeElement !== input) input.focus();
@@ -394,9 +385,40 @@ async function submitIssue() {
 // --- booth detail ---------------------------------------------------------------------------
 
 const KIND_ZH = {
-  temperature_c: "机柜温度 ℃", queue_length: "排队人数", heartbeat: "运行时长 s", paper: "打印纸",
-  door: "机柜门", power: "电源", card_reader: "身份证阅读器", camera: "摄像机",
+  temperature_c: "机柜温度", queue_length: "排队人数", heartbeat: "运行时长", paper: "打印纸",
+  door: "机柜门", power: "电源", card_reader: "身份证阅读器", camera: "摄像头",
 };
+// A booth names each of its cameras: camera_<name> (payloads.TELEMETRY_KINDS).
+function kindName(kind) {
+  if (KIND_ZH[kind]) return KIND_ZH[kind];
+  if (kind.startsWith("camera_")) return `摄像头 ${kind.slice(7)}`;
+  return kind;
+}
+
+/** Seconds as 3小时12分 (天 from a day on; 秒 under a minute). */
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
+  if (s < 60) return `${s}秒`;
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${d ? d + "天" : ""}${d || h ? h + "小时" : ""}${m}分`;
+}
+
+function valueText(kind, value) {
+  if (kind === "heartbeat") return duration(value);
+  if (kind === "temperature_c") return `${value} ℃`;
+  if (kind === "queue_length") return `${value} 人`;
+  return VALUE_ZH[value] || String(value);
+}
+
+// The booth's message channel (MQTT) as it is: heard through the broker (availability), and
+// whether it holds a broker password of its own (a demo booth on the embedded broker has none).
+function channelText(b) {
+  const heard = b.availability === "online" || b.availability === "offline";
+  if (heard) return `MQTT 已接入（${b.availability === "online" ? "在线" : "离线"}）${b.broker_account ? "" : " · 未签发独立口令"}`;
+  return b.broker_account ? "MQTT 已开通，尚未连接" : "未接入 MQTT（仅HTTP上报）";
+}
 const VALUE_ZH = {
   ok: "正常", low: "偏少", out: "缺纸", open: "开启", closed: "关闭", mains: "市电", battery: "电池供电",
   off: "断电", fault: "故障", offline: "离线",
@@ -442,8 +464,8 @@ function statusOf(b) {
 
 function valueRows(b) {
   return Object.entries(b.values || {}).map(([k, v]) => [
-    el("dt", { text: KIND_ZH[k] || k }),
-    el("dd", { text: `${VALUE_ZH[v.value] || v.value}（${timeText(v.at)}）` }),
+    el("dt", { text: kindName(k), "data-kind": k }),
+    el("dd", { text: `${valueText(k, v.value)}（${timeText(v.at)}）` }),
   ]);
 }
 
@@ -468,7 +490,7 @@ function renderBooth(chartKind = null) {
         el("dt", { text: "辖区" }), el("dd", { text: `${b.district || b.district_code} · ${b.unit.name}` }),
         el("dt", { text: "坐标" }), el("dd", { text: `${b.lon.toFixed(5)}, ${b.lat.toFixed(5)}` }),
         el("dt", { text: "启用" }), el("dd", { text: b.enabled ? "是" : `否（${b.disabled_reason || ""}）` }),
-        el("dt", { text: "消息账号" }), el("dd", { text: b.broker_account ? "已开通" : "未开通（仅HTTP上报）" }),
+        el("dt", { text: "消息通道" }), el("dd", { id: "booth-channel", text: channelText(b) }),
       ),
     ),
     el(
@@ -494,7 +516,7 @@ function renderBooth(chartKind = null) {
         { class: "row" },
         el("h3", { text: "运行曲线（24小时） Telemetry" }),
         el("label", { for: "chart-kind", class: "sr-only", text: "数据类别" }),
-        el("select", { id: "chart-kind" }, ...kinds.map((k) => el("option", { value: k, text: KIND_ZH[k] || k }))),
+        el("select", { id: "chart-kind" }, ...kinds.map((k) => el("option", { value: k, text: kindName(k) }))),
       ),
       document.createElementNS("http://www.w3.org/2000/svg", "svg"),
     ),
@@ -664,6 +686,10 @@ async function start() {
   try {
     const geo = await fetch("/centre/map.json", { cache: "force-cache" }).then((r) => r.json());
     map.setDistricts(geo);
+    $("#zoom-district").replaceChildren(
+      el("option", { value: "", text: "按区县…" }),
+      ...geo.districts.map((d) => el("option", { value: d.code, text: d.name })),
+    );
     await loadSnapshot();
     startLive();
   } catch (e) {
@@ -718,13 +744,15 @@ function wire() {
       mark("alerts");
     });
   }
+  map.onView = (view) => {
+    $("#zoom-urban").setAttribute("aria-pressed", String(view === "urban"));
+    $("#zoom-city").setAttribute("aria-pressed", String(view === "city"));
+    $("#zoom-district").value = view.startsWith("district:") ? view.slice(9) : "";
+  };
   for (const [id, view] of [["#zoom-urban", "urban"], ["#zoom-city", "city"]]) {
-    $(id).addEventListener("click", () => {
-      map.setView(view);
-      $("#zoom-urban").setAttribute("aria-pressed", String(view === "urban"));
-      $("#zoom-city").setAttribute("aria-pressed", String(view === "city"));
-    });
+    $(id).addEventListener("click", () => map.setView(view));
   }
+  $("#zoom-district").addEventListener("change", (e) => map.setView(e.target.value ? `district:${e.target.value}` : "urban"));
   $("#read-list").addEventListener("click", (e) => {
     const li = e.target.closest("[data-read]");
     const read = li && state.reads.find((r) => r.id === li.dataset.read);

@@ -1,12 +1,15 @@
 // The live stream (/api/v1/live): server-sent events read with fetch, so the bearer token
 // goes in a header, never in the URL. On a break it reconnects with Last-Event-ID; the
 // server replays what it holds (we drop ids we have seen) or says "reset" (reload).
+// The officers' phone page (/m/) uses it too, with its own token and only the kinds it
+// needs.
 
 import { token } from "./api.js";
 
 const SEEN_MAX = 5000;
 
-export function connectLive({ onEvent, onReset, onStatus, onAuth }) {
+export function connectLive({ onEvent, onReset, onStatus, onAuth, getToken = token, kinds = null }) {
+  const url = kinds ? `/api/v1/live?kinds=${encodeURIComponent(kinds.join(","))}` : "/api/v1/live";
   let lastId = null;
   let stopped = false;
   let delay = 1000;
@@ -40,9 +43,9 @@ export function connectLive({ onEvent, onReset, onStatus, onAuth }) {
     while (!stopped) {
       controller = new AbortController();
       try {
-        const headers = { Authorization: `Bearer ${token()}`, Accept: "text/event-stream" };
+        const headers = { Authorization: `Bearer ${getToken()}`, Accept: "text/event-stream" };
         if (lastId) headers["Last-Event-ID"] = lastId;
-        const resp = await fetch("/api/v1/live", { headers, signal: controller.signal, cache: "no-store" });
+        const resp = await fetch(url, { headers, signal: controller.signal, cache: "no-store" });
         if (resp.status === 401) {
           onAuth({});
           return;

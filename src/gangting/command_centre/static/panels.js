@@ -17,6 +17,17 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let toastTimer = null;
+/** The page's notice (#toast) for 5 s: an error, or with ``info`` a confirmation. */
+export function toast(text, info = false) {
+  const t = document.getElementById("toast");
+  t.textContent = text;
+  t.classList.toggle("info", info);
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), 5000);
+}
+
 const CITY = "Asia/Shanghai";
 const hms = new Intl.DateTimeFormat("zh-CN", { timeZone: CITY, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 const hm = new Intl.DateTimeFormat("zh-CN", { timeZone: CITY, hour: "2-digit", minute: "2-digit", hour12: false });
@@ -69,6 +80,8 @@ export function renderAlerts(list, { alerts, hits, assistByBooth, filter, me, no
   const items = [...alerts.values()]
     .filter((a) => a.state !== "closed")
     .filter((a) => filter === "all" || a.kind === filter)
+    // a help call being answered by remote assist is one item: its assist card above
+    .filter((a) => !(a.kind === "help_call" && a.booth && assistByBooth.get(a.booth)))
     .sort(
       (a, b) =>
         STATE_RANK[a.state] - STATE_RANK[b.state] ||
@@ -164,11 +177,14 @@ function inlineForm(form) {
   );
 }
 
-export function renderAssist(list, sessions, nowMs) {
+export function renderAssist(list, sessions, nowMs, alerts = new Map()) {
   const open = [...sessions.values()].filter((s) => s.state !== "closed");
+  const helpAlert = (booth) =>
+    [...alerts.values()].find((a) => a.kind === "help_call" && a.booth === booth && a.state !== "closed");
   list.replaceChildren(
-    ...open.map((s) =>
-      el(
+    ...open.map((s) => {
+      const alert = helpAlert(s.booth);
+      return el(
         "li",
         { class: "card assist-card sev-high", "data-assist": s.id, "data-state": s.state },
         el(
@@ -184,10 +200,11 @@ export function renderAssist(list, sessions, nowMs) {
           { class: "card-meta" },
           el("span", { text: s.screen && s.screen.screen_zh ? `终端界面：${s.screen.screen_zh}` : "终端界面：—" }),
           s.operator ? el("span", { text: `接入：${s.operator}` }) : null,
+          alert ? el("span", { "data-help-alert": alert.id, text: `求助告警：${alert.state_zh}` }) : null,
         ),
         actions(btn(s.state === "waiting" ? "接入远程协助" : "打开远程协助", "open-assist", s.id, "danger")),
-      ),
-    ),
+      );
+    }),
   );
 }
 
@@ -245,7 +262,14 @@ function instructionCard(i, nowMs) {
       deadline("签收", i.acknowledge_due_at, acked ? "已签收" : null, nowMs),
       deadline("反馈", i.report_due_at, reported ? "已反馈" : null, nowMs),
     ),
-    el("p", { class: "targets", text: `${i.unit.name} · 下发人 ${i.issued_by}${i.subject && i.subject.booth ? " · 岗亭 " + i.subject.booth : ""}` }),
+    el(
+      "p",
+      { class: "targets" },
+      `${i.unit.name} · 下发人 `,
+      el("span", { class: "issuer", text: i.issued_by_name || i.issued_by }),
+      i.issued_by && i.issued_by !== "system" && i.issued_by !== i.issued_by_name ? el("small", { class: "username", text: ` ${i.issued_by}` }) : null,
+      i.subject && i.subject.booth ? ` · 岗亭 ${i.subject.booth}` : "",
+    ),
   );
 }
 
@@ -264,7 +288,10 @@ export function tickDeadlines(list, nowMs) {
 export function renderReads(list, reads, hitReads, evidence) {
   list.replaceChildren(
     ...reads.slice(0, 10).map((r) => {
-      const img = el("img", { class: "crop", alt: `证据小图：${r.plate || r.plate_no}` });
+      // a read the booth sent without a crop gets a plain placeholder, not a broken image
+      const img = r.has_evidence
+        ? el("img", { class: "crop", alt: `证据小图：${r.plate || r.plate_no}` })
+        : el("div", { class: "crop no-crop", text: "无证据小图" });
       const src = r.has_evidence ? evidence(r.id) : null;
       if (src) img.src = src;
       return el(

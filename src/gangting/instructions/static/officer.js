@@ -1,7 +1,12 @@
 // Officers' phone page: log in, my open instructions with deadlines counting down, one
 // instruction, 签收 (acknowledge) and 反馈 (report). Plain DOM, no framework, nothing remote.
 // The bearer token lives in sessionStorage (this tab only); deadlines count down from the
-// centre's clock (every answer carries `now`), not the phone's.
+// centre's clock (every answer carries `now`), not the phone's. New and changed
+// instructions arrive live (the centre's event stream, /api/v1/live, which passes an
+// officer the instructions sent to them); polling is only the fallback while the stream
+// is down.
+
+import { connectLive } from "/centre/live.js";
 
 const API = "/api/v1";
 const TOKEN_KEY = "gangting.officer.token";
@@ -21,6 +26,9 @@ let offsetMs = 0; // centre time - phone time
 let me = null;
 let current = null; // the instruction on the detail screen
 let pollTimer = null;
+let live = null; // the live stream while logged in
+let liveUp = false;
+let liveTimer = null;
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -198,6 +206,7 @@ function logout(message = null) {
   me = null;
   current = null;
   clearInterval(pollTimer);
+  stopLive();
   $("#who").textContent = "交通管理支队 · 民警端";
   show("login");
   if (message) {
@@ -242,7 +251,7 @@ async function loadList() {
   list.replaceChildren(...items.map(card));
   $("#list-empty").hidden = items.length > 0;
   const todo = items.filter(owed).length;
-  $("#list-status").textContent = `待办 ${todo} 条 · 更新于 ${hhmm.format(new Date(centreNow()))}`;
+  $("#list-status").textContent = `待办 ${todo} 条 · 更新于 ${hhmm.format(new Date(centreNow()))}${liveUp ? " · 实时推送" : ""}`;
   tick();
 }
 
@@ -308,12 +317,13 @@ function renderDetail(item) {
   const done = $("#my-report");
   done.hidden = !(mine && mine.state === "reported");
   if (!done.hidden) {
-    done.replaceChildren(
+    // replaceChildren would write a null as the text "null": leave the missing parts out
+    done.replaceChildren(...[
       el("h2", { text: `已反馈：${mine.result_zh}` }),
       mine.report_text ? el("p", { text: mine.report_text }) : null,
       mine.evidence_note ? el("p", { class: "sub", text: `证据：${mine.evidence_note}` }) : null,
       el("p", { class: "sub", text: `反馈时间 ${hhmm.format(new Date(mine.reported_at))}` }),
-    );
+    ].filter(Boolean));
   }
 
   $("#d-trail").replaceChildren(...item.trail.map((e) =>
@@ -357,6 +367,58 @@ async function act(action, body, button) {
   }
 }
 
+// ---------- live updates ----------
+
+// Whatever screen is shown, read again (the event says something changed; what this
+// officer sees of it comes from their own REST view).
+function reload() {
+  const match = /^#\/i\/([0-9a-f-]{36})$/.exec(location.hash);
+  return match ? loadDetail(match[1]) : loadList();
+}
+
+function reloadSoon() {
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(() => {
+    if (token()) reload().catch(() => {});
+  }, 250);
+}
+
+function setLive(up) {
+  liveUp = up;
+  document.body.dataset.live = up ? "on" : "off";
+}
+
+async function startLive() {
+  if (live || !token()) return;
+  live = {}; // starting
+  // A centre that runs without live events says so; the phone then polls (no stream to retry).
+  const status = await call("GET", "/centre/live-status").catch(() => null);
+  if (!status || !status.enabled || !token()) {
+    live = null;
+    return;
+  }
+  live = connectLive({
+    getToken: token,
+    kinds: ["instruction"],
+    onEvent: (e) => {
+      if (e.kind === "instruction") reloadSoon();
+    },
+    onReset: reloadSoon,
+    onStatus: (up) => {
+      const was = liveUp;
+      setLive(up);
+      if (up && !was) reloadSoon(); // catch up on what happened while it was down
+    },
+    onAuth: () => logout("登录已失效，请重新登录"),
+  });
+}
+
+function stopLive() {
+  if (live && live.stop) live.stop();
+  live = null;
+  setLive(false);
+}
+
 // ---------- routing ----------
 
 async function route() {
@@ -365,16 +427,21 @@ async function route() {
     show("login");
     return;
   }
+  startLive().catch(() => {});
   const match = /^#\/i\/([0-9a-f-]{36})$/.exec(location.hash);
+  // polling only while the live stream is down
+  const poll = (load) => setInterval(() => {
+    if (!liveUp) load().catch(() => {});
+  }, POLL_MS);
   try {
     if (match) {
       show("detail");
       await loadDetail(match[1]);
-      pollTimer = setInterval(() => loadDetail(match[1]).catch(() => {}), POLL_MS);
+      pollTimer = poll(() => loadDetail(match[1]));
     } else {
       show("list");
       await loadList();
-      pollTimer = setInterval(() => loadList().catch(() => {}), POLL_MS);
+      pollTimer = poll(loadList);
     }
   } catch (e) {
     if (token()) {
