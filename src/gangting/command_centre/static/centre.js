@@ -387,6 +387,7 @@ async function submitIssue() {
 const KIND_ZH = {
   temperature_c: "机柜温度", queue_length: "排队人数", heartbeat: "运行时长", paper: "打印纸",
   door: "机柜门", power: "电源", card_reader: "身份证阅读器", camera: "摄像头",
+  outbox_refused: "被拒收上报（24小时）",
 };
 // A booth names each of its cameras: camera_<name> (payloads.TELEMETRY_KINDS).
 function kindName(kind) {
@@ -409,6 +410,7 @@ function valueText(kind, value) {
   if (kind === "heartbeat") return duration(value);
   if (kind === "temperature_c") return `${value} ℃`;
   if (kind === "queue_length") return `${value} 人`;
+  if (kind === "outbox_refused") return `${value} 条`;
   return VALUE_ZH[value] || String(value);
 }
 
