@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +40,7 @@ from gangting.node.face_check import (
     Frame,
     IdentifyBusy,
     LivenessPolicy,
+    LookWork,
     exhausted,
     refusal,
 )
@@ -83,11 +85,13 @@ class PendingCheck:
     source: str = "chip"  # chip | ocr: where the card's number and photo came from
     look: list[Frame] | None = None
     turn: list[Frame] | None = field(default=None, repr=False)
+    prepared: Future[LookWork] | None = field(default=None, repr=False)  # the look's share
 
     def drop(self) -> None:
         self.card = None
         self.look = None
         self.turn = None
+        self.prepared = None
 
 
 _WALL = SystemClock()
@@ -194,7 +198,7 @@ class KioskService:
                     raise IdentifyBusy("核验已中断，请重新核验", code="kiosk.identify_interrupted")
                 id_number, source = card.id_number, check.source
                 with self._timed("face_check_ms"):
-                    result = self.faces.check(look, turn, card.photo)
+                    result = self.faces.check(look, turn, card.photo, prepared=check.prepared)
                 del card, look, turn
             finally:
                 self._drop_check()
@@ -317,6 +321,8 @@ class KioskService:
                 self.hw.speaker.say(PROMPT_LOOK)
             with self._timed("look_capture_ms"):
                 check.look = self.hw.face_camera.capture("look", self.settings.face_look_frames)
+            if check.card is not None:  # worked on while the citizen turns
+                check.prepared = self.faces.prepare(check.look, check.card.photo)
         except BaseException:
             self._drop_check()
             raise
