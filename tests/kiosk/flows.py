@@ -6,13 +6,15 @@ simulated reader and ends back on the start screen after 'finish'."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.kiosk.stack import Demo
 
@@ -36,6 +38,46 @@ ON_TOP = """(sel) => {
 def on_top(page: Page, selector: str) -> str:
     """'' when a tap on the element's centre reaches it, else what is wrong."""
     return str(page.evaluate(ON_TOP, selector))
+
+
+def assist_conversation(page: Page) -> list[str]:
+    """The operator's side of remote assist, answered in the page: an active conversation
+    with one message from the operator. Returns what the citizen sends, as it is sent."""
+    said: list[str] = []
+    conversation = {
+        "session_id": "as-screen",
+        "state": "active",
+        "operator": "值班员",
+        "messages": [
+            {"seq": 1, "sender": "operator", "kind": "text", "text": "您好，请问需要什么帮助？"}
+        ],
+        "sending": [],
+        "hint": None,
+        "active": True,
+    }
+
+    def relay(route: Route) -> None:
+        if route.request.method == "POST":
+            said.append(json.loads(route.request.post_data or "{}").get("text", ""))
+            route.fulfill(status=202, json={"queued": True})
+        else:
+            route.fulfill(json=conversation)
+
+    page.route(re.compile(r"/kiosk/api/assist(\?.*)?$"), relay)
+    page.route(re.compile(r"/kiosk/api/assist/messages$"), relay)
+    return said
+
+
+def lock_kiosk(page: Page, notice: str = "设备检修，暂停服务") -> None:
+    """The kiosk's mode as the centre's lock command leaves it, answered in the page."""
+    locked = {"locked": True, "notice": notice, "announcement": None}
+
+    def status(route: Route) -> None:
+        answer: dict[str, Any] = route.fetch().json()
+        route.fulfill(json={**answer, "mode": {**answer.get("mode", {}), **locked}})
+
+    page.route("**/kiosk/api/mode", lambda r: r.fulfill(json=locked))
+    page.route("**/kiosk/api/status", status)
 
 
 @dataclass

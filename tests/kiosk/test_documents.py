@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.kiosk.conftest import Stack
 from tests.kiosk.flows import TIMEOUT_MS, Kiosk, on_top
@@ -80,11 +80,10 @@ def test_a_photographed_health_certificate_fills_the_form(kiosk: Kiosk, stack: S
 
 
 def test_a_renewal_is_finished_on_the_screen_with_a_certificate_laid_on_the_demo_tray(
-    page: Page, fresh_stack: Callable[[str], Stack]
+    fresh_kiosk: Callable[[str], Kiosk],
 ) -> None:
-    stack = fresh_stack("renewal-tray")
-    k = Kiosk(page, stack.node.url)
-    k.open()
+    k = fresh_kiosk("renewal-tray")
+    page = k.page
     k.identify("renewal")
     k.choose("renewal")
     confirm = page.locator("#btn-confirm")
@@ -130,6 +129,9 @@ def test_a_renewal_is_finished_on_the_screen_with_a_certificate_laid_on_the_demo
     expect(result).to_contain_text("体检结论：合格")
     expect(page.locator("#cert-inst")).to_have_value("包头市中心医院")
     assert page.input_value("#cert-no").startswith("150200")
+    # the filled fields lose their problems, and the notice about them goes with the last
+    expect(page.locator("#review-content .field-error")).to_have_count(0)
+    expect(page.locator("#notice")).to_be_hidden()
     k.confirm_to("receipt")
     receipt = page.locator("#receipt-content")
     expect(receipt).to_contain_text("驾驶证有效期至")

@@ -4,16 +4,14 @@ once, and the page asks for nothing the node does not serve."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from tests.kiosk.conftest import Stack
-from tests.kiosk.flows import TIMEOUT_MS, Kiosk, on_top
+from tests.kiosk.flows import TIMEOUT_MS, Kiosk, assist_conversation, lock_kiosk, on_top
 
 pytestmark = pytest.mark.kiosk
 
@@ -22,29 +20,7 @@ def test_the_assist_chips_and_text_box_are_reachable_while_the_help_notice_shows
     kiosk: Kiosk, stack: Stack
 ) -> None:
     page = kiosk.page
-    said: list[str] = []
-    conversation = {
-        "session_id": "as-test",
-        "state": "active",
-        "operator": "值班员",
-        "messages": [
-            {"seq": 1, "sender": "operator", "kind": "text", "text": "您好，请问需要什么帮助？"}
-        ],
-        "sending": [],
-        "hint": None,
-        "active": True,
-    }
-
-    def relay(route: Route) -> None:
-        # the operator's side of the relay (the centre's assist session) answered here
-        if route.request.method == "POST":
-            said.append(json.loads(route.request.post_data or "{}").get("text", ""))
-            route.fulfill(status=202, json={"queued": True})
-        else:
-            route.fulfill(json=conversation)
-
-    page.route(re.compile(r"/kiosk/api/assist(\?.*)?$"), relay)
-    page.route(re.compile(r"/kiosk/api/assist/messages$"), relay)
+    said = assist_conversation(page)
     try:
         kiosk.act("help")
         expect(page.locator("#notice-text")).to_contain_text("已呼叫工作人员", timeout=TIMEOUT_MS)
@@ -67,11 +43,10 @@ def test_the_assist_chips_and_text_box_are_reachable_while_the_help_notice_shows
 
 
 def test_a_review_of_three_violations_keeps_its_action_in_view_and_a_paid_receipt_owes_nothing(
-    page: Page, fresh_stack: Callable[[str], Stack]
+    fresh_kiosk: Callable[[str], Kiosk],
 ) -> None:
-    stack = fresh_stack("three-violations")
-    k = Kiosk(page, stack.node.url)
-    k.open()
+    k = fresh_kiosk("three-violations")
+    page = k.page
     k.identify("unprocessed")
     k.choose("violations")
     review = page.locator("#review-content")
@@ -136,14 +111,7 @@ def test_a_refusal_with_several_reasons_says_each_once(kiosk: Kiosk, stack: Stac
 
 
 def test_a_locked_kiosk_says_so_in_the_header_too(page: Page, stack: Stack) -> None:
-    locked = {"locked": True, "notice": "设备检修，暂停服务", "announcement": None}
-
-    def status(route: Route) -> None:
-        answer: dict[str, Any] = route.fetch().json()
-        route.fulfill(json={**answer, "mode": {**answer.get("mode", {}), **locked}})
-
-    page.route("**/kiosk/api/mode", lambda r: r.fulfill(json=locked))
-    page.route("**/kiosk/api/status", status)
+    lock_kiosk(page)
     page.goto(stack.node.url + "/")
     expect(page.locator("#mode-locked")).to_be_visible(timeout=TIMEOUT_MS)
     pill = page.locator("#centre-state")

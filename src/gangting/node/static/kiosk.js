@@ -652,9 +652,22 @@ function certificateBody() {
   if (!body.issued_on) problems.push(["#cert-date", "请选择证明的出具日期"]);
   markFields(problems);
   if (problems.length) {
-    throw new KioskError(422, { error: "kiosk.form_incomplete", message: "身体条件证明的内容不完整，请按提示补全后再提交" });
+    throw new KioskError(422, { error: "kiosk.form_incomplete", message: FORM_INCOMPLETE });
   }
   return body;
+}
+
+const FORM_INCOMPLETE = "身体条件证明的内容不完整，请按提示补全后再提交";
+
+// A field typed into (or filled by the document camera) loses its problem; the last one
+// gone takes the notice about them with it.
+function fieldChanged(input) {
+  if (!input.id || input.getAttribute("aria-invalid") !== "true") return;
+  input.removeAttribute("aria-invalid");
+  input.removeAttribute("aria-describedby");
+  const error = $(`#${input.id}-error`);
+  if (error) error.remove();
+  if (!$("#review-content .field-error") && $("#notice-text").textContent === FORM_INCOMPLETE) clearNotice();
 }
 
 function markFields(problems) {
@@ -871,7 +884,7 @@ function receiptRows() {
 function licenceRows(lic) {
   const rows = [
     ...row("准驾车型", (lic.classes || []).join("、")),
-    ...row("有效期限", lic.validity_text),
+    ...(lic.expires_on ? row("有效期限", lic.validity_text) : []), // 长期 says it once below
     ...row("驾驶证有效期至", dateZh(lic.expires_on) || "长期"),
   ];
   if (Number(lic.serial_no) > 1) rows.push(...row("证件", "已制发新证，此前的驾驶证作废"));
@@ -1208,6 +1221,7 @@ document.addEventListener("click", (ev) => {
   ACTIONS[b.dataset.action](b);
 });
 for (const t of ["pointerdown", "keydown", "input", "touchstart"]) document.addEventListener(t, touch, { passive: true });
+$("#review-content").addEventListener("input", (ev) => fieldChanged(ev.target));
 
 $("#sim-toggle").addEventListener("click", () => {
   const panel = $("#sim-panel");
