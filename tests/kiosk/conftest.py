@@ -105,3 +105,15 @@ def kiosk(page: Page, stack: Stack) -> Kiosk:
     k = Kiosk(page, stack.node.url)
     k.open()
     return k
+
+
+@pytest.fixture
+def fresh_kiosk(page: Page, fresh_stack: Callable[[str], Stack]) -> Callable[[str], Kiosk]:
+    """The kiosk screen open on a fresh stack of its own (see ``fresh_stack``)."""
+
+    def make(name: str) -> Kiosk:
+        k = Kiosk(page, fresh_stack(name).node.url)
+        k.open()
+        return k
+
+    return make

@@ -6,17 +6,78 @@ simulated reader and ends back on the start screen after 'finish'."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.kiosk.stack import Demo
 
 TIMEOUT_MS = 15_000
+
+
+# Is the element's centre inside the viewport and the element itself what a tap there hits?
+ON_TOP = """(sel) => {
+  const e = document.querySelector(sel);
+  if (!e) return `missing: ${sel}`;
+  const r = e.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const out = r.width === 0 || y < 0 || y > innerHeight || x < 0 || x > innerWidth;
+  if (out) return `out of view at ${Math.round(y)}`;
+  const hit = document.elementFromPoint(x, y);
+  if (hit === e || e.contains(hit)) return "";
+  return `covered by ${hit ? hit.outerHTML.slice(0, 80) : "nothing"}`;
+}"""
+
+
+def on_top(page: Page, selector: str) -> str:
+    """'' when a tap on the element's centre reaches it, else what is wrong."""
+    return str(page.evaluate(ON_TOP, selector))
+
+
+def assist_conversation(page: Page) -> list[str]:
+    """The operator's side of remote assist, answered in the page: an active conversation
+    with one message from the operator. Returns what the citizen sends, as it is sent."""
+    said: list[str] = []
+    conversation = {
+        "session_id": "as-screen",
+        "state": "active",
+        "operator": "值班员",
+        "messages": [
+            {"seq": 1, "sender": "operator", "kind": "text", "text": "您好，请问需要什么帮助？"}
+        ],
+        "sending": [],
+        "hint": None,
+        "active": True,
+    }
+
+    def relay(route: Route) -> None:
+        if route.request.method == "POST":
+            said.append(json.loads(route.request.post_data or "{}").get("text", ""))
+            route.fulfill(status=202, json={"queued": True})
+        else:
+            route.fulfill(json=conversation)
+
+    page.route(re.compile(r"/kiosk/api/assist(\?.*)?$"), relay)
+    page.route(re.compile(r"/kiosk/api/assist/messages$"), relay)
+    return said
+
+
+def lock_kiosk(page: Page, notice: str = "设备检修，暂停服务") -> None:
+    """The kiosk's mode as the centre's lock command leaves it, answered in the page."""
+    locked = {"locked": True, "notice": notice, "announcement": None}
+
+    def status(route: Route) -> None:
+        answer: dict[str, Any] = route.fetch().json()
+        route.fulfill(json={**answer, "mode": {**answer.get("mode", {}), **locked}})
+
+    page.route("**/kiosk/api/mode", lambda r: r.fulfill(json=locked))
+    page.route("**/kiosk/api/status", status)
 
 
 @dataclass
@@ -206,7 +267,9 @@ def replacement(k: Kiosk, demo: Demo) -> None:
     k.identify("learner")
     k.choose("replacement")
     k.confirm_to("receipt")
-    expect(k.page.locator("#receipt-content")).to_contain_text("证芯编号")
+    receipt = k.page.locator("#receipt-content")
+    expect(receipt).to_contain_text("已制发新证，此前的驾驶证作废")
+    expect(receipt).not_to_contain_text("证芯编号")
     k.print_and_rate(level="基本满意")
     k.finish()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.kiosk.flows import FLOWS, Kiosk, payment_pending
+from tests.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
 from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
 from tests.screens_readme import write_section
 
@@ -70,6 +70,56 @@ def idle_warning(k: Kiosk, demo: Demo) -> None:
     k.page.request.post(f"{k.base_url}/kiosk/api/finish")
 
 
+def renewal_tray(k: Kiosk, demo: Demo) -> None:
+    """期满换证 with the demo drawer's document tray: an empty form sent, the certificate laid
+    on the tray, read by OCR, then confirmed (needs a persona nobody renewed: a fresh node)."""
+    k.identify("renewal")
+    k.choose("renewal")
+    k.page.fill("#cert-no", "")
+    k.page.fill("#cert-inst", "")
+    k.tap("#btn-confirm")
+    expect(k.page.locator("#cert-no-error")).to_be_visible()
+    k.shot("form-incomplete")
+    k.page.locator("#sim-toggle").click()
+    k.page.locator("#sim-tray").select_option("health_certificate")
+    k.page.wait_for_function(
+        "() => { const i = document.getElementById('sim-tray-preview');"
+        " return i.complete && i.naturalWidth > 0; }"
+    )
+    k.shot("document-tray")
+    k.page.locator("#sim-toggle").click()
+    k.page.locator("#btn-doc-cert").click()
+    expect(k.page.locator("#doc-cert-result")).to_have_attribute("data-ok", "busy")
+    k.shot("certificate-reading")
+    expect(k.page.locator("#doc-cert-result")).to_have_attribute("data-ok", "true", timeout=30_000)
+    k.shot("certificate-read")
+    k.confirm_to("receipt")
+    k.print_and_rate()
+    k.finish()
+
+
+def assist(k: Kiosk, demo: Demo) -> None:
+    """Remote assist after a help call: the conversation panel beside the help notice."""
+    assist_conversation(k.page)
+    k.identify("learner")
+    k.act("help")
+    expect(k.page.locator("#assist-quick button").first).to_be_enabled(timeout=15_000)
+    k.page.locator("#assist-quick button").first.click()
+    k.shot("assist-conversation")
+    k.page.unroute_all(behavior="ignoreErrors")
+    k.page.request.post(f"{k.base_url}/kiosk/api/finish")
+
+
+def locked(k: Kiosk, demo: Demo) -> None:
+    """A kiosk the centre locked (暂停服务): the start screen and the header say so."""
+    lock_kiosk(k.page)
+    k.page.reload()
+    expect(k.page.locator("#mode-locked")).to_be_visible(timeout=15_000)
+    expect(k.page.locator("#centre-state")).to_have_text("暂停服务", timeout=15_000)
+    k.shot("locked")
+    k.page.unroute_all(behavior="ignoreErrors")
+
+
 def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     """The kiosk's section of docs/screens/README.md: one table per flow."""
     lines = [
@@ -97,8 +147,14 @@ def main() -> int:
         "payment_pending": payment_pending,
         "elderly": elderly,
         "idle_warning": idle_warning,
+        "assist": assist,
+        "locked": locked,
     }
-    for name in [*flows, "centre_down"]:  # only the kiosk's folders: docs/screens has others
+    for name in [
+        *flows,
+        "centre_down",
+        "renewal_tray",
+    ]:  # only the kiosk's folders: docs/screens has others
         shutil.rmtree(OUT / name, ignore_errors=True)
     rows: list[tuple[str, str, Path]] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
@@ -109,7 +165,13 @@ def main() -> int:
         try:
             for layout, viewport in LAYOUTS.items():
                 node = rig.fresh()
-                for name, flow in [*flows.items(), ("centre_down", None)]:
+                for name, flow in [
+                    *flows.items(),
+                    ("centre_down", None),
+                    ("renewal_tray", renewal_tray),
+                ]:
+                    if name == "renewal_tray":  # the renewal persona was renewed above
+                        node = rig.fresh()
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
                     k = Kiosk(context.new_page(), node.url, OUT / name, f"-{layout}")
                     k.open()

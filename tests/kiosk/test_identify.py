@@ -13,7 +13,12 @@ from tests.kiosk.flows import TIMEOUT_MS, Kiosk
 
 pytestmark = pytest.mark.kiosk
 
-IDENTIFY_CALLS = ["POST /identify/start", "POST /identify/look", "POST /identify"]
+IDENTIFY_CALLS = [
+    "POST /identify/start",
+    "POST /identify/look",
+    "POST /identify/turn",
+    "POST /identify",
+]
 
 
 def _start(k: Kiosk, persona: str, scene: str) -> None:
@@ -41,6 +46,15 @@ def test_a_genuine_citizen_goes_through_look_and_turn_to_the_services(
     kiosk.wait("services")
     assert kiosk.metrics()["identify"] == ["look", "turn", "done"]
     assert _calls(kiosk) == [(c, 200) for c in IDENTIFY_CALLS]
+    # while it works, the screen says what it is doing at each stage
+    assert kiosk.metrics()["identifyStatus"] == [
+        "正在读取身份证…",
+        "正在拍摄正面人脸…",
+        "正在拍摄转头动作…",
+        "正在进行活体检测和人证比对，请稍候…",
+        "核验通过，正在查询您的业务信息…",
+    ]
+    expect(kiosk.page.locator("#identify-status")).to_be_hidden()
     # the centre holds the evidence it was given, not a bare score
     after = stack.centre.count(
         "SELECT count(*) FROM identity_tokens t JOIN citizens c ON c.id = t.citizen_id "

@@ -178,6 +178,28 @@ def tokens(api: Api) -> list[IdentityToken]:
 # -- the kiosk flow against a real centre ------------------------------------------------
 
 
+def test_the_turn_is_its_own_step_and_the_decision_after_it_reports_each_stage(
+    world: dict[str, Any], make_booth: MakeBooth
+) -> None:
+    booth = make_booth()
+    booth.session()
+    booth.card(world["driver"])
+    assert booth.client.post(START).status_code == 200
+    assert booth.client.post(LOOK).status_code == 200
+    turn = booth.client.post("/kiosk/api/identify/turn")
+    assert turn.status_code == 200, turn.text
+    assert turn.json() == {"step": "compare"}
+    r = booth.client.post(IDENTIFY)
+    assert r.status_code == 200, r.text
+    assert r.json()["face_check"]["outcome"] == "matched"
+    timings = r.json()["timings_ms"]
+    stages = ("card_ms", "look_capture_ms", "turn_capture_ms", "face_check_ms", "centre_ms")
+    assert all(timings[k] >= 0 for k in stages), timings
+    # the look frames and the chip photo were worked on while the head turned
+    assert timings["look_ms"] > 0 and timings["verify_ms"] < timings["look_ms"], timings
+    assert booth.speaker.said == [face_check.PROMPT_LOOK, face_check.PROMPT_TURN]
+
+
 def test_a_genuine_citizen_looks_turns_and_gets_the_token_with_the_evidence_recorded(
     api: Api, world: dict[str, Any], make_booth: MakeBooth
 ) -> None:

@@ -28,6 +28,7 @@ from gangting.node.assist import AssistRelay
 from gangting.node.assist import router as assist_router
 from gangting.node.centre import CentreClient
 from gangting.node.config import NodeSettings
+from gangting.node.document_reading import preload_ocr
 from gangting.node.kiosk_mode import KioskMode
 from gangting.node.mode_routes import router as mode_router
 from gangting.node.routes import router as kiosk_router
@@ -211,6 +212,8 @@ def create_node_app(
         stop = threading.Event()
         worker = threading.Thread(target=_background, args=(kiosk, stop), daemon=True)
         kiosk.faces.start()  # face models load in the background: the first citizen won't wait
+        if hardware.document_camera is not None:
+            preload_ocr()  # so does the OCR of the document camera (拍摄体检证明)
         if mqtt is not None:
             mqtt.start()
         if background:

@@ -3,10 +3,14 @@
 The kiosk asks the citizen to look at the camera, then to turn the head and back; this
 module decides from those frames and the ID card's chip photo:
 
-1. liveness: ``FaceVerifier.head_turn_challenge`` over all frames (frontal -> turned ->
-   frontal, the yaw from dlib's 5 landmarks);
-2. identity: ``FaceVerifier.verify`` of the most frontal "look" frame against the chip
-   photo, at the node's threshold (``GANGTING_FACE_THRESHOLD``, strict 0.5 by default).
+1. liveness: the head turn over all frames (frontal -> turned -> frontal, the yaw from
+   dlib's 5 landmarks; ``decide_head_turn``);
+2. identity: the most frontal "look" frame against the chip photo (``FaceVerifier``), at
+   the node's threshold (``GANGTING_FACE_THRESHOLD``, strict 0.5 by default).
+
+The look frames and the chip photo are worked on (yaws, descriptors) in the background as
+soon as the look frames are taken, while the citizen turns (``FaceEngine.prepare``): the
+decision after the turn has only the turn frames left to look at.
 
 The outcome (matched / mismatch / no face / liveness failed / chip photo unreadable) comes
 with zh-CN reasons and what to do next, and, when matched, the evidence the centre checks
@@ -28,6 +32,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,7 +44,7 @@ from gangting.kernel.decision import Reason
 from gangting.kernel.errors import Conflict, Forbidden, Unavailable
 
 if TYPE_CHECKING:
-    from gangting.identification.faces import FaceVerifier, LivenessResult
+    from gangting.identification.faces import Embedding, FaceVerifier, LivenessResult
 
 log = logging.getLogger("gangting.node.faces")
 
@@ -142,6 +147,30 @@ def decode_chip_photo(photo: bytes) -> Frame | None:
     return np.asarray(image, dtype=np.uint8)
 
 
+@dataclass(frozen=True)
+class LookWork:
+    """What the look frames and the chip photo give before the head turn: the yaw of each
+    look frame, the descriptor of the most frontal one and the chip photo's. Numbers and
+    descriptors only; computed while the citizen turns (``FaceEngine.prepare``)."""
+
+    yaws: tuple[float | None, ...]
+    live: Embedding | None  # the most frontal look frame's face; None: no face in them
+    chip: Embedding | None  # None: no face found in the chip photo
+    chip_readable: bool  # False: the chip photo could not be decoded
+    ms: float
+
+
+def look_work(verifier: FaceVerifier, look: Sequence[Frame], chip_photo: bytes) -> LookWork:
+    t0 = time.perf_counter()
+    yaws = tuple(verifier.yaw(frame) for frame in look)
+    found = [(i, y) for i, y in enumerate(yaws) if y is not None]
+    live = verifier.embed(look[min(found, key=lambda iy: abs(iy[1]))[0]]) if found else None
+    chip = decode_chip_photo(chip_photo)
+    card = None if chip is None else verifier.embed(chip)
+    ms = round((time.perf_counter() - t0) * 1000, 1)
+    return LookWork(yaws, live, card, chip is not None, ms)
+
+
 def decide(
     verifier: FaceVerifier,
     look: Sequence[Frame],
@@ -150,18 +179,27 @@ def decide(
     *,
     threshold: float,
     policy: LivenessPolicy,
+    prepared: LookWork | None = None,
 ) -> FaceOutcome:
-    """Liveness over all frames first, then (only if live) the best look frame vs the chip."""
+    """Liveness over all frames first, then (only if live) the best look frame vs the chip.
+
+    ``prepared`` is the look frames' and the chip photo's share, done before the turn; the
+    turn frames are all that is left to look at (the outcome is the same either way)."""
+    # the faces package imports dlib: loaded with the verifier, never at the node's import
+    from gangting.identification.faces import decide_head_turn
+
     t0 = time.perf_counter()
+    work = prepared or look_work(verifier, look, chip_photo)
     frames = [*look, *turn]
-    live: LivenessResult = verifier.head_turn_challenge(
-        frames,
+    yaws = [*work.yaws, *(verifier.yaw(frame) for frame in turn)]
+    live: LivenessResult = decide_head_turn(
+        yaws,
         turn_deg=policy.turn_deg,
         frontal_deg=policy.frontal_deg,
         min_turn_frames=policy.min_turn_frames,
     )
     t1 = time.perf_counter()
-    timings = {"liveness_ms": round((t1 - t0) * 1000, 1)}
+    timings = {"look_ms": work.ms, "liveness_ms": round((t1 - t0) * 1000, 1)}
 
     def outcome(kind: Outcome, reasons: Sequence[Reason], distance: float | None) -> FaceOutcome:
         timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -182,20 +220,18 @@ def decide(
         return outcome("no_face", live.reasons, None)
     if not live.passed:
         return outcome("liveness_failed", live.reasons, None)
-    chip = decode_chip_photo(chip_photo)
-    if chip is None:
+    if not work.chip_readable:
         return outcome(
             "card_photo_unreadable",
             [Reason("kiosk.card_photo_unreadable", "未能读取身份证芯片中的照片")],
             None,
         )
-    # the most frontal look frame with a face (any frame if the look frames had none)
-    indexed = [(i, y) for i, y in enumerate(live.yaws) if y is not None]
-    in_look = [(i, y) for i, y in indexed if i < len(look)] or indexed
-    best = frames[min(in_look, key=lambda iy: abs(iy[1]))[0]]
-    check = verifier.verify(best, chip, threshold=threshold)
+    face = work.live
+    if face is None:  # no face in the look frames: the most frontal of any frame
+        indexed = [(i, y) for i, y in enumerate(live.yaws) if y is not None]
+        face = verifier.embed(frames[min(indexed, key=lambda iy: abs(iy[1]))[0]])
+    check = verifier.compare(face, work.chip, threshold=threshold)
     timings["verify_ms"] = round((time.perf_counter() - t1) * 1000, 1)
-    del best, chip
     codes = [r.code for r in check.reasons]
     reasons = [*live.reasons, *check.reasons]
     if "faces.no_face_id_photo" in codes:
@@ -264,11 +300,41 @@ class FaceEngine:
             )
         return _verifier
 
-    def check(self, look: Sequence[Frame], turn: Sequence[Frame], chip_photo: bytes) -> FaceOutcome:
+    def prepare(self, look: Sequence[Frame], chip_photo: bytes) -> Future[LookWork]:
+        """Start on the look frames and the chip photo in a background thread while the
+        citizen turns the head; ``check(..., prepared=)`` takes it up."""
+        done: Future[LookWork] = Future()
+        frames = list(look)
+
+        def work() -> None:
+            try:
+                verifier = self._verifier_now()
+                with _use_lock:
+                    done.set_result(look_work(verifier, frames, chip_photo))
+            except BaseException as exc:  # raised again by check(), on the request's thread
+                done.set_exception(exc)
+
+        threading.Thread(target=work, name="face-look", daemon=True).start()
+        return done
+
+    def check(
+        self,
+        look: Sequence[Frame],
+        turn: Sequence[Frame],
+        chip_photo: bytes,
+        prepared: Future[LookWork] | None = None,
+    ) -> FaceOutcome:
         verifier = self._verifier_now()
+        work = None if prepared is None else prepared.result(self.load_timeout_s)
         with _use_lock:
             return decide(
-                verifier, look, turn, chip_photo, threshold=self.threshold, policy=self.policy
+                verifier,
+                look,
+                turn,
+                chip_photo,
+                threshold=self.threshold,
+                policy=self.policy,
+                prepared=work,
             )
 
 

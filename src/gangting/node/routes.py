@@ -118,6 +118,13 @@ def identify_look(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
 
 
 @router.post(
+    "/identify/turn", summary="人证核验第3步：缓慢转头（取转头画面），比对由 /identify 完成"
+)
+def identify_turn(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.identify_turn(session)
+
+
+@router.post(
     "/identify",
     summary="人证核验：转头动作 + 活体判断 + 人脸与身份证照片比对 -> 中心换取身份令牌"
     "（未先调用 start/look 时一次完成全部步骤）",

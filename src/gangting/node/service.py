@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +40,7 @@ from gangting.node.face_check import (
     Frame,
     IdentifyBusy,
     LivenessPolicy,
+    LookWork,
     exhausted,
     refusal,
 )
@@ -83,11 +85,13 @@ class PendingCheck:
     source: str = "chip"  # chip | ocr: where the card's number and photo came from
     look: list[Frame] | None = None
     turn: list[Frame] | None = field(default=None, repr=False)
+    prepared: Future[LookWork] | None = field(default=None, repr=False)  # the look's share
 
     def drop(self) -> None:
         self.card = None
         self.look = None
         self.turn = None
+        self.prepared = None
 
 
 _WALL = SystemClock()
@@ -133,6 +137,7 @@ class KioskService:
         self._check: PendingCheck | None = None
         self._identify_lock = threading.Lock()
         self.last_face_timings: dict[str, float] = {}  # for the bench and the logs: numbers
+        self.identify_timings: dict[str, float] = {}  # per stage of the attempt, ms: numbers
         self._last_telemetry: dict[str, Reading] = {}
         self._report_lock = threading.Lock()
         hardware.help_button.on_press(self._help_pressed)
@@ -166,6 +171,20 @@ class KioskService:
         with self._identifying():
             return self._look(self._pending(session))
 
+    def identify_turn(self, session: KioskSession) -> dict[str, Any]:
+        """Phase 2: the citizen turns the head (spoken prompt, then frames); the decision
+        follows with ``identify``, so the screen can say which stage is running."""
+        with self._identifying():
+            check = self._pending(session)
+            if check.look is None:
+                self._look(check)
+            try:
+                self._turn(check)
+            except BaseException:
+                self._drop_check()
+                raise
+        return {"step": "compare"}
+
     def identify(self, session: KioskSession) -> CentreAnswer:
         """Phase 2 and the decision: the head turn, liveness + face vs chip photo; only a
         live, matching face is sent to the centre for the identity token. Runs the earlier
@@ -175,13 +194,14 @@ class KioskService:
             if check.look is None:
                 self._look(check)
             try:
-                self.hw.speaker.say(PROMPT_TURN)
-                check.turn = self.hw.face_camera.capture("turn", self.settings.face_turn_frames)
+                if check.turn is None:
+                    self._turn(check)
                 card, look, turn = check.card, check.look, check.turn
-                if card is None or look is None:  # the session ended meanwhile
+                if card is None or look is None or turn is None:  # the session ended meanwhile
                     raise IdentifyBusy("核验已中断，请重新核验", code="kiosk.identify_interrupted")
                 id_number, source = card.id_number, check.source
-                result = self.faces.check(look, turn, card.photo)
+                with self._timed("face_check_ms"):
+                    result = self.faces.check(look, turn, card.photo, prepared=check.prepared)
                 del card, look, turn
             finally:
                 self._drop_check()
@@ -197,11 +217,13 @@ class KioskService:
                 result, attempt=attempt, max_attempts=self.face_attempts.max_attempts, left=left
             )
         self.face_attempts.clear(id_number)
-        answer = self.centre.call(
-            "POST",
-            "/api/v1/identity/check",
-            {"id_number": id_number, "face": result.evidence(), "card_source": source},
-        )
+        with self._timed("centre_ms"):
+            answer = self.centre.call(
+                "POST",
+                "/api/v1/identity/check",
+                {"id_number": id_number, "face": result.evidence(), "card_source": source},
+            )
+        log.info("identify stages: %s", self.identify_timings)  # numbers only
         if answer.ok:
             session.identity_token = str(answer.body["identity_token"])
             session.citizen = {
@@ -211,6 +233,8 @@ class KioskService:
             body = {k: v for k, v in answer.body.items() if k != "identity_token"}
             body["citizen"] = session.citizen
             body["face_check"] = {"outcome": result.outcome, "reasons": result.reasons_view()}
+            # where the step's time went, per stage (numbers only): the bench reads them
+            body["timings_ms"] = {**self.identify_timings, **result.timings_ms}
             return CentreAnswer(200, body)
         return answer
 
@@ -261,7 +285,9 @@ class KioskService:
         self, session: KioskSession, card: IdCard | None = None, source: str = "chip"
     ) -> dict[str, Any]:
         if card is None:
-            card = self.hw.id_reader.read()
+            self.identify_timings = {}
+            with self._timed("card_ms"):
+                card = self.hw.id_reader.read()
         ocr = self._check
         if card is None and ocr and ocr.session_id == session.id and ocr.source == "ocr":
             if ocr.card is not None and ocr.look is None:  # the card front was just read
@@ -294,12 +320,31 @@ class KioskService:
 
     def _look(self, check: PendingCheck) -> dict[str, Any]:
         try:
-            self.hw.speaker.say(PROMPT_LOOK)
-            check.look = self.hw.face_camera.capture("look", self.settings.face_look_frames)
+            with self._timed("look_speak_ms"):
+                self.hw.speaker.say(PROMPT_LOOK)
+            with self._timed("look_capture_ms"):
+                check.look = self.hw.face_camera.capture("look", self.settings.face_look_frames)
+            if check.card is not None:  # worked on while the citizen turns
+                check.prepared = self.faces.prepare(check.look, check.card.photo)
         except BaseException:
             self._drop_check()
             raise
         return {"step": "turn", "prompt": PROMPT_TURN}
+
+    def _turn(self, check: PendingCheck) -> None:
+        with self._timed("turn_speak_ms"):
+            self.hw.speaker.say(PROMPT_TURN)
+        with self._timed("turn_capture_ms"):
+            check.turn = self.hw.face_camera.capture("turn", self.settings.face_turn_frames)
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Time one stage of the identify step into ``identify_timings`` (ms)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.identify_timings[stage] = round((time.perf_counter() - t0) * 1000, 1)
 
     def _pending(self, session: KioskSession) -> PendingCheck:
         """This session's attempt in progress, or a new one (reads the card)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+import cv2
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from gangting.node.adapters.document_camera import TRAYS, SimulatedDocumentCamera, Tray
@@ -19,6 +20,7 @@ from gangting.node.service import KioskService
 from gangting.web.schemas import Request as Body
 
 router = APIRouter(prefix="/kiosk/api/sim", tags=["模拟设备 simulators"])
+PREVIEW_W = 240  # px: the drawer's thumbnail of the document tray
 
 
 class CardRequest(Body):
@@ -112,6 +114,23 @@ def document(body: DocumentRequest, kiosk: KioskDep) -> dict[str, Any]:
     camera: SimulatedDocumentCamera = _sim(kiosk.hw.document_camera, SimulatedDocumentCamera)
     camera.tray = body.tray
     return {"tray": camera.tray}
+
+
+@router.get(
+    "/document/preview",
+    summary="拍摄区上的证件预览（缩略图，JPEG；演示抽屉中显示放上的是哪份证件）",
+    response_class=Response,
+)
+def document_preview(kiosk: KioskDep) -> Response:
+    camera: SimulatedDocumentCamera = _sim(kiosk.hw.document_camera, SimulatedDocumentCamera)
+    frame = camera.capture()
+    # a thumbnail: which document lies there, its text too small to read on the screen
+    h, w = frame.shape[:2]
+    small = cv2.resize(frame, (PREVIEW_W, round(h * PREVIEW_W / w)), interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if not ok:  # pragma: no cover - OpenCV encodes any non-empty BGR image
+        raise SimulatorsOff("预览生成失败", code="kiosk.sim_preview_failed")
+    return Response(bytes(jpeg), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/id-card/remove", summary="取走身份证")

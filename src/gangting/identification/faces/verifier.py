@@ -179,9 +179,13 @@ class FaceVerifier:
         threshold: float | None = None,
     ) -> FaceCheck:
         """Compare the live face with the ID-card photo; matched when distance <= threshold."""
+        return self.compare(self.embed(live_image), self.embed(id_photo), threshold=threshold)
+
+    def compare(
+        self, live: Embedding | None, card: Embedding | None, *, threshold: float | None = None
+    ) -> FaceCheck:
+        """``verify`` on descriptors already computed (None: no face was found there)."""
         thr = self.threshold if threshold is None else threshold
-        live = self.embed(live_image)
-        card = self.embed(id_photo)
         reasons: list[Reason] = []
         if live is None:
             reasons.append(Reason("faces.no_face_live", "现场照片中未检测到人脸，请正对摄像头"))

@@ -5,7 +5,7 @@
 // usual check (look at the camera, turn the head, the centre). No data-action attributes
 // here: kiosk.js owns those.
 
-import { $, el, speakAloud } from "./dom.js";
+import { $, el, newReasons, speakAloud } from "./dom.js";
 
 const API = "/kiosk/api";
 const FALLBACK = "芯片读取失败？请将身份证正面放在拍摄区";
@@ -45,9 +45,24 @@ function showResult(box, title, reasons, ok) {
   speak(ok ? title : [title, ...reasons].join("。"));
 }
 
+// While the node reads the document (a few seconds): say so, with the seconds so far.
+function working(box, text) {
+  const started = Date.now();
+  const line = el("p", { class: "doc-title", text: `${text}…` });
+  box.dataset.ok = "busy";
+  box.setAttribute("role", "status");
+  box.replaceChildren(line);
+  box.hidden = false;
+  speak(text);
+  const timer = setInterval(() => {
+    line.textContent = `${text}…已用时 ${Math.round((Date.now() - started) / 1000)} 秒`;
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
 function reasonsOf(data) {
   const d = (data && data.data) || {};
-  return (Array.isArray(d.reasons) ? d.reasons : []).map((r) => r.message).filter((m) => m && m !== data.message);
+  return newReasons(data.message, (Array.isArray(d.reasons) ? d.reasons : []).map((r) => r.message));
 }
 
 // ---------- identify: the OCR fallback ----------
@@ -91,8 +106,7 @@ function buildFallback() {
 async function readCard(button, box) {
   button.disabled = true;
   document.body.setAttribute("aria-busy", "true");
-  box.hidden = true;
-  speak("正在识别身份证，请勿移动证件");
+  const done = working(box, "正在识别身份证，请勿移动证件");
   try {
     const r = await post("/identify/document");
     if (!r.ok) {
@@ -105,6 +119,7 @@ async function readCard(button, box) {
     // the node holds the card read by OCR: kiosk.js's check now looks and turns as usual
     $("#btn-identify").click();
   } finally {
+    done();
     button.disabled = false;
     document.body.removeAttribute("aria-busy");
   }
@@ -132,7 +147,7 @@ function offerCertificate() {
   button.addEventListener("click", async () => {
     button.disabled = true;
     document.body.setAttribute("aria-busy", "true");
-    speak("正在识别身体条件证明，请勿移动");
+    const done = working(box, "正在识别身体条件证明，请勿移动证件");
     try {
       const r = await post("/documents/health-certificate/read");
       if (!r.ok) {
@@ -147,6 +162,7 @@ function offerCertificate() {
       if (confirm) confirm.disabled = false;
       showResult(box, "已识别，请核对以下内容，无误后点击提交", [`出具机构：${r.data.institution}`, `体检日期：${r.data.issued_on}`, `体检结论：${r.data.conclusion}`], true);
     } finally {
+      done();
       button.disabled = false;
       document.body.removeAttribute("aria-busy");
     }

@@ -22,6 +22,14 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// The reasons of a refusal that its headline does not already say (punctuation aside): a
+// message is never repeated after itself in brackets or as a bullet under it.
+export function newReasons(message, reasons) {
+  const plain = (t) => String(t || "").replace(/[\s。；，、：:;,.（）()]/g, "");
+  const said = plain(message);
+  return reasons.filter((m) => m && !said.includes(plain(m)));
+}
+
 // Read `text` aloud through the node's speaker (elder mode); a failure is not the citizen's problem.
 export function speakAloud(text) {
   fetch("/kiosk/api/speak", {

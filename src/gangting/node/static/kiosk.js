@@ -2,7 +2,7 @@
 // Personal data lives only in `session` (memory) and in the DOM of the current screen; both are
 // wiped on finish and on idle timeout.
 
-import { $, $$, el, speakAloud } from "./dom.js";
+import { $, $$, el, newReasons, speakAloud } from "./dom.js";
 
 const API = "/kiosk/api";
 const UNAVAILABLE = "服务暂不可用，请稍后再试";
@@ -24,7 +24,7 @@ const STEPS = ["身份核验", "选择业务", "确认", "缴款", "凭证", "�
 const SCREEN_STEP = { identify: 0, services: 1, review: 2, pay: 3, receipt: 4, rate: 5, done: 5 };
 
 // Numbers for tests and the benchmark: no personal data in here.
-const metrics = { screens: [], taps: 0, calls: [], identify: [] };
+const metrics = { screens: [], taps: 0, calls: [], identify: [], identifyStatus: [] };
 window.__kiosk = metrics;
 
 let status = { idle_timeout_s: 120, simulators: false, tts: false };
@@ -126,6 +126,9 @@ function say(text) {
 
 function notice(message, { basis = [], info = false } = {}) {
   const box = $("#notice");
+  // in the current screen's action bar, above its buttons: never on top of them
+  const bar = $(`section[data-screen="${currentScreen()}"] > .actions`);
+  if (bar && box.parentElement !== bar) bar.prepend(box);
   box.classList.toggle("info", info);
   box.setAttribute("role", info ? "status" : "alert");
   $("#notice-text").textContent = message;
@@ -145,9 +148,26 @@ function showError(err) {
   const e = err instanceof KioskError ? err : new KioskError(0, null);
   const basis = e.data && Array.isArray(e.data.legal_basis) ? e.data.legal_basis : [];
   const reasons = e.data && Array.isArray(e.data.reasons) ? e.data.reasons.map((r) => r.message).filter(Boolean) : [];
-  const more = reasons.filter((m) => m !== e.message);
-  notice(more.length ? `${e.message}（${more.join("；")}）` : e.message, { basis });
+  const more = newReasons(e.message, reasons);
+  const message = e.code === "request.invalid" ? invalidText(e.data.fields) : e.message;
+  notice(more.length ? `${message}（${more.join("；")}）` : message, { basis });
   return e;
+}
+
+// What the citizen typed or chose, by the request field's last name: a form's own label.
+const FIELD_ZH = {
+  certificate_no: "证明编号",
+  institution: "出具机构",
+  issued_on: "出具日期",
+  study_ref: "学习记录编号",
+  reason: "原因",
+  plate: "车辆",
+};
+
+// A malformed request in the citizen's words: the form's labels, never field names.
+function invalidText(fields) {
+  const names = [...new Set((Array.isArray(fields) ? fields : []).map((f) => FIELD_ZH[String(f.field || "").split(".").pop()]).filter(Boolean))];
+  return names.length ? `请检查填写的内容：${names.join("、")}` : "填写的内容不完整，请检查后再提交";
 }
 
 async function busy(button, fn) {
@@ -216,10 +236,7 @@ async function refreshStatus() {
   } catch (e) {
     status.centre_online = false;
   }
-  const pill = $("#centre-state");
-  const online = status.centre_online !== false && status.centre !== "offline";
-  pill.textContent = online ? "服务正常" : "中心连接中断";
-  pill.classList.toggle("down", !online);
+  renderPill();
   if (status.booth_name || status.name) $("#booth-name").textContent = status.booth_name || status.name;
   const q = status.queue || {};
   $("#queue-waiting").textContent = String(q.waiting ?? 0);
@@ -227,6 +244,15 @@ async function refreshStatus() {
   $("#queue-wait").textContent = String(waitMin);
   $("#sim").hidden = !status.simulators;
   if (status.simulators) await loadSim();
+}
+
+// The header pill says what the start screen says: a kiosk the centre locked is 暂停服务.
+function renderPill() {
+  const pill = $("#centre-state");
+  const online = status.centre_online !== false && status.centre !== "offline";
+  const locked = !!(status.mode && status.mode.locked);
+  pill.textContent = locked ? "暂停服务" : online ? "服务正常" : "中心连接中断";
+  pill.classList.toggle("down", locked || !online);
 }
 
 async function takeQueue(button) {
@@ -286,6 +312,14 @@ function facePrompt(step, text) {
   if (step) metrics.identify.push(step);
 }
 
+// What the identify step is doing right now, in words (the step can take a few seconds).
+function identifyStatus(text) {
+  const box = $("#identify-status");
+  box.textContent = text;
+  box.hidden = !text;
+  if (text) metrics.identifyStatus.push(text);
+}
+
 function hideFaceResult() {
   $("#face-result").hidden = true;
   $("#face-result").dataset.outcome = "";
@@ -298,6 +332,7 @@ function hideFaceResult() {
 function resetIdentify() {
   for (const id of CHECKS) setCheck(id, "todo");
   facePrompt("", "");
+  identifyStatus("");
   hideFaceResult();
   $("#btn-identify").hidden = false;
   $("#btn-identify").firstChild.textContent = "开始核验";
@@ -346,23 +381,32 @@ async function identify(button) {
     let step = "chk-card";
     try {
       setCheck(step, "busy");
+      identifyStatus("正在读取身份证…");
       const plan = await api("POST", "/identify/start", {});
       setCheck(step, "done");
       const [look, turn] = plan.steps;
       step = "chk-look";
       setCheck(step, "busy");
       facePrompt("look", look.prompt);
+      identifyStatus("正在拍摄正面人脸…");
       await api("POST", "/identify/look", {});
       setCheck(step, "done");
       step = "chk-turn";
       setCheck(step, "busy");
       facePrompt("turn", turn.prompt);
+      identifyStatus("正在拍摄转头动作…");
+      await api("POST", "/identify/turn", {});
+      // the frames are taken: the node now checks the head turn and compares the faces
+      setCheck("chk-centre", "busy");
+      identifyStatus("正在进行活体检测和人证比对，请稍候…");
       const who = await api("POST", "/identify", {});
       setCheck("chk-turn", "done");
       setCheck("chk-centre", "done");
       facePrompt("done", "核验通过");
+      identifyStatus("核验通过，正在查询您的业务信息…");
       session.citizen = who;
       await loadOverview();
+      identifyStatus("");
       servicePage = 0;
       renderServices();
       show("services");
@@ -374,6 +418,7 @@ async function identify(button) {
       const at = CHECKS.indexOf(failed);
       CHECKS.forEach((id, i) => setCheck(id, i < at ? "done" : i === at ? "failed" : "todo"));
       facePrompt("", "");
+      identifyStatus("");
       if (e.data && e.data.next) faceResult(e);
       else showError(e);
     }
@@ -440,7 +485,8 @@ function renderServices() {
 // ---------- review: what will happen and why ----------
 
 function basisList(basis) {
-  return basis && basis.length ? el("ul", { class: "basis", "aria-label": "法律依据" }, basis.map((b) => el("li", { text: b }))) : null;
+  const lines = (basis || []).filter((b) => b && String(b).trim());
+  return lines.length ? el("ul", { class: "basis", "aria-label": "法律依据" }, lines.map((b) => el("li", { text: b }))) : null;
 }
 
 function reasonBlock(reasons) {
@@ -595,8 +641,49 @@ function certificateFields() {
   ];
 }
 
+// The certificate as typed or read, checked before it is sent: each problem in the citizen's
+// words beside its field, and a refusal for the action bar (no request goes out).
 function certificateBody() {
-  return { certificate_no: $("#cert-no").value.trim(), institution: $("#cert-inst").value.trim(), issued_on: $("#cert-date").value };
+  const body = { certificate_no: $("#cert-no").value.trim(), institution: $("#cert-inst").value.trim(), issued_on: $("#cert-date").value };
+  const problems = [];
+  if (!body.certificate_no) problems.push(["#cert-no", "请填写证明编号（在证明右上角），或点击“拍摄体检证明”自动填写"]);
+  else if (body.certificate_no.length < 4) problems.push(["#cert-no", "证明编号至少4位，请核对后重新填写"]);
+  if (body.institution.length < 2) problems.push(["#cert-inst", "请填写出具证明的医疗机构名称"]);
+  if (!body.issued_on) problems.push(["#cert-date", "请选择证明的出具日期"]);
+  markFields(problems);
+  if (problems.length) {
+    throw new KioskError(422, { error: "kiosk.form_incomplete", message: FORM_INCOMPLETE });
+  }
+  return body;
+}
+
+const FORM_INCOMPLETE = "身体条件证明的内容不完整，请按提示补全后再提交";
+
+// A field typed into (or filled by the document camera) loses its problem; the last one
+// gone takes the notice about them with it.
+function fieldChanged(input) {
+  if (!input.id || input.getAttribute("aria-invalid") !== "true") return;
+  input.removeAttribute("aria-invalid");
+  input.removeAttribute("aria-describedby");
+  const error = $(`#${input.id}-error`);
+  if (error) error.remove();
+  if (!$("#review-content .field-error") && $("#notice-text").textContent === FORM_INCOMPLETE) clearNotice();
+}
+
+function markFields(problems) {
+  for (const p of $$("#review-content .field-error")) p.remove();
+  for (const input of $$("#review-content [aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+  }
+  for (const [sel, message] of problems) {
+    const input = $(sel);
+    const id = `${input.id}-error`;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    input.after(el("p", { id, class: "field-error", text: message }));
+  }
+  if (problems.length) $(problems[0][0]).focus();
 }
 
 async function chooseService(id, button) {
@@ -785,17 +872,40 @@ function receiptRows() {
       if (it.late_fee_fen > 0) rows.push(...row(`其中 ${it.decision_no}`, `罚款${yuan(it.fine_fen)}元，逾期${it.days_late}天加处罚款${yuan(it.late_fee_fen)}元`));
     }
   }
-  if (r.licence) rows.push(...row("驾驶证有效期至", dateZh(r.licence.expires_on) || "长期"), ...row("证芯编号", r.licence.serial_no));
+  if (r.licence) rows.push(...licenceRows(r.licence));
   if (r.mark) rows.push(...row("检验标志车辆", r.mark.plate), ...row("检验有效期至", dateZh(r.mark.valid_until)));
   if (r.points_deducted !== undefined) rows.push(...row("减免记分", `${r.points_deducted} 分`));
   if (r.cycle_end) rows.push(...row("下次提交期限", dateZh(r.cycle_end)));
   return rows;
 }
 
+// The licence as issued: its validity and, from the centre's card count (serial_no: 1 for the
+// first card, one more for each card issued since), that the earlier card is void.
+function licenceRows(lic) {
+  const rows = [
+    ...row("准驾车型", (lic.classes || []).join("、")),
+    ...(lic.expires_on ? row("有效期限", lic.validity_text) : []), // 长期 says it once below
+    ...row("驾驶证有效期至", dateZh(lic.expires_on) || "长期"),
+  ];
+  if (Number(lic.serial_no) > 1) rows.push(...row("证件", "已制发新证，此前的驾驶证作废"));
+  return rows;
+}
+
+// Decisions with a fine that this visit did not pay (暂不缴款, or a payment that did not go through).
+function unpaidDecisions() {
+  const r = session.result || {};
+  const p = session.paymentView;
+  const paid = new Set(p && p.state === "succeeded" ? (p.items || []).map((it) => it.decision_no) : []);
+  return (r.decisions || []).filter((d) => d.fine_fen > 0 && !paid.has(d.decision_no));
+}
+
 function renderReceipt() {
   const r = session.result || {};
   const rows = receiptRows();
-  $("#receipt-content").replaceChildren(el("dl", {}, rows), ...reasonBlock((r.reasons || []).filter((x) => x.code !== "violations.self_service")));
+  // the deadline and 加处罚款 warning is for a fine still to pay, not for one paid just now
+  const owed = unpaidDecisions().length > 0;
+  const reasons = (r.reasons || []).filter((x) => x.code !== "violations.self_service" && (owed || x.code !== "fines.late_fee_notice"));
+  $("#receipt-content").replaceChildren(el("dl", {}, rows), ...reasonBlock(reasons));
   $("#print-state").textContent = "";
 }
 
@@ -1026,6 +1136,7 @@ async function loadSim() {
     if (current) $("#sim-card").value = current.role;
     if (info.defaults && info.defaults.payer) $("#sim-payer").value = info.defaults.payer;
     if (info.defaults && info.defaults.face_scene) $("#sim-face").value = info.defaults.face_scene;
+    if (info.defaults && info.defaults.document_tray) $("#sim-tray").value = info.defaults.document_tray;
   } catch (e) {
     $("#sim-card").replaceChildren(el("option", { value: "", text: "（无演示数据）" }));
   }
@@ -1037,6 +1148,14 @@ async function simSet(kind, body) {
   } catch (err) {
     showError(err);
   }
+}
+
+// The drawer's thumbnail of what lies on the document tray (rendered for the card on the reader).
+function simTrayPreview() {
+  const img = $("#sim-tray-preview");
+  if ($("#sim-panel").hidden) return;
+  img.src = `${API}/sim/document/preview?t=${Date.now()}`;
+  img.hidden = false;
 }
 
 // ---------- wiring ----------
@@ -1102,15 +1221,24 @@ document.addEventListener("click", (ev) => {
   ACTIONS[b.dataset.action](b);
 });
 for (const t of ["pointerdown", "keydown", "input", "touchstart"]) document.addEventListener(t, touch, { passive: true });
+$("#review-content").addEventListener("input", (ev) => fieldChanged(ev.target));
 
 $("#sim-toggle").addEventListener("click", () => {
   const panel = $("#sim-panel");
   panel.hidden = !panel.hidden;
   $("#sim-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+  simTrayPreview();
 });
-$("#sim-card").addEventListener("change", (e) => simSet("id-card", { persona: e.target.value }));
+$("#sim-card").addEventListener("change", (e) => simSet("id-card", { persona: e.target.value }).then(simTrayPreview));
+$("#sim-tray").addEventListener("change", (e) => simSet("document", { tray: e.target.value }).then(simTrayPreview));
 $("#sim-face").addEventListener("change", (e) => simSet("face", { scene: e.target.value }));
 $("#sim-payer").addEventListener("change", (e) => simSet("payer", { outcome: e.target.value }));
+
+// mode.js polls the kiosk's mode more often than the status: the pill follows it at once
+document.addEventListener("kiosk:mode", (e) => {
+  status.mode = { ...(status.mode || {}), locked: !!(e.detail && e.detail.locked) };
+  renderPill();
+});
 
 setInterval(idleTick, 1000);
 setInterval(() => {

@@ -47,6 +47,7 @@ async function poll() {
     const resp = await fetch("/kiosk/api/mode", { cache: "no-store", credentials: "same-origin" });
     if (resp.ok) {
       const m = await resp.json();
+      if (view.locked !== !!m.locked) document.dispatchEvent(new CustomEvent("kiosk:mode", { detail: { locked: !!m.locked } }));
       view.locked = !!m.locked;
       view.notice = m.notice;
       const a = m.announcement;
