@@ -270,6 +270,7 @@ def test_remote_assist_with_a_kiosk(screen: Page, city: City, browser: Browser) 
         expect(card.locator("[data-help-alert]")).to_be_visible(timeout=TIMEOUT_MS)
         help_alert = screen.locator('#alert-list [data-kind="help_call"]', has_text=code)
         expect(help_alert).to_have_count(0)
+        assert screen.evaluate("window.__centre.helpToasts") == 1  # and one notice
         card.locator('[data-act="open-assist"]').click()
         expect(screen.locator("#assist-drawer")).to_be_visible()
         screen.click("#btn-assist-join")

@@ -4,45 +4,12 @@ in a real browser (system Chromium) that may reach nothing but this server."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, Route, expect, sync_playwright
 
-from gangting.config import Settings
-from gangting.context import build_context
-from gangting.web.app import create_app
 from tests.kiosk.stack import CHROMIUM_ARGS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def centre_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    var = tmp_path_factory.mktemp("docs")
-    ctx = build_context(Settings(database_url=f"sqlite:///{var / 'centre.db'}", var_dir=var))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    ctx.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ from gangting.node.store import NodeStore
 from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.web.api_docs import install_api_docs
 from gangting.web.errors import install_error_handlers
+from gangting.web.favicon import install_favicon
 from gangting.web.server_timing import ServerTiming
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ def create_node_app(
         redoc_url=None,
     )
     install_api_docs(app)
+    install_favicon(app)
     app.state.kiosk = kiosk
     app.state.cameras = cameras
     app.state.assist = assist

@@ -31,6 +31,7 @@ from gangting.web.api_docs import install_api_docs
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
+from gangting.web.favicon import install_favicon
 from gangting.web.server_timing import ServerTiming
 
 DESCRIPTION = """
@@ -51,6 +52,7 @@ def create_app(ctx: Context) -> FastAPI:
         redoc_url=None,
     )
     install_api_docs(app)
+    install_favicon(app)
     app.state.context = ctx
     app.state.actor_cache = ActorCache()
     install_error_handlers(app)

@@ -40,6 +40,18 @@ const nowMs = () => Date.now() + state.offsetMs;
 
 // --- errors and notices -------------------------------------------------------------------
 
+// One help press reaches the screen twice (the help call and the kiosk's assist request):
+// the operator is told once per booth in HELP_TOAST_MS.
+const HELP_TOAST_MS = 30_000;
+const helpToasted = new Map();
+function helpToast(booth, text) {
+  const now = Date.now();
+  if (now - (helpToasted.get(booth) || 0) < HELP_TOAST_MS) return;
+  helpToasted.set(booth, now);
+  toast(text, true);
+  window.__centre.helpToasts = (window.__centre.helpToasts || 0) + 1;
+}
+
 const showError = (e) => toast(e instanceof ApiError ? e.message : String(e));
 
 // --- evidence crops (fetched once, kept as data URLs) -------------------------------------
@@ -205,7 +217,7 @@ function onEvent(e) {
       if (state.booth && state.booth.booth.code === d.booth) refreshBooth();
       break;
     case "help_call":
-      toast(`${d.booth_name}（${d.booth}）一键求助`, true);
+      helpToast(d.booth, `${d.booth_name}（${d.booth}）一键求助`);
       break;
     case "remote_assist": {
       const s = d.session;
@@ -215,7 +227,7 @@ function onEvent(e) {
         state.assist.delete(s.id);
       } else state.assist.set(s.id, s);
       refreshHelp(s.booth);
-      if (d.change === "opened") toast(`${s.booth_name} 请求远程协助`, true);
+      if (d.change === "opened") helpToast(s.booth, `${s.booth_name} 请求远程协助`);
       assist.onEvent(d);
       mark("alerts");
       break;
