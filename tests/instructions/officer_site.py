@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from playwright.sync_api import Page, expect
 
 from gangting.config import Settings
@@ -28,6 +24,7 @@ from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from gangting.web.app import create_app
 from tests import builders
+from tests.app_server import serving
 from tests.mosquitto import require_mosquitto
 
 PHONE = {"width": 390, "height": 844}
@@ -41,12 +38,6 @@ CHROMIUM_ARGS = [
 
 def chromium() -> str | None:
     return shutil.which("chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -107,64 +98,53 @@ def officer_site(
         learning=FakeLearningPlatform(),
     )
     _seed(ctx)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("centre did not start")
-        time.sleep(0.05)
-    site = Site(f"http://127.0.0.1:{port}", ctx, clock)
     try:
-        sup = site.staff("sup-kdl")
-        # issued 12 minutes ago and never acknowledged: overdue on the phone
-        clock.advance(timedelta(minutes=-12))
-        _issue(
-            sup,
-            {
-                "kind": "general",
-                "text": "今晚20时起在钢铁大街沿线开展酒驾夜查，请按时到岗",
-                "targets": {"squadron": "KDL-1"},
-                "acknowledge_within_s": 300,
-                "report_within_s": 7200,
-            },
-            "seed-general",
-        )
-        clock.advance(timedelta(minutes=10))
-        _issue(
-            sup,
-            {
-                "kind": "check_booth",
-                "text": "岗亭报机柜门未关闭，请到现场检查并关闭柜门",
-                "booth": "BT-KDL-001",
-                "acknowledge_within_s": 600,
-            },
-            "seed-booth",
-        )
-        clock.advance(timedelta(minutes=2))
-        _issue(
-            sup,
-            {
-                "kind": "intercept",
-                "text": (
-                    "布控车辆（被盗抢骗）蒙B·12345 白色轿车，沿钢铁大街向北行驶，请在民族东路口拦截"
-                ),
-                "plate": "蒙B·12345",
-                "location": "沿钢铁大街向北，预计3分钟到民族东路口",
-                "booth": "BT-KDL-001",
-                "targets": {"squadron": "KDL-1"},
-            },
-            "seed-intercept",
-        )
-        sup.close()
-        yield site
+        with serving(create_app(ctx)) as url:
+            site = Site(url, ctx, clock)
+            sup = site.staff("sup-kdl")
+            # issued 12 minutes ago and never acknowledged: overdue on the phone
+            clock.advance(timedelta(minutes=-12))
+            _issue(
+                sup,
+                {
+                    "kind": "general",
+                    "text": "今晚20时起在钢铁大街沿线开展酒驾夜查，请按时到岗",
+                    "targets": {"squadron": "KDL-1"},
+                    "acknowledge_within_s": 300,
+                    "report_within_s": 7200,
+                },
+                "seed-general",
+            )
+            clock.advance(timedelta(minutes=10))
+            _issue(
+                sup,
+                {
+                    "kind": "check_booth",
+                    "text": "岗亭报机柜门未关闭，请到现场检查并关闭柜门",
+                    "booth": "BT-KDL-001",
+                    "acknowledge_within_s": 600,
+                },
+                "seed-booth",
+            )
+            clock.advance(timedelta(minutes=2))
+            _issue(
+                sup,
+                {
+                    "kind": "intercept",
+                    "text": (
+                        "布控车辆（被盗抢骗）蒙B·12345 白色轿车，沿钢铁大街向北行驶，"
+                        "请在民族东路口拦截"
+                    ),
+                    "plate": "蒙B·12345",
+                    "location": "沿钢铁大街向北，预计3分钟到民族东路口",
+                    "booth": "BT-KDL-001",
+                    "targets": {"squadron": "KDL-1"},
+                },
+                "seed-intercept",
+            )
+            sup.close()
+            yield site
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         ctx.engine.dispose()
 
 

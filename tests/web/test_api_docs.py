@@ -47,6 +47,9 @@ def test_swagger_ui_renders_from_local_assets(
 
 def test_redoc_renders_from_local_assets(page: tuple[Page, list[str]], centre_url: str) -> None:
     screen, outside = page
-    screen.goto(f"{centre_url}/redoc")
+    response = screen.goto(f"{centre_url}/redoc")
+    assert response is not None
+    assert "default-src 'self'" in response.headers["content-security-policy"]
     expect(screen.locator("h1").first).to_contain_text("岗亭 gangting API", timeout=20_000)
+    expect(screen.locator("img[alt='redocly logo']")).to_have_count(0)  # its CDN logo: none
     assert outside == []

@@ -36,9 +36,8 @@ from gangting.node.service import Hardware, KioskService
 from gangting.node.sim_routes import router as sim_router
 from gangting.node.store import NodeStore
 from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
-from gangting.web.api_docs import install_api_docs
 from gangting.web.errors import install_error_handlers
-from gangting.web.favicon import install_favicon
+from gangting.web.offline import offline_app
 from gangting.web.server_timing import ServerTiming
 
 if TYPE_CHECKING:
@@ -240,15 +239,9 @@ def create_node_app(
             centre.close()
             store.close()
 
-    app = FastAPI(
-        title=f"岗亭 {settings.booth_code} kiosk",
-        version=__version__,
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
+    app = offline_app(
+        title=f"岗亭 {settings.booth_code} kiosk", version=__version__, lifespan=lifespan
     )
-    install_api_docs(app)
-    install_favicon(app)
     app.state.kiosk = kiosk
     app.state.cameras = cameras
     app.state.assist = assist

@@ -27,11 +27,10 @@ from gangting.staff.routes import router as staff_router
 from gangting.vehicles.routes import router as vehicles_router
 from gangting.violations.routes import router as violations_router
 from gangting.watchlists.routes import router as watch_list_router
-from gangting.web.api_docs import install_api_docs
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
-from gangting.web.favicon import install_favicon
+from gangting.web.offline import offline_app
 from gangting.web.server_timing import ServerTiming
 
 DESCRIPTION = """
@@ -44,15 +43,7 @@ DESCRIPTION = """
 
 
 def create_app(ctx: Context) -> FastAPI:
-    app = FastAPI(
-        title="岗亭 gangting API",
-        version=__version__,
-        description=DESCRIPTION,
-        docs_url=None,
-        redoc_url=None,
-    )
-    install_api_docs(app)
-    install_favicon(app)
+    app = offline_app(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
     app.state.context = ctx
     app.state.actor_cache = ActorCache()
     install_error_handlers(app)
