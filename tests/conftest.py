@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -108,3 +109,20 @@ def database_url(
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless system Chromium for every browser test of the run (Playwright's sync
+    API allows one driver per thread, so no module may start its own beside it)."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("system Chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    from tests.kiosk.stack import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -15,14 +15,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
 from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
-from tests.kiosk.stack import CHROMIUM_ARGS, Demo, Node
+from tests.kiosk.stack import Demo, Node
 from tests.mosquitto import require_mosquitto
 
 WALL = {"width": 1920, "height": 1080}
@@ -82,16 +82,6 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
         booths.stop()
         centre.stop()
         ingest.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

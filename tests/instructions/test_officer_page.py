@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from gangting.kernel.clock import FixedClock
 from tests import builders
 from tests.conftest import NOW
 from tests.instructions.officer_site import (
-    CHROMIUM_ARGS,
     PHONE,
     Site,
     chromium,
@@ -32,14 +31,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
     shutil.copy(sqlite_template, db)
     with officer_site(db, tmp_path, FixedClock(NOW)) as running:
         yield running
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_an_officer_acknowledges_and_reports_on_a_phone(

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.kiosk.flows import Kiosk
-from tests.kiosk.stack import CHROMIUM_ARGS, Centre, Demo, Node
+from tests.kiosk.stack import Centre, Demo, Node
 
 PORTRAIT = {"width": 1080, "height": 1920}
 
@@ -80,16 +80,6 @@ def fresh_stack(stack: Stack) -> Iterator[Callable[[str], Stack]]:
         for s in started:
             s.node.stop()
             s.centre.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -3,19 +3,14 @@ in a real browser (system Chromium) that may reach nothing but this server."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
-
-from tests.kiosk.stack import CHROMIUM_ARGS
+from playwright.sync_api import Browser, Page, Route, expect
 
 
-@pytest.fixture(scope="module")
-def page(centre_url: str) -> Iterator[tuple[Page, list[str]]]:
-    if shutil.which("chromium") is None:
-        pytest.skip("system Chromium not installed")
+@pytest.fixture
+def page(browser: Browser, centre_url: str) -> Iterator[tuple[Page, list[str]]]:
     outside: list[str] = []
 
     def only_this_server(route: Route) -> None:
@@ -25,14 +20,10 @@ def page(centre_url: str) -> Iterator[tuple[Page, list[str]]]:
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        context.route("**/*", only_this_server)
-        yield context.new_page(), outside
-        browser.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.route("**/*", only_this_server)
+    yield context.new_page(), outside
+    context.close()
 
 
 def test_swagger_ui_renders_from_local_assets(
