@@ -33,6 +33,7 @@ from gangting.alerts.rules import (
 from gangting.audit import service as audit
 from gangting.booths.models import Booth, BoothState, HelpCall
 from gangting.kernel.actor import SYSTEM, Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.errors import RoleRequired
 from gangting.staff.models import OrgUnit
@@ -284,10 +285,6 @@ def _follow_booth_faults(
 # --- reading ----------------------------------------------------------------------------
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def alert_view(alert: Alert, booth_code: str | None, org_code: str) -> dict[str, Any]:
     return {
         "id": str(alert.id),
@@ -305,13 +302,13 @@ def alert_view(alert: Alert, booth_code: str | None, org_code: str) -> dict[str,
         "state": alert.state,
         "state_zh": ALERT_STATE_ZH.get(alert.state, alert.state),
         "owner": alert.owner,
-        "raised_at": _iso(alert.raised_at),
-        "last_raised_at": _iso(alert.last_raised_at),
+        "raised_at": iso_or_none(alert.raised_at),
+        "last_raised_at": iso_or_none(alert.last_raised_at),
         "occurrences": alert.occurrences,
-        "cleared_at": _iso(alert.cleared_at),
-        "acknowledged_at": _iso(alert.acknowledged_at),
+        "cleared_at": iso_or_none(alert.cleared_at),
+        "acknowledged_at": iso_or_none(alert.acknowledged_at),
         "acknowledged_by": alert.acknowledged_by,
-        "closed_at": _iso(alert.closed_at),
+        "closed_at": iso_or_none(alert.closed_at),
         "closed_by": alert.closed_by,
         "close_note": alert.close_note,
     }

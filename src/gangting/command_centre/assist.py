@@ -36,6 +36,7 @@ from gangting.command_centre.rules import (
     mask_id_numbers,
 )
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
 from gangting.staff.service import require_booth, require_role, require_scope, within_scope
@@ -61,10 +62,6 @@ class CitizenMessage:
     text: str
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def session_view(session: AssistSession, booth: Booth) -> dict[str, Any]:
     return {
         "id": str(session.id),
@@ -73,15 +70,15 @@ def session_view(session: AssistSession, booth: Booth) -> dict[str, Any]:
         "state": session.state,
         "state_zh": ASSIST_STATE_ZH.get(session.state, session.state),
         "help_call_id": str(session.help_call_id) if session.help_call_id else None,
-        "opened_at": _iso(session.opened_at),
+        "opened_at": iso_or_none(session.opened_at),
         "operator": session.operator,
-        "joined_at": _iso(session.joined_at),
-        "closed_at": _iso(session.closed_at),
+        "joined_at": iso_or_none(session.joined_at),
+        "closed_at": iso_or_none(session.closed_at),
         "closed_by": session.closed_by,
         "close_note": session.close_note,
         "screen": session.screen or None,
-        "screen_reported_at": _iso(session.screen_reported_at),
-        "booth_seen_at": _iso(session.booth_seen_at),
+        "screen_reported_at": iso_or_none(session.screen_reported_at),
+        "booth_seen_at": iso_or_none(session.booth_seen_at),
         "last_seq": session.last_seq,
     }
 
@@ -93,7 +90,7 @@ def message_view(message: AssistMessage) -> dict[str, Any]:
         "kind": message.kind,
         "text": message.text,
         "author": message.author if message.sender == "operator" else None,
-        "at": _iso(message.at),
+        "at": iso_or_none(message.at),
     }
 
 
@@ -388,7 +385,7 @@ def get_session(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> dict[st
     session, booth, _ = _in_scope(uow, actor, session_id)
     return {
         **session_view(session, booth),
-        "now": _iso(uow.clock.now()),
+        "now": iso_or_none(uow.clock.now()),
         "messages": messages_since(uow, session.id, 0),
     }
 

@@ -26,6 +26,7 @@ from gangting.geo.districts import baotou_districts
 from gangting.instructions import views as instruction_views
 from gangting.instructions.models import Instruction
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads import service as plate_reads
 from gangting.plate_reads.models import PlateReadRecord
@@ -83,10 +84,6 @@ def booth_info(booth: Booth, unit: OrgUnit) -> BoothInfo:
     )
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def booth_view(
     info: BoothInfo,
     *,
@@ -129,8 +126,8 @@ def booth_view(
         ],
         "values": current,
         "kiosk": (reported or {}).get("kiosk"),
-        "last_reported_at": _iso(last_reported_at),
-        "last_changed_at": _iso(last_changed_at),
+        "last_reported_at": iso_or_none(last_reported_at),
+        "last_changed_at": iso_or_none(last_changed_at),
     }
 
 
@@ -252,7 +249,7 @@ def snapshot(uow: UnitOfWork, actor: Actor, policy: ScreenPolicy) -> dict[str, A
         uow, actor, state="active", mine=not supervisor, limit=100
     )["instructions"]
     return {
-        "now": _iso(uow.clock.now()),
+        "now": iso_or_none(uow.clock.now()),
         "me": _me(uow, actor),
         "booths": list_booths(uow, actor, policy),
         "alerts": alerts.list_alerts(uow, actor, state="active", limit=100),
@@ -296,7 +293,7 @@ def booth_detail(uow: UnitOfWork, actor: Actor, code: str, policy: ScreenPolicy)
         (s for s in list_sessions(uow, actor, active=True, limit=200) if s["booth"] == code), None
     )
     return {
-        "now": _iso(now),
+        "now": iso_or_none(now),
         "booth": {
             **view,
             "unit": {"code": unit.code, "name": unit.name},
@@ -304,8 +301,8 @@ def booth_detail(uow: UnitOfWork, actor: Actor, code: str, policy: ScreenPolicy)
             "disabled_reason": booth.disabled_reason,
             "broker_account": booth.broker_password_hash is not None,
             "reported": state.reported if state is not None else {},
-            "reported_at": _iso(state.reported_at if state is not None else None),
-            "availability_changed_at": _iso(
+            "reported_at": iso_or_none(state.reported_at if state is not None else None),
+            "availability_changed_at": iso_or_none(
                 state.availability_changed_at if state is not None else None
             ),
         },
@@ -343,11 +340,11 @@ def telemetry_history(
     return {
         "booth": code,
         "kind": kind,
-        "now": _iso(now),
-        "from": _iso(now - timedelta(hours=hours)),
+        "now": iso_or_none(now),
+        "from": iso_or_none(now - timedelta(hours=hours)),
         "numeric": kind in NUMERIC_KINDS
         or all(isinstance(v, int | float) and not isinstance(v, bool) for _, v in rows),
-        "points": [{"at": _iso(at), "value": value} for at, value in rows],
+        "points": [{"at": iso_or_none(at), "value": value} for at, value in rows],
     }
 
 

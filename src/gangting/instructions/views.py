@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -27,6 +26,7 @@ from gangting.instructions.rules import (
 )
 from gangting.instructions.service import load
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.service import require_role
@@ -47,10 +47,6 @@ ACTION_ZH = {
 }
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def _plate(plate_no: str | None) -> str | None:
     if plate_no is None:
         return None
@@ -67,10 +63,10 @@ def target_view(target: InstructionTarget, instruction: Instruction) -> dict[str
         "name": target.name,
         "state": target.state,
         "state_zh": TARGET_STATE_ZH.get(target.state, target.state),
-        "acknowledged_at": _iso(ack),
+        "acknowledged_at": iso_or_none(ack),
         "acknowledged_late": ack is not None and ack >= instruction.acknowledge_due_at,
         "acknowledge_note": target.acknowledge_note,
-        "reported_at": _iso(rep),
+        "reported_at": iso_or_none(rep),
         "reported_late": rep is not None and rep >= instruction.report_due_at,
         "result": target.result,
         "result_zh": RESULT_ZH.get(target.result or "", None),
@@ -78,7 +74,7 @@ def target_view(target: InstructionTarget, instruction: Instruction) -> dict[str
         "evidence_note": target.evidence_note,
         "missed_step": target.missed_step,
         "missed_step_zh": STEP_ZH.get(target.missed_step or "", None),
-        "missed_at": _iso(target.missed_at),
+        "missed_at": iso_or_none(target.missed_at),
     }
 
 
@@ -122,16 +118,16 @@ def instruction_view(
         "issued_by_name": (issuer_name or instruction.issued_by)
         if instruction.issued_by_id
         else "系统（超时督办）",
-        "issued_at": _iso(instruction.issued_at),
-        "acknowledge_due_at": _iso(instruction.acknowledge_due_at),
-        "report_due_at": _iso(instruction.report_due_at),
-        "expires_at": _iso(instruction.expires_at),
-        "state_changed_at": _iso(instruction.state_changed_at),
-        "completed_at": _iso(instruction.completed_at),
-        "cancelled_at": _iso(instruction.cancelled_at),
+        "issued_at": iso_or_none(instruction.issued_at),
+        "acknowledge_due_at": iso_or_none(instruction.acknowledge_due_at),
+        "report_due_at": iso_or_none(instruction.report_due_at),
+        "expires_at": iso_or_none(instruction.expires_at),
+        "state_changed_at": iso_or_none(instruction.state_changed_at),
+        "completed_at": iso_or_none(instruction.completed_at),
+        "cancelled_at": iso_or_none(instruction.cancelled_at),
         "cancelled_by": instruction.cancelled_by,
         "cancel_reason": instruction.cancel_reason,
-        "expired_at": _iso(instruction.expired_at),
+        "expired_at": iso_or_none(instruction.expired_at),
         "escalation_step": instruction.escalation_step,
         "counts": {
             "targets": len(targets),
@@ -200,7 +196,7 @@ def list_instructions(
         ).scalars():
             by_instruction[target.instruction_id].append(target)
     return {
-        "now": _iso(uow.clock.now()),
+        "now": iso_or_none(uow.clock.now()),
         "me": _me(uow, actor),
         "instructions": [
             instruction_view(i, u, b, by_instruction[i.id], actor, n) for i, u, b, n in rows
@@ -244,7 +240,7 @@ def _trail(uow: UnitOfWork, instruction_id: uuid.UUID) -> list[dict[str, Any]]:
         username, name = names.get(e.actor_id, (e.actor_id, "系统"))
         trail.append(
             {
-                "at": _iso(e.at),
+                "at": iso_or_none(e.at),
                 "action": e.action,
                 "action_zh": ACTION_ZH.get(e.action, e.action),
                 "actor_kind": e.actor_kind,
@@ -308,8 +304,8 @@ def detail(
             {
                 "step": esc.step,
                 "step_zh": STEP_ZH.get(esc.step, esc.step),
-                "due_at": _iso(esc.due_at),
-                "escalated_at": _iso(esc.escalated_at),
+                "due_at": iso_or_none(esc.due_at),
+                "escalated_at": iso_or_none(esc.escalated_at),
                 "to_unit": unit_code,
                 "escalation": _brief(uow, esc.escalation_id),
                 "alert_id": str(esc.alert_id) if esc.alert_id else None,
@@ -318,7 +314,7 @@ def detail(
         )
     return {
         **view,
-        "now": _iso(uow.clock.now()),
+        "now": iso_or_none(uow.clock.now()),
         "targets": [target_view(t, instruction) for t in targets],
         "escalations": escalations,
         "escalated_from": _brief(uow, instruction.escalated_from_id),

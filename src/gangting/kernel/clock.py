@@ -63,3 +63,9 @@ class FixedClock:
 def city_midnight(day: date) -> datetime:
     """The aware instant at which a calendar day begins in the city's zone."""
     return datetime.combine(day, time.min, tzinfo=CITY_ZONE)
+
+
+def iso_or_none(at: datetime | None) -> str | None:
+    """An instant as ISO 8601 with its offset, as every view and payload writes it; None
+    stays None."""
+    return at.isoformat() if at is not None else None

@@ -17,6 +17,7 @@ from gangting.alerts import service as alerts
 from gangting.audit import service as audit
 from gangting.booths.models import Booth
 from gangting.kernel.actor import SYSTEM, Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit
@@ -83,10 +84,6 @@ def on_hit_confirmed(uow: UnitOfWork, actor: Actor, hit: ConfirmedHit) -> None:
 # --- raising ----------------------------------------------------------------------------
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def hit_view(
     hit: WatchListHit, entry: WatchListEntry, booth_code: str, *, repeat: bool = False
 ) -> dict[str, Any]:
@@ -110,12 +107,12 @@ def hit_view(
         "booth": booth_code,
         "camera": hit.camera,
         "plate_read_id": str(hit.plate_read_id) if hit.plate_read_id is not None else None,
-        "seen_at": _iso(hit.seen_at),
-        "last_seen_at": _iso(hit.last_seen_at),
+        "seen_at": iso_or_none(hit.seen_at),
+        "last_seen_at": iso_or_none(hit.last_seen_at),
         "repeats": hit.repeats,
-        "raised_at": _iso(hit.raised_at),
+        "raised_at": iso_or_none(hit.raised_at),
         "decided_by": hit.decided_by,
-        "decided_at": _iso(hit.decided_at),
+        "decided_at": iso_or_none(hit.decided_at),
         "note": hit.note,
         "repeat": repeat,
     }
@@ -329,7 +326,11 @@ def _decide(
     if not hit_may_decide(hit.state):
         raise HitDecided(
             "该比中已处理",
-            data={"state": hit.state, "decided_by": hit.decided_by, "at": _iso(hit.decided_at)},
+            data={
+                "state": hit.state,
+                "decided_by": hit.decided_by,
+                "at": iso_or_none(hit.decided_at),
+            },
         )
     hit.state = new
     hit.decided_by_id = actor.id

@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select
 from gangting.audit import service as audit
 from gangting.config import Settings
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.service import require_booth, require_role, require_scope, staff_in_scope
@@ -101,10 +102,6 @@ def current_version(uow: UnitOfWork) -> tuple[int, datetime | None]:
 # --- views ------------------------------------------------------------------------------
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at is not None else None
-
-
 def entry_view(entry: WatchListEntry, owner: str | None) -> dict[str, Any]:
     return {
         "id": str(entry.id),
@@ -119,10 +116,10 @@ def entry_view(entry: WatchListEntry, owner: str | None) -> dict[str, Any]:
         "vehicle_id": str(entry.vehicle_id) if entry.vehicle_id is not None else None,
         "owner": owner,
         "state": entry.state,
-        "created_at": _iso(entry.created_at),
+        "created_at": iso_or_none(entry.created_at),
         "created_by": entry.created_by,
-        "expires_at": _iso(entry.expires_at),
-        "withdrawn_at": _iso(entry.withdrawn_at),
+        "expires_at": iso_or_none(entry.expires_at),
+        "withdrawn_at": iso_or_none(entry.withdrawn_at),
         "withdrawn_by": entry.withdrawn_by,
         "withdrawn_reason": entry.withdrawn_reason,
         "version": entry.version,
@@ -136,7 +133,7 @@ def booth_entry(entry: WatchListEntry) -> dict[str, Any]:
         "id": str(entry.id),
         "plate_no": entry.plate_no,
         "reason_kind": entry.reason_kind,
-        "expires_at": _iso(entry.expires_at),
+        "expires_at": iso_or_none(entry.expires_at),
     }
 
 
@@ -215,7 +212,7 @@ def add_manual_entry(
         data={
             "plate": plate.value,
             "owner": account.username,
-            "expires_at": _iso(expires_at),
+            "expires_at": iso_or_none(expires_at),
             "version": entry.version,
         },
     )
@@ -248,7 +245,9 @@ def withdraw_entry(
             data={"reason_kind": entry.reason_kind},
         )
     if entry.state != "active":
-        raise EntryWithdrawn("该布控条目已撤控", data={"withdrawn_at": _iso(entry.withdrawn_at)})
+        raise EntryWithdrawn(
+            "该布控条目已撤控", data={"withdrawn_at": iso_or_none(entry.withdrawn_at)}
+        )
     if entry.owner_id != actor.id:
         require_scope(actor, owner_path or "/")
     entry.state = "withdrawn"
@@ -321,7 +320,7 @@ def snapshot(uow: UnitOfWork, since_version: int | None) -> dict[str, Any]:
     """
     version, changed_at = current_version(uow)
     now = uow.clock.now()
-    base: dict[str, Any] = {"version": version, "changed_at": _iso(changed_at)}
+    base: dict[str, Any] = {"version": version, "changed_at": iso_or_none(changed_at)}
     if not since_version or since_version > version:
         rows = uow.session.execute(
             select(WatchListEntry)
