@@ -80,7 +80,7 @@ def _start(binary: str) -> str:
     raise RuntimeError(f"test Mosquitto did not start: {(directory / 'mosquitto.log')}")
 
 
-def test_mosquitto_url() -> str | None:
+def private_mosquitto_url() -> str | None:
     """The URL of this process's private Mosquitto, started on first use; None where no
     Mosquitto binary is installed."""
     global _url
@@ -92,15 +92,12 @@ def test_mosquitto_url() -> str | None:
     return _url
 
 
-test_mosquitto_url.__test__ = False  # type: ignore[attr-defined]  # not a test
-
-
 def require_mosquitto() -> str:
     """The private broker's URL for a test; without Mosquitto installed the test is skipped,
     or fails where the run requires MQTT (GANGTING_TEST_REQUIRE_MQTT=1, CI)."""
     import pytest
 
-    url = test_mosquitto_url()
+    url = private_mosquitto_url()
     if url is None:
         if REQUIRE_MQTT:
             pytest.fail("Mosquitto required (GANGTING_TEST_REQUIRE_MQTT=1) but not installed")

@@ -29,7 +29,7 @@ from gangting.command_centre.errors import RecordKindUnknown
 from gangting.instructions.models import Instruction, InstructionTarget
 from gangting.instructions.rules import ACTIVE_STATES, KIND_ZH, RESULT_ZH, STATE_ZH
 from gangting.kernel.actor import Actor
-from gangting.kernel.clock import CITY_ZONE
+from gangting.kernel.clock import CITY_ZONE, iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit, StaffAccount
@@ -273,12 +273,14 @@ def _instruction_rows(uow: UnitOfWork, rows: Sequence[Any]) -> list[dict[str, st
             .order_by(InstructionTarget.reported_at)
         ).scalars():
             reports[target.instruction_id].append(target)
+    cancellers = _names(
+        uow, {i.cancelled_by for i, _c, _n in rows if i.state == "cancelled" and i.cancelled_by}
+    )
     out = []
     for i, code, issuer in rows:
         closed_by, closed_at, note = "", "", ""
         if i.state == "cancelled":
-            names = _names(uow, {i.cancelled_by} if i.cancelled_by else set())
-            closed_by = _person(names.get(i.cancelled_by or ""), i.cancelled_by)
+            closed_by = _person(cancellers.get(i.cancelled_by or ""), i.cancelled_by)
             closed_at, note = _when(i.cancelled_at), i.cancel_reason or ""
         elif i.state == "expired":
             closed_by, closed_at, note = "系统", _when(i.expired_at), "超过有效期"
@@ -435,8 +437,8 @@ def _filters_data(f: Filters) -> dict[str, Any]:
     return {
         "plate": f.plate,
         "booth": f.booth,
-        "since": f.since.isoformat() if f.since else None,
-        "until": f.until.isoformat() if f.until else None,
+        "since": iso_or_none(f.since),
+        "until": iso_or_none(f.until),
         "closed": f.closed,
     }
 
