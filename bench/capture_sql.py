@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from bench.pools import BOOTH_SECRET, bench_today, certificate, ensure_booths, pick_pools
+from gangting.app import create_app
 from gangting.config import Settings
 from gangting.context import build_context
-from gangting.web.app import create_app
 
 
 def main() -> None:

@@ -43,8 +43,7 @@ from bench.pools import (
     plain_url,
 )
 from gangting.kernel.ids import new_id, reference
-from gangting.licences.rules import Validity, expiry_on, next_validity
-from gangting.points.rules import scoring_cycle
+from gangting.licences.rules import Validity, expiry_on, next_validity, scoring_cycle
 from gangting.vehicles.rules import Use, VehicleKind, inspection_due
 
 # Payload sizes like the server's (reasons with legal basis, the stored answer).

@@ -31,12 +31,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.broker_setup import CENTRE, CENTRE_PASSWORD, broker_files, free_port, register_booths
-from gangting.booths.ingest import InboundRouter
 from gangting.booths.models import TelemetryReading
 from gangting.booths.topics import telemetry_topic
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress, new_client
 from gangting.devices.embedded_broker import EmbeddedBroker, wait_for_port
+from gangting.devices.ingest import InboundRouter
 from gangting.kernel.clock import SystemClock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory

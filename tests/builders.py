@@ -18,8 +18,8 @@ from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
+from gangting.licences.rules import scoring_cycle
 from gangting.points.models import PointEntry
-from gangting.points.rules import scoring_cycle
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.vehicles.models import Vehicle
 from gangting.violations.catalogue import install_catalogue

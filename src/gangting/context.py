@@ -10,15 +10,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gangting.config import Settings
-from gangting.fines.rules import FinePolicy
 from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.clock import Clock, FixedClock, SystemClock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
-from gangting.vehicles.rules import InspectionPolicy
-from gangting.violations.service import FineSettings
 
 
 @dataclass
@@ -34,16 +31,6 @@ class Context:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
-
-    @property
-    def fines(self) -> FineSettings:
-        return FineSettings(FinePolicy(), self.calendar, self.fine_overrides_fen)
-
-    @property
-    def inspection_policy(self) -> InspectionPolicy:
-        return InspectionPolicy(
-            require_processed_violations=self.settings.mark_requires_violations_processed
-        )
 
 
 def settings_clock(settings: Settings) -> Clock:

@@ -35,14 +35,14 @@ from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
 from gangting.command_centre.runtime import start_live_publishing
 from gangting.config import Settings
+from gangting.desks import plate_read_retention
+from gangting.desks.plate_reads import record_plate_reads
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
 from gangting.instructions.sweep import sweep_deadlines
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.plate_reads import retention as plate_read_retention
 from gangting.plate_reads.schemas import PlateReadEvent
-from gangting.plate_reads.service import record_plate_reads
 from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.service import policy_from_settings as watch_policy
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gangting.app import create_app
 from gangting.config import Settings
 from gangting.context import Context, build_context
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
-from gangting.web.app import create_app
 from tests import builders
 
 

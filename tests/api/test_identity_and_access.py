@@ -170,9 +170,9 @@ def test_a_refusal_is_filed_as_a_refused_application_with_its_receipt(
 def test_database_outage_is_a_503_in_chinese_not_a_500(tmp_path: Any) -> None:
     from fastapi.testclient import TestClient
 
+    from gangting.app import create_app
     from gangting.config import Settings
     from gangting.context import build_context
-    from gangting.web.app import create_app
 
     settings = Settings(
         database_url="postgresql+psycopg://postgres@127.0.0.1:1/none",

@@ -17,12 +17,12 @@ from typing import Any
 
 from PIL import Image
 
-from gangting.booths.ingest import InboundRouter
 from gangting.command_centre.runtime import LivePublishing, start_live_publishing
 from gangting.config import Settings
 from gangting.context import Context, build_context
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
+from gangting.devices.ingest import InboundRouter
 from gangting.kernel.clock import SystemClock
 from gangting.node.mqtt_link import BoothLink, Command, CommandResult
 from tests.devices.harness import connect, plain_client

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gangting.app import create_app
 from gangting.command_centre import live
 from gangting.command_centre.changes import ChangeFeed, install_feed
 from gangting.command_centre.live_rules import LiveEvent
@@ -31,7 +32,6 @@ from gangting.context import Context, build_context
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
-from gangting.web.app import create_app
 from tests import builders
 from tests.mosquitto import require_mosquitto
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from gangting.alerts.service import raise_booth_faults
 from gangting.booths import service as booths
 from gangting.booths.models import Booth, HelpCall
+from gangting.desks import booth_reports
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import Clock
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -104,7 +105,7 @@ def read_plate(
 def help_call(new_uow: UowFactory, code: str) -> uuid.UUID:
     actor = booth_actor(new_uow, code)
     with new_uow() as uow:
-        body = booths.call_help(uow, actor, "assistance", "岗亭求助按钮", None)
+        body = booth_reports.call_help(uow, actor, "assistance", "岗亭求助按钮", None)
         return uuid.UUID(body["help_call_id"])
 
 

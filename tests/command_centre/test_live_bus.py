@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from gangting.app import create_app
 from gangting.command_centre import live
 from gangting.command_centre.live_bus import LiveHub, MqttLivePublisher
 from gangting.command_centre.live_rules import LiveEvent
 from gangting.devices.connection import BrokerAddress
 from gangting.kernel.clock import FixedClock
-from gangting.web.app import create_app
 from tests.command_centre.conftest import _context, make_org, own_prefix, wait_until
 from tests.devices.harness import free_port
 from tests.mosquitto import require_mosquitto

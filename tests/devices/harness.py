@@ -22,12 +22,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
 from gangting.booths import commands
-from gangting.booths.ingest import InboundRouter, PlateReadHandler
 from gangting.booths.models import Booth, BoothCommand, BoothState
 from gangting.booths.topics import availability_topic, state_topic
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import wait_for_port
+from gangting.devices.ingest import InboundRouter, PlateReadHandler
 from gangting.devices.jobs import registry_broker_files
 from gangting.devices.mosquitto import BrokerFiles
 from gangting.kernel.actor import Actor

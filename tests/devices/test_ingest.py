@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from gangting.audit.models import AuditEntry
 from gangting.booths import commands
-from gangting.booths.ingest import InboundRouter
 from gangting.booths.models import Booth, BoothCommand, BoothState, HelpCall, TelemetryReading
 from gangting.booths.payloads import CommandReply
 from gangting.booths.retention import purge_telemetry
@@ -26,6 +25,7 @@ from gangting.booths.topics import (
     state_topic,
     telemetry_topic,
 )
+from gangting.devices.ingest import InboundRouter
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import StaffAccount

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from gangting.alerts.models import Alert
 from gangting.alerts.rules import FaultPolicy
 from gangting.audit.models import AuditEntry
-from gangting.booths.ingest import InboundRouter
 from gangting.booths.models import Booth, BoothState, HelpCall, TelemetryReading
 from gangting.booths.topics import (
     availability_topic,
@@ -23,6 +22,7 @@ from gangting.booths.topics import (
     plate_reads_topic,
     telemetry_topic,
 )
+from gangting.devices.ingest import InboundRouter
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.models import WatchListHit

@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from gangting.app import create_app
 from gangting.config import Settings
 from gangting.context import Context, build_context
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
-from gangting.web.app import create_app
 from tests import builders
 from tests.app_server import serving
 from tests.mosquitto import require_mosquitto

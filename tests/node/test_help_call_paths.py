@@ -13,10 +13,10 @@ import pytest
 
 from gangting.alerts.models import Alert
 from gangting.audit.models import AuditEntry
-from gangting.booths.ingest import InboundRouter
 from gangting.booths.models import HelpCall
 from gangting.booths.payloads import encode
 from gangting.booths.topics import help_calls_topic
+from gangting.devices.ingest import InboundRouter
 from gangting.node.mqtt_runtime import HELP_CALLS_PATH, help_call_id, help_call_report
 from gangting.node.outbox import Outbox
 from tests.api.conftest import Api, Booth

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
+from gangting.desks.plate_read_retention import PlateReadsPurged, purge_plate_reads
 from gangting.kernel.errors import Invalid
 from gangting.plate_reads.models import PlateReadRecord
-from gangting.plate_reads.retention import PlateReadsPurged, purge_plate_reads
 from gangting.watchlists.models import WatchListHit
 from gangting.watchlists.service import IndexCache
 from gangting.worker import centre_jobs

@@ -24,8 +24,7 @@ from gangting.fines.rules import due_on, late_fee
 from gangting.geo.districts import baotou_districts
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.kernel.db import make_engine
-from gangting.licences.rules import Validity, expiry_on, learner_period_end
-from gangting.points.rules import scoring_cycle
+from gangting.licences.rules import Validity, expiry_on, learner_period_end, scoring_cycle
 from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
 from gangting.vehicles.rules import parse_plate
 from tests.conftest import PG_URL, pg_admin

@@ -93,7 +93,7 @@ def read_plate(
     with api.ctx.uow() as uow:
         row = uow.session.execute(select(Booth).where(Booth.code == booth)).scalar_one()
         actor = Actor(kind="booth", id=row.id, name=row.code)
-        answer = record_plate_read(uow, actor, PlateReadEvent.model_validate(body), watch=None)
+        answer = record_plate_read(uow, actor, PlateReadEvent.model_validate(body))
     return uuid.UUID(answer["plate_read_id"])
 
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from gangting.app import create_app
 from gangting.config import Settings
 from gangting.context import build_context
-from gangting.web.app import create_app
 from tests.app_server import serving
 
 

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from gangting.alerts import service
 from gangting.alerts.rules import ALERT_KINDS, ALERT_STATES, SEVERITIES
+from gangting.contracts import Request
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
 from gangting.web.staff_writes import post_write
 from gangting.web.writes import run_read
 

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from gangting.booths import commands
 from gangting.booths.rules import COMMAND_STATES, CommandKind
+from gangting.contracts import Request
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
 from gangting.web.staff_writes import post_write
 
 router = APIRouter(prefix="/api/v1/staff", tags=["远程指挥 remote commands"])

@@ -20,11 +20,12 @@ from gangting.booths.errors import BoothDisabled, BoothUnknown, CommandUnknown
 from gangting.booths.models import Booth, BoothCommand
 from gangting.booths.payloads import CommandMessage, CommandReply, parse_params
 from gangting.booths.rules import COMMAND_KIND_ZH, OPEN_STATES, command_may_move
+from gangting.booths.service import booth_in_scope
 from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.errors import Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import booth_in_scope, require_role, require_scope, within_scope
+from gangting.staff.service import require_role, require_scope, within_scope
 
 MIN_EXPIRY_S = 10
 MAX_EXPIRY_S = 7 * 24 * 3600

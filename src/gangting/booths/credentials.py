@@ -23,7 +23,8 @@ from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.service import require_role
+from gangting.staff.errors import BadCredentials, TokenInvalid
+from gangting.staff.service import issue_token, require_role, staff_actor, token_row, verify_secret
 
 # Mosquitto's own default. The passwords are 192-bit random tokens, so the iteration count
 # adds nothing against guessing, while every broker CONNECT pays for it.
@@ -90,3 +91,27 @@ def broker_accounts(uow: UnitOfWork) -> list[tuple[str, str]]:
         .order_by(Booth.code)
     ).all()
     return [(code, hashed) for code, hashed in rows if hashed]
+
+
+def login_booth(uow: UnitOfWork, code: str, secret: str, ttl_s: int) -> str:
+    booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
+    if booth is None or not verify_secret(booth.secret_hash, secret):
+        raise BadCredentials("岗亭编号或设备密钥错误")
+    if not booth.enabled:
+        raise BadCredentials(
+            "该岗亭已停用", code="auth.booth_disabled", data={"reason": booth.disabled_reason}
+        )
+    token = issue_token(uow, "booth", booth.id, ttl_s)
+    audit.record(uow, Actor("booth", booth.id, booth.code), "booth.login", "booth", booth.code)
+    return token
+
+
+def authenticate(uow: UnitOfWork, token: str) -> Actor:
+    """The booth or staff member a bearer token stands for (the API's one authenticator)."""
+    row = token_row(uow, token)
+    if row.subject_kind == "booth":
+        booth = uow.session.get(Booth, row.subject_id)
+        if booth is None or not booth.enabled:
+            raise TokenInvalid("该岗亭已停用", code="auth.booth_disabled")
+        return Actor("booth", booth.id, booth.code)
+    return staff_actor(uow, row.subject_id)

@@ -1,95 +1,26 @@
-"""Booth reports: help calls, telemetry, printed receipts (idempotent, booth only)."""
+"""Log-in for booth devices (their own secrets)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import Field
 
-from gangting.alerts.rules import FaultPolicy
-from gangting.booths import service
-from gangting.web.booth_report import booth_report
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
+from gangting.booths.credentials import login_booth as login
+from gangting.contracts import Request
+from gangting.web.deps import ContextDep
 
-router = APIRouter(prefix="/api/v1", tags=["岗亭 booths"])
+router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
 
-class BoothReport(Request):
-    booth: str | None = Field(default=None, max_length=32, description="岗亭编号（须为本岗亭）")
-    at: AwareDatetime | None = Field(default=None, description="岗亭上发生的时间（带时区）")
+class BoothLogin(Request):
+    booth_code: str = Field(min_length=1, max_length=32)
+    secret: str = Field(min_length=1, max_length=128)
 
 
-class HelpCallRequest(BoothReport):
-    id: uuid.UUID | None = Field(
-        default=None,
-        description="岗亭生成的求助编号：同一求助经 HTTP 与 MQTT 两条路径到达时只记一次",
-    )
-    kind: str = Field(default="assistance", pattern="^[a-z_]{1,32}$")
-    note: str | None = Field(default=None, max_length=500)
-
-
-class TelemetryRequest(BoothReport):
-    kind: str = Field(
-        pattern="^[a-z_]{1,32}$", description="door | power | temperature_c | paper …"
-    )
-    # Strict members: a lax bool would turn the integers 0 and 1 into False and True.
-    value: StrictBool | StrictInt | StrictFloat | StrictStr = Field(union_mode="left_to_right")
-
-
-class ReceiptPrinted(BoothReport):
-    receipt_no: str = Field(min_length=4, max_length=32)
-
-
-@router.post("/help-calls", status_code=201, summary="岗亭一键求助")
-def help_call(
-    body: HelpCallRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    return booth_report(
-        ctx,
-        actor,
-        key,
-        "/help-calls",
-        body,
-        body.booth,
-        lambda uow: service.call_help(uow, actor, body.kind, body.note, body.at, body.id),
-        action="help_call",
-    )
-
-
-@router.post("/booths/telemetry", status_code=201, summary="岗亭设备状态上报（门、电源、温度、纸）")
-def telemetry(
-    body: TelemetryRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    value: Any = body.value
-    return booth_report(
-        ctx,
-        actor,
-        key,
-        "/booths/telemetry",
-        body,
-        body.booth,
-        lambda uow: service.record_telemetry(
-            uow, actor, body.kind, value, body.at, FaultPolicy(ctx.settings.booth_max_temperature_c)
-        ),
-        action="telemetry",
-    )
-
-
-@router.post("/receipts/printed", status_code=201, summary="岗亭已打印受理回执")
-def receipt_printed(
-    body: ReceiptPrinted, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    return booth_report(
-        ctx,
-        actor,
-        key,
-        "/receipts/printed",
-        body,
-        body.booth,
-        lambda uow: service.record_receipt_printed(uow, actor, body.receipt_no, body.at),
-        action="receipt_printed",
-    )
+@router.post("/booth", summary="岗亭设备登录")
+def login_booth(body: BoothLogin, ctx: ContextDep) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        token = login(uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s)
+    return {"access_token": token, "token_type": "bearer"}

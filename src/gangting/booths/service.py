@@ -13,12 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gangting.alerts.rules import FaultPolicy
-from gangting.alerts.service import (
-    raise_booth_faults_many,
-    raise_help_call_alert,
-    settle_subject_alerts,
-)
 from gangting.applications.models import Application
 from gangting.audit import service as audit
 from gangting.booths.errors import BoothMismatch, HelpCallIdTaken, ReceiptUnknown
@@ -26,8 +20,10 @@ from gangting.booths.models import Booth, BoothState, HelpCall, ReceiptPrint, Te
 from gangting.booths.rules import availability_applies, reading_is_current
 from gangting.fines.models import Payment
 from gangting.kernel.actor import Actor
+from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.service import require_booth
+from gangting.staff.models import OrgUnit
+from gangting.staff.service import require_booth, require_scope
 
 
 def require_this_booth(actor: Actor, booth_code: str | None) -> None:
@@ -49,22 +45,27 @@ def _help_call_view(call: HelpCall, booth_code: str | None) -> dict[str, Any]:
     }
 
 
-def call_help(
+def help_call_view(call: HelpCall, booth_code: str | None) -> dict[str, Any]:
+    return _help_call_view(call, booth_code)
+
+
+def open_help_call(
     uow: UnitOfWork,
     actor: Actor,
     kind: str,
     note: str | None,
     called_at: datetime | None,
     call_id: uuid.UUID | None = None,
-) -> dict[str, Any]:
-    """Store a help call and raise its alert. ``call_id`` is the id the booth gave the call:
+) -> tuple[HelpCall, bool]:
+    """Store a help call; True with it when it is new (its alert is the caller's: the booth
+    report desk raises it). ``call_id`` is the id the booth gave the call:
     one call that reaches the centre twice, by HTTP (any Idempotency-Key) and by MQTT
     (``mqtt-help-call:{id}``), is stored once; the second arrival answers the first's call."""
     booth_id = require_booth(actor)
     if call_id is not None:
         known = _known_help_call(uow, booth_id, call_id)
         if known is not None:
-            return _help_call_view(known, actor.name)
+            return known, False
     now = uow.clock.now()
     call = HelpCall(
         booth_id=booth_id,
@@ -85,18 +86,17 @@ def call_help(
             known = _known_help_call(uow, booth_id, call_id)
             if known is None:
                 raise
-            return _help_call_view(known, actor.name)
+            return known, False
     else:
         uow.session.add(call)
         uow.session.flush()
     audit.record(uow, actor, "help_call.opened", "help_call", call.id, data={"kind": kind})
-    raise_help_call_alert(uow, call)
-    return _help_call_view(call, actor.name)
+    return call, True
 
 
 def close_help_call(uow: UnitOfWork, actor: Actor, call_id: uuid.UUID, note: str) -> bool:
-    """Close a help call that is still open or answered, and close its alerts not yet closed
-    (the remote-assist session that answered it ended). False when it was closed already."""
+    """Close a help call that is still open or answered (the remote-assist session that
+    answered it ended). False when it was closed already."""
     call = uow.session.execute(
         select(HelpCall).where(HelpCall.id == call_id).with_for_update()
     ).scalar_one_or_none()
@@ -114,7 +114,6 @@ def close_help_call(uow: UnitOfWork, actor: Actor, call_id: uuid.UUID, note: str
         reason=note,
         data={"previous_state": previous},
     )
-    settle_subject_alerts(uow, actor, "help_call", str(call.id), close=note)
     return True
 
 
@@ -133,17 +132,16 @@ def record_telemetry(
     kind: str,
     value: Any,
     at: datetime | None,
-    faults: FaultPolicy | None = None,
-) -> dict[str, Any]:
+) -> tuple[BoothState, dict[str, Any]]:
     """Append to the history; move the current state only when this reading is newer than
     the one it holds (a replayed old reading never overwrites a fresh one)."""
     booth_id = require_booth(actor)
-    state = apply_telemetry(uow, booth_id, kind, value, at or uow.clock.now(), faults=faults)
+    state = apply_telemetry(uow, booth_id, kind, value, at or uow.clock.now())
     audit.record(uow, actor, "telemetry.recorded", "booth", actor.name, data={"kind": kind})
-    return {"booth": actor.name, "kind": kind, "value": value, "state": state.values}
+    return state, {"booth": actor.name, "kind": kind, "value": value, "state": state.values}
 
 
-def _current_state(uow: UnitOfWork, booth_id: uuid.UUID) -> BoothState:
+def current_state(uow: UnitOfWork, booth_id: uuid.UUID) -> BoothState:
     """The booth's current-state row, locked for this unit of work (made on first use)."""
     return _current_states(uow, {booth_id})[booth_id]
 
@@ -196,14 +194,13 @@ def apply_telemetry(
     at: datetime,
     *,
     skip_repeat: bool = False,
-    faults: FaultPolicy | None = None,
 ) -> BoothState:
     """History + current state for one reading, without an audit entry (the history row is
     the record). ``skip_repeat``: a reading identical to the current one (same time, same
-    value) is a redelivery and appends nothing (MQTT at-least-once delivery). With a
-    ``faults`` policy the booth's fault alerts follow the new state (alerts domain)."""
+    value) is a redelivery and appends nothing (MQTT at-least-once delivery). The fault
+    alerts that follow the state are the booth report desk's."""
     readings = [Reading(booth_id, kind, value, at)]
-    return apply_telemetry_many(uow, readings, skip_repeat=skip_repeat, faults=faults)[booth_id]
+    return apply_telemetry_many(uow, readings, skip_repeat=skip_repeat)[booth_id]
 
 
 def apply_telemetry_many(
@@ -211,12 +208,11 @@ def apply_telemetry_many(
     readings: Sequence[Reading],
     *,
     skip_repeat: bool = False,
-    faults: FaultPolicy | None = None,
 ) -> dict[uuid.UUID, BoothState]:
     """``apply_telemetry`` for many readings of many booths (a batch from the broker), in
     order, in a few statements whatever their number: the booths' states are locked in one,
-    the history rows inserted in one, the fault alerts of all the booths followed once, from
-    the state the whole batch leaves. Returns the booths' current states."""
+    the history rows inserted in one. Returns the booths' current states (the state the whole
+    batch leaves, which the fault alerts follow once)."""
     now = uow.clock.now()
     states = _current_states(uow, {r.booth_id for r in readings})
     rows: list[TelemetryReading] = []
@@ -242,24 +238,7 @@ def apply_telemetry_many(
             state.values = {**state.values, r.kind: {"value": r.value, "at": r.at.isoformat()}}
     uow.session.add_all(rows)
     uow.session.flush()
-    _follow_faults_many(uow, states, faults)
     return states
-
-
-def _follow_faults(
-    uow: UnitOfWork, booth_id: uuid.UUID, state: BoothState, faults: FaultPolicy | None
-) -> None:
-    """Open, clear or count the booth's fault alerts from its current state."""
-    _follow_faults_many(uow, {booth_id: state}, faults)
-
-
-def _follow_faults_many(
-    uow: UnitOfWork, states: dict[uuid.UUID, BoothState], faults: FaultPolicy | None
-) -> None:
-    if faults is None or not states:
-        return
-    booths = uow.session.execute(select(Booth).where(Booth.id.in_(states))).scalars()
-    raise_booth_faults_many(uow, [(b, states[b.id]) for b in booths], faults)
 
 
 def record_availability(
@@ -268,13 +247,12 @@ def record_availability(
     status: str,
     session: str,
     reason: str | None,
-    faults: FaultPolicy | None = None,
 ) -> bool:
     """Apply a broker availability report (online, or offline by shutdown or last will)
     when it is the newest for its connection (rules.availability_applies). A flip between
     online and offline is audited. Returns whether the current state changed."""
     booth_id = require_booth(actor)
-    state = _current_state(uow, booth_id)
+    state = current_state(uow, booth_id)
     if not availability_applies(state.availability, state.availability_session, status, session):
         return False
     now = uow.clock.now()
@@ -295,8 +273,6 @@ def record_availability(
             actor.name,
             data={"session": session, "reason": reason},
         )
-    if flipped:
-        _follow_faults(uow, booth_id, state, faults)
     return flipped
 
 
@@ -305,12 +281,11 @@ def record_reported_state(
     actor: Actor,
     reported: dict[str, Any],
     at: datetime,
-    faults: FaultPolicy | None = None,
 ) -> bool:
     """Keep the booth's latest own state report (kiosk mode, adapters, versions); an older
     report never replaces a newer one. Returns whether it was taken."""
     booth_id = require_booth(actor)
-    state = _current_state(uow, booth_id)
+    state = current_state(uow, booth_id)
     now = uow.clock.now()
     state.last_reported_at = now
     if not reading_is_current(state.reported_at, at):
@@ -321,7 +296,6 @@ def record_reported_state(
         state.reported = reported
     state.reported_at = at
     uow.session.flush()
-    _follow_faults(uow, booth_id, state, faults)
     return True
 
 
@@ -347,3 +321,20 @@ def record_receipt_printed(
     uow.session.flush()
     audit.record(uow, actor, "receipt.printed", "application", receipt_no)
     return {"receipt_no": receipt_no, "booth": actor.name, "printed_at": row.printed_at.isoformat()}
+
+
+def booth_in_scope(
+    uow: UnitOfWork, actor: Actor, code: str, unknown: type[DomainError]
+) -> tuple[Booth, OrgUnit]:
+    """The booth of that code and its org unit, within the caller's scope; ``unknown`` is
+    the error each caller answers for a code no booth has."""
+    row = uow.session.execute(
+        select(Booth, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
+        .where(Booth.code == code)
+    ).first()
+    if row is None:
+        raise unknown("没有该岗亭", data={"booth": code})
+    booth, unit = row
+    require_scope(actor, unit.path)
+    return booth, unit

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gangting.audit import service as audit
 from gangting.booths.models import Booth, HelpCall
-from gangting.booths.service import close_help_call
+from gangting.desks.booth_reports import close_help_call
 from gangting.command_centre.errors import (
     AssistMessageInvalid,
     AssistStateConflict,

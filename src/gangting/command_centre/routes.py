@@ -22,12 +22,12 @@ from gangting.command_centre.live_bus import LiveHub
 from gangting.command_centre.live_rules import LIVE_KINDS, LiveEvent, visible_to
 from gangting.command_centre.rules import MESSAGE_MAX
 from gangting.context import Context
+from gangting.contracts import Request as Body
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import Unavailable
 from gangting.staff import service as staff
 from gangting.staff.errors import TokenInvalid
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request as Body
 from gangting.web.staff_writes import post_write
 from gangting.web.writes import run_read
 

@@ -18,6 +18,7 @@ from gangting.alerts.models import Alert
 from gangting.alerts.rules import FaultPolicy, booth_faults
 from gangting.booths import commands
 from gangting.booths.models import Booth, BoothState, TelemetryReading
+from gangting.booths.service import booth_in_scope
 from gangting.command_centre.assist import list_sessions
 from gangting.command_centre.errors import BoothNotFound, PlateReadNotFound
 from gangting.command_centre.models import AssistSession
@@ -34,7 +35,6 @@ from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.service import (
     ROLE_RANK,
     ROLE_ZH,
-    booth_in_scope,
     require_role,
     require_scope,
     within_scope,

@@ -30,10 +30,10 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 
 from gangting.booths import commands
-from gangting.booths.ingest import InboundRouter
 from gangting.booths.payloads import encode
 from gangting.booths.topics import command_topic
 from gangting.devices.connection import BrokerAddress, new_client, watch_connection
+from gangting.devices.ingest import InboundRouter
 from gangting.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gangting.devices.centre")

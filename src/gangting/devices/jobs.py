@@ -14,12 +14,12 @@ from sqlalchemy import Engine
 
 from gangting.alerts.rules import FaultPolicy
 from gangting.booths import commands, credentials, retention
-from gangting.booths.ingest import InboundRouter, PlateReadHandler
 from gangting.config import Settings
 from gangting.context import settings_clock
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import EmbeddedBroker
+from gangting.devices.ingest import InboundRouter, PlateReadHandler
 from gangting.devices.mosquitto import BrokerFiles, write_broker_files
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.clock import Clock

@@ -11,10 +11,10 @@ from typing import Any, Literal, Self
 from fastapi import APIRouter
 from pydantic import Field, model_validator
 
+from gangting.contracts import Request
 from gangting.identity import service
 from gangting.identity.rules import FaceEvidence
 from gangting.web.deps import ActorDep, ContextDep
-from gangting.web.schemas import Request
 
 router = APIRouter(prefix="/api/v1/identity", tags=["人证核验 identity"])
 

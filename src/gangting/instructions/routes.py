@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from gangting.contracts import Request
 from gangting.instructions import from_hits, service, sweep, views
 from gangting.instructions.rules import (
     ACKNOWLEDGE_MAX_S,
@@ -27,7 +28,6 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
 from gangting.web.staff_writes import post_write
 from gangting.web.writes import run_read
 

@@ -324,3 +324,31 @@ def applicant_age_allowed(
     return Decision.allow(
         Reason("licences.age_allowed", "年龄符合申请条件", (basis,), {"age": age})
     )
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One scoring cycle, both ends inclusive."""
+
+    start: date
+    end: date
+
+
+def scoring_cycle(first_issued_on: date, on: date) -> Cycle:
+    """The scoring cycle containing ``on``.
+
+    Source: 记分办法 第3条 — 12-month cycles counted continuously from the day the licence
+    was first issued; not the calendar year. Cycle k runs from the k-th anniversary of
+    ``first_issued_on`` to the day before the next one (2020-03-15 → 2020-03-15..2021-03-14).
+    Edge case (decision): a first issue on 29 February has its anniversary on 1 March in
+    common years, so every cycle ends on the last day of February.
+    Raises ValueError when ``on`` is before ``first_issued_on``.
+    """
+    if on < first_issued_on:
+        raise ValueError("on is before the first issue date")
+    k = on.year - first_issued_on.year
+    if anniversary(first_issued_on, k) > on:
+        k -= 1
+    start = anniversary(first_issued_on, k)
+    end = anniversary(first_issued_on, k + 1) - timedelta(days=1)
+    return Cycle(start, end)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import Conflict
 from gangting.kernel.refusal import ensure_allowed
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.licences.errors import NoLicence
 from gangting.licences.models import DrivingLicence
 from gangting.licences.rules import (
     LicenceStatus,
@@ -26,10 +28,9 @@ from gangting.licences.rules import (
     next_validity,
     renewal_window,
     replacement_allowed,
+    scoring_cycle,
     should_cancel_for_expiry,
 )
-from gangting.points.rules import scoring_cycle
-from gangting.violations.service import lock_licence
 
 _R = law.LICENCE
 VALIDITY_ZH = {"six_years": "6年", "ten_years": "10年", "long_term": "长期"}
@@ -49,6 +50,20 @@ STATUS_ZH = {
     "cancelled": "注销",
     "cancellation_due": "超过有效期一年以上，应予注销",
 }
+
+
+def find_licence(uow: UnitOfWork, citizen_id: uuid.UUID, *, lock: bool = False) -> DrivingLicence:
+    """The citizen's licence (locked on request); NoLicence when they hold none."""
+    query = select(DrivingLicence).where(DrivingLicence.citizen_id == citizen_id)
+    licence = uow.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if licence is None:
+        raise NoLicence("未查询到您的机动车驾驶证信息，请到车管所窗口办理")
+    return licence
+
+
+def lock_licence(uow: UnitOfWork, citizen_id: uuid.UUID) -> DrivingLicence:
+    """The citizen's licence, locked: point changes for one driver are serialised."""
+    return find_licence(uow, citizen_id, lock=True)
 
 
 def effective_status(licence: DrivingLicence, today: date) -> str:

@@ -25,9 +25,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
+from gangting.contracts import Request as Body
 from gangting.node.centre import CentreClient
 from gangting.node.errors import CentreUnavailable
-from gangting.web.schemas import Request as Body
 
 log = logging.getLogger("gangting.node.assist")
 

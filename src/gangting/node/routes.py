@@ -10,16 +10,20 @@ from fastapi import APIRouter, Cookie, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
-from gangting.licences.routes import Certificate, Renewal, Replacement
+from gangting.contracts import (
+    Certificate,
+    MarkRequest,
+    ProcessViolations,
+    Renewal,
+    Replacement,
+    StudyDeductionRequest,
+)
+from gangting.contracts import Request as Body
 from gangting.node.centre import CentreAnswer
 from gangting.node.mode_routes import kiosk_mode
 from gangting.node.service import KioskService
 from gangting.node.session import KioskSession
-from gangting.points.routes import StudyDeductionRequest
 from gangting.ratings.rules import parse_level
-from gangting.vehicles.routes import MarkRequest
-from gangting.violations.routes import ProcessViolations
-from gangting.web.schemas import Request as Body
 
 router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
 COOKIE = "kiosk_session"

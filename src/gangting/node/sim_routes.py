@@ -8,6 +8,7 @@ import cv2
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from gangting.contracts import Request as Body
 from gangting.node.adapters.document_camera import TRAYS, SimulatedDocumentCamera, Tray
 from gangting.node.adapters.face_camera import SCENES, Scene, SimulatedFaceCamera
 from gangting.node.adapters.id_reader import SimulatedIdReader
@@ -17,7 +18,6 @@ from gangting.node.adapters.sensors import SimulatedSensors
 from gangting.node.errors import SimulatorsOff
 from gangting.node.routes import KioskDep
 from gangting.node.service import KioskService
-from gangting.web.schemas import Request as Body
 
 router = APIRouter(prefix="/kiosk/api/sim", tags=["模拟设备 simulators"])
 PREVIEW_W = 240  # px: the drawer's thumbnail of the document tray

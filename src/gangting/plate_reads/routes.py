@@ -5,33 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from gangting.plate_reads import service
-from gangting.plate_reads.schemas import PlateReadEvent
-from gangting.watchlists.service import policy_from_settings
-from gangting.web.booth_report import booth_report
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1", tags=["号牌识别 plate reads"])
-
-
-@router.post("/booth/plate-reads", status_code=201, summary="岗亭摄像机号牌识别结果上报")
-def report_plate_read(
-    body: PlateReadEvent, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    return booth_report(
-        ctx,
-        actor,
-        key,
-        "/booth/plate-reads",
-        body,
-        body.booth,
-        lambda uow: service.record_plate_read(uow, actor, body, policy_from_settings(ctx.settings)),
-        action="plate_read",
-    )
 
 
 @router.get("/plate-reads", summary="最近的过车号牌识别记录（民警及以上，本单位辖区）")

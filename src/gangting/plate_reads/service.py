@@ -22,34 +22,24 @@ from gangting.staff.models import OrgUnit
 from gangting.staff.service import require_booth, require_role, within_scope
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import parse_plate
-from gangting.watchlists.hits import check_plate_reads
-from gangting.watchlists.rules import WatchListPolicy
 
 
-def record_plate_read(
-    uow: UnitOfWork,
-    actor: Actor,
-    event: PlateReadEvent,
-    watch: WatchListPolicy | None = None,
-) -> dict[str, Any]:
+def record_plate_read(uow: UnitOfWork, actor: Actor, event: PlateReadEvent) -> dict[str, Any]:
     """Store the event once per ``event_id``; the same event again answers the stored row
     (``duplicate: true``) and writes nothing. The plate must be a GA 36 plate
-    (``vehicles.invalid_plate`` otherwise); a registered vehicle with it is linked. With a
-    ``watch`` policy the new read is matched against the watch-list in the same unit of
-    work (a hit and its alert are written with the read, or not at all)."""
-    return record_plate_reads(uow, [(actor, event)], watch)[0]
+    (``vehicles.invalid_plate`` otherwise); a registered vehicle with it is linked. (The
+    watch-list check of new reads is the plate-read desk's: gangting.desks.plate_reads.)"""
+    return record_plate_reads(uow, [(actor, event)])[0][0]
 
 
 def record_plate_reads(
-    uow: UnitOfWork,
-    reads: Sequence[tuple[Actor, PlateReadEvent]],
-    watch: WatchListPolicy | None = None,
-) -> list[dict[str, Any]]:
+    uow: UnitOfWork, reads: Sequence[tuple[Actor, PlateReadEvent]]
+) -> tuple[list[dict[str, Any]], list[PlateReadRecord]]:
     """``record_plate_read`` for many events (a batch from the broker) in a few statements,
     whatever their number: one lookup of the event ids, one of the vehicles, one insert of
-    the reads and one of their audit entries; only the reads that match the watch-list take
-    the per-read hit path. Answers in the order of ``reads``; an event id twice in the batch
-    is stored once (the second answers ``duplicate``). A refusal refuses the whole batch."""
+    the reads and one of their audit entries. Answers in the order of ``reads``, and the
+    rows stored new; an event id twice in the batch is stored once (the second answers
+    ``duplicate``). A refusal refuses the whole batch."""
     plates = [
         (require_booth(actor), actor, event, parse_plate(event.plate)) for actor, event in reads
     ]
@@ -92,9 +82,7 @@ def record_plate_reads(
             "plate_read",
             [(a, row.id, {"camera": row.camera, "event_id": str(row.event_id)}) for a, row in new],
         )
-        if watch is not None:
-            check_plate_reads(uow, [row for _, row in new], watch)
-    return answers
+    return answers, [row for _, row in new]
 
 
 def _new_row(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from gangting.kernel import law
-from gangting.kernel.calendar import anniversary
 from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import Invalid
 from gangting.licences.rules import LARGE_CLASSES, LicenceStatus
@@ -37,34 +36,6 @@ def validate_points(points: int) -> int:
             legal_basis=[f"{_A} 第7条"],
         )
     return points
-
-
-@dataclass(frozen=True)
-class Cycle:
-    """One scoring cycle, both ends inclusive."""
-
-    start: date
-    end: date
-
-
-def scoring_cycle(first_issued_on: date, on: date) -> Cycle:
-    """The scoring cycle containing ``on``.
-
-    Source: 记分办法 第3条 — 12-month cycles counted continuously from the day the licence
-    was first issued; not the calendar year. Cycle k runs from the k-th anniversary of
-    ``first_issued_on`` to the day before the next one (2020-03-15 → 2020-03-15..2021-03-14).
-    Edge case (decision): a first issue on 29 February has its anniversary on 1 March in
-    common years, so every cycle ends on the last day of February.
-    Raises ValueError when ``on`` is before ``first_issued_on``.
-    """
-    if on < first_issued_on:
-        raise ValueError("on is before the first issue date")
-    k = on.year - first_issued_on.year
-    if anniversary(first_issued_on, k) > on:
-        k -= 1
-    start = anniversary(first_issued_on, k)
-    end = anniversary(first_issued_on, k + 1) - timedelta(days=1)
-    return Cycle(start, end)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from gangting.fines.models import PenaltyDecision
 from gangting.kernel.calendar import add_days
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
+from gangting.licences.rules import Cycle, scoring_cycle
 from gangting.points.models import PointEntry
-from gangting.points.rules import Cycle, cycle_close, scoring_cycle
 from gangting.points.rules import PointEntry as RulePointEntry
+from gangting.points.rules import cycle_close
 
 
 def current_cycle(licence: DrivingLicence, on: date) -> Cycle:

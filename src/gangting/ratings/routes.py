@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, field_validator
 
+from gangting.booths.report import booth_report
+from gangting.contracts import Request
 from gangting.ratings import rules, service
-from gangting.web.booth_report import booth_report
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
 
 router = APIRouter(prefix="/api/v1/ratings", tags=["好差评 ratings"])
 

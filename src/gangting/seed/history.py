@@ -18,7 +18,7 @@ from gangting.fines.rules import due_on, late_fee
 from gangting.kernel.calendar import add_years
 from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.ids import new_id
-from gangting.points.rules import scoring_cycle
+from gangting.licences.rules import scoring_cycle
 from gangting.seed.fleet import VehicleDraft
 from gangting.seed.licensing import LicenceDraft
 from gangting.seed.places import DISTRICT_BY_CODE

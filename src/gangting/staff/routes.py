@@ -1,4 +1,4 @@
-"""Log-in for staff and booth devices."""
+"""Log-in for staff (booth devices: gangting.booths.routes)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from gangting.contracts import Request
 from gangting.staff import service
 from gangting.web.deps import ContextDep
-from gangting.web.schemas import Request
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
@@ -19,24 +19,10 @@ class StaffLogin(Request):
     password: str = Field(min_length=1, max_length=128)
 
 
-class BoothLogin(Request):
-    booth_code: str = Field(min_length=1, max_length=32)
-    secret: str = Field(min_length=1, max_length=128)
-
-
 @router.post("/staff", summary="民警/督察/管理员登录")
 def login_staff(body: StaffLogin, ctx: ContextDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         token = service.login_staff(
             uow, body.username, body.password, ctx.settings.staff_token_ttl_s
-        )
-    return {"access_token": token, "token_type": "bearer"}
-
-
-@router.post("/booth", summary="岗亭设备登录")
-def login_booth(body: BoothLogin, ctx: ContextDep) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        token = service.login_booth(
-            uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s
         )
     return {"access_token": token, "token_type": "bearer"}

@@ -14,7 +14,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, select
 
 from gangting.audit import service as audit
-from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -31,7 +30,7 @@ def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
 
-def _verify(stored_hash: str, secret: str) -> bool:
+def verify_secret(stored_hash: str, secret: str) -> bool:
     try:
         return _hasher.verify(stored_hash, secret)
     except (VerificationError, InvalidHashError):
@@ -42,7 +41,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _issue_token(uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int) -> str:
+def issue_token(uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int) -> str:
     token = secrets.token_urlsafe(32)
     uow.session.add(
         AccessToken(
@@ -59,37 +58,32 @@ def login_staff(uow: UnitOfWork, username: str, password: str, ttl_s: int) -> st
     account = uow.session.execute(
         select(StaffAccount).where(StaffAccount.username == username)
     ).scalar_one_or_none()
-    if account is None or not account.active or not _verify(account.password_hash, password):
+    if account is None or not account.active or not verify_secret(account.password_hash, password):
         raise BadCredentials("用户名或密码错误")
-    token = _issue_token(uow, "staff", account.id, ttl_s)
+    token = issue_token(uow, "staff", account.id, ttl_s)
     actor = Actor("staff", account.id, account.username, role=account.role)
     audit.record(uow, actor, "staff.login", "staff", account.id)
     return token
 
 
-def login_booth(uow: UnitOfWork, code: str, secret: str, ttl_s: int) -> str:
-    booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
-    if booth is None or not _verify(booth.secret_hash, secret):
-        raise BadCredentials("岗亭编号或设备密钥错误")
-    if not booth.enabled:
-        raise BadCredentials(
-            "该岗亭已停用", code="auth.booth_disabled", data={"reason": booth.disabled_reason}
-        )
-    token = _issue_token(uow, "booth", booth.id, ttl_s)
-    audit.record(uow, Actor("booth", booth.id, booth.code), "booth.login", "booth", booth.code)
-    return token
-
-
-def authenticate(uow: UnitOfWork, token: str) -> Actor:
+def token_row(uow: UnitOfWork, token: str) -> AccessToken:
+    """The stored token (by digest), if it has not expired; TokenInvalid otherwise."""
     row = uow.session.get(AccessToken, token_digest(token))
     if row is None or row.expires_at <= uow.clock.now():
         raise TokenInvalid("登录已失效，请重新登录")
-    if row.subject_kind == "booth":
-        booth = uow.session.get(Booth, row.subject_id)
-        if booth is None or not booth.enabled:
-            raise TokenInvalid("该岗亭已停用", code="auth.booth_disabled")
-        return Actor("booth", booth.id, booth.code)
-    account = uow.session.get(StaffAccount, row.subject_id)
+    return row
+
+
+def authenticate(uow: UnitOfWork, token: str) -> Actor:
+    """The staff member a staff token stands for (booth tokens: booths.credentials)."""
+    row = token_row(uow, token)
+    if row.subject_kind != "staff":
+        raise TokenInvalid("登录已失效，请重新登录")
+    return staff_actor(uow, row.subject_id)
+
+
+def staff_actor(uow: UnitOfWork, account_id: uuid.UUID) -> Actor:
+    account = uow.session.get(StaffAccount, account_id)
     if account is None or not account.active:
         raise TokenInvalid("账号已停用")
     unit = uow.session.get(OrgUnit, account.org_unit_id)
@@ -118,23 +112,6 @@ def within_scope(query: Select[*_Row], actor: Actor) -> Select[*_Row]:
     if actor.role != "admin":
         query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
     return query
-
-
-def booth_in_scope(
-    uow: UnitOfWork, actor: Actor, code: str, unknown: type[DomainError]
-) -> tuple[Booth, OrgUnit]:
-    """The booth of that code and its org unit, within the caller's scope; ``unknown`` is
-    the error each caller answers for a code no booth has."""
-    row = uow.session.execute(
-        select(Booth, OrgUnit)
-        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
-        .where(Booth.code == code)
-    ).first()
-    if row is None:
-        raise unknown("没有该岗亭", data={"booth": code})
-    booth, unit = row
-    require_scope(actor, unit.path)
-    return booth, unit
 
 
 def staff_in_scope(

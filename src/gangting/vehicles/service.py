@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen
@@ -31,7 +32,6 @@ from gangting.vehicles.rules import (
     mark_window_open,
     parse_plate,
 )
-from gangting.violations.models import Violation
 
 _ART56 = law.cite(law.REGISTRATION, "第56条")
 
@@ -57,16 +57,6 @@ def get_own_vehicle(
     if vehicle.owner_id != citizen.id:
         raise NotOwner("只能办理本人名下机动车的业务", data={"plate": display_plate(plate.value)})
     return vehicle
-
-
-def unprocessed_violation_count(uow: UnitOfWork, vehicle: Vehicle) -> int:
-    return int(
-        uow.session.execute(
-            select(func.count())
-            .select_from(Violation)
-            .where(Violation.vehicle_id == vehicle.id, Violation.state == "unprocessed")
-        ).scalar_one()
-    )
 
 
 def due_for(vehicle: Vehicle, on: date, policy: InspectionPolicy) -> Any:
@@ -95,8 +85,15 @@ def inspection_status(vehicle: Vehicle, today: date, policy: InspectionPolicy) -
 
 
 def issue_inspection_mark(
-    uow: UnitOfWork, actor: Actor, citizen: Citizen, plate_text: str, policy: InspectionPolicy
+    uow: UnitOfWork,
+    actor: Actor,
+    citizen: Citizen,
+    plate_text: str,
+    policy: InspectionPolicy,
+    unprocessed_violations: Callable[[UnitOfWork, Vehicle], int],
 ) -> dict[str, Any]:
+    """Issue the electronic inspection mark. ``unprocessed_violations`` counts the vehicle's
+    violations not yet processed (the violations domain answers it; vehicles sit below it)."""
     today = uow.clock.today()
     vehicle = get_own_vehicle(uow, citizen, plate_text, lock=True)
     current = due_for(vehicle, vehicle.inspection_valid_until, policy)
@@ -117,7 +114,7 @@ def issue_inspection_mark(
         on=today,
         compulsory_insurance_until=vehicle.compulsory_insurance_until,
         vehicle_tax_ok=vehicle.vehicle_tax_ok,
-        unprocessed_violations=unprocessed_violation_count(uow, vehicle),
+        unprocessed_violations=unprocessed_violations(uow, vehicle),
         unprocessed_accidents=vehicle.unprocessed_accidents,
         vehicle_status=VehicleStatus(vehicle.status),
         policy=policy,

@@ -19,9 +19,5 @@ class OtherVehicleRefused(Conflict):
     code = "points.other_vehicle_refused"
 
 
-class NoLicence(Conflict):
-    code = "licences.not_found"
-
-
 class NotYourViolation(Forbidden):
     code = "violations.not_yours"

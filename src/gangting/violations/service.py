@@ -7,12 +7,11 @@ the application and its audit entry commit together or not at all.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gangting.applications.service import answer, legal_basis_of, record_application
 from gangting.citizens.models import Citizen
@@ -27,9 +26,10 @@ from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
+from gangting.licences.rules import Cycle
+from gangting.licences.service import find_licence
 from gangting.points import service as points
 from gangting.points.rules import (
-    Cycle,
     FullScore,
     full_score_consequences,
     may_process_other_vehicle,
@@ -37,7 +37,6 @@ from gangting.points.rules import (
 from gangting.vehicles.models import Vehicle
 from gangting.violations.errors import (
     AlreadyProcessed,
-    NoLicence,
     NotProcessableAtBooth,
     OtherVehicleRefused,
     ViolationNotFound,
@@ -56,20 +55,6 @@ class FineSettings:
 
     def fine_for(self, code: ViolationCode) -> int:
         return self.overrides_fen.get(code.code, code.fine_default_fen)
-
-
-def find_licence(uow: UnitOfWork, citizen_id: uuid.UUID, *, lock: bool = False) -> DrivingLicence:
-    """The citizen's licence (locked on request); NoLicence when they hold none."""
-    query = select(DrivingLicence).where(DrivingLicence.citizen_id == citizen_id)
-    licence = uow.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    if licence is None:
-        raise NoLicence("未查询到您的机动车驾驶证信息，请到车管所窗口办理")
-    return licence
-
-
-def lock_licence(uow: UnitOfWork, citizen_id: uuid.UUID) -> DrivingLicence:
-    """The citizen's licence, locked: point changes for one driver are serialised."""
-    return find_licence(uow, citizen_id, lock=True)
 
 
 @dataclass(frozen=True)
@@ -298,3 +283,14 @@ def _decision_view(item: PlannedDecision, decision_no: str | None) -> dict[str, 
         "due_on": item.due_on.isoformat(),
         "legal_basis": [code.points_basis, code.fine_basis, PROCESSING_BASIS],
     }
+
+
+def unprocessed_violation_count(uow: UnitOfWork, vehicle: Vehicle) -> int:
+    """How many of the vehicle's recorded violations are still unprocessed."""
+    return int(
+        uow.session.execute(
+            select(func.count())
+            .select_from(Violation)
+            .where(Violation.vehicle_id == vehicle.id, Violation.state == "unprocessed")
+        ).scalar_one()
+    )

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field
 
+from gangting.contracts import Request
 from gangting.watchlists import derivation, hits, service
 from gangting.watchlists.rules import ENTRY_STATES, HIT_STATES, ReasonKind
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
-from gangting.web.schemas import Request
 from gangting.web.staff_writes import post_write
 from gangting.web.writes import run_read
 

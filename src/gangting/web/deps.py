@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -11,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gangting.context import Context
 from gangting.kernel.actor import Actor
-from gangting.staff import service as auth
-from gangting.staff.errors import TokenInvalid
+from gangting.kernel.errors import Unauthenticated
+from gangting.kernel.unit_of_work import UnitOfWork
 
 _CACHE_TTL_S = 30.0
 
@@ -51,9 +52,12 @@ async def get_context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(get_context)]
 
 
-def _authenticate(ctx: Context, token: str) -> Actor:
+Authenticator = Callable[[UnitOfWork, str], Actor]
+
+
+def _authenticate(ctx: Context, authenticate: Authenticator, token: str) -> Actor:
     with ctx.uow() as uow:
-        return auth.authenticate(uow, token)
+        return authenticate(uow, token)
 
 
 async def get_actor(
@@ -63,12 +67,14 @@ async def get_actor(
 ) -> Actor:
     """Async on purpose: a cached token costs no trip through the thread pool."""
     if not authorization or not authorization.lower().startswith("bearer "):
-        raise TokenInvalid("请先登录（缺少 Authorization: Bearer 令牌）", code="auth.required")
+        raise Unauthenticated("请先登录（缺少 Authorization: Bearer 令牌）")
     token = authorization[7:].strip()
     cache: ActorCache = request.app.state.actor_cache
     actor = cache.get(token)
     if actor is None:
-        actor = await run_in_threadpool(_authenticate, ctx, token)
+        # The app's authenticator (wired by the composition root: gangting.app)
+        authenticate: Authenticator = request.app.state.authenticate
+        actor = await run_in_threadpool(_authenticate, ctx, authenticate, token)
         cache.put(token, actor)
     return actor
 

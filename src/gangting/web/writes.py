@@ -11,6 +11,7 @@ stored: they are not decisions, and the same key must work once the booth has fi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -32,8 +33,22 @@ class KeyRequired(Invalid):
     code = "idempotency.key_required"
 
 
-def _replay(status_code: int, body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=status_code, headers={"Idempotent-Replayed": "true"})
+@dataclass(frozen=True)
+class Answer:
+    """What a write answered: its status, its JSON body, and whether it is a stored replay."""
+
+    status_code: int
+    body: Any
+    replayed: bool = False
+
+
+def render(answer: Answer) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _replay(status_code: int, body: dict[str, Any]) -> Answer:
+    return Answer(status_code, body, replayed=True)
 
 
 def run_write(
@@ -48,6 +63,26 @@ def run_write(
     action: str,
     on_refusal: OnRefusal | None = None,
 ) -> JSONResponse:
+    """`write_answer`, rendered as the HTTP response."""
+    return render(
+        write_answer(
+            ctx, actor, key, method, path, payload, work, action=action, on_refusal=on_refusal
+        )
+    )
+
+
+def write_answer(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+    work: Work,
+    *,
+    action: str,
+    on_refusal: OnRefusal | None = None,
+) -> Answer:
     if not key:
         raise KeyRequired("写操作必须携带 Idempotency-Key 请求头（每笔业务一个唯一值）")
     req_hash = request_hash(method, path, jsonable_encoder(payload))
@@ -70,7 +105,7 @@ def run_write(
     raise AssertionError("unreachable")
 
 
-def _attempt(ctx: Context, actor: Actor, key: str, req_hash: str, work: Work) -> JSONResponse:
+def _attempt(ctx: Context, actor: Actor, key: str, req_hash: str, work: Work) -> Answer:
     with ctx.uow() as uow:
         record = find_answer(uow.session, actor.scope, key, req_hash)
         if record is not None:
@@ -78,7 +113,7 @@ def _attempt(ctx: Context, actor: Actor, key: str, req_hash: str, work: Work) ->
         status_code, result = work(uow)
         body = jsonable_encoder(result)
         store_answer(uow.session, actor.scope, key, req_hash, status_code, body, uow.clock.now())
-    return JSONResponse(body, status_code=status_code)
+    return Answer(status_code, body)
 
 
 def _store_refusal(
@@ -89,7 +124,7 @@ def _store_refusal(
     exc: DomainError,
     action: str,
     on_refusal: OnRefusal | None,
-) -> JSONResponse:
+) -> Answer:
     with ctx.uow() as uow:
         record = find_answer(uow.session, actor.scope, key, req_hash)
         if record is not None:
@@ -101,7 +136,7 @@ def _store_refusal(
         store_answer(
             uow.session, actor.scope, key, req_hash, exc.http_status, body, uow.clock.now()
         )
-    return JSONResponse(body, status_code=exc.http_status)
+    return Answer(exc.http_status, body)
 
 
 def run_read(ctx: Context, work: Callable[[UnitOfWork], Any]) -> Any:

@@ -39,12 +39,13 @@ from gangting.booths.payloads import (
     decode_telemetry,
 )
 from gangting.booths.topics import Route, centre_filters, parse_topic
+from gangting.desks import booth_reports
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
 
-log = logging.getLogger("gangting.booths.ingest")
+log = logging.getLogger("gangting.devices.ingest")
 
 
 class PlateReadHandler(Protocol):
@@ -181,7 +182,7 @@ class InboundRouter:
             actor = self._directory.actor(uow, route.booth_code)
             assert actor.id is not None and route.kind is not None
             batch.append(service.Reading(actor.id, route.kind, reading.value, reading.at))
-        service.apply_telemetry_many(uow, batch, skip_repeat=True, faults=self._faults)
+        booth_reports.apply_telemetry_many(uow, batch, skip_repeat=True, faults=self._faults)
 
     @staticmethod
     def _refused(exc: DomainError, topic: str, channel: str | None) -> Outcome:
@@ -196,13 +197,13 @@ class InboundRouter:
             return lambda uow, actor: _telemetry(uow, actor, kind, reading, self._faults)
         if route.channel == "availability":
             report = decode(AvailabilityReport, raw)
-            return lambda uow, actor: service.record_availability(
+            return lambda uow, actor: booth_reports.record_availability(
                 uow, actor, report.status, report.session, report.reason, self._faults
             )
         if route.channel == "state":
             state = decode(StateReport, raw)
             reported = state.model_dump(mode="json", exclude={"v", "at"})
-            return lambda uow, actor: service.record_reported_state(
+            return lambda uow, actor: booth_reports.record_reported_state(
                 uow, actor, reported, state.at, self._faults
             )
         if route.channel == "help_calls":
@@ -231,7 +232,7 @@ def _telemetry(
     faults: FaultPolicy | None = None,
 ) -> bool:
     assert actor.id is not None
-    service.apply_telemetry(
+    booth_reports.apply_telemetry(
         uow, actor.id, kind, reading.value, reading.at, skip_repeat=True, faults=faults
     )
     return True
@@ -243,6 +244,6 @@ def _help_call(uow: UnitOfWork, actor: Actor, call: HelpCallReport) -> bool:
     req_hash = request_hash("MQTT", "help-calls", call.model_dump(mode="json"))
     if find_answer(uow.session, actor.scope, key, req_hash) is not None:
         return False
-    body = service.call_help(uow, actor, call.kind, call.note, call.at, call.id)
+    body = booth_reports.call_help(uow, actor, call.kind, call.note, call.at, call.id)
     store_answer(uow.session, actor.scope, key, req_hash, 201, body, uow.clock.now())
     return True

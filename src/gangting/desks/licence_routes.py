@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
+from gangting.contracts import Certificate, Renewal, Replacement
+from gangting.desks.transaction import citizen_write
 from gangting.licences import service
-from gangting.web.booth_write import citizen_write
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
-from gangting.web.schemas import Request
 
 router = APIRouter(prefix="/api/v1/licences", tags=["驾驶证 licences"])
-
-
-class Certificate(Request):
-    certificate_no: str = Field(min_length=4, max_length=40, description="身体条件证明编号")
-    institution: str = Field(min_length=2, max_length=128, description="出具机构")
-    issued_on: date
-
-
-class Renewal(Request):
-    health_certificate: Certificate
-
-
-class Replacement(Request):
-    reason: str = Field(default="lost", pattern="^(lost|damaged)$")
 
 
 @router.post("/renewal", summary="期满换证")

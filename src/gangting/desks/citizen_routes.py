@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from gangting.citizens import service
+from gangting.desks import overview as service
+from gangting.desks.transaction import fine_settings, inspection_policy
 from gangting.identity.service import resolve_citizen
 from gangting.web.deps import ActorDep, ContextDep, IdentityTokenHeader
 from gangting.web.writes import run_read
@@ -26,7 +27,7 @@ def my_violations(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeade
     return run_read(
         ctx,
         lambda uow: service.violations_of_citizen(
-            uow, resolve_citizen(uow, actor, identity), ctx.fines.policy
+            uow, resolve_citizen(uow, actor, identity), fine_settings(ctx).policy
         ),
     )
 
@@ -45,6 +46,6 @@ def my_vehicle(
     return run_read(
         ctx,
         lambda uow: service.vehicle_summary(
-            uow, resolve_citizen(uow, actor, identity), plate, ctx.inspection_policy
+            uow, resolve_citizen(uow, actor, identity), plate, inspection_policy(ctx)
         ),
     )

@@ -22,12 +22,12 @@ from gangting.kernel.refusal import ensure_allowed
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.licences.rules import LicenceStatus
+from gangting.licences.service import lock_licence
 from gangting.points import service as ledger
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.points.rules import DeductionWay, deduction_points, study_deduction_eligibility
 from gangting.vehicles.models import Vehicle
 from gangting.violations.models import Violation, ViolationCode
-from gangting.violations.service import lock_licence
 
 _A = law.SCORING
 # Catalogue keys of the acts named in 第26条(二): drink-driving, hit-and-run, forged or

@@ -1,4 +1,6 @@
-"""The ASGI app: wiring only."""
+"""The composition root of the centre's API: every router, the middleware, the error
+handlers and the authenticator, wired once (decision 0008). Nothing imports this module
+but the entry points (asgi, cli) and the tests."""
 
 from __future__ import annotations
 
@@ -8,24 +10,27 @@ from fastapi import FastAPI
 
 from gangting import __version__
 from gangting.alerts.routes import router as alerts_router
-from gangting.audit.routes import router as audit_router
 from gangting.booths.command_routes import router as booth_commands_router
-from gangting.booths.routes import router as booths_router
-from gangting.citizens.routes import router as citizens_router
+from gangting.booths.credentials import authenticate
+from gangting.booths.routes import router as booth_login_router
 from gangting.command_centre.runtime import install_command_centre
 from gangting.context import Context
-from gangting.fines.routes import router as fines_router
+from gangting.desks.audit_log import router as audit_router
+from gangting.desks.booth_report_routes import router as booths_router
+from gangting.desks.citizen_routes import router as citizens_router
+from gangting.desks.licence_routes import router as licences_router
+from gangting.desks.payment_routes import router as fines_router
+from gangting.desks.plate_read_routes import router as plate_read_reports_router
+from gangting.desks.point_routes import router as points_router
+from gangting.desks.vehicle_routes import router as vehicles_router
+from gangting.desks.violation_routes import router as violations_router
 from gangting.fines.routes import staff_router as fines_staff_router
 from gangting.identity.routes import router as identity_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
-from gangting.licences.routes import router as licences_router
 from gangting.plate_reads.routes import router as plate_reads_router
-from gangting.points.routes import router as points_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
-from gangting.vehicles.routes import router as vehicles_router
-from gangting.violations.routes import router as violations_router
 from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
@@ -46,12 +51,14 @@ def create_app(ctx: Context) -> FastAPI:
     app = offline_app(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
     app.state.context = ctx
     app.state.actor_cache = ActorCache()
+    app.state.authenticate = authenticate
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
     app.add_middleware(ServerTiming)
 
     for router in (
         staff_router,
+        booth_login_router,
         identity_router,
         citizens_router,
         violations_router,
@@ -62,6 +69,7 @@ def create_app(ctx: Context) -> FastAPI:
         ratings_router,
         booths_router,
         booth_commands_router,
+        plate_read_reports_router,
         plate_reads_router,
         watch_list_router,
         alerts_router,

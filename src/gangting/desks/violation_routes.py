@@ -6,22 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
+from gangting.contracts import ProcessViolations
+from gangting.desks.transaction import citizen_write, fine_settings
 from gangting.identity.service import resolve_citizen
 from gangting.violations import service
-from gangting.web.booth_write import citizen_write
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
-from gangting.web.schemas import Request
 from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1/violations", tags=["违法处理 violations"])
-
-
-class ProcessViolations(Request):
-    violation_refs: list[str] = Field(
-        min_length=1, max_length=50, description="要处理的违法记录编号"
-    )
 
 
 @router.post("/preview", summary="预览处理结果：记分、罚款、缴款期限、不予处理的理由（不写入）")
@@ -37,7 +30,7 @@ def preview(
             uow,
             resolve_citizen(uow, actor, identity),
             list(dict.fromkeys(body.violation_refs)),
-            ctx.fines,
+            fine_settings(ctx),
         ),
     )
 
@@ -58,7 +51,7 @@ def process(
         "/violations/process",
         body,
         lambda uow, citizen: service.process_violations(
-            uow, actor, citizen, list(dict.fromkeys(body.violation_refs)), ctx.fines
+            uow, actor, citizen, list(dict.fromkeys(body.violation_refs)), fine_settings(ctx)
         ),
         service_item="process_violations",
     )

@@ -1,5 +1,5 @@
-"""A citizen transaction at a booth: authenticate the booth, resolve the identity token,
-then run the service inside an idempotent unit of work."""
+"""The booth transaction desk: resolve the identity token, run the domain's use case inside
+an idempotent unit of work, and file every outcome as an application (a refusal too)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,28 @@ from pydantic import BaseModel
 from gangting.applications.service import record_application
 from gangting.citizens.models import Citizen
 from gangting.context import Context
+from gangting.fines.rules import FinePolicy
 from gangting.identity.service import resolve_citizen
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.web.writes import run_write
+from gangting.vehicles.rules import InspectionPolicy
+from gangting.violations.service import FineSettings
+from gangting.web.writes import Answer, render, write_answer
 
 CitizenWork = Callable[[UnitOfWork, Citizen], dict[str, Any]]
+
+
+def fine_settings(ctx: Context) -> FineSettings:
+    """The fine policy, holiday calendar and configured fine amounts of the running system."""
+    return FineSettings(FinePolicy(), ctx.calendar, ctx.fine_overrides_fen)
+
+
+def inspection_policy(ctx: Context) -> InspectionPolicy:
+    return InspectionPolicy(
+        require_processed_violations=ctx.settings.mark_requires_violations_processed
+    )
 
 
 def citizen_write(
@@ -35,6 +49,34 @@ def citizen_write(
     service_item: str,
     status_code: int = 200,
 ) -> JSONResponse:
+    """`citizen_answer` rendered as the HTTP response."""
+    return render(
+        citizen_answer(
+            ctx,
+            actor,
+            key,
+            identity,
+            path,
+            body,
+            work,
+            service_item=service_item,
+            status_code=status_code,
+        )
+    )
+
+
+def citizen_answer(
+    ctx: Context,
+    actor: Actor,
+    key: str | None,
+    identity: str | None,
+    path: str,
+    body: BaseModel | None,
+    work: CitizenWork,
+    *,
+    service_item: str,
+    status_code: int = 200,
+) -> Answer:
     """Every transaction is an application: a refusal is recorded as one too (state
     'refused', with its reasons and legal basis), and its receipt number is in the answer."""
     payload = body.model_dump(mode="json") if body is not None else {}
@@ -63,6 +105,6 @@ def citizen_write(
         )
         exc.data["receipt_no"] = application.receipt_no
 
-    return run_write(
+    return write_answer(
         ctx, actor, key, "POST", path, payload, run, action=service_item, on_refusal=refused
     )

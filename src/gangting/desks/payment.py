@@ -1,0 +1,84 @@
+"""Paying fines at the booth: the two steps of one payment, as one use case.
+
+Step 1 files the payment (an application like every booth transaction) in an idempotent
+unit of work. Step 2 asks the payment platform outside any transaction (a slow platform
+must not hold database locks) and settles the answer in a second unit of work. A booth that
+retries with the same key gets the stored payment of step 1 and the platform's current
+answer, so a payment is never made twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gangting.context import Context
+from gangting.contracts import StartPayment
+from gangting.desks.transaction import citizen_answer, fine_settings
+from gangting.fines import service
+from gangting.fines.errors import PaymentNotFound
+from gangting.identity.service import resolve_citizen
+from gangting.kernel.actor import Actor
+from gangting.web.writes import Answer
+
+
+def pay_fines(
+    ctx: Context, actor: Actor, key: str | None, identity: str | None, body: StartPayment
+) -> Answer:
+    """File the payment of the chosen decisions, then ask the platform and settle."""
+    created = citizen_answer(
+        ctx,
+        actor,
+        key,
+        identity,
+        "/payments",
+        body,
+        lambda uow, citizen: _created(
+            service.create_payment(
+                uow,
+                actor,
+                citizen,
+                list(dict.fromkeys(body.decision_nos)),
+                fine_settings(ctx).policy,
+            )
+        ),
+        status_code=201,
+        service_item="pay_fines",
+    )
+    if created.status_code != 201:
+        return created
+    settled = _settle(
+        ctx, actor, created.body["payment_no"], created.body["amount_fen"], body.payer_code
+    )
+    return Answer(201, settled)
+
+
+def payment_status(
+    ctx: Context, actor: Actor, identity: str | None, payment_no: str
+) -> dict[str, Any]:
+    """The citizen's own payment; a pending one is asked of the platform again."""
+    with ctx.uow() as uow:
+        citizen = resolve_citizen(uow, actor, identity)
+        payment = service.get_payment(uow, payment_no)
+        if payment.citizen_id != citizen.id:
+            raise PaymentNotFound("未查询到该缴款记录")
+        if payment.state != "pending":
+            return service.payment_view(uow, payment)
+        amount_fen = payment.amount_fen
+    return _settle(ctx, actor, payment_no, amount_fen, "")
+
+
+def _created(payment: Any) -> dict[str, Any]:
+    return {"payment_no": payment.payment_no, "amount_fen": payment.amount_fen}
+
+
+def _settle(
+    ctx: Context, actor: Actor, payment_no: str, amount_fen: int, payer_code: str
+) -> dict[str, Any]:
+    """Ask the platform (outside any transaction), then settle in one unit of work."""
+    status = service.ask_platform(ctx.payments, payment_no, amount_fen, payer_code)
+    with ctx.uow() as uow:
+        payment = service.settle_payment(uow, actor, payment_no, status)
+        view = service.payment_view(uow, payment)
+        if status.state == "pending" and status.reason:
+            view["notice"] = status.reason
+    return view

@@ -1,0 +1,30 @@
+"""A booth camera's plate read over HTTP: stored, and matched against the watch-list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from gangting.booths.report import booth_report
+from gangting.desks.plate_reads import record_plate_read
+from gangting.plate_reads.schemas import PlateReadEvent
+from gangting.watchlists.service import policy_from_settings
+from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+
+router = APIRouter(prefix="/api/v1", tags=["号牌识别 plate reads"])
+
+
+@router.post("/booth/plate-reads", status_code=201, summary="岗亭摄像机号牌识别结果上报")
+def report_plate_read(
+    body: PlateReadEvent, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    return booth_report(
+        ctx,
+        actor,
+        key,
+        "/booth/plate-reads",
+        body,
+        body.booth,
+        lambda uow: record_plate_read(uow, actor, body, policy_from_settings(ctx.settings)),
+        action="plate_read",
+    )
