@@ -21,7 +21,8 @@ from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope, within_scope
+from gangting.staff.scope import require_scope, scoped
+from gangting.staff.service import require_role
 from gangting.watchlists.errors import HitDecided, HitUnknown, NoteRequired
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.rules import (
@@ -271,7 +272,7 @@ def list_hits(
         .order_by(WatchListHit.raised_at.desc(), WatchListHit.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if state is not None:
         query = query.where(WatchListHit.state == state)
     if booth_code is not None:

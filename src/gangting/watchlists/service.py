@@ -25,7 +25,8 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import require_booth, require_role, require_scope, staff_in_scope
+from gangting.staff.scope import require_scope
+from gangting.staff.service import require_booth, require_role, staff_in_scope
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import InvalidPlate, display_plate, parse_plate
 from gangting.watchlists.errors import (
