@@ -37,13 +37,8 @@ from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.errors import RoleRequired
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import (
-    ROLE_RANK,
-    require_role,
-    require_scope,
-    staff_in_scope,
-    within_scope,
-)
+from gangting.staff.scope import require_scope, scoped, sees
+from gangting.staff.service import ROLE_RANK, require_role, staff_in_scope
 
 # --- raising ----------------------------------------------------------------------------
 
@@ -335,7 +330,7 @@ def list_alerts(
         .order_by(Alert.raised_at.desc(), Alert.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if state == "active":
         query = query.where(Alert.state != "closed")
     elif state is not None:
@@ -440,7 +435,7 @@ def assign_alert(
     if not alert_may_be_assigned(alert.state):
         raise _refuse_move(alert, "closed")
     account, owner_path = staff_in_scope(uow, actor, owner, OwnerUnknown)
-    if account.role != "admin" and not unit.path.startswith(owner_path):
+    if not sees(account.role, owner_path, unit.path):  # the owner must see the alert
         raise OwnerUnknown(
             "该民警不在告警所属单位范围内，无法处理该告警",
             code="alerts.owner_out_of_scope",

@@ -25,7 +25,8 @@ from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.errors import Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope, within_scope
+from gangting.staff.scope import require_scope, scoped
+from gangting.staff.service import require_role
 
 MIN_EXPIRY_S = 10
 MAX_EXPIRY_S = 7 * 24 * 3600
@@ -121,7 +122,7 @@ def list_commands(
         .order_by(BoothCommand.issued_at.desc(), BoothCommand.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if booth_code is not None:
         query = query.where(Booth.code == booth_code)
     if state is not None:

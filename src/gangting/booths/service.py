@@ -23,7 +23,8 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_booth, require_scope
+from gangting.staff.scope import require_scope
+from gangting.staff.service import require_booth
 
 
 def require_this_booth(actor: Actor, booth_code: str | None) -> None:

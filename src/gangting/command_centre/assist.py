@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from gangting.audit import service as audit
 from gangting.booths.models import Booth, HelpCall
-from gangting.desks.booth_reports import close_help_call
 from gangting.command_centre.errors import (
     AssistMessageInvalid,
     AssistStateConflict,
@@ -35,11 +34,13 @@ from gangting.command_centre.rules import (
     kiosk_screen_view,
     mask_id_numbers,
 )
+from gangting.desks.booth_reports import close_help_call
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_booth, require_role, require_scope, within_scope
+from gangting.staff.scope import require_scope, scoped
+from gangting.staff.service import require_booth, require_role
 
 # A help call this recent is the one a new session answers.
 HELP_CALL_WINDOW = timedelta(minutes=15)
@@ -375,7 +376,7 @@ def list_sessions(
         .order_by(AssistSession.opened_at.desc(), AssistSession.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if active:
         query = query.where(AssistSession.state != "closed")
     return [session_view(s, b) for s, b in uow.session.execute(query).all()]

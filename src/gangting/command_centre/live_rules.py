@@ -153,7 +153,7 @@ def visible_to(
     """Whether a staff member (role, org path, username) may see the event: one it is
     addressed to (``audience``) always; otherwise at least the event's ``min_role``; admins
     everything; others only events under their own org unit (the same scope as the REST
-    APIs: ``staff.service.require_scope``)."""
+    APIs: ``staff.scope.sees``; tests/staff/test_scope_walk.py checks the two agree)."""
     if username and username in event.audience:
         return True
     rank = _ROLE_RANK.get(role or "", 0)

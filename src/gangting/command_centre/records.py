@@ -33,11 +33,12 @@ from gangting.kernel.clock import CITY_ZONE, iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import require_role, within_scope
+from gangting.staff.scope import scoped
+from gangting.staff.service import require_role
+from gangting.vehicles.rules import shown_plate
 from gangting.watchlists.hits import HIT_STATE_ZH
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.rules import REASON_KIND_ZH
-from gangting.watchlists.service import shown_plate
 
 RECORD_KINDS = ("plate_reads", "hits", "alerts", "instructions")
 KIND_TITLE_ZH = {
@@ -103,7 +104,7 @@ class _Kind:
 def _filtered(
     query: Any, time_col: Any, plate_cols: tuple[Any, ...], f: Filters, actor: Actor
 ) -> Any:
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     part = _plate_part(f.plate or "")
     if part:
         query = query.where(

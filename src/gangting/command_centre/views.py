@@ -32,13 +32,8 @@ from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads import service as plate_reads
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import (
-    ROLE_RANK,
-    ROLE_ZH,
-    require_role,
-    require_scope,
-    within_scope,
-)
+from gangting.staff.scope import require_scope, scoped
+from gangting.staff.service import ROLE_RANK, ROLE_ZH, require_role
 from gangting.watchlists import hits as watch_list_hits
 
 
@@ -175,7 +170,7 @@ def list_booths(uow: UnitOfWork, actor: Actor, policy: ScreenPolicy) -> list[dic
     """Every booth of the caller's scope with its colour and help-call flag."""
     require_role(actor, "officer")
     rows = uow.session.execute(
-        within_scope(
+        scoped(
             select(Booth, OrgUnit, BoothState)
             .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
             .outerjoin(BoothState, BoothState.booth_id == Booth.id)

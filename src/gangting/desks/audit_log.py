@@ -15,6 +15,7 @@ from gangting.citizens.models import Citizen
 from gangting.citizens.rules import mask_id_number, mask_name, mask_phone, parse_id_number
 from gangting.kernel.errors import NotFound
 from gangting.staff.models import OrgUnit
+from gangting.staff.scope import scoped
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep
 
@@ -35,8 +36,7 @@ def applications(
             .order_by(Application.created_at.desc())
             .limit(limit)
         )
-        if actor.role != "admin":
-            query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
+        query = scoped(query, actor)
         rows = uow.session.execute(query).all()
         return {
             "applications": [

@@ -52,7 +52,8 @@ from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.ids import reference
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope
+from gangting.staff.scope import path_in_scope, require_scope
+from gangting.staff.service import require_role
 from gangting.vehicles.rules import parse_plate
 from gangting.watchlists.models import WatchListHit
 
@@ -322,11 +323,9 @@ def visible(actor: Actor, unit_path: str, targets: list[InstructionTarget]) -> b
         return False
     if any(t.staff_id == actor.id for t in targets):
         return True
-    if actor.role == "admin":
-        return True
-    if actor.role != "supervisor" or actor.org_path is None:
+    if actor.role not in ("supervisor", "admin"):
         return False
-    return unit_path.startswith(actor.org_path)
+    return path_in_scope(actor, unit_path)
 
 
 def load(

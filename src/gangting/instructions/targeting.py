@@ -17,7 +17,7 @@ from gangting.instructions.rules import common_unit_path, is_leader, unit_chain
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import require_scope
+from gangting.staff.scope import require_scope
 
 MAX_NAMED_OFFICERS = 20
 

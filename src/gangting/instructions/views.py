@@ -29,6 +29,7 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.scope import scope_filter
 from gangting.staff.service import require_role
 from gangting.vehicles.rules import InvalidPlate, display_plate, parse_plate
 
@@ -170,12 +171,7 @@ def list_instructions(
     if mine or actor.role == "officer":
         query = query.where(Instruction.id.in_(_targeted_to(actor)))
     elif actor.role != "admin":
-        query = query.where(
-            or_(
-                OrgUnit.path.startswith(actor.org_path or "/none/"),
-                Instruction.id.in_(_targeted_to(actor)),
-            )
-        )
+        query = query.where(or_(scope_filter(actor), Instruction.id.in_(_targeted_to(actor))))
     if state == "active":
         query = query.where(Instruction.state.in_(ACTIVE_STATES))
     elif state is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from gangting.kernel.clock import iso_or_none
 from gangting.kernel.live import LiveReads, LiveSource, LiveView, Throttle
 from gangting.plate_reads.models import PlateReadRecord
-from gangting.watchlists.service import shown_plate
+from gangting.vehicles.rules import shown_plate
 
 
 def plate_read_view(row: PlateReadRecord, booth_code: str) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from gangting.plate_reads.errors import EventIdTaken
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_booth, require_role, within_scope
+from gangting.staff.scope import scoped
+from gangting.staff.service import require_booth, require_role
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import parse_plate
 
@@ -145,7 +146,7 @@ def list_plate_reads(
         .order_by(PlateReadRecord.first_seen_at.desc(), PlateReadRecord.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if booth_code:
         query = query.where(Booth.code == booth_code)
     if since is not None:

@@ -1,5 +1,6 @@
 """Authentication for staff (argon2 passwords) and booths (their own secrets), bearer tokens,
-roles (officer < supervisor < admin) and org-tree scope."""
+roles (officer < supervisor < admin), and the booth and staff look-ups that check org-tree
+scope (through ``staff.scope``)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,22 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
-from typing import TypeVarTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.errors import BadCredentials, OutOfScope, RoleRequired, TokenInvalid
+from gangting.staff.errors import BadCredentials, RoleRequired, TokenInvalid
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
+from gangting.staff.scope import require_scope
 
 _hasher = PasswordHasher()
 ROLE_RANK = {"officer": 1, "supervisor": 2, "admin": 3}
 ROLE_ZH = {"officer": "民警", "supervisor": "督察", "admin": "管理员"}
-_Row = TypeVarTuple("_Row")
 
 
 def hash_secret(secret: str) -> str:
@@ -107,13 +107,6 @@ def require_booth(actor: Actor) -> uuid.UUID:
     return actor.id
 
 
-def within_scope(query: Select[*_Row], actor: Actor) -> Select[*_Row]:
-    """``query`` (joined to ``OrgUnit``) narrowed to the caller's org unit; admins: all."""
-    if actor.role != "admin":
-        query = query.where(OrgUnit.path.startswith(actor.org_path or "/none/"))
-    return query
-
-
 def staff_in_scope(
     uow: UnitOfWork, actor: Actor, username: str, unknown: type[DomainError]
 ) -> tuple[StaffAccount, str]:
@@ -130,11 +123,3 @@ def staff_in_scope(
     account, path = row
     require_scope(actor, path)
     return account, path
-
-
-def require_scope(actor: Actor, org_path: str) -> None:
-    """Staff see only what lies under their own org unit; admins see everything."""
-    if actor.role == "admin":
-        return
-    if actor.org_path is None or not org_path.startswith(actor.org_path):
-        raise OutOfScope("超出本单位管辖范围")

@@ -464,3 +464,11 @@ def inspection_mark_eligibility(
     if reasons:
         return Decision.refuse(*reasons)
     return Decision.allow(Reason("vehicles.mark_eligible", "符合核发检验合格标志的条件", (_ART55,)))
+
+
+def shown_plate(plate_no: str) -> str:
+    """'蒙B·12345' for a GA 36 plate; any other text as it is."""
+    try:
+        return display_plate(plate_no)
+    except InvalidPlate:
+        return plate_no

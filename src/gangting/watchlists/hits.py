@@ -21,7 +21,9 @@ from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.staff.models import OrgUnit
-from gangting.staff.service import require_role, require_scope, within_scope
+from gangting.staff.scope import require_scope, scoped
+from gangting.staff.service import require_role
+from gangting.vehicles.rules import shown_plate
 from gangting.watchlists.errors import HitDecided, HitUnknown, NoteRequired
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.rules import (
@@ -31,7 +33,7 @@ from gangting.watchlists.rules import (
     hit_may_decide,
     same_pass,
 )
-from gangting.watchlists.service import INDEX_CACHE, IndexCache, shown_plate
+from gangting.watchlists.service import INDEX_CACHE, IndexCache
 
 HIT_STATE_ZH = {"pending": "待确认", "confirmed": "已确认", "rejected": "已否定"}
 
@@ -271,7 +273,7 @@ def list_hits(
         .order_by(WatchListHit.raised_at.desc(), WatchListHit.id.desc())
         .limit(limit)
     )
-    query = within_scope(query, actor)
+    query = scoped(query, actor)
     if state is not None:
         query = query.where(WatchListHit.state == state)
     if booth_code is not None:

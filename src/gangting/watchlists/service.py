@@ -25,9 +25,10 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.clock import iso_or_none
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
-from gangting.staff.service import require_booth, require_role, require_scope, staff_in_scope
+from gangting.staff.scope import require_scope
+from gangting.staff.service import require_booth, require_role, staff_in_scope
 from gangting.vehicles.models import Vehicle
-from gangting.vehicles.rules import InvalidPlate, display_plate, parse_plate
+from gangting.vehicles.rules import parse_plate, shown_plate
 from gangting.watchlists.errors import (
     AlreadyListed,
     EntryDerived,
@@ -57,14 +58,6 @@ def policy_from_settings(settings: Settings) -> WatchListPolicy:
         hit_window_s=settings.watch_list_hit_window_s,
         manual_max_days=settings.watch_list_manual_max_days,
     )
-
-
-def shown_plate(plate_no: str) -> str:
-    """'蒙B·12345' for a GA 36 plate; any other text as it is."""
-    try:
-        return display_plate(plate_no)
-    except InvalidPlate:
-        return plate_no
 
 
 # --- the version counter ----------------------------------------------------------------
