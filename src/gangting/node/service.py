@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from gangting.citizens.rules import mask_id_number
 from gangting.kernel.clock import CITY_ZONE, Clock, SystemClock
 from gangting.kernel.ids import new_id
 from gangting.kernel.money import format_yuan
@@ -96,10 +97,6 @@ class PendingCheck:
 
 _WALL = SystemClock()
 log = logging.getLogger("gangting.node")
-
-
-def mask_id_number(id_number: str) -> str:
-    return id_number[:6] + "*" * max(0, len(id_number) - 10) + id_number[-4:]
 
 
 class KioskService:
