@@ -120,7 +120,7 @@ def browser() -> Iterator[Any]:
         pytest.skip("system Chromium not installed")
     from playwright.sync_api import sync_playwright
 
-    from tests.kiosk.stack import CHROMIUM_ARGS
+    from tests.node.kiosk.stack import CHROMIUM_ARGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.command_centre.browser import README_SECTION as CENTRE_SECTION
 from tests.instructions import make_screens as officer
-from tests.kiosk import make_screens as kiosk
+from tests.node.kiosk import make_screens as kiosk
 from tests.screens_readme import README, SCREENS, sections, with_section, write_section
 
 

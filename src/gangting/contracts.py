@@ -5,8 +5,9 @@ loads the centre's routes or services to build a request (decision 0008)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Request(BaseModel):
@@ -46,3 +47,17 @@ class StudyDeductionRequest(Request):
 
 class MarkRequest(Request):
     plate: str = Field(min_length=7, max_length=12, description="号牌号码，如 蒙B·12345")
+
+
+class PaymentQuoteRequest(Request):
+    """What the citizen is about to pay: violations still to be processed and decisions
+    already made. The centre prices both; the kiosk only shows the answer."""
+
+    violation_refs: list[str] = Field(default_factory=list, max_length=50)
+    decision_nos: list[str] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _something_to_price(self) -> Self:
+        if not self.violation_refs and not self.decision_nos:
+            raise ValueError("至少需要一项违法记录或处罚决定")
+        return self

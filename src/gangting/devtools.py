@@ -14,7 +14,6 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-
 from gangting.kernel.db import make_engine
 from gangting.migrate import check_drift, upgrade
 

@@ -1,6 +1,6 @@
 """Alert tests run against the real app and database of the API tests (fixtures
-``api`` and ``world`` shared from tests/api/conftest.py)."""
+``api`` and ``world`` shared from tests/desks/conftest.py)."""
 
-from tests.api.conftest import api, world
+from tests.desks.conftest import api, world
 
 __all__ = ["api", "world"]

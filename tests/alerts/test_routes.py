@@ -13,7 +13,7 @@ from gangting.alerts import service
 from gangting.alerts.rules import Severity
 from gangting.audit.models import AuditEntry
 from gangting.booths.models import Booth
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import has_chinese, staff_get, staff_post
 
 ALERTS = "/api/v1/staff/alerts"

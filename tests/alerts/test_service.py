@@ -18,7 +18,7 @@ from gangting.booths.service import apply_telemetry
 from gangting.kernel.actor import Actor
 from gangting.staff.service import authenticate, login_staff
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 
 CODE = "BT-KDL-001"
 

@@ -26,8 +26,8 @@ from gangting.devices.ingest import InboundRouter
 from gangting.kernel.clock import SystemClock
 from gangting.node.mqtt_link import BoothLink, Command, CommandResult
 from tests.devices.harness import connect, plain_client
-from tests.kiosk.stack import ROOT, Centre
 from tests.mosquitto import require_mosquitto as broker
+from tests.node.kiosk.stack import ROOT, Centre
 from tests.screens_readme import write_section
 
 SHOTS = ROOT / "docs" / "screens" / "command-centre"

@@ -27,7 +27,7 @@ from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.conftest import _context, make_org, own_prefix, wait_until
 from tests.conftest import NOW
-from tests.kiosk.stack import free_port, wait_http
+from tests.node.kiosk.stack import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,8 +22,8 @@ from gangting.command_centre.views import district_map
 from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
-from tests.kiosk.stack import Demo, Node
 from tests.mosquitto import require_mosquitto
+from tests.node.kiosk.stack import Demo, Node
 
 WALL = {"width": 1920, "height": 1080}
 KIOSK = {"width": 1080, "height": 1920}

@@ -13,7 +13,7 @@ from gangting.booths.credentials import issue_broker_password
 from gangting.devices.embedded_broker import EmbeddedBroker
 from gangting.kernel.actor import SYSTEM
 from tests import builders
-from tests.api.conftest import Api, api  # noqa: F401  (the API fixture, reused)
+from tests.desks.conftest import Api, api  # noqa: F401  (the API fixture, reused)
 from tests.devices.harness import Harness, free_port
 from tests.mosquitto import require_mosquitto
 

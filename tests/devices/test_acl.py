@@ -18,7 +18,7 @@ from gangting.booths.topics import command_topic, telemetry_topic
 from gangting.devices.embedded_broker import EmbeddedBroker
 from gangting.devices.mosquitto import BrokerFiles
 from gangting.node.mqtt_link import CommandResult
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
     CENTRE,

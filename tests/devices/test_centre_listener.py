@@ -22,7 +22,7 @@ from gangting.command_centre.live_bus import LiveHub, MqttLivePublisher
 from gangting.devices import jobs
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import read_password_file, wait_for_port
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
     CENTRE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 
 

@@ -29,7 +29,7 @@ from gangting.devices.ingest import InboundRouter
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import StaffAccount
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 
 

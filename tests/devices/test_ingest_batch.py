@@ -28,7 +28,7 @@ from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.models import WatchListHit
 from gangting.worker import plate_read_handler
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.watchlists.helpers import POLICY, car
 

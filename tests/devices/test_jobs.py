@@ -11,7 +11,7 @@ from gangting.booths.credentials import mosquitto_verify
 from gangting.config import Settings
 from gangting.devices import jobs
 from gangting.devices.embedded_broker import read_password_file, spawn_embedded_broker
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import connect, free_port, plain_client, wait_until
 

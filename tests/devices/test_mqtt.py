@@ -14,7 +14,7 @@ from gangting.booths.models import BoothCommand, TelemetryReading
 from gangting.booths.payloads import AnnouncementParams, StateReport
 from gangting.booths.topics import telemetry_topic
 from gangting.node.mqtt_link import Command, CommandResult
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
     Harness,

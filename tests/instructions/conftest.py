@@ -1,5 +1,5 @@
 """Instruction tests run on the real app and database of the API tests (``api`` from
-tests/api/conftest.py), with an org tree that has squadrons, their leaders and officers:
+tests/desks/conftest.py), with an org tree that has squadrons, their leaders and officers:
 
     BT (detachment): admin
       KDL (brigade): sup-kdl
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests import builders
-from tests.api.conftest import Api, api
+from tests.desks.conftest import Api, api
 
 __all__ = ["Org", "Staff", "api", "org"]
 

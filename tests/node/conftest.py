@@ -17,7 +17,7 @@ from gangting.node.app import create_node_app
 from gangting.node.config import NodeSettings
 from gangting.node.service import KioskService
 from tests import builders
-from tests.api.conftest import Api, api, world
+from tests.desks.conftest import Api, api, world
 
 __all__ = ["api", "world"]
 

@@ -17,7 +17,7 @@ from gangting.audit.models import AuditEntry
 from gangting.kernel.clock import SystemClock
 from gangting.node import document_reading
 from gangting.node.adapters import sim_documents
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.identification.documents.render import id_number
 from tests.node.conftest import Node
 

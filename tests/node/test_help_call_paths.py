@@ -19,7 +19,7 @@ from gangting.booths.topics import help_calls_topic
 from gangting.devices.ingest import InboundRouter
 from gangting.node.mqtt_runtime import HELP_CALLS_PATH, help_call_id, help_call_report
 from gangting.node.outbox import Outbox
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 from tests.node.conftest import Node, count
 
 

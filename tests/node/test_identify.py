@@ -40,7 +40,7 @@ from gangting.node.config import NodeSettings
 from gangting.node.face_check import FaceEngine, LivenessPolicy, decode_chip_photo
 from gangting.node.service import KioskService
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.node.conftest import CentreLink, FakeMonotonic, Node, count
 
 START, LOOK, IDENTIFY = (

@@ -16,7 +16,7 @@ from gangting.fines.models import Payment, PenaltyDecision
 from gangting.node.adapters.printer import Receipt, SimulatedPrinter
 from gangting.points.models import PointEntry
 from gangting.ratings.models import BadReviewRemedy, Rating
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.node.conftest import Node, count
 
 

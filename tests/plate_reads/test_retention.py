@@ -17,7 +17,7 @@ from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.models import WatchListHit
 from gangting.watchlists.service import IndexCache
 from gangting.worker import centre_jobs
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import car, check, read_plate, rebuild
 
 DAY_S = 86400

@@ -3,9 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from gangting.licences.rules import LicenceClass, LicenceStatus
+from gangting.licences.rules import Cycle, LicenceClass, LicenceStatus, scoring_cycle
 from gangting.points.rules import (
-    Cycle,
     DeductionWay,
     Exam,
     InvalidPoints,
@@ -15,7 +14,6 @@ from gangting.points.rules import (
     full_score_consequences,
     learner_full_score_cancels,
     may_process_other_vehicle,
-    scoring_cycle,
     study_deduction_eligibility,
     validate_points,
 )

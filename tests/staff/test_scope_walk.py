@@ -29,10 +29,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from gangting.web.app import create_app
 from sqlalchemy import select
 
 from gangting.alerts.models import Alert
+from gangting.app import create_app
 from gangting.applications.models import Application
 from gangting.booths.models import Booth, BoothCommand, HelpCall
 from gangting.citizens.models import Citizen

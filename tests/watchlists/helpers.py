@@ -20,7 +20,7 @@ from gangting.watchlists.hits import check_plate_read
 from gangting.watchlists.rules import WatchListPolicy
 from gangting.watchlists.service import IndexCache
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 
 POLICY = WatchListPolicy()
 

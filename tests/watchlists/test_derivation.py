@@ -19,7 +19,7 @@ from gangting.watchlists.models import WatchListEntry
 from gangting.watchlists.rules import WatchListPolicy, derived_kinds
 from gangting.watchlists.service import add_manual_entry, current_version
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import POLICY, car, rebuild, set_vehicle
 
 OVERDUE = date(2026, 10, 31)  # the test clock's today is 2026-11-26

@@ -18,7 +18,7 @@ from gangting.watchlists.hits import ConfirmedHit, listen_hit_confirmed
 from gangting.watchlists.models import WatchListHit
 from gangting.watchlists.rules import WatchListPolicy
 from gangting.watchlists.service import IndexCache
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import (
     car,
     check,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
 from gangting.watchlists.models import WatchListEntry
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import (
     car,
     has_chinese,

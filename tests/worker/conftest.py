@@ -1,5 +1,5 @@
 """Worker tests use the real app and database of the API tests."""
 
-from tests.api.conftest import api, world
+from tests.desks.conftest import api, world
 
 __all__ = ["api", "world"]

@@ -16,7 +16,7 @@ from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.worker import Job, Scheduler, centre_jobs, plate_read_handler
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.watchlists.helpers import car
 
 

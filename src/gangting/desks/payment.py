@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from gangting.citizens.models import Citizen
 from gangting.context import Context
-from gangting.contracts import StartPayment
+from gangting.contracts import PaymentQuoteRequest, StartPayment
 from gangting.desks.transaction import citizen_answer, fine_settings
 from gangting.fines import service
 from gangting.fines.errors import PaymentNotFound
 from gangting.identity.service import resolve_citizen
 from gangting.kernel.actor import Actor
+from gangting.kernel.money import format_yuan
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.violations.service import FineSettings, plan_processing
 from gangting.web.writes import Answer
 
 
@@ -65,6 +69,45 @@ def payment_status(
             return service.payment_view(uow, payment)
         amount_fen = payment.amount_fen
     return _settle(ctx, actor, payment_no, amount_fen, "")
+
+
+def quote_payment(
+    uow: UnitOfWork, citizen: Citizen, body: PaymentQuoteRequest, fines: FineSettings
+) -> dict[str, Any]:
+    """The amount the citizen will pay, priced by the centre: the fines that processing
+    these violations would impose, plus the decisions already made with their late fees as
+    of today. A violation that cannot be processed is refused as processing would refuse it.
+    The kiosk shows this number; it never adds amounts up itself."""
+    items: list[dict[str, Any]] = []
+    refs = list(dict.fromkeys(body.violation_refs))
+    if refs:
+        plan = plan_processing(uow, citizen, refs, fines, lock=False)
+        if plan.refusals:
+            raise plan.refusals[0]
+        items += [
+            {
+                "kind": "violation",
+                "violation_ref": item.violation.ref,
+                "fine_fen": item.fine_fen,
+                "late_fee_fen": 0,
+                "total_fen": item.fine_fen,
+            }
+            for item in plan.items
+        ]
+    nos = list(dict.fromkeys(body.decision_nos))
+    if nos:
+        items += [
+            {
+                "kind": "decision",
+                "decision_no": view["decision_no"],
+                "fine_fen": view["fine_fen"],
+                "late_fee_fen": view["late_fee_fen"],
+                "total_fen": view["total_fen"],
+            }
+            for view in service.quote_decisions(uow, citizen, nos, fines.policy)
+        ]
+    total = sum(item["total_fen"] for item in items)
+    return {"items": items, "total_fen": total, "total_display": format_yuan(total)}
 
 
 def _created(payment: Any) -> dict[str, Any]:

@@ -62,6 +62,36 @@ def amount_view(decision: PenaltyDecision, on: date, policy: FinePolicy) -> dict
     }
 
 
+def unpaid_decisions(
+    uow: UnitOfWork, citizen: Citizen, decision_nos: list[str], *, lock: bool = False
+) -> list[PenaltyDecision]:
+    """The citizen's decisions of these numbers, all still unpaid (locked on request);
+    DecisionNotFound for a number not theirs, AlreadyPaid for one paid already."""
+    query = select(PenaltyDecision).where(
+        PenaltyDecision.decision_no.in_(decision_nos),
+        PenaltyDecision.citizen_id == citizen.id,
+    )
+    decisions = uow.session.execute(query.with_for_update() if lock else query).scalars().all()
+    missing = sorted(set(decision_nos) - {d.decision_no for d in decisions})
+    if missing:
+        raise DecisionNotFound("未查询到您名下的该处罚决定", data={"decision_nos": missing})
+    paid = [d.decision_no for d in decisions if d.state == "paid"]
+    if paid:
+        raise AlreadyPaid("该处罚决定的罚款已缴纳，无需重复缴纳", data={"decision_nos": paid})
+    return list(decisions)
+
+
+def quote_decisions(
+    uow: UnitOfWork, citizen: Citizen, decision_nos: list[str], policy: FinePolicy
+) -> list[dict[str, Any]]:
+    """What paying these decisions today costs, each with its late fee (nothing written)."""
+    today = uow.clock.today()
+    decisions = unpaid_decisions(uow, citizen, decision_nos)
+    order = {no: i for i, no in enumerate(decision_nos)}
+    decisions.sort(key=lambda d: order[d.decision_no])
+    return [amount_view(d, today, policy) for d in decisions]
+
+
 def create_payment(
     uow: UnitOfWork,
     actor: Actor,
@@ -70,24 +100,7 @@ def create_payment(
     policy: FinePolicy,
 ) -> Payment:
     today = uow.clock.today()
-    decisions = (
-        uow.session.execute(
-            select(PenaltyDecision)
-            .where(
-                PenaltyDecision.decision_no.in_(decision_nos),
-                PenaltyDecision.citizen_id == citizen.id,
-            )
-            .with_for_update()
-        )
-        .scalars()
-        .all()
-    )
-    missing = sorted(set(decision_nos) - {d.decision_no for d in decisions})
-    if missing:
-        raise DecisionNotFound("未查询到您名下的该处罚决定", data={"decision_nos": missing})
-    paid = [d.decision_no for d in decisions if d.state == "paid"]
-    if paid:
-        raise AlreadyPaid("该处罚决定的罚款已缴纳，无需重复缴纳", data={"decision_nos": paid})
+    decisions = unpaid_decisions(uow, citizen, decision_nos, lock=True)
     pending = (
         uow.session.execute(
             select(Payment.payment_no)

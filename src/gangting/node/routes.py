@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 from gangting.contracts import (
     Certificate,
     MarkRequest,
+    PaymentQuoteRequest,
     ProcessViolations,
     Renewal,
     Replacement,
@@ -145,6 +146,11 @@ def overview(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
 @router.post("/violations/preview", summary="预览处理结果（不写入）")
 def preview(body: ProcessViolations, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.preview(session, body.model_dump(mode="json")))
+
+
+@router.post("/payments/quote", summary="应缴金额（由中心计价，不写入）")
+def quote(body: PaymentQuoteRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.quote(session, body.model_dump(mode="json")))
 
 
 @router.post("/violations/process", summary="处理违法（幂等键由岗亭持久保存）")

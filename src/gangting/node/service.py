@@ -380,6 +380,12 @@ class KioskService:
             "POST", "/api/v1/violations/preview", body, identity=session.identity_token
         )
 
+    def quote(self, session: KioskSession, body: dict[str, Any]) -> CentreAnswer:
+        """The amount due, priced by the centre (the screen never adds amounts up)."""
+        return self.centre.call(
+            "POST", "/api/v1/payments/quote", body, identity=session.identity_token
+        )
+
     # -- business steps (need the centre now; never queued) ---------------------------
     def business(
         self, session: KioskSession, path: str, about: dict[str, Any], make_body: Any = None

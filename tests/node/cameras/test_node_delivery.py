@@ -19,7 +19,7 @@ from gangting.node.config import NodeSettings
 from gangting.node.service import KioskService
 from gangting.plate_reads.models import PlateReadRecord
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.node.cameras.conftest import frames, photo_stills, rendered_stills, write_images
 from tests.node.conftest import CentreLink, count
 

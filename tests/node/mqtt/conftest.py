@@ -27,7 +27,7 @@ from gangting.node.service import KioskService
 from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.plate_reads.schemas import PlateReadEvent
 from tests import builders
-from tests.api.conftest import Api, api
+from tests.desks.conftest import Api, api
 from tests.devices.conftest import broker_url, embedded_broker, registry, system_mosquitto
 from tests.devices.harness import Harness, connect, plain_client, staff_actor
 from tests.node.conftest import CentreLink as HttpLink

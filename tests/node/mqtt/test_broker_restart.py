@@ -21,7 +21,7 @@ from gangting.booths.payloads import AvailabilityReport, decode
 from gangting.booths.topics import availability_topic
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.worker import plate_read_handler
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import (
     CENTRE,

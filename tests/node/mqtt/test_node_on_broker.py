@@ -23,7 +23,7 @@ from gangting.watchlists.models import WatchListHit
 from gangting.watchlists.rules import WatchListPolicy
 from gangting.watchlists.service import add_manual_entry, current_version, withdraw_entry
 from gangting.worker import plate_read_handler
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import Harness, booth_state, wait_until
 from tests.node.mqtt.conftest import (

@@ -29,7 +29,7 @@ from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.watchlists.rules import WatchListPolicy
 from gangting.watchlists.service import add_manual_entry
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 from tests.devices.harness import wait_until
 from tests.node.conftest import FakeMonotonic, Node, count
 from tests.node.mqtt.conftest import plate_event, supervisor

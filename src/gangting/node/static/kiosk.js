@@ -91,7 +91,7 @@ function serverMs(resp) {
 }
 
 async function api(method, path, body) {
-  const step = `${method} ${path.replace(/\/payments\/[^/]+$/, "/payments/{no}")}`;
+  const step = `${method} ${path.replace(/\/payments\/(?!quote$)[^/]+$/, "/payments/{no}")}`;
   const t0 = performance.now();
   let resp;
   try {
@@ -497,7 +497,7 @@ function amountText(d) {
   const fine = `罚款${yuan(d.fine_fen)}元`;
   if (d.days_late > 0 && d.late_fee_fen > 0) {
     const cap = d.late_fee_capped ? "（加处罚款数额以罚款数额为限）" : "";
-    return `${fine}，逾期${d.days_late}天加处罚款${yuan(d.late_fee_fen)}元${cap}，合计${yuan(d.total_fen ?? d.fine_fen + d.late_fee_fen)}元`;
+    return `${fine}，逾期${d.days_late}天加处罚款${yuan(d.late_fee_fen)}元${cap}，合计${yuan(d.total_fen)}元`;
   }
   if (!d.fine_fen) return "不罚款";
   return `${fine}，请于${dateZh(d.due_on)}前缴纳，合计${yuan(d.total_fen ?? d.fine_fen)}元`;
@@ -548,14 +548,17 @@ const REVIEW = {
       parts.push(el("h2", { text: "需到窗口办理" }));
       for (const v of notHere) parts.push(el("div", { class: "card" }, el("p", { text: `${v.description}：该违法行为需适用一般程序，请到交警大队窗口处理。` })));
     }
-    const newFine = (preview ? preview.decisions || [] : []).reduce((s, d) => s + (d.fine_fen || 0), 0);
-    const oldFine = unpaid.reduce((s, d) => s + (d.total_fen ?? d.fine_fen + (d.late_fee_fen || 0)), 0);
-    session.pending = { refs, unpaid: unpaid.map((d) => d.decision_no), total_fen: newFine + oldFine };
-    session.needsPayment = newFine + oldFine > 0;
     if (!refs.length && !unpaid.length) {
+      session.pending = { refs, unpaid: [] };
+      session.needsPayment = false;
       return { parts: [el("p", { class: "lead", text: "您没有需要在岗亭处理的违法记录，也没有待缴罚款。" }), ...parts], confirm: null };
     }
-    parts.push(el("p", { class: "total", text: `应缴合计：${yuan(newFine + oldFine)}元` }));
+    // The centre prices what is due; the screen only shows its number.
+    const decisionNos = unpaid.map((d) => d.decision_no);
+    const quote = await api("POST", "/payments/quote", { violation_refs: refs, decision_nos: decisionNos });
+    session.pending = { refs, unpaid: decisionNos };
+    session.needsPayment = quote.total_fen > 0;
+    parts.push(el("p", { class: "total", text: `应缴合计：${yuan(quote.total_fen)}元` }));
     return { parts, confirm: session.needsPayment ? "确认处理并缴款" : "确认处理" };
   },
   async renewal() {
@@ -720,7 +723,8 @@ const CONFIRM = {
       decisionNos = [...(r.decisions || []).filter((d) => d.fine_fen > 0).map((d) => d.decision_no), ...decisionNos];
     }
     if (decisionNos.length) {
-      session.payment = { decision_nos: decisionNos, total_fen: p.total_fen };
+      const quote = await api("POST", "/payments/quote", { decision_nos: decisionNos });
+      session.payment = { decision_nos: decisionNos, total_fen: quote.total_fen };
       return "pay";
     }
     return "receipt";

@@ -1,6 +1,6 @@
 """Screenshots of every screen of every kiosk flow, portrait 1080x1920 and landscape 1920x1080.
 
-    .venv/bin/python -m tests.kiosk.make_screens
+    .venv/bin/python -m tests.node.kiosk.make_screens
 
 writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and the kiosk's section of
 docs/screens/README.md (the other makers' sections stay), against a real centre and booth
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
-from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
+from tests.node.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
+from tests.node.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
 from tests.screens_readme import write_section
 
 OUT = ROOT / "docs" / "screens"
@@ -125,8 +125,8 @@ def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     lines = [
         "## Kiosk screens",
         "",
-        "Regenerate with `.venv/bin/python -m tests.kiosk.make_screens` (real centre + booth node,",
-        "system Chromium, demo personas of the `tiny` seed).",
+        "Regenerate with `.venv/bin/python -m tests.node.kiosk.make_screens` (real centre +",
+        "booth node, system Chromium, demo personas of the `tiny` seed).",
         "Portrait 1080x1920, landscape 1920x1080.",
         "",
     ]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.kiosk.conftest import PORTRAIT, Stack
-from tests.kiosk.flows import FLOWS, Kiosk
+from tests.node.kiosk.conftest import PORTRAIT, Stack
+from tests.node.kiosk.flows import FLOWS, Kiosk
 
 pytestmark = pytest.mark.kiosk
 

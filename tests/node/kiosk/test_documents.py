@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.kiosk.conftest import Stack
-from tests.kiosk.flows import TIMEOUT_MS, Kiosk, on_top
+from tests.node.kiosk.conftest import Stack
+from tests.node.kiosk.flows import TIMEOUT_MS, Kiosk, on_top
 
 pytestmark = pytest.mark.kiosk
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.kiosk.conftest import PORTRAIT, Stack
-from tests.kiosk.flows import FLOWS, Kiosk, fill_certificate
-from tests.kiosk.stack import Node
+from tests.node.kiosk.conftest import PORTRAIT, Stack
+from tests.node.kiosk.flows import FLOWS, Kiosk, fill_certificate
+from tests.node.kiosk.stack import Node
 
 pytestmark = pytest.mark.kiosk
 

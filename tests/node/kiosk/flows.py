@@ -16,7 +16,7 @@ from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
-from tests.kiosk.stack import Demo
+from tests.node.kiosk.stack import Demo
 
 TIMEOUT_MS = 15_000
 

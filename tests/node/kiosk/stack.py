@@ -22,7 +22,7 @@ from rich.console import Console
 
 from gangting.config import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 CHROMIUM_ARGS = [
     "--no-sandbox",

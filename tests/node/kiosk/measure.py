@@ -1,6 +1,6 @@
 """Per-flow measurement of the kiosk: screens, taps and time per kiosk API step.
 
-    .venv/bin/python -m tests.kiosk.measure [--runs 20]
+    .venv/bin/python -m tests.node.kiosk.measure [--runs 20]
 
 Runs every flow `--runs` times through the real screens (system Chromium, real booth node,
 real centre on the seeded `tiny` SQLite; the database is put back to the seeded state
@@ -24,8 +24,8 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from gangting.kernel.clock import SystemClock
-from tests.kiosk.flows import FLOWS, Kiosk
-from tests.kiosk.stack import CHROMIUM_ARGS, ROOT, Rig
+from tests.node.kiosk.flows import FLOWS, Kiosk
+from tests.node.kiosk.stack import CHROMIUM_ARGS, ROOT, Rig
 
 MARK = "## Kiosk flows (browser, booth node, centre)"
 BENCH = ROOT / "docs" / "benchmarks.md"
@@ -90,7 +90,7 @@ def report(result: dict[str, dict[str, Any]], runs: int) -> str:
     lines = [
         MARK,
         "",
-        f"`.venv/bin/python -m tests.kiosk.measure --runs {runs}` "
+        f"`.venv/bin/python -m tests.node.kiosk.measure --runs {runs}` "
         f"on {SystemClock().today().isoformat()}, "
         f"{platform.machine()} {platform.system()}, Python {platform.python_version()}: "
         "system Chromium (headless) -> `gangting booth` (simulated hardware) -> centre "

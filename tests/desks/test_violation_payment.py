@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from gangting.audit.models import AuditEntry
 from gangting.fines.models import Payment, PenaltyDecision
 from gangting.points.models import PointEntry
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 
 
 def _count(api: Api, model: Any, *where: Any) -> int:

@@ -12,7 +12,7 @@ from gangting.kernel import law
 from gangting.licences.models import DrivingLicence
 from gangting.vehicles.models import Vehicle
 from tests import builders
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 
 CERT = {
     "certificate_no": "TJ2026110001",

@@ -1,8 +1,8 @@
 """Where the identify step's time goes, stage by stage, through a real booth node.
 
-    .venv/bin/python -m tests.kiosk.measure_identify [--runs 10]
+    .venv/bin/python -m tests.node.kiosk.measure_identify [--runs 10]
 
-Starts a centre (seeded `tiny` SQLite) and a node with simulated hardware (tests/kiosk/stack),
+Starts a centre (seeded `tiny` SQLite) and a node with simulated hardware (tests/node/kiosk/stack),
 then runs the kiosk's identify calls over HTTP as the screen does: session, card
 (/identify/start), look (/identify/look), turn (/identify/turn where the node has it) and
 the decision (/identify: liveness, face vs chip photo, the centre's identity check), then
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.kiosk.stack import Rig
+from tests.node.kiosk.stack import Rig
 
 
 def run(runs: int, camera: bool) -> tuple[dict[str, list[float]], list[dict[str, float]]]:

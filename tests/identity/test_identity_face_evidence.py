@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
 from gangting.identity.models import IdentityToken
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 
 
 def face(**over: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from gangting.audit.models import AuditEntry
 from gangting.plate_reads.models import PlateReadRecord
 from tests import builders
-from tests.api.conftest import Api
+from tests.desks.conftest import Api
 
 PATH = "/api/v1/booth/plate-reads"
 

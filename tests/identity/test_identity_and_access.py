@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 
 
 def test_identity_check_refuses_a_bad_id_number_with_a_chinese_message(

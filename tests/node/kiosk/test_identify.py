@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.kiosk.conftest import Stack
-from tests.kiosk.flows import TIMEOUT_MS, Kiosk
+from tests.node.kiosk.conftest import Stack
+from tests.node.kiosk.flows import TIMEOUT_MS, Kiosk
 
 pytestmark = pytest.mark.kiosk
 

@@ -13,7 +13,7 @@ from gangting.booths.models import BoothState, HelpCall, ReceiptPrint, Telemetry
 from gangting.fines.models import PenaltyDecision
 from gangting.points.models import PointEntry
 from gangting.ratings.models import BadReviewRemedy, Rating
-from tests.api.conftest import Api, Booth
+from tests.desks.conftest import Api, Booth
 
 
 def _count(api: Api, model: Any, *where: Any) -> int:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.kiosk.flows import Kiosk
-from tests.kiosk.stack import Centre, Demo, Node
+from tests.node.kiosk.flows import Kiosk
+from tests.node.kiosk.stack import Centre, Demo, Node
 
 PORTRAIT = {"width": 1080, "height": 1920}
 
@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/kiosk/" in str(item.fspath).replace("\\", "/"):
+        if "tests/node/kiosk/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.kiosk)
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page
 
-from tests.kiosk.conftest import Stack
-from tests.kiosk.flows import Kiosk, payment_pending
+from tests.node.kiosk.conftest import Stack
+from tests.node.kiosk.flows import Kiosk, payment_pending
 
 pytestmark = pytest.mark.kiosk
 
