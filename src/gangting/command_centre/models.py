@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.command_centre.rules import AssistState
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 _NOT_CLOSED = text("state <> 'closed'")
 
@@ -35,7 +36,7 @@ class AssistSession(IdMixin, Base):
 
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
     help_call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("help_calls.id"))
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[AssistState] = mapped_column(StrEnumText(AssistState, 16))
     opened_at: Mapped[datetime]
     operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_accounts.id"))
     operator: Mapped[str | None] = mapped_column(String(64))

@@ -39,6 +39,7 @@ from gangting.watchlists.errors import (
 from gangting.watchlists.models import WatchListCounter, WatchListEntry
 from gangting.watchlists.rules import (
     REASON_KIND_ZH,
+    EntryState,
     ListedPlate,
     Match,
     MatchIndex,
@@ -250,7 +251,7 @@ def withdraw_entry(
         )
     if entry.owner_id != actor.id:
         require_scope(actor, owner_path or "/")
-    entry.state = "withdrawn"
+    entry.state = EntryState.WITHDRAWN
     entry.withdrawn_at = uow.clock.now()
     entry.withdrawn_by = actor.name
     entry.withdrawn_reason = text
