@@ -142,6 +142,19 @@ def mask_id_numbers(text: str) -> str:
     return _ID_LIKE.sub(mask, text)
 
 
+class MessageSender(StrEnum):
+    CITIZEN = "citizen"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+class MessageKind(StrEnum):
+    """A hint is shown large on the kiosk screen."""
+
+    TEXT = "text"
+    HINT = "hint"
+
+
 MESSAGE_MAX = 300
 HINT_PRESETS: tuple[str, ...] = (
     "请将身份证放在读卡区，保持不动",

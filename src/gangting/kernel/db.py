@@ -78,7 +78,11 @@ class StrEnumText(TypeDecorator[E]):
             ) from None
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
-        return None if value is None else self._member(value).value
+        if value is None:
+            return None
+        if isinstance(value, self.enum_cls):
+            return value.value
+        return self._member(value).value
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
         return None if value is None else self._member(value)

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
-from gangting.watchlists.rules import EntryState, HitState, ReasonKind
+from gangting.watchlists.rules import EntryState, HitState, ReasonKind, SourceKind
 
 _ACTIVE = text("state = 'active'")
 
@@ -45,7 +45,7 @@ class WatchListEntry(IdMixin, Base):
     legal_basis: Mapped[list[str]] = mapped_column(JsonColumn, default=list)
     # What the entry comes from: "vehicle" (status or inspection), "violations" (the plate's
     # unprocessed records) or "staff" (manual); source_ref names the record.
-    source_kind: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[SourceKind] = mapped_column(StrEnumText(SourceKind, 16))
     source_ref: Mapped[str] = mapped_column(String(64))
     facts: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))

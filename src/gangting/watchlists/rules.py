@@ -40,6 +40,15 @@ class ReasonKind(StrEnum):
     MANUAL = "manual"
 
 
+class SourceKind(StrEnum):
+    """What an entry comes from: the vehicle (status or inspection), the plate's
+    unprocessed violations, or a person ("staff", manual)."""
+
+    VEHICLE = "vehicle"
+    VIOLATIONS = "violations"
+    STAFF = "staff"
+
+
 DERIVED_KINDS: tuple[ReasonKind, ...] = tuple(k for k in ReasonKind if k is not ReasonKind.MANUAL)
 # Vehicle statuses (vehicles.rules.VehicleStatus values) that list a plate under the same name.
 STATUS_KINDS: tuple[ReasonKind, ...] = (ReasonKind.SCRAPPED, ReasonKind.STOLEN, ReasonKind.SEIZED)
