@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.alerts.rules import AlertKind, AlertState
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 _NOT_CLOSED = text("state <> 'closed'")
 
@@ -36,7 +37,7 @@ class Alert(IdMixin, Base):
     )
 
     key: Mapped[str] = mapped_column(String(160))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[AlertKind] = mapped_column(StrEnumText(AlertKind, 24))
     cause: Mapped[str] = mapped_column(String(48))
     severity: Mapped[str] = mapped_column(String(8))  # high | medium | low
     title: Mapped[str] = mapped_column(String(200))
@@ -45,7 +46,7 @@ class Alert(IdMixin, Base):
     subject_kind: Mapped[str] = mapped_column(String(24))
     subject_id: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
-    state: Mapped[str] = mapped_column(String(16))  # open | acknowledged | closed
+    state: Mapped[AlertState] = mapped_column(StrEnumText(AlertState, 16))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_accounts.id"))
     owner: Mapped[str | None] = mapped_column(String(64))
     raised_at: Mapped[datetime]

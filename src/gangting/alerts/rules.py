@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, get_args
 
-AlertKind = Literal["hit", "booth_fault", "help_call", "missed_deadline"]
-ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
+
+class AlertKind(StrEnum):
+    HIT = "hit"
+    BOOTH_FAULT = "booth_fault"
+    HELP_CALL = "help_call"
+    MISSED_DEADLINE = "missed_deadline"
+
+
+ALERT_KINDS: tuple[str, ...] = tuple(AlertKind)
 ALERT_KIND_ZH: dict[str, str] = {
     "hit": "布控比中",
     "booth_fault": "岗亭故障",
@@ -24,8 +32,14 @@ Severity = Literal["high", "medium", "low"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
 SEVERITY_ZH: dict[str, str] = {"high": "紧急", "medium": "重要", "low": "一般"}
 
-AlertState = Literal["open", "acknowledged", "closed"]
-ALERT_STATES: tuple[str, ...] = get_args(AlertState)
+
+class AlertState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+ALERT_STATES: tuple[str, ...] = tuple(AlertState)
 ALERT_STATE_ZH: dict[str, str] = {"open": "待签收", "acknowledged": "已签收", "closed": "已关闭"}
 # open -> acknowledged -> closed; an open alert may also be closed at once (a false alarm,
 # or a hit a person rejected): closing is always a person's or a rule's decision, with a note.

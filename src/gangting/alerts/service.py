@@ -23,6 +23,7 @@ from gangting.alerts.rules import (
     ALERT_KIND_ZH,
     ALERT_STATE_ZH,
     SEVERITY_ZH,
+    AlertState,
     FaultPolicy,
     Severity,
     alert_may_be_assigned,
@@ -388,7 +389,7 @@ def _refuse_move(alert: Alert, new: str) -> AlertStateConflict:
 
 
 def _acknowledge(uow: UnitOfWork, actor: Actor, alert: Alert, note: str | None) -> None:
-    alert.state = "acknowledged"
+    alert.state = AlertState.ACKNOWLEDGED
     alert.acknowledged_at = uow.clock.now()
     alert.acknowledged_by = actor.name
     if alert.owner_id is None and actor.kind == "staff":
@@ -401,7 +402,7 @@ def _acknowledge(uow: UnitOfWork, actor: Actor, alert: Alert, note: str | None) 
 
 
 def _close(uow: UnitOfWork, actor: Actor, alert: Alert, note: str) -> None:
-    alert.state = "closed"
+    alert.state = AlertState.CLOSED
     alert.closed_at = uow.clock.now()
     alert.closed_by = actor.name
     alert.close_note = note

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
+
+
+class ApplicationState(StrEnum):
+    COMPLETED = "completed"
+    REFUSED = "refused"
+    PENDING = "pending"
 
 
 class Application(IdMixin, Base):
@@ -18,7 +25,7 @@ class Application(IdMixin, Base):
 
     receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
     service_item: Mapped[str] = mapped_column(String(32))  # process_violations, renewal, …
-    state: Mapped[str] = mapped_column(String(16))  # completed | refused | pending
+    state: Mapped[ApplicationState] = mapped_column(StrEnumText(ApplicationState, 16))
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"), index=True)
     booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(index=True)

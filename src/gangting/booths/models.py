@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.booths.rules import CommandKind, CommandState, HelpCallState
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 
 class Booth(IdMixin, Base):
@@ -81,7 +82,7 @@ class HelpCall(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(String(500))
     called_at: Mapped[datetime] = mapped_column(index=True)
     received_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16))  # open | answered | closed
+    state: Mapped[HelpCallState] = mapped_column(StrEnumText(HelpCallState, 16))
 
 
 class ReceiptPrint(IdMixin, Base):
@@ -107,9 +108,9 @@ class BoothCommand(IdMixin, Base):
     )
 
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[CommandKind] = mapped_column(StrEnumText(CommandKind, 32))
     params: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[CommandState] = mapped_column(StrEnumText(CommandState, 16))
     issued_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_accounts.id"))
     issued_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(200))

@@ -7,12 +7,19 @@ These are operating rules of the platform (ARCHITECTURE.md "Devices"), not legal
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, get_args
+from enum import StrEnum
+from typing import Literal
 
-CommandKind = Literal[
-    "announcement", "lock_kiosk", "unlock_kiosk", "restart_adapter", "refresh_watch_list"
-]
-COMMAND_KINDS: tuple[str, ...] = get_args(CommandKind)
+
+class CommandKind(StrEnum):
+    ANNOUNCEMENT = "announcement"
+    LOCK_KIOSK = "lock_kiosk"
+    UNLOCK_KIOSK = "unlock_kiosk"
+    RESTART_ADAPTER = "restart_adapter"
+    REFRESH_WATCH_LIST = "refresh_watch_list"
+
+
+COMMAND_KINDS: tuple[str, ...] = tuple(CommandKind)
 COMMAND_KIND_ZH = {
     "announcement": "岗亭喇叭播报",
     "lock_kiosk": "锁定自助终端",
@@ -21,8 +28,17 @@ COMMAND_KIND_ZH = {
     "refresh_watch_list": "更新布控名单",
 }
 
-CommandState = Literal["queued", "sent", "acknowledged", "succeeded", "failed", "expired"]
-COMMAND_STATES: tuple[str, ...] = get_args(CommandState)
+
+class CommandState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+COMMAND_STATES: tuple[str, ...] = tuple(CommandState)
 TERMINAL_STATES = frozenset({"succeeded", "failed", "expired"})
 OPEN_STATES = frozenset({"queued", "sent", "acknowledged"})
 # A command only moves forward: queued -> sent -> acknowledged -> one terminal state.
@@ -30,6 +46,14 @@ OPEN_STATES = frozenset({"queued", "sent", "acknowledged"})
 _RANK = {"queued": 0, "sent": 1, "acknowledged": 2, "succeeded": 3, "failed": 3, "expired": 3}
 
 Availability = Literal["unknown", "online", "offline"]
+
+
+class HelpCallState(StrEnum):
+    """A help call: open -> answered -> closed."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
 
 
 def command_may_move(current: str, new: str) -> bool:

@@ -17,7 +17,7 @@ from gangting.applications.models import Application
 from gangting.audit import service as audit
 from gangting.booths.errors import BoothMismatch, HelpCallIdTaken, ReceiptUnknown
 from gangting.booths.models import Booth, BoothState, HelpCall, ReceiptPrint, TelemetryReading
-from gangting.booths.rules import availability_applies, reading_is_current
+from gangting.booths.rules import HelpCallState, availability_applies, reading_is_current
 from gangting.fines.models import Payment
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
@@ -104,7 +104,7 @@ def close_help_call(uow: UnitOfWork, actor: Actor, call_id: uuid.UUID, note: str
     if call is None or call.state == "closed":
         return False
     previous = call.state
-    call.state = "closed"
+    call.state = HelpCallState.CLOSED
     uow.session.flush()
     audit.record(
         uow,

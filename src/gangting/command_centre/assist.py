@@ -30,6 +30,7 @@ from gangting.command_centre.models import AssistMessage, AssistSession
 from gangting.command_centre.rules import (
     ASSIST_STATE_ZH,
     MESSAGE_MAX,
+    AssistState,
     assist_may_move,
     kiosk_screen_view,
     mask_id_numbers,
@@ -302,7 +303,7 @@ def sync_from_booth(
             )
             _publish(uow, session, booth, org_path, "message", "booth", message)
     if leave and session.state != "closed":
-        session.state = "closed"
+        session.state = AssistState.CLOSED
         session.closed_at = now
         session.closed_by = booth.code
         session.close_note = "群众已结束办理"
@@ -408,7 +409,7 @@ def join_session(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> dict[s
             session,
             "该远程协助已由其他人员接入" if session.state == "active" else "该远程协助已结束",
         )
-    session.state = "active"
+    session.state = AssistState.ACTIVE
     session.operator_id = actor.id
     session.operator = actor.name
     session.joined_at = uow.clock.now()
@@ -481,7 +482,7 @@ def close_session(
     session, booth, path = _in_scope(uow, actor, session_id, lock=True)
     if not assist_may_move(session.state, "closed"):
         raise _refuse(session, "该远程协助已结束")
-    session.state = "closed"
+    session.state = AssistState.CLOSED
     session.closed_at = uow.clock.now()
     session.closed_by = actor.name
     session.close_note = (note or "").strip()[:200] or None

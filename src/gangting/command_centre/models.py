@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.command_centre.rules import AssistState, MessageKind, MessageSender
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 _NOT_CLOSED = text("state <> 'closed'")
 
@@ -35,7 +36,7 @@ class AssistSession(IdMixin, Base):
 
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))
     help_call_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("help_calls.id"))
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[AssistState] = mapped_column(StrEnumText(AssistState, 16))
     opened_at: Mapped[datetime]
     operator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_accounts.id"))
     operator: Mapped[str | None] = mapped_column(String(64))
@@ -62,8 +63,8 @@ class AssistMessage(IdMixin, Base):
 
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assist_sessions.id"))
     seq: Mapped[int]
-    sender: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(8))
+    sender: Mapped[MessageSender] = mapped_column(StrEnumText(MessageSender, 16))
+    kind: Mapped[MessageKind] = mapped_column(StrEnumText(MessageKind, 8))
     text: Mapped[str] = mapped_column(String(300))
     author: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal, get_args
+from enum import StrEnum
+from typing import Literal
 
 from gangting.alerts.rules import Fault
 
@@ -56,8 +57,14 @@ def booth_status(
 
 # --- remote assist ------------------------------------------------------------------------
 
-AssistState = Literal["waiting", "active", "closed"]
-ASSIST_STATES: tuple[str, ...] = get_args(AssistState)
+
+class AssistState(StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+ASSIST_STATES: tuple[str, ...] = tuple(AssistState)
 ASSIST_STATE_ZH = {"waiting": "等待接入", "active": "协助中", "closed": "已结束"}
 _ASSIST_MOVES: dict[str, frozenset[str]] = {
     "waiting": frozenset({"active", "closed"}),
@@ -133,6 +140,19 @@ def mask_id_numbers(text: str) -> str:
         return raw[:6] + "*" * (len(raw) - 10) + raw[-4:]
 
     return _ID_LIKE.sub(mask, text)
+
+
+class MessageSender(StrEnum):
+    CITIZEN = "citizen"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+class MessageKind(StrEnum):
+    """A hint is shown large on the kiosk screen."""
+
+    TEXT = "text"
+    HINT = "hint"
 
 
 MESSAGE_MAX = 300

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.fines.rules import DecisionState, PaymentState
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 
 class PenaltyDecision(IdMixin, Base):
@@ -26,7 +27,9 @@ class PenaltyDecision(IdMixin, Base):
     decided_at: Mapped[datetime]
     received_on: Mapped[date]
     due_on: Mapped[date]
-    state: Mapped[str] = mapped_column(String(16), default="unpaid")  # unpaid | paid
+    state: Mapped[DecisionState] = mapped_column(
+        StrEnumText(DecisionState, 16), default=DecisionState.UNPAID
+    )
     paid_on: Mapped[date | None]
     late_fee_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # Review (行政复议) or litigation pauses the late fee: [[start, end|null], ...]
@@ -44,7 +47,9 @@ class Payment(IdMixin, Base):
     booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     # pending -> succeeded | declined | failed (timed out and confirmed unpaid)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[PaymentState] = mapped_column(
+        StrEnumText(PaymentState, 16), default=PaymentState.PENDING, index=True
+    )
     created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
     platform_ref: Mapped[str | None] = mapped_column(String(64))

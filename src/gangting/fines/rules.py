@@ -6,11 +6,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from gangting.kernel.calendar import EMPTY_CALENDAR, HolidayCalendar
 from gangting.kernel.money import apply_rate
 
 SIMPLE_PROCEDURE_MAX_FINE_FEN = 20_000  # 200 yuan
+
+
+class DecisionState(StrEnum):
+    """A penalty decision's fine: unpaid -> paid."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+
+
+class PaymentState(StrEnum):
+    """A payment order: pending -> succeeded | declined | failed (timed out and confirmed
+    unpaid)."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)

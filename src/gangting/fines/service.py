@@ -19,7 +19,7 @@ from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
 from gangting.fines.errors import AlreadyPaid, DecisionNotFound, PaymentNotFound, PaymentPending
 from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
-from gangting.fines.rules import FinePolicy, LateFee, late_fee
+from gangting.fines.rules import DecisionState, FinePolicy, LateFee, late_fee
 from gangting.integrations.payment import OrderStatus, PaymentPlatform, PaymentTimeout
 from gangting.kernel import law
 from gangting.kernel.actor import Actor
@@ -215,7 +215,7 @@ def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
         .with_for_update(of=PenaltyDecision)
     ).all()
     for item, decision in items:
-        decision.state = "paid"
+        decision.state = DecisionState.PAID
         decision.paid_on = today
         decision.late_fee_paid_fen = item.late_fee_fen
     reasons = [Reason("fines.paid", "罚款及加处罚款已缴纳", PAYMENT_BASIS)]

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.instructions.rules import InstructionKind, InstructionState, TargetState
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 
 class Instruction(IdMixin, Base):
@@ -32,7 +33,7 @@ class Instruction(IdMixin, Base):
     )
 
     no: Mapped[str] = mapped_column(String(24), unique=True)  # ZL20261126K7M2Q9XA
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[InstructionKind] = mapped_column(StrEnumText(InstructionKind, 24))
     text: Mapped[str] = mapped_column(String(500))
     plate_no: Mapped[str | None] = mapped_column(String(10), index=True)
     booth_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("booths.id"))
@@ -51,7 +52,7 @@ class Instruction(IdMixin, Base):
     acknowledge_due_at: Mapped[datetime]
     report_due_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[InstructionState] = mapped_column(StrEnumText(InstructionState, 16))
     state_changed_at: Mapped[datetime]
     checkpoint: Mapped[int] = mapped_column(default=0)
     next_check_at: Mapped[datetime | None]
@@ -84,7 +85,7 @@ class InstructionTarget(IdMixin, Base):
     username: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(64))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[TargetState] = mapped_column(StrEnumText(TargetState, 16))
     acknowledged_at: Mapped[datetime | None]
     acknowledge_note: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[datetime | None]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Literal, get_args
 
 from gangting.kernel import law
@@ -21,8 +22,16 @@ from gangting.kernel.decision import Reason
 
 # --- kinds, states, results ---------------------------------------------------------------
 
-InstructionKind = Literal["intercept", "attend_help_call", "check_booth", "general", "escalation"]
-INSTRUCTION_KINDS: tuple[str, ...] = get_args(InstructionKind)
+
+class InstructionKind(StrEnum):
+    INTERCEPT = "intercept"
+    ATTEND_HELP_CALL = "attend_help_call"
+    CHECK_BOOTH = "check_booth"
+    GENERAL = "general"
+    ESCALATION = "escalation"
+
+
+INSTRUCTION_KINDS: tuple[str, ...] = tuple(InstructionKind)
 # "escalation" (督办) is written by the deadline sweep only; people issue the other four.
 ISSUABLE_KINDS: tuple[str, ...] = ("intercept", "attend_help_call", "check_booth", "general")
 KIND_ZH: dict[str, str] = {
@@ -33,8 +42,17 @@ KIND_ZH: dict[str, str] = {
     "escalation": "超时督办",
 }
 
-InstructionState = Literal["open", "acknowledged", "completed", "escalated", "cancelled", "expired"]
-INSTRUCTION_STATES: tuple[str, ...] = get_args(InstructionState)
+
+class InstructionState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    COMPLETED = "completed"
+    ESCALATED = "escalated"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+INSTRUCTION_STATES: tuple[str, ...] = tuple(InstructionState)
 ACTIVE_STATES = frozenset({"open", "acknowledged", "escalated"})
 TERMINAL_STATES = frozenset({"completed", "cancelled", "expired"})
 STATE_ZH: dict[str, str] = {
@@ -46,8 +64,16 @@ STATE_ZH: dict[str, str] = {
     "expired": "已过期",
 }
 
-TargetState = Literal["sent", "acknowledged", "reported", "missed", "cancelled"]
-TARGET_STATES: tuple[str, ...] = get_args(TargetState)
+
+class TargetState(StrEnum):
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    REPORTED = "reported"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+TARGET_STATES: tuple[str, ...] = tuple(TargetState)
 TARGET_STATE_ZH: dict[str, str] = {
     "sent": "待签收",
     "acknowledged": "已签收",

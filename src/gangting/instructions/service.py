@@ -36,8 +36,10 @@ from gangting.instructions.rules import (
     TEXT_MIN,
     DeadlinePolicy,
     Deadlines,
+    InstructionState,
     Subject,
     TargetFacts,
+    TargetState,
     deadline_problems,
     deadlines,
     default_completion,
@@ -369,7 +371,7 @@ def set_state(uow: UnitOfWork, actor: Actor, instruction: Instruction, new: str)
     entry; a final state stops the sweep looking at it and settles its escalations."""
     previous = instruction.state
     now = uow.clock.now()
-    instruction.state = new
+    instruction.state = InstructionState(new)
     instruction.state_changed_at = now
     if new == "completed":
         instruction.completed_at = now
@@ -435,7 +437,7 @@ def acknowledge(
         )
     now = uow.clock.now()
     late = now >= instruction.acknowledge_due_at
-    target.state = "acknowledged"
+    target.state = TargetState.ACKNOWLEDGED
     target.acknowledged_at = now
     target.acknowledge_note = (note or "").strip()[:200] or None
     uow.session.flush()
@@ -476,7 +478,7 @@ def report(
     if not target_may_move(target.state, target.missed_step, "reported"):
         raise StepDone("您已反馈该指令", data={"state": target.state})
     now = uow.clock.now()
-    target.state = "reported"
+    target.state = TargetState.REPORTED
     if target.acknowledged_at is None:
         target.acknowledged_at = now
     target.reported_at = now
@@ -515,7 +517,7 @@ def cancel_now(
     instruction.cancel_reason = reason[:200]
     for target in targets:
         if target_may_move(target.state, target.missed_step, "cancelled"):
-            target.state = "cancelled"
+            target.state = TargetState.CANCELLED
     uow.session.flush()
     set_state(uow, actor, instruction, "cancelled")
 

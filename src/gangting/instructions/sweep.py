@@ -29,6 +29,7 @@ from gangting.instructions.rules import (
     STEP_ZH,
     DeadlinePolicy,
     Deadlines,
+    TargetState,
     checkpoint_at,
     checkpoints_due,
     deadlines,
@@ -183,7 +184,7 @@ def _sweep_one(
         step = "acknowledge" if checkpoint == "acknowledge" else "report"
         for target in targets:
             if target_misses(checkpoint, facts(target)):
-                target.state = "missed"
+                target.state = TargetState.MISSED
                 target.missed_step = step
                 target.missed_at = now
                 uow.session.flush()

@@ -1,14 +1,16 @@
 """Database building blocks: declarative Base with a naming convention, the UTC column
-type that refuses naive datetimes, and the engine factory (SQLite embedded | PostgreSQL)."""
+type that refuses naive datetimes, the StrEnum column type, and the engine factory
+(SQLite embedded | PostgreSQL)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -23,6 +25,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+E = TypeVar("E", bound=StrEnum)
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
 
@@ -49,6 +53,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class StrEnumText(TypeDecorator[E]):
+    """A closed set of strings (a state, a status, a kind) as a plain VARCHAR(length): the
+    column stores the member's value, exactly today's string, and loads the member. A value
+    outside the set is refused on the way in and on the way out (ValueError naming the set).
+    Migrations see String(length): no CHECK constraint, no database enum type."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def _member(self, value: str) -> E:
+        try:
+            return self.enum_cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in self.enum_cls)
+            raise ValueError(
+                f"{value!r} is not a {self.enum_cls.__name__} (one of: {allowed})"
+            ) from None
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, self.enum_cls):
+            return value.value
+        return self._member(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self._member(value)
+
+    @property
+    def python_type(self) -> type[E]:
+        return self.enum_cls
 
 
 class Base(DeclarativeBase):

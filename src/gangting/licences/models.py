@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin
+from gangting.kernel.db import Base, IdMixin, StrEnumText
+from gangting.licences.rules import LicenceStatus, Validity
 
 
 class DrivingLicence(IdMixin, Base):
@@ -19,10 +20,10 @@ class DrivingLicence(IdMixin, Base):
     classes: Mapped[str] = mapped_column(String(64))  # "C1,D" (准驾车型)
     first_issued_on: Mapped[date]  # start of the scoring cycles (记分办法 第3条)
     learner_until: Mapped[date | None]
-    validity: Mapped[str] = mapped_column(String(16))  # six_years | ten_years | long_term
+    validity: Mapped[Validity] = mapped_column(StrEnumText(Validity, 16))
     valid_from: Mapped[date]
     expires_on: Mapped[date | None]  # None = long-term
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[LicenceStatus] = mapped_column(StrEnumText(LicenceStatus, 16), index=True)
     had_full_score_in_validity: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     serial_no: Mapped[int] = mapped_column(default=1)  # bumps on replacement: old card void

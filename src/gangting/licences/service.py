@@ -146,10 +146,10 @@ def renew_licence(
     old = Validity(licence.validity)
     new = next_validity(old, licence.had_full_score_in_validity)
     valid_from = licence.expires_on if today <= licence.expires_on else today
-    licence.validity = new.value
+    licence.validity = new
     licence.valid_from = valid_from
     licence.expires_on = expiry_on(valid_from, new)
-    licence.status = LicenceStatus.VALID.value
+    licence.status = LicenceStatus.VALID
     licence.had_full_score_in_validity = False
     licence.serial_no += 1
     reasons = [

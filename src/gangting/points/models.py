@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin
+from gangting.kernel.db import Base, IdMixin, StrEnumText
+from gangting.points.rules import PointSourceKind
 
 
 class PointEntry(IdMixin, Base):
@@ -26,7 +27,7 @@ class PointEntry(IdMixin, Base):
     citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"))
     cycle_start: Mapped[date]
     points: Mapped[int]  # positive = recorded, negative = deducted
-    source_kind: Mapped[str] = mapped_column(String(16))  # decision | deduction | carry_over
+    source_kind: Mapped[PointSourceKind] = mapped_column(StrEnumText(PointSourceKind, 16))
     source_id: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
     legal_basis: Mapped[str] = mapped_column(String(64))

@@ -272,6 +272,14 @@ def study_deduction_eligibility(
     )
 
 
+class PointSourceKind(StrEnum):
+    """What a ledger entry comes from: a penalty decision, a study deduction, a carry-over."""
+
+    DECISION = "decision"
+    DEDUCTION = "deduction"
+    CARRY_OVER = "carry_over"
+
+
 class DeductionWay(StrEnum):
     ONLINE = "online"  # 网上学习
     ONSITE = "onsite"  # 现场学习

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin
+from gangting.kernel.db import Base, IdMixin, StrEnumText
+from gangting.ratings.rules import RemedyState
 
 
 class Rating(IdMixin, Base):
@@ -30,7 +31,7 @@ class BadReviewRemedy(IdMixin, Base):
     __tablename__ = "bad_review_remedies"
 
     rating_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ratings.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(16))  # open | closed
+    state: Mapped[RemedyState] = mapped_column(StrEnumText(RemedyState, 16))
     due_on: Mapped[date]
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

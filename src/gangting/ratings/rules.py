@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.decision import Decision, Reason
+
+
+class RemedyState(StrEnum):
+    """A bad rating's remedy record: open -> closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
 
 RATING_POLICY = (
     "《国务院办公厅关于建立政务服务“好差评”制度提高政务服务水平的意见》(国办发〔2019〕51号)"

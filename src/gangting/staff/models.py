@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin
+from gangting.kernel.db import Base, IdMixin, StrEnumText
+
+
+class OrgUnitKind(StrEnum):
+    """支队 > 大队 > 中队."""
+
+    DETACHMENT = "detachment"
+    BRIGADE = "brigade"
+    SQUADRON = "squadron"
+
+
+class TokenSubjectKind(StrEnum):
+    STAFF = "staff"
+    BOOTH = "booth"
 
 
 class OrgUnit(IdMixin, Base):
@@ -16,7 +30,7 @@ class OrgUnit(IdMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # detachment | brigade | squadron
+    kind: Mapped[OrgUnitKind] = mapped_column(StrEnumText(OrgUnitKind, 16))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
     # Materialised path "/DET/KDL/KDL-1/": scope checks are one prefix comparison.
     path: Mapped[str] = mapped_column(String(255), index=True)
@@ -39,6 +53,6 @@ class AccessToken(Base):
     __tablename__ = "access_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    subject_kind: Mapped[str] = mapped_column(String(8))  # staff | booth
+    subject_kind: Mapped[TokenSubjectKind] = mapped_column(StrEnumText(TokenSubjectKind, 8))
     subject_id: Mapped[uuid.UUID]
     expires_at: Mapped[datetime]

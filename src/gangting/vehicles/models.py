@@ -9,15 +9,16 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
+from gangting.vehicles.rules import Use, VehicleKind, VehicleStatus
 
 
 class Vehicle(IdMixin, Base):
     __tablename__ = "vehicles"
 
     plate_no: Mapped[str] = mapped_column(String(10), unique=True)
-    kind: Mapped[str] = mapped_column(String(24))
-    use: Mapped[str] = mapped_column(String(16))  # operating | non_operating
+    kind: Mapped[VehicleKind] = mapped_column(StrEnumText(VehicleKind, 24))
+    use: Mapped[Use] = mapped_column(StrEnumText(Use, 16))
     seats: Mapped[int]
     is_van: Mapped[bool] = mapped_column(default=False)
     new_energy: Mapped[bool] = mapped_column(default=False)
@@ -26,7 +27,9 @@ class Vehicle(IdMixin, Base):
     compulsory_insurance_until: Mapped[date]
     vehicle_tax_ok: Mapped[bool] = mapped_column(default=True)
     inspection_valid_until: Mapped[date]
-    status: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[VehicleStatus] = mapped_column(
+        StrEnumText(VehicleStatus, 16), default=VehicleStatus.NORMAL
+    )
     illegally_modified: Mapped[bool] = mapped_column(default=False)
     injury_accident: Mapped[bool] = mapped_column(default=False)
     unprocessed_accidents: Mapped[int] = mapped_column(default=0)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin
+from gangting.kernel.db import Base, IdMixin, StrEnumText
+
+
+class ViolationState(StrEnum):
+    """unprocessed -> decided (penalty decision made); erased for 第22条 cases."""
+
+    UNPROCESSED = "unprocessed"
+    DECIDED = "decided"
+    ERASED = "erased"
 
 
 class ViolationCode(Base):
@@ -43,6 +52,7 @@ class Violation(IdMixin, Base):
     plate_no: Mapped[str] = mapped_column(String(10))
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
     evidence_ref: Mapped[str] = mapped_column(String(64))
-    # unprocessed -> decided (penalty decision made) ; erased for 第22条 cases
-    state: Mapped[str] = mapped_column(String(16), default="unprocessed")
+    state: Mapped[ViolationState] = mapped_column(
+        StrEnumText(ViolationState, 16), default=ViolationState.UNPROCESSED
+    )
     driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("citizens.id"), index=True)

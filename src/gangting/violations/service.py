@@ -26,7 +26,7 @@ from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
-from gangting.licences.rules import Cycle
+from gangting.licences.rules import Cycle, LicenceStatus
 from gangting.licences.service import find_licence
 from gangting.points import service as points
 from gangting.points.rules import (
@@ -41,7 +41,7 @@ from gangting.violations.errors import (
     OtherVehicleRefused,
     ViolationNotFound,
 )
-from gangting.violations.models import Violation, ViolationCode
+from gangting.violations.models import Violation, ViolationCode, ViolationState
 
 PROCESSING_BASIS = law.cite(law.PROCEDURE, "第58条")
 POINTS_AT_DECISION = law.cite(law.SCORING, "第13条")
@@ -227,7 +227,7 @@ def process_violations(
         )
         decisions.append(_decision_view(item, decision.decision_no))
     if plan.full_score is not None:
-        plan.licence.status = "detained"
+        plan.licence.status = LicenceStatus.DETAINED
         plan.licence.had_full_score_in_validity = True
     application = record_application(
         uow,
@@ -264,7 +264,7 @@ def _decide(
         legal_basis=[b for b in (code.points_basis, code.fine_basis, PROCESSING_BASIS) if b],
     )
     uow.session.add(decision)
-    violation.state = "decided"
+    violation.state = ViolationState.DECIDED
     violation.driver_id = citizen.id
     return decision  # flushed with the others: one batched INSERT for all decisions
 

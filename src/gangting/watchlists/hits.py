@@ -29,6 +29,7 @@ from gangting.watchlists.models import WatchListEntry, WatchListHit
 from gangting.watchlists.rules import (
     HIT_SEVERITY,
     REASON_KIND_ZH,
+    HitState,
     WatchListPolicy,
     hit_may_decide,
     same_pass,
@@ -334,7 +335,7 @@ def _decide(
                 "at": iso_or_none(hit.decided_at),
             },
         )
-    hit.state = new
+    hit.state = HitState(new)
     hit.decided_by_id = actor.id
     hit.decided_by = actor.name
     hit.decided_at = uow.clock.now()

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gangting.kernel.db import Base, IdMixin, JsonColumn
+from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
+from gangting.watchlists.rules import EntryState, HitState, ReasonKind, SourceKind
 
 _ACTIVE = text("state = 'active'")
 
@@ -39,17 +40,17 @@ class WatchListEntry(IdMixin, Base):
     )
 
     plate_no: Mapped[str] = mapped_column(String(10))
-    reason_kind: Mapped[str] = mapped_column(String(32))
+    reason_kind: Mapped[ReasonKind] = mapped_column(StrEnumText(ReasonKind, 32))
     reason: Mapped[str] = mapped_column(String(200))
     legal_basis: Mapped[list[str]] = mapped_column(JsonColumn, default=list)
     # What the entry comes from: "vehicle" (status or inspection), "violations" (the plate's
     # unprocessed records) or "staff" (manual); source_ref names the record.
-    source_kind: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[SourceKind] = mapped_column(StrEnumText(SourceKind, 16))
     source_ref: Mapped[str] = mapped_column(String(64))
     facts: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vehicles.id"))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_accounts.id"))
-    state: Mapped[str] = mapped_column(String(16))  # active | withdrawn
+    state: Mapped[EntryState] = mapped_column(StrEnumText(EntryState, 16))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime | None]
@@ -95,7 +96,7 @@ class WatchListHit(IdMixin, Base):
     last_seen_at: Mapped[datetime]
     repeats: Mapped[int] = mapped_column(default=0)
     raised_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16))  # pending | confirmed | rejected
+    state: Mapped[HitState] = mapped_column(StrEnumText(HitState, 16))
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_accounts.id"))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]

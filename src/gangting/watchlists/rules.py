@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal, get_args
+from typing import Any
 
 from gangting.alerts.rules import Severity
 from gangting.kernel import law
@@ -38,6 +38,15 @@ class ReasonKind(StrEnum):
     SEIZED = "seized"
     MANY_UNPROCESSED_VIOLATIONS = "many_unprocessed_violations"
     MANUAL = "manual"
+
+
+class SourceKind(StrEnum):
+    """What an entry comes from: the vehicle (status or inspection), the plate's
+    unprocessed violations, or a person ("staff", manual)."""
+
+    VEHICLE = "vehicle"
+    VIOLATIONS = "violations"
+    STAFF = "staff"
 
 
 DERIVED_KINDS: tuple[ReasonKind, ...] = tuple(k for k in ReasonKind if k is not ReasonKind.MANUAL)
@@ -94,10 +103,22 @@ HIT_SEVERITY: dict[str, Severity] = {
     ReasonKind.OVERDUE_INSPECTION: "low",
 }
 
-EntryState = Literal["active", "withdrawn"]
-ENTRY_STATES: tuple[str, ...] = get_args(EntryState)
-HitState = Literal["pending", "confirmed", "rejected"]
-HIT_STATES: tuple[str, ...] = get_args(HitState)
+
+class EntryState(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
+ENTRY_STATES: tuple[str, ...] = tuple(EntryState)
+
+
+class HitState(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+HIT_STATES: tuple[str, ...] = tuple(HitState)
 
 
 @dataclass(frozen=True)

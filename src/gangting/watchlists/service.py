@@ -40,6 +40,7 @@ from gangting.watchlists.errors import (
 from gangting.watchlists.models import WatchListCounter, WatchListEntry
 from gangting.watchlists.rules import (
     REASON_KIND_ZH,
+    EntryState,
     ListedPlate,
     Match,
     MatchIndex,
@@ -243,7 +244,7 @@ def withdraw_entry(
         )
     if entry.owner_id != actor.id:
         require_scope(actor, owner_path or "/")
-    entry.state = "withdrawn"
+    entry.state = EntryState.WITHDRAWN
     entry.withdrawn_at = uow.clock.now()
     entry.withdrawn_by = actor.name
     entry.withdrawn_reason = text
