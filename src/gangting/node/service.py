@@ -427,7 +427,7 @@ class KioskService:
         files = self.hw.printer.print_receipt(receipt)
         self.outbox.enqueue(
             "/api/v1/receipts/printed",
-            {"receipt_no": receipt.receipt_no, "booth": self.settings.booth_code, "at": _iso()},
+            {"receipt_no": receipt.receipt_no, "booth": self.settings.booth_code, "at": _now_iso()},
         )
         return {"printed": True, "receipt_no": receipt.receipt_no, "files": [str(f) for f in files]}
 
@@ -448,7 +448,7 @@ class KioskService:
                 "level": level.value,
                 "reason": reason,
                 "booth": self.settings.booth_code,
-                "at": _iso(),
+                "at": _now_iso(),
             },
         )
         return {
@@ -473,7 +473,7 @@ class KioskService:
                 "kind": kind,
                 "note": note,
                 "booth": self.settings.booth_code,
-                "at": _iso(),
+                "at": _now_iso(),
             },
         )
         return {"accepted": True, "kind": kind, "message": "已呼叫工作人员，请稍候"}
@@ -496,7 +496,7 @@ class KioskService:
                             "kind": kind,
                             "value": value,
                             "booth": self.settings.booth_code,
-                            "at": _iso(),
+                            "at": _now_iso(),
                         },
                     )
                     self._last_telemetry[kind] = value
@@ -547,5 +547,5 @@ class KioskService:
         return _WALL.today()
 
 
-def _iso() -> str:
+def _now_iso() -> str:
     return _WALL.now().isoformat()
