@@ -12,6 +12,7 @@ from pydantic import Field
 
 from gangting.alerts import service
 from gangting.alerts.rules import ALERT_KINDS, ALERT_STATES, SEVERITIES
+from gangting.alerts.schemas import AlertList, AlertOut
 from gangting.contracts import Request
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.staff_writes import post_write
@@ -37,7 +38,7 @@ class Close(Request):
     note: str = Field(max_length=500, description="处理情况（必填）")
 
 
-@router.get("/alerts", summary="告警列表（本单位辖区，按时间倒序）")
+@router.get("/alerts", response_model=AlertList, summary="告警列表（本单位辖区，按时间倒序）")
 def list_alerts(
     ctx: ContextDep,
     actor: ActorDep,
@@ -66,13 +67,15 @@ def list_alerts(
     return {"alerts": found}
 
 
-@router.get("/alerts/{alert_id}", summary="一条告警")
+@router.get("/alerts/{alert_id}", response_model=AlertOut, summary="一条告警")
 def get_alert(alert_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(ctx, lambda uow: service.get_alert(uow, actor, alert_id))
     return result
 
 
-@router.post("/alerts/{alert_id}/acknowledge", summary="签收告警（民警及以上）")
+@router.post(
+    "/alerts/{alert_id}/acknowledge", response_model=AlertOut, summary="签收告警（民警及以上）"
+)
 def acknowledge(
     alert_id: uuid.UUID,
     body: Acknowledge,
@@ -91,7 +94,9 @@ def acknowledge(
     )
 
 
-@router.post("/alerts/{alert_id}/assign", summary="指派告警责任人（督察及以上）")
+@router.post(
+    "/alerts/{alert_id}/assign", response_model=AlertOut, summary="指派告警责任人（督察及以上）"
+)
 def assign(
     alert_id: uuid.UUID,
     body: Assign,
@@ -110,7 +115,9 @@ def assign(
     )
 
 
-@router.post("/alerts/{alert_id}/close", summary="关闭告警（责任人或督察及以上）")
+@router.post(
+    "/alerts/{alert_id}/close", response_model=AlertOut, summary="关闭告警（责任人或督察及以上）"
+)
 def close(
     alert_id: uuid.UUID,
     body: Close,

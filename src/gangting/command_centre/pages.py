@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
 from gangting.command_centre.views import district_map
 from gangting.kernel.errors import NotFound
@@ -46,12 +46,12 @@ _HEADERS = {
 router = APIRouter(tags=["指挥中心大屏 command-centre screen"], include_in_schema=False)
 
 
-@router.get("/centre")
+@router.get("/centre", response_class=RedirectResponse)
 def centre_root() -> RedirectResponse:
     return RedirectResponse("/centre/", status_code=307)
 
 
-@router.get("/centre/map.json")
+@router.get("/centre/map.json", response_class=JSONResponse)
 def centre_map() -> JSONResponse:
     return JSONResponse(_map(), headers={"Cache-Control": "public, max-age=86400"})
 
@@ -65,8 +65,8 @@ def _map() -> dict[str, Any]:
     return _cached[0]
 
 
-@router.get("/centre/{name}")
-@router.get("/centre/", name="command_centre_screen")
+@router.get("/centre/{name}", response_class=HTMLResponse)
+@router.get("/centre/", name="command_centre_screen", response_class=HTMLResponse)
 def centre_page(name: str = "") -> FileResponse:
     file_name = _FILES.get(name)
     if file_name is None:

@@ -21,6 +21,19 @@ from gangting.command_centre import assist, records, views
 from gangting.command_centre.live_bus import LiveHub
 from gangting.command_centre.live_rules import LIVE_KINDS, LiveEvent, visible_to
 from gangting.command_centre.rules import MESSAGE_MAX
+from gangting.command_centre.schemas import (
+    BoothDetail,
+    BoothSyncOut,
+    LiveStatus,
+    MeOut,
+    PlateReadEvidence,
+    RecordPage,
+    SentToKiosk,
+    SessionDetail,
+    SessionList,
+    Snapshot,
+    TelemetryHistory,
+)
 from gangting.context import Context
 from gangting.contracts import Request as Body
 from gangting.kernel.actor import Actor
@@ -72,6 +85,13 @@ def _still_valid(ctx: Context, token: str) -> bool:
     "/live",
     summary="实时事件流（Server-Sent Events；断线重连携带 Last-Event-ID 补发）",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "事件流：每个事件为 id、event、data（JSON）三行；另有 hello、reset、"
+            "auth、bye 控制事件与心跳注释",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def live_stream(
     request: Request,
@@ -145,7 +165,12 @@ async def live_stream(
     )
 
 
-@router.get("/centre/live-status", summary="实时推送状态（本进程）", tags=["运维 ops"])
+@router.get(
+    "/centre/live-status",
+    response_model=LiveStatus,
+    summary="实时推送状态（本进程）",
+    tags=["运维 ops"],
+)
 def live_status(request: Request, actor: ActorDep) -> dict[str, Any]:
     from gangting.command_centre import live
 
@@ -160,7 +185,9 @@ def live_status(request: Request, actor: ActorDep) -> dict[str, Any]:
     }
 
 
-@router.get("/centre/me", summary="当前登录人员（姓名、角色、单位、可否下发）")
+@router.get(
+    "/centre/me", response_model=MeOut, summary="当前登录人员（姓名、角色、单位、可否下发）"
+)
 def me(ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(ctx, lambda uow: views.me(uow, actor))
     return result
@@ -182,7 +209,11 @@ def _filters(
 FiltersDep = Annotated[records.Filters, Depends(_filters)]
 
 
-@router.get("/centre/records/{kind}", summary="查询与历史：过车、比中、告警、指令（分页）")
+@router.get(
+    "/centre/records/{kind}",
+    response_model=RecordPage,
+    summary="查询与历史：过车、比中、告警、指令（分页）",
+)
 def search_records(
     kind: RecordKind,
     filters: FiltersDep,
@@ -199,7 +230,17 @@ def search_records(
     return result
 
 
-@router.get("/centre/records/{kind}/export", summary="导出查询结果（CSV，UTF-8 带 BOM）")
+@router.get(
+    "/centre/records/{kind}/export",
+    summary="导出查询结果（CSV，UTF-8 带 BOM）",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "CSV 文件（附件下载）",
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 def export_records(
     kind: RecordKind, filters: FiltersDep, ctx: ContextDep, actor: ActorDep
 ) -> Response:
@@ -217,21 +258,34 @@ def export_records(
     )
 
 
-@router.get("/centre/snapshot", summary="指挥中心大屏：岗亭、告警、比中、指令、过车与远程协助")
+@router.get(
+    "/centre/snapshot",
+    response_model=Snapshot,
+    response_model_exclude_unset=True,
+    summary="指挥中心大屏：岗亭、告警、比中、指令、过车与远程协助",
+)
 def snapshot(request: Request, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     policy = _policy(request)
     result: dict[str, Any] = run_read(ctx, lambda uow: views.snapshot(uow, actor, policy))
     return result
 
 
-@router.get("/centre/booths/{code}", summary="岗亭详情：登记信息、当前状态、远程指令、过车记录")
+@router.get(
+    "/centre/booths/{code}",
+    response_model=BoothDetail,
+    summary="岗亭详情：登记信息、当前状态、远程指令、过车记录",
+)
 def booth_detail(code: str, request: Request, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     policy = _policy(request)
     result: dict[str, Any] = run_read(ctx, lambda uow: views.booth_detail(uow, actor, code, policy))
     return result
 
 
-@router.get("/centre/booths/{code}/telemetry", summary="岗亭运行数据历史（用于曲线）")
+@router.get(
+    "/centre/booths/{code}/telemetry",
+    response_model=TelemetryHistory,
+    summary="岗亭运行数据历史（用于曲线）",
+)
 def telemetry(
     code: str,
     ctx: ContextDep,
@@ -247,7 +301,11 @@ def telemetry(
     return result
 
 
-@router.get("/centre/plate-reads/{read_id}/evidence", summary="过车记录的证据小图")
+@router.get(
+    "/centre/plate-reads/{read_id}/evidence",
+    response_model=PlateReadEvidence,
+    summary="过车记录的证据小图",
+)
 def evidence(read_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(
         ctx, lambda uow: views.plate_read_evidence(uow, actor, read_id)
@@ -266,7 +324,7 @@ class CloseIn(Body):
     note: str | None = Field(default=None, max_length=200, description="处理情况")
 
 
-@router.get("/centre/assist", summary="远程协助会话（本单位辖区岗亭）")
+@router.get("/centre/assist", response_model=SessionList, summary="远程协助会话（本单位辖区岗亭）")
 def assist_sessions(
     ctx: ContextDep,
     actor: ActorDep,
@@ -277,13 +335,21 @@ def assist_sessions(
     return {"sessions": found}
 
 
-@router.get("/centre/assist/{session_id}", summary="一次远程协助（含屏幕状态与全部消息）")
+@router.get(
+    "/centre/assist/{session_id}",
+    response_model=SessionDetail,
+    summary="一次远程协助（含屏幕状态与全部消息）",
+)
 def assist_session(session_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(ctx, lambda uow: assist.get_session(uow, actor, session_id))
     return result
 
 
-@router.post("/centre/assist/{session_id}/join", summary="接入远程协助（民警及以上）")
+@router.post(
+    "/centre/assist/{session_id}/join",
+    response_model=SessionDetail,
+    summary="接入远程协助（民警及以上）",
+)
 def assist_join(
     session_id: uuid.UUID, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -319,7 +385,11 @@ def _to_kiosk(
     )
 
 
-@router.post("/centre/assist/{session_id}/messages", summary="向岗亭群众发送文字消息")
+@router.post(
+    "/centre/assist/{session_id}/messages",
+    response_model=SentToKiosk,
+    summary="向岗亭群众发送文字消息",
+)
 def assist_message(
     session_id: uuid.UUID,
     body: MessageIn,
@@ -330,7 +400,11 @@ def assist_message(
     return _to_kiosk(ctx, actor, key, session_id, body, "text")
 
 
-@router.post("/centre/assist/{session_id}/hints", summary="向自助终端屏幕推送操作提示")
+@router.post(
+    "/centre/assist/{session_id}/hints",
+    response_model=SentToKiosk,
+    summary="向自助终端屏幕推送操作提示",
+)
 def assist_hint(
     session_id: uuid.UUID,
     body: MessageIn,
@@ -341,7 +415,9 @@ def assist_hint(
     return _to_kiosk(ctx, actor, key, session_id, body, "hint")
 
 
-@router.post("/centre/assist/{session_id}/close", summary="结束远程协助")
+@router.post(
+    "/centre/assist/{session_id}/close", response_model=SessionDetail, summary="结束远程协助"
+)
 def assist_close(
     session_id: uuid.UUID,
     body: CloseIn,
@@ -385,7 +461,11 @@ class BoothSync(Body):
     leave: bool = Field(default=False, description="群众已结束办理：结束本次远程协助")
 
 
-@booth_router.post("/assist/sync", summary="岗亭同步远程协助：上报屏幕状态与群众消息，取回中心消息")
+@booth_router.post(
+    "/assist/sync",
+    response_model=BoothSyncOut,
+    summary="岗亭同步远程协助：上报屏幕状态与群众消息，取回中心消息",
+)
 async def booth_sync(
     body: BoothSync, request: Request, ctx: ContextDep, actor: ActorDep
 ) -> dict[str, Any]:

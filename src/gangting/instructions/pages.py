@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from gangting.kernel.errors import NotFound
 
@@ -27,13 +27,13 @@ _HEADERS = {
 router = APIRouter(tags=["民警手机页 officer page"], include_in_schema=False)
 
 
-@router.get("/m")
+@router.get("/m", response_class=RedirectResponse)
 def officer_page_root() -> RedirectResponse:
     return RedirectResponse("/m/", status_code=307)
 
 
-@router.get("/m/{name}")
-@router.get("/m/", name="officer_page")
+@router.get("/m/{name}", response_class=HTMLResponse)
+@router.get("/m/", name="officer_page", response_class=HTMLResponse)
 def officer_page(name: str = "") -> FileResponse:
     if name not in _FILES:
         raise NotFound("未找到该页面", code="pages.not_found")

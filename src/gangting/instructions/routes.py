@@ -23,6 +23,7 @@ from gangting.instructions.rules import (
     ResultKind,
     Subject,
 )
+from gangting.instructions.schemas import InstructionDetail, InstructionList, SweepOut
 from gangting.instructions.targeting import MAX_NAMED_OFFICERS, Targets
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -107,7 +108,9 @@ def _answer(
     return views.detail(uow, actor, instruction, unit, targets)
 
 
-@router.post("", status_code=201, summary="下发指令（督察及以上）")
+@router.post(
+    "", status_code=201, response_model=InstructionDetail, summary="下发指令（督察及以上）"
+)
 def issue(
     body: IssueIn, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -137,7 +140,12 @@ def issue(
     )
 
 
-@router.post("/from-hit/{hit_id}", status_code=201, summary="按已确认的比中下发拦截指令")
+@router.post(
+    "/from-hit/{hit_id}",
+    status_code=201,
+    response_model=InstructionDetail,
+    summary="按已确认的比中下发拦截指令",
+)
 def issue_from_hit(
     hit_id: uuid.UUID,
     body: FromHitIn,
@@ -165,7 +173,7 @@ def issue_from_hit(
     return post_write(ctx, actor, key, path, body, work, action="issue_instruction", status=201)
 
 
-@router.get("", summary="指令列表（民警只看到下发给本人的指令）")
+@router.get("", response_model=InstructionList, summary="指令列表（民警只看到下发给本人的指令）")
 def list_instructions(
     ctx: ContextDep,
     actor: ActorDep,
@@ -194,7 +202,9 @@ def list_instructions(
     return result
 
 
-@router.post("/sweep", summary="检查超时并升级督办（管理员；通常由定时任务执行）")
+@router.post(
+    "/sweep", response_model=SweepOut, summary="检查超时并升级督办（管理员；通常由定时任务执行）"
+)
 def run_sweep(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
     policy = service.policy_from_settings(ctx.settings)
 
@@ -207,7 +217,11 @@ def run_sweep(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> J
     )
 
 
-@router.get("/{instruction_id}", summary="指令详情（含接收民警、升级督办与全部记录）")
+@router.get(
+    "/{instruction_id}",
+    response_model=InstructionDetail,
+    summary="指令详情（含接收民警、升级督办与全部记录）",
+)
 def get_instruction(instruction_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(
         ctx, lambda uow: views.get_instruction(uow, actor, instruction_id)
@@ -215,7 +229,11 @@ def get_instruction(instruction_id: uuid.UUID, ctx: ContextDep, actor: ActorDep)
     return result
 
 
-@router.post("/{instruction_id}/acknowledge", summary="签收指令（接收民警）")
+@router.post(
+    "/{instruction_id}/acknowledge",
+    response_model=InstructionDetail,
+    summary="签收指令（接收民警）",
+)
 def acknowledge(
     instruction_id: uuid.UUID,
     body: AcknowledgeIn,
@@ -234,7 +252,11 @@ def acknowledge(
     )
 
 
-@router.post("/{instruction_id}/report", summary="反馈指令执行结果（接收民警）")
+@router.post(
+    "/{instruction_id}/report",
+    response_model=InstructionDetail,
+    summary="反馈指令执行结果（接收民警）",
+)
 def report(
     instruction_id: uuid.UUID,
     body: ReportIn,
@@ -254,7 +276,9 @@ def report(
     )
 
 
-@router.post("/{instruction_id}/cancel", summary="撤销指令（督察及以上）")
+@router.post(
+    "/{instruction_id}/cancel", response_model=InstructionDetail, summary="撤销指令（督察及以上）"
+)
 def cancel(
     instruction_id: uuid.UUID,
     body: CancelIn,

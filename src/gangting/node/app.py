@@ -32,6 +32,7 @@ from gangting.node.document_reading import preload_ocr
 from gangting.node.kiosk_mode import KioskMode
 from gangting.node.mode_routes import router as mode_router
 from gangting.node.routes import router as kiosk_router
+from gangting.node.schemas import Health
 from gangting.node.service import Hardware, KioskService
 from gangting.node.sim_routes import router as sim_router
 from gangting.node.store import NodeStore
@@ -257,7 +258,7 @@ def create_node_app(
     if settings.simulators:
         app.include_router(sim_router)
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get("/healthz", include_in_schema=False, response_model=Health)
     def healthz() -> dict[str, Any]:
         return {"ok": True, "booth": settings.booth_code}
 

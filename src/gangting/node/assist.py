@@ -28,6 +28,7 @@ from pydantic import Field
 from gangting.contracts import Request as Body
 from gangting.node.centre import CentreClient
 from gangting.node.errors import CentreUnavailable
+from gangting.node.schemas import AssistView, Ok, Queued
 
 log = logging.getLogger("gangting.node.assist")
 
@@ -257,17 +258,17 @@ class CitizenText(Body):
     text: str = Field(min_length=1, max_length=300)
 
 
-@router.get("", summary="远程协助：会话状态、工作人员消息与屏幕提示")
+@router.get("", response_model=AssistView, summary="远程协助：会话状态、工作人员消息与屏幕提示")
 def assist_view(relay: AssistDep, since: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     return relay.view(since)
 
 
-@router.post("/screen", summary="上报当前界面（只含界面与业务名称）")
+@router.post("/screen", response_model=Ok, summary="上报当前界面（只含界面与业务名称）")
 def assist_screen(body: ScreenReport, relay: AssistDep) -> dict[str, Any]:
     relay.report_screen(body.screen, body.service, body.elder)
     return {"ok": True}
 
 
-@router.post("/messages", status_code=202, summary="群众发给工作人员的文字")
+@router.post("/messages", status_code=202, response_model=Queued, summary="群众发给工作人员的文字")
 def assist_say(body: CitizenText, relay: AssistDep) -> dict[str, Any]:
     return relay.say(body.text)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from gangting.node.kiosk_mode import KioskMode
+from gangting.node.schemas import KioskModeView
 
 router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
 
@@ -17,6 +18,8 @@ def kiosk_mode(request: Request) -> KioskMode:
     return mode
 
 
-@router.get("/mode", summary="终端模式：是否暂停服务、中心下发的播报通知")
+@router.get(
+    "/mode", response_model=KioskModeView, summary="终端模式：是否暂停服务、中心下发的播报通知"
+)
 def mode(request: Request) -> dict[str, Any]:
     return kiosk_mode(request).view()

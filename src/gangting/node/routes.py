@@ -22,6 +22,24 @@ from gangting.contracts import (
 from gangting.contracts import Request as Body
 from gangting.node.centre import CentreAnswer
 from gangting.node.mode_routes import kiosk_mode
+from gangting.node.schemas import (
+    CentreBody,
+    CertificateRead,
+    DocumentPlan,
+    Finished,
+    HelpAccepted,
+    Identified,
+    IdentifyPlan,
+    KioskStatus,
+    Overview,
+    Printed,
+    PromptedStep,
+    RatingAccepted,
+    SessionStarted,
+    Spoken,
+    Step,
+    Ticket,
+)
 from gangting.node.service import KioskService
 from gangting.node.session import KioskSession
 from gangting.ratings.rules import parse_level
@@ -77,12 +95,16 @@ class SpeakRequest(Body):
     text: str = Field(min_length=1, max_length=300)
 
 
-@router.get("/status", summary="岗亭状态：中心是否在线、排队、空闲超时、语音")
+@router.get(
+    "/status", response_model=KioskStatus, summary="岗亭状态：中心是否在线、排队、空闲超时、语音"
+)
 def status(kiosk: KioskDep, request: Request) -> dict[str, Any]:
     return {**kiosk.status(), "mode": kiosk_mode(request).view()}
 
 
-@router.post("/session", summary="开始办理（新会话，Cookie kiosk_session）")
+@router.post(
+    "/session", response_model=SessionStarted, summary="开始办理（新会话，Cookie kiosk_session）"
+)
 def start_session(
     kiosk: KioskDep, request: Request, response: Response, kiosk_session: CookieDep = None
 ) -> Any:
@@ -99,31 +121,42 @@ def start_session(
     }
 
 
-@router.post("/identify/start", summary="人证核验第1步：读身份证，返回核验步骤")
+@router.post(
+    "/identify/start", response_model=IdentifyPlan, summary="人证核验第1步：读身份证，返回核验步骤"
+)
 def identify_start(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.identify_start(session)
 
 
 @router.post(
     "/identify/document",
+    response_model=DocumentPlan,
     summary="芯片读取失败时：拍摄身份证正面识别（OCR），以证件照片进行人脸核验",
 )
 def identify_document(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.identify_document(session)
 
 
-@router.post("/documents/health-certificate/read", summary="拍摄体检证明：识别出具机构、日期、结论")
+@router.post(
+    "/documents/health-certificate/read",
+    response_model=CertificateRead,
+    summary="拍摄体检证明：识别出具机构、日期、结论",
+)
 def read_health_certificate(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.read_health_certificate(session)
 
 
-@router.post("/identify/look", summary="人证核验第2步：正视摄像头（取正面画面）")
+@router.post(
+    "/identify/look", response_model=PromptedStep, summary="人证核验第2步：正视摄像头（取正面画面）"
+)
 def identify_look(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.identify_look(session)
 
 
 @router.post(
-    "/identify/turn", summary="人证核验第3步：缓慢转头（取转头画面），比对由 /identify 完成"
+    "/identify/turn",
+    response_model=Step,
+    summary="人证核验第3步：缓慢转头（取转头画面），比对由 /identify 完成",
 )
 def identify_turn(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.identify_turn(session)
@@ -131,6 +164,7 @@ def identify_turn(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
 
 @router.post(
     "/identify",
+    response_model=Identified,
     summary="人证核验：转头动作 + 活体判断 + 人脸与身份证照片比对 -> 中心换取身份令牌"
     "（未先调用 start/look 时一次完成全部步骤）",
 )
@@ -138,63 +172,71 @@ def identify(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.identify(session))
 
 
-@router.get("/overview", summary="驾驶证、本周期记分、未处理违法、未缴罚款（含加处罚款）")
+@router.get(
+    "/overview",
+    response_model=Overview,
+    summary="驾驶证、本周期记分、未处理违法、未缴罚款（含加处罚款）",
+)
 def overview(kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.overview(session))
 
 
-@router.post("/violations/preview", summary="预览处理结果（不写入）")
+@router.post("/violations/preview", response_model=CentreBody, summary="预览处理结果（不写入）")
 def preview(body: ProcessViolations, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.preview(session, body.model_dump(mode="json")))
 
 
-@router.post("/payments/quote", summary="应缴金额（由中心计价，不写入）")
+@router.post("/payments/quote", response_model=CentreBody, summary="应缴金额（由中心计价，不写入）")
 def quote(body: PaymentQuoteRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.quote(session, body.model_dump(mode="json")))
 
 
-@router.post("/violations/process", summary="处理违法（幂等键由岗亭持久保存）")
+@router.post(
+    "/violations/process", response_model=CentreBody, summary="处理违法（幂等键由岗亭持久保存）"
+)
 def process(body: ProcessViolations, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.business(session, "/api/v1/violations/process", body.model_dump()))
 
 
-@router.post("/payments", summary="缴款：缴款终端读付款码，再由中心向缴款平台下单")
+@router.post(
+    "/payments", response_model=CentreBody, summary="缴款：缴款终端读付款码，再由中心向缴款平台下单"
+)
 def pay(body: PaymentRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.pay(session, list(dict.fromkeys(body.decision_nos))))
 
 
-@router.get("/payments/{payment_no}", summary="查询待确认的缴款")
+@router.get("/payments/{payment_no}", response_model=CentreBody, summary="查询待确认的缴款")
 def payment(payment_no: str, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.payment(session, payment_no))
 
 
-@router.post("/licences/renewal", summary="期满换证")
+@router.post("/licences/renewal", response_model=CentreBody, summary="期满换证")
 def renewal(body: Renewal, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.business(session, "/api/v1/licences/renewal", body.model_dump(mode="json")))
 
 
-@router.post("/licences/replacement", summary="遗失补领")
+@router.post("/licences/replacement", response_model=CentreBody, summary="遗失补领")
 def replacement(body: Replacement, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(
         kiosk.business(session, "/api/v1/licences/replacement", body.model_dump(mode="json"))
     )
 
 
-@router.post("/licences/health-certificate", summary="提交身体条件证明")
+@router.post("/licences/health-certificate", response_model=CentreBody, summary="提交身体条件证明")
 def health_certificate(body: Certificate, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(
         kiosk.business(session, "/api/v1/licences/health-certificate", body.model_dump(mode="json"))
     )
 
 
-@router.post("/vehicles/inspection-mark", summary="申领电子检验合格标志")
+@router.post("/vehicles/inspection-mark", response_model=CentreBody, summary="申领电子检验合格标志")
 def inspection_mark(body: MarkRequest, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(
         kiosk.business(session, "/api/v1/vehicles/inspection-mark", body.model_dump(mode="json"))
     )
 
 
-@router.post("/points/study-deduction", summary="学法减分")
+@router.post("/points/study-deduction", response_model=CentreBody, summary="学法减分")
 def study_deduction(
     body: StudyDeductionRequest, kiosk: KioskDep, session: SessionDep
 ) -> JSONResponse:
@@ -203,17 +245,27 @@ def study_deduction(
     )
 
 
-@router.post("/print", summary="打印最近一笔业务的受理回执")
+@router.post("/print", response_model=Printed, summary="打印最近一笔业务的受理回执")
 def print_receipt(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.print_receipt(session)
 
 
-@router.post("/rating", status_code=202, summary="好差评（先存岗亭，再转发中心）")
+@router.post(
+    "/rating",
+    response_model=RatingAccepted,
+    status_code=202,
+    summary="好差评（先存岗亭，再转发中心）",
+)
 def rating(body: RatingRequest, kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.rate(session, body.level, body.reason)
 
 
-@router.post("/help", status_code=202, summary="一键求助（先存岗亭，再转发中心）")
+@router.post(
+    "/help",
+    response_model=HelpAccepted,
+    status_code=202,
+    summary="一键求助（先存岗亭，再转发中心）",
+)
 def help_call(kiosk: KioskDep, request: Request, body: HelpRequest | None = None) -> dict[str, Any]:
     body = body or HelpRequest()
     answer = kiosk.call_help(body.kind, body.note)
@@ -221,19 +273,19 @@ def help_call(kiosk: KioskDep, request: Request, body: HelpRequest | None = None
     return answer
 
 
-@router.post("/queue", summary="取号，附预计等候时间")
+@router.post("/queue", response_model=Ticket, summary="取号，附预计等候时间")
 def take_number(kiosk: KioskDep) -> dict[str, Any]:
     return kiosk.take_number()
 
 
-@router.post("/speak", summary="语音播报（espeak-ng，未安装时静默）")
+@router.post("/speak", response_model=Spoken, summary="语音播报（espeak-ng，未安装时静默）")
 def speak(body: SpeakRequest, kiosk: KioskDep) -> dict[str, Any]:
     speaker = kiosk.hw.speaker
     out = speaker.say(body.text)
     return {"spoken": speaker.available, "file": str(out) if out else None}
 
 
-@router.post("/finish", summary="结束办理，清除本次会话的全部信息")
+@router.post("/finish", response_model=Finished, summary="结束办理，清除本次会话的全部信息")
 def finish(
     kiosk: KioskDep, request: Request, response: Response, kiosk_session: CookieDep = None
 ) -> Any:

@@ -17,6 +17,16 @@ from gangting.node.adapters.printer import SimulatedPrinter
 from gangting.node.adapters.sensors import SimulatedSensors
 from gangting.node.errors import SimulatorsOff
 from gangting.node.routes import KioskDep
+from gangting.node.schemas import (
+    CardPlaced,
+    CardRemoved,
+    PayerSet,
+    Pressed,
+    SceneSet,
+    SensorsSet,
+    SimOverview,
+    TraySet,
+)
 from gangting.node.service import KioskService
 
 router = APIRouter(prefix="/kiosk/api/sim", tags=["模拟设备 simulators"])
@@ -67,7 +77,9 @@ def _reader(kiosk: KioskService) -> SimulatedIdReader:
     return reader
 
 
-@router.get("", summary="模拟设备：演示身份证、当前读卡器上的卡、默认设置")
+@router.get(
+    "", response_model=SimOverview, summary="模拟设备：演示身份证、当前读卡器上的卡、默认设置"
+)
 def overview(kiosk: KioskDep) -> dict[str, Any]:
     reader = _reader(kiosk)
     card = reader.read()
@@ -96,7 +108,9 @@ def overview(kiosk: KioskDep) -> dict[str, Any]:
     }
 
 
-@router.post("/id-card", summary="把一张身份证放到读卡器上（演示角色或身份证号）")
+@router.post(
+    "/id-card", response_model=CardPlaced, summary="把一张身份证放到读卡器上（演示角色或身份证号）"
+)
 def id_card(body: CardRequest, kiosk: KioskDep) -> dict[str, Any]:
     reader = _reader(kiosk)
     card = reader.persona(body.persona) if body.persona else None
@@ -109,7 +123,9 @@ def id_card(body: CardRequest, kiosk: KioskDep) -> dict[str, Any]:
     return {"on_reader": True, "persona": body.persona, "chip_readable": reader.chip_readable}
 
 
-@router.post("/document", summary="设置拍摄区上的证件（身份证正面、身体条件证明等）")
+@router.post(
+    "/document", response_model=TraySet, summary="设置拍摄区上的证件（身份证正面、身体条件证明等）"
+)
 def document(body: DocumentRequest, kiosk: KioskDep) -> dict[str, Any]:
     camera: SimulatedDocumentCamera = _sim(kiosk.hw.document_camera, SimulatedDocumentCamera)
     camera.tray = body.tray
@@ -120,6 +136,12 @@ def document(body: DocumentRequest, kiosk: KioskDep) -> dict[str, Any]:
     "/document/preview",
     summary="拍摄区上的证件预览（缩略图，JPEG；演示抽屉中显示放上的是哪份证件）",
     response_class=Response,
+    responses={
+        200: {
+            "description": "JPEG 缩略图",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 def document_preview(kiosk: KioskDep) -> Response:
     camera: SimulatedDocumentCamera = _sim(kiosk.hw.document_camera, SimulatedDocumentCamera)
@@ -133,33 +155,35 @@ def document_preview(kiosk: KioskDep) -> Response:
     return Response(bytes(jpeg), media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@router.post("/id-card/remove", summary="取走身份证")
+@router.post("/id-card/remove", response_model=CardRemoved, summary="取走身份证")
 def remove_card(kiosk: KioskDep) -> dict[str, Any]:
     _reader(kiosk).remove()
     return {"on_reader": False}
 
 
-@router.post("/face", summary="设置摄像头前的情形：本人 | 他人 | 手持照片 | 无人")
+@router.post(
+    "/face", response_model=SceneSet, summary="设置摄像头前的情形：本人 | 他人 | 手持照片 | 无人"
+)
 def face(body: FaceRequest, kiosk: KioskDep) -> dict[str, Any]:
     camera: SimulatedFaceCamera = _sim(kiosk.hw.face_camera, SimulatedFaceCamera)
     camera.scene = body.scene
     return {"scene": camera.scene}
 
 
-@router.post("/payer", summary="设置付款结果：ok | decline | timeout")
+@router.post("/payer", response_model=PayerSet, summary="设置付款结果：ok | decline | timeout")
 def payer(body: PayerRequest, kiosk: KioskDep) -> dict[str, Any]:
     terminal: SimulatedPaymentTerminal = _sim(kiosk.hw.payment_terminal, SimulatedPaymentTerminal)
     terminal.outcome = body.outcome
     return {"outcome": terminal.outcome}
 
 
-@router.post("/help-button", summary="按下求助按钮")
+@router.post("/help-button", response_model=Pressed, summary="按下求助按钮")
 def help_button(kiosk: KioskDep) -> dict[str, Any]:
     kiosk.hw.help_button.press()
     return {"pressed": True}
 
 
-@router.post("/sensors", summary="设置传感器读数（变化即上报）")
+@router.post("/sensors", response_model=SensorsSet, summary="设置传感器读数（变化即上报）")
 def sensors(body: SensorsRequest, kiosk: KioskDep) -> dict[str, Any]:
     sim: SimulatedSensors = _sim(kiosk.hw.sensors, SimulatedSensors)
     sim.values.update(body.model_dump(exclude_none=True))

@@ -13,6 +13,15 @@ from pydantic import AwareDatetime, Field
 from gangting.contracts import Request
 from gangting.watchlists import derivation, hits, service
 from gangting.watchlists.rules import ENTRY_STATES, HIT_STATES, ReasonKind
+from gangting.watchlists.schemas import (
+    BoothWatchList,
+    EntryList,
+    EntryOut,
+    HitDetail,
+    HitList,
+    HitOut,
+    RebuildOut,
+)
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.staff_writes import post_write
 from gangting.web.writes import run_read
@@ -41,7 +50,12 @@ class HitRejection(Request):
     note: str = Field(max_length=500, description="否定原因（如：号牌实为蒙B·8Z345，非布控车辆）")
 
 
-@router.get("/booth/watch-list", summary="岗亭获取布控名单（全量或自某版本以来的增量）")
+@router.get(
+    "/booth/watch-list",
+    response_model=BoothWatchList,
+    response_model_exclude_unset=True,
+    summary="岗亭获取布控名单（全量或自某版本以来的增量）",
+)
 def booth_watch_list(
     ctx: ContextDep,
     actor: ActorDep,
@@ -55,7 +69,7 @@ def booth_watch_list(
     return result
 
 
-@router.get("/staff/watch-list", summary="布控名单（民警及以上）")
+@router.get("/staff/watch-list", response_model=EntryList, summary="布控名单（民警及以上）")
 def staff_watch_list(
     ctx: ContextDep,
     actor: ActorDep,
@@ -74,7 +88,9 @@ def staff_watch_list(
     return result
 
 
-@router.post("/staff/watch-list", status_code=201, summary="人工布控（督察及以上）")
+@router.post(
+    "/staff/watch-list", status_code=201, response_model=EntryOut, summary="人工布控（督察及以上）"
+)
 def add_manual_entry(
     body: ManualEntry, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -99,7 +115,11 @@ def add_manual_entry(
     )
 
 
-@router.post("/staff/watch-list/{entry_id}/withdraw", summary="撤控人工布控条目（督察及以上）")
+@router.post(
+    "/staff/watch-list/{entry_id}/withdraw",
+    response_model=EntryOut,
+    summary="撤控人工布控条目（督察及以上）",
+)
 def withdraw_entry(
     entry_id: uuid.UUID,
     body: Withdrawal,
@@ -118,7 +138,11 @@ def withdraw_entry(
     )
 
 
-@router.post("/staff/watch-list/rebuild", summary="按业务记录重建自动布控条目（管理员）")
+@router.post(
+    "/staff/watch-list/rebuild",
+    response_model=RebuildOut,
+    summary="按业务记录重建自动布控条目（管理员）",
+)
 def rebuild(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
     policy = service.policy_from_settings(ctx.settings)
     return post_write(
@@ -132,7 +156,11 @@ def rebuild(ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None) -> JSO
     )
 
 
-@router.get("/staff/watch-list-hits", summary="布控比中记录（本单位辖区岗亭，按时间倒序）")
+@router.get(
+    "/staff/watch-list-hits",
+    response_model=HitList,
+    summary="布控比中记录（本单位辖区岗亭，按时间倒序）",
+)
 def list_hits(
     ctx: ContextDep,
     actor: ActorDep,
@@ -147,13 +175,21 @@ def list_hits(
     return {"hits": found}
 
 
-@router.get("/staff/watch-list-hits/{hit_id}", summary="一条比中记录（含证据小图）")
+@router.get(
+    "/staff/watch-list-hits/{hit_id}",
+    response_model=HitDetail,
+    summary="一条比中记录（含证据小图）",
+)
 def get_hit(hit_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     result: dict[str, Any] = run_read(ctx, lambda uow: hits.get_hit(uow, actor, hit_id))
     return result
 
 
-@router.post("/staff/watch-list-hits/{hit_id}/confirm", summary="确认比中（民警及以上）")
+@router.post(
+    "/staff/watch-list-hits/{hit_id}/confirm",
+    response_model=HitOut,
+    summary="确认比中（民警及以上）",
+)
 def confirm_hit(
     hit_id: uuid.UUID,
     body: HitDecision,
@@ -172,7 +208,11 @@ def confirm_hit(
     )
 
 
-@router.post("/staff/watch-list-hits/{hit_id}/reject", summary="否定比中（民警及以上）")
+@router.post(
+    "/staff/watch-list-hits/{hit_id}/reject",
+    response_model=HitOut,
+    summary="否定比中（民警及以上）",
+)
 def reject_hit(
     hit_id: uuid.UUID,
     body: HitRejection,
