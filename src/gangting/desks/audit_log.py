@@ -13,6 +13,7 @@ from gangting.audit.models import AuditEntry
 from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import mask_id_number, mask_name, mask_phone, parse_id_number
+from gangting.desks.schemas import ApplicationList, AuditEntries, CitizenLookup
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import NotFound
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -20,12 +21,19 @@ from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.scope import ADMIN, scoped
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep
+from gangting.web.openapi import error_responses
 
-router = APIRouter(prefix="/api/v1/staff", tags=["督察 supervision"])
+router = APIRouter(
+    prefix="/api/v1/staff",
+    tags=["督察 supervision"],
+    responses=error_responses(401, 403, 422),
+)
 Reason = Annotated[str, Query(min_length=4, max_length=200, description="查询事由（记录在案）")]
 
 
-@router.get("/applications", summary="本单位辖区岗亭的办件（按时间倒序）")
+@router.get(
+    "/applications", response_model=ApplicationList, summary="本单位辖区岗亭的办件（按时间倒序）"
+)
 def applications(
     ctx: ContextDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
@@ -55,7 +63,11 @@ def applications(
         }
 
 
-@router.get("/audit", summary="本单位辖区岗亭与人员的审计记录（督察及以上；系统记录仅管理员）")
+@router.get(
+    "/audit",
+    response_model=AuditEntries,
+    summary="本单位辖区岗亭与人员的审计记录（督察及以上；系统记录仅管理员）",
+)
 def audit_entries(
     ctx: ContextDep,
     actor: ActorDep,
@@ -101,7 +113,12 @@ def _actor_in_scope(uow: UnitOfWork, actor: Actor) -> ColumnElement[bool]:
     )
 
 
-@router.get("/citizens/{id_number}", summary="查询公民信息（须填写事由；默认脱敏）")
+@router.get(
+    "/citizens/{id_number}",
+    response_model=CitizenLookup,
+    responses=error_responses(404),
+    summary="查询公民信息（须填写事由；默认脱敏）",
+)
 def citizen(
     id_number: str, reason: Reason, ctx: ContextDep, actor: ActorDep, reveal: bool = False
 ) -> dict[str, Any]:
