@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from gangting import __version__
 from gangting.alerts.routes import router as alerts_router
@@ -36,6 +37,7 @@ from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
 from gangting.web.offline import offline_app
+from gangting.web.openapi import Answer
 from gangting.web.server_timing import ServerTiming
 
 DESCRIPTION = """
@@ -45,6 +47,11 @@ DESCRIPTION = """
 之后所有市民业务携带 `X-Identity-Token`；每个写操作必须携带 `Idempotency-Key`。
 每个决定都附理由与法律依据。Errors: `{"error": code, "message": zh-CN, "data": {...}}`.
 """
+
+
+class Health(Answer):
+    ok: bool = Field(description="服务在运行")
+    version: str = Field(description="版本号")
 
 
 def create_app(ctx: Context) -> FastAPI:
@@ -81,7 +88,7 @@ def create_app(ctx: Context) -> FastAPI:
         app.include_router(router)
     install_command_centre(app, ctx)
 
-    @app.get("/healthz", tags=["运维 ops"])
+    @app.get("/healthz", response_model=Health, tags=["运维 ops"])
     def healthz() -> dict[str, Any]:
         return {"ok": True, "version": __version__}
 

@@ -125,13 +125,8 @@ CALLS: dict[str, list[Call]] = {
     ],
     "/api/v1/staff/applications": [Call("/api/v1/staff/applications")],
     "/api/v1/staff/audit": [
-        Call(
-            "/api/v1/staff/audit",
-            known_leak={
-                "sup-brv": "audit entries are not cut by org unit yet (AuditEntry has only "
-                "booth_id; staff actions have no unit): a supervisor reads every unit's"
-            },
-        )
+        Call("/api/v1/staff/audit"),
+        Call("/api/v1/staff/audit", {"action": "rating"}),
     ],
     "/api/v1/staff/citizens/{id_number}": [
         # citizens are the city's, not a unit's: the answer must still carry nothing of A
@@ -511,6 +506,7 @@ def test_unit_b_sees_its_own_data(planted: Planted) -> None:
         "/api/v1/staff/booth-commands",
         "/api/v1/staff/instructions",
         "/api/v1/staff/applications",
+        "/api/v1/staff/audit",
         "/api/v1/plate-reads",
         "/api/v1/centre/snapshot",
         "/api/v1/centre/assist",

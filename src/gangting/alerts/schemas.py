@@ -1,19 +1,14 @@
 """What the alerts API answers (``response_model`` of alerts.routes): ``service.alert_view``
-and the list around it. ``Answer`` refuses a key it does not list, so a view that grows a
-field fails its tests instead of losing the field on the way out; the other centre
-domains' answers build on it."""
+and the list around it. ``Answer`` (gangting.web.openapi) refuses a key it does not list,
+so a view that grows a field fails its tests instead of losing the field on the way out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class Answer(BaseModel):
-    """Base of the centre's answer models: every key of the answer is listed."""
-
-    model_config = ConfigDict(extra="forbid")
+from gangting.web.openapi import Answer
 
 
 class AlertSubject(Answer):

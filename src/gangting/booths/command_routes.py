@@ -12,11 +12,17 @@ from pydantic import Field
 
 from gangting.booths import commands
 from gangting.booths.rules import COMMAND_STATES, CommandKind
+from gangting.booths.schemas import CommandList, CommandView
 from gangting.contracts import Request
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
 from gangting.web.staff_writes import post_write
 
-router = APIRouter(prefix="/api/v1/staff", tags=["远程指挥 remote commands"])
+router = APIRouter(
+    prefix="/api/v1/staff",
+    tags=["远程指挥 remote commands"],
+    responses=error_responses(401, 403, 422),
+)
 
 
 class IssueCommand(Request):
@@ -29,7 +35,11 @@ class IssueCommand(Request):
 
 
 @router.post(
-    "/booths/{booth_code}/commands", status_code=201, summary="向岗亭下发远程指令（督察及以上）"
+    "/booths/{booth_code}/commands",
+    status_code=201,
+    response_model=CommandView,
+    responses=error_responses(404, 409),
+    summary="向岗亭下发远程指令（督察及以上）",
 )
 def issue_command(
     booth_code: str,
@@ -53,7 +63,9 @@ def issue_command(
     )
 
 
-@router.get("/booth-commands", summary="远程指令及其状态（按下发时间倒序）")
+@router.get(
+    "/booth-commands", response_model=CommandList, summary="远程指令及其状态（按下发时间倒序）"
+)
 def list_commands(
     ctx: ContextDep,
     actor: ActorDep,
@@ -69,7 +81,12 @@ def list_commands(
         }
 
 
-@router.get("/booth-commands/{command_id}", summary="一条远程指令")
+@router.get(
+    "/booth-commands/{command_id}",
+    response_model=CommandView,
+    responses=error_responses(404),
+    summary="一条远程指令",
+)
 def get_command(command_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         return commands.get_command(uow, actor, command_id)

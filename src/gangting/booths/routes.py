@@ -9,7 +9,9 @@ from pydantic import Field
 
 from gangting.booths.credentials import login_booth as login
 from gangting.contracts import Request
+from gangting.staff.schemas import TokenAnswer
 from gangting.web.deps import ContextDep
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
@@ -19,7 +21,12 @@ class BoothLogin(Request):
     secret: str = Field(min_length=1, max_length=128)
 
 
-@router.post("/booth", summary="岗亭设备登录")
+@router.post(
+    "/booth",
+    response_model=TokenAnswer,
+    responses=error_responses(401, 422),
+    summary="岗亭设备登录",
+)
 def login_booth(body: BoothLogin, ctx: ContextDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         token = login(uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s)

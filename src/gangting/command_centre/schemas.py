@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from gangting.alerts.schemas import AlertOut, Answer
+from gangting.alerts.schemas import AlertOut
 from gangting.instructions.schemas import InstructionOut
 from gangting.watchlists.schemas import HitOut
+from gangting.web.openapi import Answer
 
 
 class OtherDomainView(Answer):

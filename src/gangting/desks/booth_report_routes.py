@@ -13,11 +13,15 @@ from pydantic import AwareDatetime, Field, StrictBool, StrictFloat, StrictInt, S
 from gangting.alerts.rules import FaultPolicy
 from gangting.booths import service
 from gangting.booths.report import booth_report
+from gangting.booths.schemas import HelpCallAnswer, ReceiptPrintedAnswer, TelemetryAnswer
 from gangting.contracts import Request
 from gangting.desks import booth_reports
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
 
-router = APIRouter(prefix="/api/v1", tags=["岗亭 booths"])
+router = APIRouter(
+    prefix="/api/v1", tags=["岗亭 booths"], responses=error_responses(401, 403, 409, 422)
+)
 
 
 class BoothReport(Request):
@@ -46,7 +50,7 @@ class ReceiptPrinted(BoothReport):
     receipt_no: str = Field(min_length=4, max_length=32)
 
 
-@router.post("/help-calls", status_code=201, summary="岗亭一键求助")
+@router.post("/help-calls", status_code=201, response_model=HelpCallAnswer, summary="岗亭一键求助")
 def help_call(
     body: HelpCallRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -62,7 +66,12 @@ def help_call(
     )
 
 
-@router.post("/booths/telemetry", status_code=201, summary="岗亭设备状态上报（门、电源、温度、纸）")
+@router.post(
+    "/booths/telemetry",
+    status_code=201,
+    response_model=TelemetryAnswer,
+    summary="岗亭设备状态上报（门、电源、温度、纸）",
+)
 def telemetry(
     body: TelemetryRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -81,7 +90,13 @@ def telemetry(
     )
 
 
-@router.post("/receipts/printed", status_code=201, summary="岗亭已打印受理回执")
+@router.post(
+    "/receipts/printed",
+    status_code=201,
+    response_model=ReceiptPrintedAnswer,
+    responses=error_responses(404),
+    summary="岗亭已打印受理回执",
+)
 def receipt_printed(
     body: ReceiptPrinted, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:

@@ -6,14 +6,20 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import Certificate, Renewal, Replacement
+from gangting.desks.schemas import HealthCertificateAnswer, LicenceAnswer
 from gangting.desks.transaction import citizen_write
 from gangting.licences import service
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
+from gangting.web.openapi import error_responses
 
-router = APIRouter(prefix="/api/v1/licences", tags=["驾驶证 licences"])
+router = APIRouter(
+    prefix="/api/v1/licences",
+    tags=["驾驶证 licences"],
+    responses=error_responses(401, 403, 404, 409, 422),
+)
 
 
-@router.post("/renewal", summary="期满换证")
+@router.post("/renewal", response_model=LicenceAnswer, summary="期满换证")
 def renew(
     body: Renewal,
     ctx: ContextDep,
@@ -35,7 +41,7 @@ def renew(
     )
 
 
-@router.post("/replacement", summary="遗失补领驾驶证")
+@router.post("/replacement", response_model=LicenceAnswer, summary="遗失补领驾驶证")
 def replace(
     body: Replacement,
     ctx: ContextDep,
@@ -55,7 +61,11 @@ def replace(
     )
 
 
-@router.post("/health-certificate", summary="年满70周岁驾驶人提交年度身体条件证明")
+@router.post(
+    "/health-certificate",
+    response_model=HealthCertificateAnswer,
+    summary="年满70周岁驾驶人提交年度身体条件证明",
+)
 def health_certificate(
     body: Certificate,
     ctx: ContextDep,

@@ -9,15 +9,27 @@ from fastapi.responses import JSONResponse
 
 from gangting.contracts import PaymentQuoteRequest, StartPayment
 from gangting.desks.payment import pay_fines, payment_status, quote_payment
+from gangting.desks.schemas import PaymentQuote, PaymentView
 from gangting.desks.transaction import fine_settings
 from gangting.identity.service import resolve_citizen
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
+from gangting.web.openapi import error_responses
 from gangting.web.writes import render
 
-router = APIRouter(prefix="/api/v1/payments", tags=["缴款 payments"])
+router = APIRouter(
+    prefix="/api/v1/payments",
+    tags=["缴款 payments"],
+    responses=error_responses(401, 403, 404, 422, 503),
+)
 
 
-@router.post("", summary="发起缴款（罚款 + 加处罚款）")
+@router.post(
+    "",
+    status_code=201,
+    response_model=PaymentView,
+    responses=error_responses(409),
+    summary="发起缴款（罚款 + 加处罚款）",
+)
 def start_payment(
     body: StartPayment,
     ctx: ContextDep,
@@ -28,7 +40,12 @@ def start_payment(
     return render(pay_fines(ctx, actor, key, identity, body))
 
 
-@router.post("/quote", summary="计算应缴金额（待处理违法的罚款 + 已决定罚款及加处罚款；不写入）")
+@router.post(
+    "/quote",
+    response_model=PaymentQuote,
+    response_model_exclude_unset=True,  # an item names its violation or its decision
+    summary="计算应缴金额（待处理违法的罚款 + 已决定罚款及加处罚款；不写入）",
+)
 def quote(
     body: PaymentQuoteRequest,
     ctx: ContextDep,
@@ -39,7 +56,13 @@ def quote(
         return quote_payment(uow, resolve_citizen(uow, actor, identity), body, fine_settings(ctx))
 
 
-@router.get("/{payment_no}", summary="查询缴款结果（向缴款平台确认）")
+@router.get(
+    "/{payment_no}",
+    response_model=PaymentView,
+    # "notice" is there only when the platform gave one: an absent key stays absent
+    response_model_exclude_unset=True,
+    summary="查询缴款结果（向缴款平台确认）",
+)
 def get_payment(
     payment_no: str, ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None
 ) -> dict[str, Any]:

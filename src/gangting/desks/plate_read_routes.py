@@ -7,14 +7,21 @@ from fastapi.responses import JSONResponse
 
 from gangting.booths.report import booth_report
 from gangting.desks.plate_reads import record_plate_read
-from gangting.plate_reads.schemas import PlateReadEvent
+from gangting.plate_reads.schemas import PlateReadAnswer, PlateReadEvent
 from gangting.watchlists.service import policy_from_settings
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["号牌识别 plate reads"])
 
 
-@router.post("/booth/plate-reads", status_code=201, summary="岗亭摄像机号牌识别结果上报")
+@router.post(
+    "/booth/plate-reads",
+    status_code=201,
+    response_model=PlateReadAnswer,
+    responses=error_responses(401, 403, 409, 422),
+    summary="岗亭摄像机号牌识别结果上报",
+)
 def report_plate_read(
     body: PlateReadEvent, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:

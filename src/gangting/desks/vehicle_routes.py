@@ -6,15 +6,22 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import MarkRequest
+from gangting.desks.schemas import InspectionMarkAnswer
 from gangting.desks.transaction import citizen_write, inspection_policy
 from gangting.vehicles import service
 from gangting.violations.service import unprocessed_violation_count
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/vehicles", tags=["机动车 vehicles"])
 
 
-@router.post("/inspection-mark", summary="免检车辆申领电子检验合格标志")
+@router.post(
+    "/inspection-mark",
+    response_model=InspectionMarkAnswer,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="免检车辆申领电子检验合格标志",
+)
 def inspection_mark(
     body: MarkRequest,
     ctx: ContextDep,

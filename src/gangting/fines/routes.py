@@ -12,8 +12,10 @@ from pydantic import Field
 from gangting.contracts import Request
 from gangting.fines import service
 from gangting.fines.rules import FinePolicy
+from gangting.fines.schemas import LateFeePauseAnswer
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
 from gangting.web.writes import run_write
 
 staff_router = APIRouter(prefix="/api/v1/staff", tags=["督察 supervision"])
@@ -29,6 +31,8 @@ class LateFeePause(Request):
 
 @staff_router.post(
     "/decisions/{decision_no}/late-fee-pauses",
+    response_model=LateFeePauseAnswer,
+    responses=error_responses(401, 403, 404, 409, 422),
     summary="登记行政复议/诉讼期间（期间不计加处罚款；督察及以上）",
 )
 def pause_late_fee(

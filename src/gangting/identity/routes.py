@@ -14,7 +14,9 @@ from pydantic import Field, model_validator
 from gangting.contracts import Request
 from gangting.identity import service
 from gangting.identity.rules import FaceEvidence
+from gangting.identity.schemas import IdentityGrant
 from gangting.web.deps import ActorDep, ContextDep
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/identity", tags=["人证核验 identity"])
 
@@ -66,7 +68,12 @@ class IdentityCheck(Request):
         return self
 
 
-@router.post("/check", summary="人证核验：刷身份证 + 人脸核验，换取身份令牌（10分钟有效）")
+@router.post(
+    "/check",
+    response_model=IdentityGrant,
+    responses=error_responses(401, 403, 404, 422),
+    summary="人证核验：刷身份证 + 人脸核验，换取身份令牌（10分钟有效）",
+)
 def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         grant = service.check_identity(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gangting.alerts.schemas import Answer
+from gangting.web.openapi import Answer
 
 
 class InstructionSubject(Answer):

@@ -10,11 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gangting.web.openapi import Answer
 
-class NodeAnswer(BaseModel):
-    """Base of the node's own answers: every key of the answer is listed."""
-
-    model_config = ConfigDict(extra="forbid")
+# The node's own answers list every key, as the centre's do (one base: web.openapi).
+NodeAnswer = Answer
 
 
 class CentreBody(BaseModel):

@@ -8,13 +8,20 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from gangting.plate_reads import service
+from gangting.plate_reads.schemas import PlateReadList
 from gangting.web.deps import ActorDep, ContextDep
+from gangting.web.openapi import error_responses
 from gangting.web.writes import run_read
 
 router = APIRouter(prefix="/api/v1", tags=["号牌识别 plate reads"])
 
 
-@router.get("/plate-reads", summary="最近的过车号牌识别记录（民警及以上，本单位辖区）")
+@router.get(
+    "/plate-reads",
+    response_model=PlateReadList,
+    responses=error_responses(401, 403, 422),
+    summary="最近的过车号牌识别记录（民警及以上，本单位辖区）",
+)
 def plate_reads(
     ctx: ContextDep,
     actor: ActorDep,

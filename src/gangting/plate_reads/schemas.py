@@ -1,4 +1,5 @@
-"""The plate-read event: the versioned payload a booth's camera worker sends to the centre.
+"""The plate-read event: the versioned payload a booth's camera worker sends to the centre;
+and the centre's answers about reads (to the booth that sent one, to staff who list them).
 
 One contract for both ends: the node builds it, the centre decodes it at the edge (HTTP now,
 MQTT later). ``v`` is "MAJOR.MINOR", as in the booths' other payloads: a reader accepts its
@@ -12,6 +13,8 @@ import uuid
 from typing import Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from gangting.web.openapi import Answer, Id, IsoDateTime
 
 MAJOR = 1
 MINOR = 0
@@ -60,3 +63,41 @@ class PlateReadEvent(BaseModel):
         if self.agreeing > self.frames:
             raise ValueError("more agreeing frames than frames")
         return self
+
+
+class PlateReadAnswer(Answer):
+    """The booth's answer: what was stored, without the evidence crop (kept with the key)."""
+
+    plate_read_id: Id
+    event_id: Id
+    booth: str
+    plate_no: str
+    vehicle_id: Id | None = Field(description="登记在册的机动车（未登记：空）")
+    duplicate: bool = Field(description="同一事件编号此前已记录（本次未重复记录）")
+
+
+class PlateReadView(Answer):
+    """One stored read as staff see it, with the evidence crop."""
+
+    id: Id
+    event_id: Id
+    booth: str
+    camera: str
+    plate_no: str
+    colour: str
+    plate_type: str
+    confidence: float
+    char_confidences: list[float]
+    frames: int
+    agreeing: int
+    first_seen_at: IsoDateTime
+    last_seen_at: IsoDateTime
+    received_at: IsoDateTime
+    box: list[float] | None = Field(description="号牌在画面中的位置 x1,y1,x2,y2（像素）")
+    frame_size: list[int] | None = Field(description="画面宽、高（像素）")
+    evidence_jpeg_b64: str | None = Field(description="证据小图（JPEG，base64）")
+    vehicle_id: Id | None
+
+
+class PlateReadList(Answer):
+    plate_reads: list[PlateReadView]

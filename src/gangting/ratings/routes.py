@@ -9,7 +9,9 @@ from pydantic import AwareDatetime, Field, field_validator
 from gangting.booths.report import booth_report
 from gangting.contracts import Request
 from gangting.ratings import rules, service
+from gangting.ratings.schemas import RatingAnswer
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/ratings", tags=["好差评 ratings"])
 
@@ -31,7 +33,13 @@ class RatingRequest(Request):
         return value
 
 
-@router.post("", status_code=201, summary="好差评：五级评价，差评须说明原因并生成整改记录")
+@router.post(
+    "",
+    status_code=201,
+    response_model=RatingAnswer,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="好差评：五级评价，差评须说明原因并生成整改记录",
+)
 def rate(
     body: RatingRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:

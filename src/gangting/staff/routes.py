@@ -9,7 +9,9 @@ from pydantic import Field
 
 from gangting.contracts import Request
 from gangting.staff import service
+from gangting.staff.schemas import TokenAnswer
 from gangting.web.deps import ContextDep
+from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
@@ -19,7 +21,12 @@ class StaffLogin(Request):
     password: str = Field(min_length=1, max_length=128)
 
 
-@router.post("/staff", summary="民警/督察/管理员登录")
+@router.post(
+    "/staff",
+    response_model=TokenAnswer,
+    responses=error_responses(401, 422),
+    summary="民警/督察/管理员登录",
+)
 def login_staff(body: StaffLogin, ctx: ContextDep) -> dict[str, Any]:
     with ctx.uow() as uow:
         token = service.login_staff(
