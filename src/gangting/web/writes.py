@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
@@ -25,6 +25,7 @@ from gangting.kernel.errors import DomainError, Invalid, Unauthenticated, Unavai
 from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
 
+T = TypeVar("T")
 Work = Callable[[UnitOfWork], tuple[int, Any]]
 OnRefusal = Callable[[UnitOfWork, DomainError], None]
 
@@ -139,6 +140,7 @@ def _store_refusal(
     return Answer(exc.http_status, body)
 
 
-def run_read(ctx: Context, work: Callable[[UnitOfWork], Any]) -> Any:
+def run_read(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
+    """One unit of work for a read: ``work``'s answer."""
     with ctx.uow() as uow:
         return work(uow)

@@ -1,0 +1,129 @@
+"""Supervision reads (督察): the applications of the caller's unit, the audit log, and a
+citizen's record looked up with a logged reason (masked unless revealed by a supervisor).
+Every read is scoped to the caller's unit (staff.scope) and a citizen lookup is itself
+audited, in the same unit of work as the read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from gangting.applications.models import Application
+from gangting.audit import service as audit
+from gangting.audit.models import AuditEntry
+from gangting.booths.models import Booth
+from gangting.citizens.models import Citizen
+from gangting.citizens.rules import mask_id_number, mask_name, mask_phone, parse_id_number
+from gangting.kernel.actor import Actor
+from gangting.kernel.errors import NotFound
+from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.scope import ADMIN, scoped
+from gangting.staff.service import require_role
+
+
+def list_applications(uow: UnitOfWork, actor: Actor, limit: int) -> dict[str, Any]:
+    """The newest applications filed at the booths of the caller's unit (officers and up)."""
+    require_role(actor, "officer")
+    query = (
+        select(Application, Booth.code)
+        .join(Booth, Booth.id == Application.booth_id)
+        .join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
+        .order_by(Application.created_at.desc())
+        .limit(limit)
+    )
+    rows = uow.session.execute(scoped(query, actor)).all()
+    return {
+        "applications": [
+            {
+                "receipt_no": a.receipt_no,
+                "service_item": a.service_item,
+                "state": a.state,
+                "booth_code": code,
+                "created_at": a.created_at.isoformat(),
+                "legal_basis": a.legal_basis,
+            }
+            for a, code in rows
+        ]
+    }
+
+
+def list_audit_entries(
+    uow: UnitOfWork, actor: Actor, limit: int, action: str | None
+) -> dict[str, Any]:
+    """The newest audit entries of the caller's unit (supervisors and up; the system's own
+    entries only for admins), optionally those whose action starts with ``action``."""
+    require_role(actor, "supervisor")
+    query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit)
+    if actor.role != ADMIN:
+        query = query.where(_actor_in_scope(uow, actor))
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    return {
+        "entries": [
+            {
+                "at": e.at.isoformat(),
+                "actor_kind": e.actor_kind,
+                "actor_id": e.actor_id,
+                "action": e.action,
+                "subject_kind": e.subject_kind,
+                "subject_id": e.subject_id,
+                "reason": e.reason,
+                "data": e.data,
+            }
+            for e in uow.session.execute(query).scalars()
+        ]
+    }
+
+
+def _actor_in_scope(uow: UnitOfWork, actor: Actor) -> ColumnElement[bool]:
+    """Entries whose actor is a booth or a staff account of a unit in the caller's scope
+    (the system's entries are the admins' only)."""
+    booths = select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
+    # actor_id is the account's id as text: the ids are read here, not compared as types
+    # (a UUID column's text differs between PostgreSQL and SQLite).
+    staff = uow.session.execute(
+        scoped(select(StaffAccount.id).join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id), actor)
+    ).scalars()
+    return or_(
+        and_(AuditEntry.actor_kind == "booth", AuditEntry.booth_id.in_(scoped(booths, actor))),
+        and_(AuditEntry.actor_kind == "staff", AuditEntry.actor_id.in_([str(i) for i in staff])),
+    )
+
+
+def look_up_citizen(
+    uow: UnitOfWork, actor: Actor, id_number: str, reason: str, *, reveal: bool
+) -> dict[str, Any]:
+    """A citizen's identity and phone, masked by default; ``reveal`` (supervisors and up)
+    shows them whole. Either way the lookup and its reason go into the audit log."""
+    require_role(actor, "officer")
+    if reveal:
+        require_role(actor, "supervisor")
+    parsed = parse_id_number(id_number)
+    person = uow.session.execute(
+        select(Citizen).where(Citizen.id_number == parsed.value)
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound("未查询到该公民", code="citizens.not_found")
+    audit.record(
+        uow,
+        actor,
+        "citizen.reveal" if reveal else "citizen.lookup",
+        "citizen",
+        person.id,
+        reason=reason,
+    )
+    if reveal:
+        return {
+            "id_number": person.id_number,
+            "name": person.name,
+            "phone": person.phone,
+            "masked": False,
+        }
+    return {
+        "id_number": mask_id_number(person.id_number),
+        "name": mask_name(person.name),
+        "phone": mask_phone(person.phone) if person.phone else None,
+        "masked": True,
+    }
