@@ -7,12 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from gangting.desks import overview as service
+from gangting.desks.booth_call import BoothReadDep
 from gangting.desks.schemas import LicenceSummary, MyVehicles, MyViolations, VehicleSummary
 from gangting.desks.transaction import fine_settings, inspection_policy
-from gangting.identity.service import resolve_citizen
-from gangting.web.deps import ActorDep, ContextDep, IdentityTokenHeader
 from gangting.web.openapi import error_responses
-from gangting.web.writes import run_read
 
 router = APIRouter(
     prefix="/api/v1/me", tags=["查询 query"], responses=error_responses(401, 403, 422)
@@ -20,29 +18,21 @@ router = APIRouter(
 
 
 @router.get("/licence", response_model=LicenceSummary, summary="本人驾驶证状态与本周期记分")
-def my_licence(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
-    return run_read(
-        ctx, lambda uow: service.licence_summary(uow, resolve_citizen(uow, actor, identity))
-    )
+def my_licence(call: BoothReadDep) -> Any:
+    return call.read(service.licence_summary)
 
 
 @router.get(
     "/violations", response_model=MyViolations, summary="本人名下未处理违法与未缴罚款（含加处罚款）"
 )
-def my_violations(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
-    return run_read(
-        ctx,
-        lambda uow: service.violations_of_citizen(
-            uow, resolve_citizen(uow, actor, identity), fine_settings(ctx).policy
-        ),
-    )
+def my_violations(call: BoothReadDep) -> Any:
+    policy = fine_settings(call.ctx).policy
+    return call.read(lambda uow, citizen: service.violations_of_citizen(uow, citizen, policy))
 
 
 @router.get("/vehicles", response_model=MyVehicles, summary="本人名下机动车")
-def my_vehicles(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None) -> Any:
-    return run_read(
-        ctx, lambda uow: {"plates": service.vehicles_of(uow, resolve_citizen(uow, actor, identity))}
-    )
+def my_vehicles(call: BoothReadDep) -> Any:
+    return call.read(lambda uow, citizen: {"plates": service.vehicles_of(uow, citizen)})
 
 
 @router.get(
@@ -51,12 +41,6 @@ def my_vehicles(ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader 
     responses=error_responses(404),
     summary="本人机动车的违法与检验状态",
 )
-def my_vehicle(
-    plate: str, ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None
-) -> Any:
-    return run_read(
-        ctx,
-        lambda uow: service.vehicle_summary(
-            uow, resolve_citizen(uow, actor, identity), plate, inspection_policy(ctx)
-        ),
-    )
+def my_vehicle(plate: str, call: BoothReadDep) -> Any:
+    policy = inspection_policy(call.ctx)
+    return call.read(lambda uow, citizen: service.vehicle_summary(uow, citizen, plate, policy))

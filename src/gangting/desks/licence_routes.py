@@ -6,10 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import Certificate, Renewal, Replacement
+from gangting.desks.booth_call import BoothCallDep
 from gangting.desks.schemas import HealthCertificateAnswer, LicenceAnswer
-from gangting.desks.transaction import citizen_write
 from gangting.licences import service
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.openapi import error_responses
 
 router = APIRouter(
@@ -22,20 +21,13 @@ router = APIRouter(
 @router.post("/renewal", response_model=LicenceAnswer, summary="期满换证")
 def renew(
     body: Renewal,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/licences/renewal",
         body,
         lambda uow, citizen: service.renew_licence(
-            uow, actor, citizen, body.health_certificate.model_dump()
+            uow, call.actor, citizen, body.health_certificate.model_dump()
         ),
         service_item="renewal",
     )
@@ -44,19 +36,12 @@ def renew(
 @router.post("/replacement", response_model=LicenceAnswer, summary="遗失补领驾驶证")
 def replace(
     body: Replacement,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/licences/replacement",
         body,
-        lambda uow, citizen: service.replace_licence(uow, actor, citizen),
+        lambda uow, citizen: service.replace_licence(uow, call.actor, citizen),
         service_item="replacement",
     )
 
@@ -68,20 +53,13 @@ def replace(
 )
 def health_certificate(
     body: Certificate,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/licences/health-certificate",
         body,
         lambda uow, citizen: service.submit_health_certificate(
-            uow, actor, citizen, body.model_dump()
+            uow, call.actor, citizen, body.model_dump()
         ),
         service_item="health_certificate",
     )

@@ -8,11 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import PaymentQuoteRequest, StartPayment
+from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.payment import pay_fines, payment_status, quote_payment
 from gangting.desks.schemas import PaymentQuote, PaymentView
 from gangting.desks.transaction import fine_settings
-from gangting.identity.service import resolve_citizen
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.openapi import error_responses
 from gangting.web.writes import render
 
@@ -30,14 +29,8 @@ router = APIRouter(
     responses=error_responses(409),
     summary="发起缴款（罚款 + 加处罚款）",
 )
-def start_payment(
-    body: StartPayment,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
-) -> JSONResponse:
-    return render(pay_fines(ctx, actor, key, identity, body))
+def start_payment(body: StartPayment, call: BoothCallDep) -> JSONResponse:
+    return render(pay_fines(call.ctx, call.actor, call.key, call.identity, body))
 
 
 @router.post(
@@ -46,14 +39,9 @@ def start_payment(
     response_model_exclude_unset=True,  # an item names its violation or its decision
     summary="计算应缴金额（待处理违法的罚款 + 已决定罚款及加处罚款；不写入）",
 )
-def quote(
-    body: PaymentQuoteRequest,
-    ctx: ContextDep,
-    actor: ActorDep,
-    identity: IdentityTokenHeader = None,
-) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        return quote_payment(uow, resolve_citizen(uow, actor, identity), body, fine_settings(ctx))
+def quote(body: PaymentQuoteRequest, call: BoothReadDep) -> dict[str, Any]:
+    fines = fine_settings(call.ctx)
+    return call.read(lambda uow, citizen: quote_payment(uow, citizen, body, fines))
 
 
 @router.get(
@@ -63,7 +51,5 @@ def quote(
     response_model_exclude_unset=True,
     summary="查询缴款结果（向缴款平台确认）",
 )
-def get_payment(
-    payment_no: str, ctx: ContextDep, actor: ActorDep, identity: IdentityTokenHeader = None
-) -> dict[str, Any]:
-    return payment_status(ctx, actor, identity, payment_no)
+def get_payment(payment_no: str, call: BoothReadDep) -> dict[str, Any]:
+    return payment_status(call.ctx, call.actor, call.identity, payment_no)

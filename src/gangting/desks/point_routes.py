@@ -6,10 +6,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import StudyDeductionRequest
+from gangting.desks.booth_call import BoothCallDep
 from gangting.desks.schemas import StudyDeductionAnswer
 from gangting.desks.study_deduction import record_study_deduction
-from gangting.desks.transaction import citizen_write
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/points", tags=["学法减分 points"])
@@ -23,20 +22,13 @@ router = APIRouter(prefix="/api/v1/points", tags=["学法减分 points"])
 )
 def study_deduction(
     body: StudyDeductionRequest,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/points/study-deduction",
         body,
         lambda uow, citizen: record_study_deduction(
-            uow, actor, citizen, body.study_ref, ctx.learning
+            uow, call.actor, citizen, body.study_ref, call.ctx.learning
         ),
         service_item="study_deduction",
     )

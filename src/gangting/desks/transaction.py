@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from gangting.applications.service import record_application
@@ -21,7 +20,7 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.vehicles.rules import InspectionPolicy
 from gangting.violations.service import FineSettings
-from gangting.web.writes import Answer, render, write_answer
+from gangting.web.writes import Answer, write_answer
 
 CitizenWork = Callable[[UnitOfWork, Citizen], dict[str, Any]]
 
@@ -34,34 +33,6 @@ def fine_settings(ctx: Context) -> FineSettings:
 def inspection_policy(ctx: Context) -> InspectionPolicy:
     return InspectionPolicy(
         require_processed_violations=ctx.settings.mark_requires_violations_processed
-    )
-
-
-def citizen_write(
-    ctx: Context,
-    actor: Actor,
-    key: str | None,
-    identity: str | None,
-    path: str,
-    body: BaseModel | None,
-    work: CitizenWork,
-    *,
-    service_item: str,
-    status_code: int = 200,
-) -> JSONResponse:
-    """`citizen_answer` rendered as the HTTP response."""
-    return render(
-        citizen_answer(
-            ctx,
-            actor,
-            key,
-            identity,
-            path,
-            body,
-            work,
-            service_item=service_item,
-            status_code=status_code,
-        )
     )
 
 

@@ -6,11 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import MarkRequest
+from gangting.desks.booth_call import BoothCallDep
 from gangting.desks.schemas import InspectionMarkAnswer
-from gangting.desks.transaction import citizen_write, inspection_policy
+from gangting.desks.transaction import inspection_policy
 from gangting.vehicles import service
 from gangting.violations.service import unprocessed_violation_count
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.openapi import error_responses
 
 router = APIRouter(prefix="/api/v1/vehicles", tags=["机动车 vehicles"])
@@ -24,24 +24,17 @@ router = APIRouter(prefix="/api/v1/vehicles", tags=["机动车 vehicles"])
 )
 def inspection_mark(
     body: MarkRequest,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/vehicles/inspection-mark",
         body,
         lambda uow, citizen: service.issue_inspection_mark(
             uow,
-            actor,
+            call.actor,
             citizen,
             body.plate,
-            inspection_policy(ctx),
+            inspection_policy(call.ctx),
             unprocessed_violation_count,
         ),
         service_item="inspection_mark",

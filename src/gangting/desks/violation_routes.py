@@ -8,13 +8,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gangting.contracts import ProcessViolations
+from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ProcessAnswer, ViolationPreview
-from gangting.desks.transaction import citizen_write, fine_settings
-from gangting.identity.service import resolve_citizen
+from gangting.desks.transaction import fine_settings
 from gangting.violations import service
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey, IdentityTokenHeader
 from gangting.web.openapi import error_responses
-from gangting.web.writes import run_read
 
 router = APIRouter(
     prefix="/api/v1/violations",
@@ -28,20 +26,11 @@ router = APIRouter(
     response_model=ViolationPreview,
     summary="预览处理结果：记分、罚款、缴款期限、不予处理的理由（不写入）",
 )
-def preview(
-    body: ProcessViolations,
-    ctx: ContextDep,
-    actor: ActorDep,
-    identity: IdentityTokenHeader = None,
-) -> Any:
-    return run_read(
-        ctx,
-        lambda uow: service.preview_violations(
-            uow,
-            resolve_citizen(uow, actor, identity),
-            list(dict.fromkeys(body.violation_refs)),
-            fine_settings(ctx),
-        ),
+def preview(body: ProcessViolations, call: BoothReadDep) -> Any:
+    return call.read(
+        lambda uow, citizen: service.preview_violations(
+            uow, citizen, list(dict.fromkeys(body.violation_refs)), fine_settings(call.ctx)
+        )
     )
 
 
@@ -53,20 +42,17 @@ def preview(
 )
 def process(
     body: ProcessViolations,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-    identity: IdentityTokenHeader = None,
+    call: BoothCallDep,
 ) -> JSONResponse:
-    return citizen_write(
-        ctx,
-        actor,
-        key,
-        identity,
+    return call.write(
         "/violations/process",
         body,
         lambda uow, citizen: service.process_violations(
-            uow, actor, citizen, list(dict.fromkeys(body.violation_refs)), fine_settings(ctx)
+            uow,
+            call.actor,
+            citizen,
+            list(dict.fromkeys(body.violation_refs)),
+            fine_settings(call.ctx),
         ),
         service_item="process_violations",
     )

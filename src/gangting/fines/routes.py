@@ -16,7 +16,7 @@ from gangting.fines.schemas import LateFeePauseAnswer
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import error_responses
-from gangting.web.writes import run_write
+from gangting.web.staff_writes import post_write
 
 staff_router = APIRouter(prefix="/api/v1/staff", tags=["督察 supervision"])
 
@@ -43,18 +43,14 @@ def pause_late_fee(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     require_role(actor, "supervisor")
-    return run_write(
+    return post_write(
         ctx,
         actor,
         key,
-        "POST",
         f"/staff/decisions/{decision_no}/late-fee-pauses",
-        body.model_dump(mode="json"),
-        lambda uow: (
-            200,
-            service.pause_late_fee(
-                uow, actor, decision_no, body.kind, body.start, body.end, FinePolicy()
-            ),
+        body,
+        lambda uow: service.pause_late_fee(
+            uow, actor, decision_no, body.kind, body.start, body.end, FinePolicy()
         ),
         action="pause_late_fee",
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from gangting.context import Context
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.web.writes import run_write
+from gangting.web.writes import render, write_answer
 
 
 def post_write(
@@ -26,15 +26,17 @@ def post_write(
     action: str,
     status: int = 200,
 ) -> JSONResponse:
-    """`run_write` for a POST to `path`: `body` (empty when None) is the hashed payload and
+    """`write_answer` for a POST to `path`: `body` (empty when None) is the hashed payload and
     `work`'s result the answer under `status`."""
-    return run_write(
-        ctx,
-        actor,
-        key,
-        "POST",
-        path,
-        body.model_dump(mode="json") if body is not None else {},
-        lambda uow: (status, work(uow)),
-        action=action,
+    return render(
+        write_answer(
+            ctx,
+            actor,
+            key,
+            "POST",
+            path,
+            body.model_dump(mode="json") if body is not None else {},
+            lambda uow: (status, work(uow)),
+            action=action,
+        )
     )

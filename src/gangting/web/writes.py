@@ -52,26 +52,6 @@ def _replay(status_code: int, body: dict[str, Any]) -> Answer:
     return Answer(status_code, body, replayed=True)
 
 
-def run_write(
-    ctx: Context,
-    actor: Actor,
-    key: str | None,
-    method: str,
-    path: str,
-    payload: Any,
-    work: Work,
-    *,
-    action: str,
-    on_refusal: OnRefusal | None = None,
-) -> JSONResponse:
-    """`write_answer`, rendered as the HTTP response."""
-    return render(
-        write_answer(
-            ctx, actor, key, method, path, payload, work, action=action, on_refusal=on_refusal
-        )
-    )
-
-
 def write_answer(
     ctx: Context,
     actor: Actor,
