@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
@@ -34,3 +34,21 @@ class AuditEntry(IdMixin, Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
+    # The entry as written: canonical JSON of the fields above (audit.ledger.canonical_body),
+    # and its SHA-256. The chain hashes these stored bytes, never a re-serialisation.
+    body: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerLink(Base):
+    """One link of the audit ledger's hash chain (decision 0009): the entry at position
+    ``seq``, the hash of the link before it, and this link's hash
+    SHA-256(prev_hash || entry body_hash). Appended at commit under one lock, insert-only;
+    ``prev_hash`` is unique, so the chain can never fork."""
+
+    __tablename__ = "ledger_links"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("audit_entries.id"), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)

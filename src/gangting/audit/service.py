@@ -1,14 +1,13 @@
 """Writing audit entries. Always inside the caller's unit of work: the entry commits or
-rolls back with the change it describes. Never write raw personal data into ``data``."""
+rolls back with the change it describes, and is chained into the ledger at that commit
+(audit.ledger). Never write raw personal data into ``data``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
-
-from gangting.audit.models import AuditEntry
+from gangting.audit.ledger import write_entries
 from gangting.kernel.actor import Actor
 from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -24,11 +23,10 @@ def record(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    # A plain INSERT (no ORM object): audit rows are written, never read back in a request.
-    uow.session.execute(
-        insert(AuditEntry).values(
-            _values(uow, actor, action, subject_kind, subject_id, reason=reason, data=data)
-        )
+    # A plain INSERT (no ORM object), sealed and queued for the ledger's chain at commit.
+    write_entries(
+        uow.session,
+        [_values(uow, actor, action, subject_kind, subject_id, reason=reason, data=data)],
     )
 
 
@@ -40,11 +38,10 @@ def record_many(
 ) -> None:
     """One entry per ``(actor, subject_id, data)`` in one statement (a batch of booth
     messages: hundreds of entries cost one round trip, not hundreds)."""
-    if items:
-        uow.session.execute(
-            insert(AuditEntry),
-            [_values(uow, a, action, subject_kind, s, reason=None, data=d) for a, s, d in items],
-        )
+    write_entries(
+        uow.session,
+        [_values(uow, a, action, subject_kind, s, reason=None, data=d) for a, s, d in items],
+    )
 
 
 def _values(

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gangting.audit.ledger import ledger_bound
 from gangting.kernel.db import Base, IdMixin
 
 
@@ -21,6 +22,7 @@ class Citizen(IdMixin, Base):
     area_code: Mapped[str] = mapped_column(String(6))
 
 
+@ledger_bound
 class HealthCertificate(IdMixin, Base):
     """身体条件证明 (驾驶证规定 第85条: valid 6 months)."""
 

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gangting.audit.ledger import ledger_bound
 from gangting.fines.rules import DecisionState, PaymentState
 from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 
 
+@ledger_bound
 class PenaltyDecision(IdMixin, Base):
     __tablename__ = "penalty_decisions"
     __table_args__ = (Index("ix_penalty_decisions_citizen_state", "citizen_id", "state"),)
@@ -37,6 +39,7 @@ class PenaltyDecision(IdMixin, Base):
     legal_basis: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)
 
 
+@ledger_bound
 class Payment(IdMixin, Base):
     """One payment order on the non-tax payment platform for one or more decisions."""
 
@@ -61,6 +64,7 @@ class Payment(IdMixin, Base):
     application_no: Mapped[str | None] = mapped_column(String(32))
 
 
+@ledger_bound
 class PaymentItem(IdMixin, Base):
     __tablename__ = "payment_items"
 

@@ -31,6 +31,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._factory()
+        self._session.info["clock"] = self.clock  # for what runs at commit (the ledger)
         self._after_commit = []
         return self
 

@@ -8,10 +8,12 @@ from datetime import date
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gangting.audit.ledger import ledger_bound
 from gangting.kernel.db import Base, IdMixin, StrEnumText
 from gangting.licences.rules import LicenceStatus, Validity
 
 
+@ledger_bound
 class DrivingLicence(IdMixin, Base):
     __tablename__ = "driving_licences"
 

@@ -8,10 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gangting.audit.ledger import ledger_bound
 from gangting.kernel.db import Base, IdMixin, StrEnumText
 from gangting.points.rules import PointSourceKind
 
 
+@ledger_bound
 class PointEntry(IdMixin, Base):
     """One append-only ledger line: + points of a decision, − a deduction, a carry-over.
 
@@ -33,6 +35,7 @@ class PointEntry(IdMixin, Base):
     legal_basis: Mapped[str] = mapped_column(String(64))
 
 
+@ledger_bound
 class StudyDeduction(IdMixin, Base):
     __tablename__ = "study_deductions"
 

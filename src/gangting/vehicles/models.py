@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gangting.audit.ledger import ledger_bound
 from gangting.kernel.db import Base, IdMixin, JsonColumn, StrEnumText
 from gangting.vehicles.rules import Use, VehicleKind, VehicleStatus
 
@@ -35,6 +36,7 @@ class Vehicle(IdMixin, Base):
     unprocessed_accidents: Mapped[int] = mapped_column(default=0)
 
 
+@ledger_bound
 class InspectionMark(IdMixin, Base):
     """Electronic inspection mark (电子检验合格标志, 登记规定 第56条)."""
 
