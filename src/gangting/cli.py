@@ -1,4 +1,4 @@
-"""The `gangting` command: migrate, seed, server, booth, up."""
+"""The `gangting` command: migrate, seed, server, booth, up, audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gangting.audit.cli import audit_app
 from gangting.config import Settings
 
 DEMO_BOOTHS = 3
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
