@@ -17,6 +17,11 @@ class Settings(BaseSettings):
         description="SQLite file (embedded default) or postgresql+psycopg://…",
     )
     var_dir: Path = Path("var")
+    # The audit ledger's checkpoint key (Ed25519, made on first use) and the append-only
+    # file of signed checkpoints, both outside the database; a checkpoint every hour.
+    ledger_key_file: Path | None = None
+    ledger_checkpoint_file: Path | None = None
+    ledger_checkpoint_every_s: float = Field(default=3600.0, gt=0)
     host: str = "127.0.0.1"
     port: int = 8600
     workers: int = 1
@@ -118,3 +123,11 @@ class Settings(BaseSettings):
         if self.database_url.startswith(prefix):
             return Path(self.database_url[len(prefix) :])
         return None
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.ledger_key_file or self.var_dir / "ledger-key.pem"
+
+    @property
+    def ledger_checkpoint_path(self) -> Path:
+        return self.ledger_checkpoint_file or self.var_dir / "ledger-checkpoints.jsonl"

@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gangting.audit.checkpoints import make_checkpoint
 from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
 from gangting.command_centre.runtime import start_live_publishing
@@ -41,6 +42,7 @@ from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
 from gangting.instructions.sweep import sweep_deadlines
 from gangting.kernel.actor import Actor
+from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.watchlists.derivation import rebuild_derived_entries
@@ -156,12 +158,19 @@ def centre_jobs(
         changed = {"deleted": purged.deleted, "evidence_cleared": purged.evidence_cleared}
         return changed if any(changed.values()) else None
 
+    def checkpoint_ledger() -> dict[str, object] | None:
+        key = load_or_create_key(settings.ledger_key_path)
+        with new_uow() as uow:
+            cp = make_checkpoint(uow.session, key, uow.clock.now(), settings.ledger_checkpoint_path)
+        return None if cp is None else {"tree_size": cp.tree_size, "root": cp.root.hex()}
+
     return [
         Job("commands.expire", commands_every_s, expire_commands),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
         Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
         Job("telemetry.retention", retention_every_s, purge_history),
         Job("plate_reads.retention", retention_every_s, purge_plate_reads),
+        Job("audit.checkpoint", settings.ledger_checkpoint_every_s, checkpoint_ledger),
     ]
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from gangting.audit.ledger import GENESIS, Report, link_hash, verify
+from gangting.audit.ledger import GENESIS, link_hash
 from gangting.audit.models import AuditEntry, LedgerLink
+from gangting.audit.verify import Report, verify
 from gangting.fines.models import Payment
 from tests.desks.conftest import Api, Booth
 

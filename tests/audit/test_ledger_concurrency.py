@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from gangting.audit import service as audit
-from gangting.audit.ledger import verify
 from gangting.audit.models import AuditEntry, LedgerLink
+from gangting.audit.verify import verify
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.clock import FixedClock
 from gangting.kernel.db import make_engine

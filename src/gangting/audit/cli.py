@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
-from gangting.audit.ledger import Report, verify
+from gangting.audit.checkpoints import check_proof, make_checkpoint, prove, stored_checkpoints
+from gangting.audit.verify import Report, verify
 from gangting.config import Settings
+from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.clock import SystemClock
 from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
+
+T = TypeVar("T")
 
 audit_app = typer.Typer(
     help="审计账本 the audit ledger: verify, checkpoint, prove", no_args_is_help=True
@@ -17,20 +28,34 @@ audit_app = typer.Typer(
 console = Console()
 
 
-def _report(database_url: str) -> Report:
-    engine = make_engine(database_url)
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    engine = make_engine(settings.database_url)
     try:
         with UnitOfWork(session_factory(engine), SystemClock()) as uow:
-            return verify(uow.session)
+            yield uow.session
     finally:
         engine.dispose()
+
+
+def _report(settings: Settings) -> Report:
+    """Verify against the checkpoints in the file and the database, and the centre's key."""
+    key = load_or_create_key(settings.ledger_key_path)
+    with _session(settings) as session:
+        checkpoints = stored_checkpoints(session, settings.ledger_checkpoint_path)
+        return verify(session, checkpoints=checkpoints, public_key=key.public_key())
+
+
+def _in_session(settings: Settings, work: Callable[[Session], T]) -> T:
+    with _session(settings) as session:
+        return work(session)
 
 
 @audit_app.command("verify")
 def verify_command() -> None:
     """Walk the chain; name the first bad entry and every business row that no longer
     matches. Exit status 1 when anything is wrong."""
-    report = _report(Settings().database_url)
+    report = _report(Settings())
     console.print(f"账本条目 entries: {report.entries:,}   链头 head: {report.head_hash}")
     console.print(f"已登记业务数据 bound rows: {report.bound_rows:,}")
     for table, count in sorted(report.unbound_rows.items()):
@@ -46,3 +71,61 @@ def verify_command() -> None:
         entry = f"entry {problem.entry_id} " if problem.entry_id else ""
         console.print(f"[red]✗ {problem.kind}[/] {where}{entry}{problem.message}")
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def checkpoint_command() -> None:
+    """Sign the Merkle root over the ledger so far (the worker does it every hour)."""
+    settings = Settings()
+    key = load_or_create_key(settings.ledger_key_path)
+    checkpoint = _in_session(
+        settings,
+        lambda session: make_checkpoint(
+            session, key, SystemClock().now(), settings.ledger_checkpoint_path
+        ),
+    )
+    if checkpoint is None:
+        console.print("账本自上个检查点以来没有新条目 no new entries since the last checkpoint")
+        return
+    console.print(
+        f"[green]检查点 checkpoint[/] {checkpoint.tree_size:,} 条 root {checkpoint.root.hex()} "
+        f"→ {settings.ledger_checkpoint_path}"
+    )
+
+
+@audit_app.command("prove")
+def prove_command(
+    entry: Annotated[str, typer.Argument(help="条目编号（回执上的账本条目）或链上序号")],
+    out: Annotated[Path | None, typer.Option(help="写入文件（默认打印）")] = None,
+) -> None:
+    """Print the inclusion proof of one entry against a signed checkpoint; anyone can check
+    it offline with `gangting audit check-proof`."""
+    settings = Settings()
+    key = load_or_create_key(settings.ledger_key_path)
+    try:
+        proof = _in_session(
+            settings,
+            lambda session: prove(
+                session, entry, stored_checkpoints(session, settings.ledger_checkpoint_path), key
+            ),
+        )
+    except LookupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    if out is None:
+        typer.echo(proof.to_json())
+    else:
+        out.write_text(proof.to_json() + "\n", encoding="utf-8")
+        console.print(f"证明已写入 proof written: {out}")
+
+
+@audit_app.command("check-proof")
+def check_proof_command(proof_file: Annotated[Path, typer.Argument(exists=True)]) -> None:
+    """Check a proof file offline (no database): the entry, its link, the Merkle path to
+    the checkpoint's root, and the checkpoint's signature."""
+    failed = check_proof(json.loads(proof_file.read_text("utf-8")))
+    if failed:
+        for line in failed:
+            console.print(f"[red]✗[/] {line}")
+        raise typer.Exit(1)
+    console.print("[green]证明有效 the entry is in the signed ledger[/]")

@@ -52,3 +52,16 @@ class LedgerLink(Base):
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("audit_entries.id"), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerCheckpoint(Base):
+    """A signed Merkle root over the first ``tree_size`` links (kernel.checkpoint); the
+    same line is appended to a file outside the database (decision 0009)."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -15,6 +15,7 @@ from alembic import op
 
 from gangting.audit.ledger import ENTRY_FIELDS, GENESIS, link_hash, sealed
 from gangting.audit.models import AuditEntry
+from gangting.kernel.db import UTCDateTime
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -39,6 +40,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("entry_id", name=op.f("uq_ledger_links_entry_id")),
         sa.UniqueConstraint("link_hash", name=op.f("uq_ledger_links_link_hash")),
         sa.UniqueConstraint("prev_hash", name=op.f("uq_ledger_links_prev_hash")),
+    )
+    op.create_table(
+        "ledger_checkpoints",
+        sa.Column("tree_size", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("root", sa.String(length=64), nullable=False),
+        sa.Column("at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("signature", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("tree_size", name=op.f("pk_ledger_checkpoints")),
     )
     _seal_and_chain_existing()
     with op.batch_alter_table("audit_entries") as batch:
@@ -79,6 +89,7 @@ def _seal_and_chain_existing() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("ledger_checkpoints")
     op.drop_table("ledger_links")
     with op.batch_alter_table("audit_entries") as batch:
         batch.drop_column("body_hash")
