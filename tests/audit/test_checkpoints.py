@@ -140,6 +140,24 @@ def test_an_entry_is_proved_offline_and_a_changed_proof_fails(
     assert check_proof({**document, "seq": 4})
 
 
+def test_a_receipt_carries_its_ledger_entry_and_is_proved_by_it(
+    api: Api, booth: Booth, world: dict[str, Any]
+) -> None:
+    answer = booth.post("/api/v1/violations/process", {"violation_refs": [world["v1"]]}).json()
+    entry = answer["ledger_entry"]
+    _checkpoint(api)
+    key = load_or_create_key(api.ctx.settings.ledger_key_path)
+    with api.ctx.uow() as uow:
+        cps = stored_checkpoints(uow.session, api.ctx.settings.ledger_checkpoint_path)
+        proof = prove(uow.session, entry, cps, key)
+    assert check_proof(json.loads(proof.to_json())) == []
+    sealed = json.loads(proof.body)
+    assert (sealed["subject_id"], sealed["action"]) == (
+        answer["receipt_no"],
+        "application.process_violations.completed",
+    )
+
+
 def test_the_commands_verify_checkpoint_prove_and_check(
     api: Api, booth: Booth, world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

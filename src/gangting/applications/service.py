@@ -50,7 +50,7 @@ def record_application(
     )
     uow.session.add(application)
     uow.session.flush()
-    audit.record(
+    entry = audit.record(
         uow,
         actor,
         f"application.{service_item}.{state}",
@@ -58,6 +58,9 @@ def record_application(
         application.receipt_no,
         data={"citizen_id": str(citizen_id), "result": result},
     )
+    # The receipt carries its ledger entry: `gangting audit prove <entry>` proves it later.
+    application.result = {**result, "ledger_entry": str(entry)}
+    uow.session.flush()
     return application
 
 

@@ -4,6 +4,7 @@ rolls back with the change it describes, and is chained into the ledger at that 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,12 +23,13 @@ def record(
     *,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
+) -> uuid.UUID:
+    """Write one entry; its id is the entry's number in the ledger (`gangting audit prove`)."""
     # A plain INSERT (no ORM object), sealed and queued for the ledger's chain at commit.
-    write_entries(
-        uow.session,
-        [_values(uow, actor, action, subject_kind, subject_id, reason=reason, data=data)],
-    )
+    values = _values(uow, actor, action, subject_kind, subject_id, reason=reason, data=data)
+    write_entries(uow.session, [values])
+    entry_id: uuid.UUID = values["id"]
+    return entry_id
 
 
 def record_many(

@@ -98,6 +98,7 @@ class VehicleSummary(Answer):
 class ApplicationAnswer(Answer):
     receipt_no: str = Field(description="受理编号（打印回执、评价用）")
     application_no: str = Field(description="办件编号（同受理编号）")
+    ledger_entry: str = Field(description="审计账本条目编号（回执可凭此核验）")
     service_item: str
     state: Literal["completed"]
     reasons: list[ReasonView]

@@ -539,6 +539,9 @@ class KioskService:
         if "amount_fen" in answer:
             lines.append(f"缴款金额：{format_yuan(int(answer['amount_fen']))}")
             lines.append(f"缴款状态：{answer.get('state_text', answer.get('state', ''))}")
+        if answer.get("ledger_entry"):
+            # the audit ledger's entry: the detachment can prove this receipt later
+            lines.append(f"账本条目：{answer['ledger_entry']}")
         lines.append(f"打印时间：{_WALL.now().astimezone(CITY_ZONE):%Y-%m-%d %H:%M}")
         lines.append("请妥善保管本回执")
         return Receipt(receipt_no, tuple(lines))

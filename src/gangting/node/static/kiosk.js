@@ -867,7 +867,7 @@ function receiptRows() {
   const r = session.result || {};
   const p = session.paymentView;
   const svc = SERVICES.find((s) => s.id === session.service);
-  const rows = [...row("业务", svc ? svc.name : ""), ...row("受理编号", r.receipt_no)];
+  const rows = [...row("业务", svc ? svc.name : ""), ...row("受理编号", r.receipt_no), ...row("账本条目", r.ledger_entry)];
   for (const d of r.decisions || []) rows.push(...row("处罚决定书", `${d.decision_no}（记${d.points}分，罚款${yuan(d.fine_fen)}元）`));
   if (r.points_this_cycle !== undefined) rows.push(...row("本周期累计记分", `${r.points_this_cycle} 分`));
   if (p) {
