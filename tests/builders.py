@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -193,6 +194,7 @@ def overdue_decision(
     fine_fen: int = 20000,
     points: int = 6,
     code: str = "1625",
+    booth_id: uuid.UUID | None = None,
 ) -> PenaltyDecision:
     v = violation(uow, car, code, days_ago=400)
     v.state = "decided"
@@ -202,6 +204,7 @@ def overdue_decision(
         decision_no=f"JDT{next(_seq):08d}",
         violation_id=v.id,
         citizen_id=person.id,
+        booth_id=booth_id,
         points=points,
         fine_fen=fine_fen,
         decided_at=decided_at,

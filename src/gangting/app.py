@@ -18,6 +18,7 @@ from gangting.command_centre.runtime import install_command_centre
 from gangting.context import Context
 from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
+from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.licence_routes import router as licences_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
@@ -25,7 +26,6 @@ from gangting.desks.point_routes import router as points_router
 from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
 from gangting.desks.violation_routes import router as violations_router
-from gangting.fines.routes import staff_router as fines_staff_router
 from gangting.identity.routes import router as identity_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router

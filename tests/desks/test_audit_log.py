@@ -101,3 +101,16 @@ def test_an_officer_is_refused(client: TestClient) -> None:
     r = _audit(client, "off-kdl-1")
     assert r.status_code == 403, r.text
     assert r.json()["error"] == "auth.role_required"
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "test_", "%entry", "test%"])
+def test_like_wildcards_in_the_action_prefix_match_themselves(
+    client: TestClient, wildcard: str
+) -> None:
+    r = _audit(client, "admin", action=wildcard)
+    assert r.status_code == 200, r.text
+    assert r.json()["entries"] == []  # "%" lists nothing, not everything
+
+
+def test_a_prefix_still_matches(client: TestClient) -> None:
+    assert _subjects(_audit(client, "admin", action="test.ent")) == set(EVERY)

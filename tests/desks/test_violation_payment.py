@@ -164,6 +164,7 @@ def test_late_fee_is_three_percent_a_day_and_capped_at_the_fine(
 def test_review_period_pauses_the_late_fee(api: Api, booth: Booth, world: dict[str, Any]) -> None:
     from datetime import date
 
+    from gangting.booths.models import Booth as BoothRow
     from gangting.citizens.models import Citizen
     from gangting.licences.models import DrivingLicence
     from gangting.vehicles.models import Vehicle
@@ -173,14 +174,29 @@ def test_review_period_pauses_the_late_fee(api: Api, booth: Booth, world: dict[s
         person = uow.session.execute(select(Citizen)).scalar_one()
         car = uow.session.execute(select(Vehicle)).scalar_one()
         lic = uow.session.execute(select(DrivingLicence)).scalar_one()
+        booth_id = uow.session.execute(
+            select(BoothRow.id).where(BoothRow.code == "BT-KDL-001")
+        ).scalar_one()
         d = builders.overdue_decision(
-            uow, person, car, lic.first_issued_on, decided_on=date(2026, 10, 12)
+            uow,
+            person,
+            car,
+            lic.first_issued_on,
+            decided_on=date(2026, 10, 12),
+            booth_id=booth_id,  # made at a booth of sup-kdl's brigade
         )
     supervisor = {"Authorization": f"Bearer {api.login_staff('sup-kdl')}", "Idempotency-Key": "p-1"}
     url = f"/api/v1/staff/decisions/{d.decision_no}/late-fee-pauses"
     # review from day 11 to day 20 after the deadline (2026-10-27): 10 days do not count
     r = api.client.post(
-        url, json={"kind": "review", "start": "2026-11-07", "end": "2026-11-16"}, headers=supervisor
+        url,
+        json={
+            "kind": "review",
+            "start": "2026-11-07",
+            "end": "2026-11-16",
+            "case_no": "包府行复〔2026〕12号",
+        },
+        headers=supervisor,
     )
     assert r.status_code == 200, r.text
     assert r.json()["days_late"] == 20
@@ -188,7 +204,9 @@ def test_review_period_pauses_the_late_fee(api: Api, booth: Booth, world: dict[s
     officer = {"Authorization": f"Bearer {api.login_staff('off-kdl')}", "Idempotency-Key": "p-2"}
     assert (
         api.client.post(
-            url, json={"kind": "review", "start": "2026-11-07"}, headers=officer
+            url,
+            json={"kind": "review", "start": "2026-11-07", "case_no": "包府行复〔2026〕13号"},
+            headers=officer,
         ).status_code
         == 403
     )

@@ -21,7 +21,7 @@ from gangting.audit import service as audit
 from gangting.booths.errors import BoothUnknown
 from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
-from gangting.kernel.errors import Invalid
+from gangting.kernel.errors import DomainError, Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.errors import BadCredentials, TokenInvalid
 from gangting.staff.service import issue_token, require_role, staff_actor, token_row, verify_secret
@@ -104,6 +104,27 @@ def login_booth(uow: UnitOfWork, code: str, secret: str, ttl_s: int) -> str:
     token = issue_token(uow, "booth", booth.id, ttl_s)
     audit.record(uow, Actor("booth", booth.id, booth.code), "booth.login", "booth", booth.code)
     return token
+
+
+def record_login_failed(uow: UnitOfWork, code: str, error: DomainError) -> None:
+    """Audit a refused booth log-in (in a unit of work of its own: the refusal rolled the
+    log-in's back). The entry is the booth's when the code is known, so supervisors of its
+    unit see it; an unknown code is the admins' only. The secret is never recorded."""
+    booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
+    name = code[:64]
+    if booth is None:
+        actor, cause = Actor("booth", None, name), "unknown_booth"
+    else:
+        actor = Actor("booth", booth.id, booth.code)
+        cause = "disabled" if error.code == "auth.booth_disabled" else "bad_secret"
+    audit.record(
+        uow,
+        actor,
+        "booth.login_failed",
+        "booth",
+        name,
+        data={"booth_code": name, "error": error.code, "cause": cause},
+    )
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor:

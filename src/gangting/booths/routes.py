@@ -8,10 +8,12 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from gangting.booths.credentials import login_booth as login
+from gangting.booths.credentials import record_login_failed
 from gangting.contracts import Request
 from gangting.staff.schemas import TokenAnswer
 from gangting.web.deps import ContextDep
 from gangting.web.openapi import error_responses
+from gangting.web.writes import run_recording_refusals
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
@@ -28,6 +30,9 @@ class BoothLogin(Request):
     summary="岗亭设备登录",
 )
 def login_booth(body: BoothLogin, ctx: ContextDep) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        token = login(uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s)
+    token = run_recording_refusals(
+        ctx,
+        lambda uow: login(uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s),
+        lambda uow, error: record_login_failed(uow, body.booth_code, error),
+    )
     return {"access_token": token, "token_type": "bearer"}

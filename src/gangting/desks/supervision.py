@@ -1,10 +1,18 @@
 """Supervision reads (督察): the applications of the caller's unit, the audit log, and a
 citizen's record looked up with a logged reason (masked unless revealed by a supervisor).
 Every read is scoped to the caller's unit (staff.scope) and a citizen lookup is itself
-audited, in the same unit of work as the read."""
+audited, in the same unit of work as the read.
+
+A lookup's reason (查询事由) is real text: trimmed, at least ``REASON_MIN_CHARS`` letters,
+digits or Chinese characters (spaces and punctuation alone are no reason). A reveal's reason
+also names the case or ticket it serves (``has_reference``): a case number with its year in
+brackets and ending in 号 (（2026）内0203行初45号, 包府行复〔2026〕12号), or a ticket, case or
+incident number written in ASCII letters and digits, at least 6 characters with at least 4
+digits (GD20261126001, JQ-2026-0012)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -15,12 +23,53 @@ from gangting.audit.models import AuditEntry
 from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import mask_id_number, mask_name, mask_phone, parse_id_number
+from gangting.fines.rules import CASE_NO
 from gangting.kernel.actor import Actor
-from gangting.kernel.errors import NotFound
+from gangting.kernel.errors import Invalid, NotFound
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.scope import ADMIN, scoped
 from gangting.staff.service import require_role
+
+REASON_MIN_CHARS = 4
+_TICKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+TICKET_MIN_LENGTH = 6
+TICKET_MIN_DIGITS = 4
+
+
+class ReasonRequired(Invalid):
+    """A citizen lookup without a real reason (blank, spaces, punctuation, too short)."""
+
+    code = "supervision.reason_required"
+
+
+class RevealReferenceRequired(Invalid):
+    """A reveal whose reason names no case or ticket number."""
+
+    code = "supervision.reveal_reference_required"
+
+
+def lookup_reason(text: str) -> str:
+    """The reason, trimmed; ``ReasonRequired`` unless it holds at least ``REASON_MIN_CHARS``
+    letters, digits or Chinese characters."""
+    value = text.strip()
+    if sum(ch.isalnum() for ch in value) < REASON_MIN_CHARS:
+        raise ReasonRequired(
+            f"请填写查询事由（至少{REASON_MIN_CHARS}个汉字、字母或数字，不能只有空格或标点）",
+            data={"min_chars": REASON_MIN_CHARS},
+        )
+    return value
+
+
+def has_reference(reason: str) -> bool:
+    """Whether the reason names a case number (year in brackets, ending in 号) or a ticket
+    number (ASCII letters/digits/hyphens, at least 6 characters, at least 4 digits)."""
+    if CASE_NO.search(reason):
+        return True
+    return any(
+        len(token) >= TICKET_MIN_LENGTH and sum(c.isdigit() for c in token) >= TICKET_MIN_DIGITS
+        for token in _TICKET.findall(reason)
+    )
 
 
 def list_applications(uow: UnitOfWork, actor: Actor, limit: int) -> dict[str, Any]:
@@ -59,7 +108,8 @@ def list_audit_entries(
     if actor.role != ADMIN:
         query = query.where(_actor_in_scope(uow, actor))
     if action:
-        query = query.where(AuditEntry.action.startswith(action))
+        # autoescape: "%" and "_" in the prefix are themselves, not LIKE wildcards
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     return {
         "entries": [
             {
@@ -96,10 +146,17 @@ def look_up_citizen(
     uow: UnitOfWork, actor: Actor, id_number: str, reason: str, *, reveal: bool
 ) -> dict[str, Any]:
     """A citizen's identity and phone, masked by default; ``reveal`` (supervisors and up)
-    shows them whole. Either way the lookup and its reason go into the audit log."""
+    shows them whole. Either way the lookup and its reason (trimmed: ``lookup_reason``; for a
+    reveal naming a case or ticket: ``has_reference``) go into the audit log."""
     require_role(actor, "officer")
     if reveal:
         require_role(actor, "supervisor")
+    reason = lookup_reason(reason)
+    if reveal and not has_reference(reason):
+        raise RevealReferenceRequired(
+            "查看完整信息须在事由中注明案号或工单号，如（2026）内0203行初45号、GD20261126001",
+            data={"min_chars": TICKET_MIN_LENGTH, "min_digits": TICKET_MIN_DIGITS},
+        )
     parsed = parse_id_number(id_number)
     person = uow.session.execute(
         select(Citizen).where(Citizen.id_number == parsed.value)

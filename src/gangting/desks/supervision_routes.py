@@ -17,7 +17,14 @@ router = APIRouter(
     tags=["督察 supervision"],
     responses=error_responses(401, 403, 422),
 )
-Reason = Annotated[str, Query(min_length=4, max_length=200, description="查询事由（记录在案）")]
+Reason = Annotated[
+    str,
+    Query(
+        max_length=200,
+        description="查询事由（记录在案；至少4个汉字、字母或数字；reveal 时须注明案号或工单号，"
+        "如（2026）内0203行初45号、GD20261126001）",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 

@@ -1,6 +1,6 @@
-"""Named refusals of fine payment."""
+"""Named refusals of fine payment and of late-fee pauses."""
 
-from gangting.kernel.errors import Conflict, NotFound
+from gangting.kernel.errors import Conflict, Invalid, NotFound
 
 
 class DecisionNotFound(NotFound):
@@ -17,3 +17,49 @@ class PaymentPending(Conflict):
 
 class PaymentNotFound(NotFound):
     code = "fines.payment_not_found"
+
+
+class CaseNumberInvalid(Invalid):
+    """A late-fee pause names no usable review or court case number (案号)."""
+
+    code = "fines.case_no_invalid"
+
+
+class PauseDatesInvalid(Invalid):
+    """A late-fee pause ends before it starts."""
+
+    code = "fines.pause_dates"
+
+
+class PauseBeforeDecision(Invalid):
+    """A late-fee pause starts before the penalty decision was made."""
+
+    code = "fines.pause_before_decision"
+
+
+class PauseNotStarted(Invalid):
+    """A late-fee pause is registered once its review or lawsuit has begun, not ahead."""
+
+    code = "fines.pause_not_started"
+
+
+class PauseTooLong(Invalid):
+    """A late-fee pause ends later than the configured limit from today."""
+
+    code = "fines.pause_too_long"
+
+
+class PauseOpen(Conflict):
+    code = "fines.pause_open"
+
+
+class PauseCaseMismatch(Conflict):
+    """Closing the open pause under another case number than the one it was opened with."""
+
+    code = "fines.pause_case_mismatch"
+
+
+class PauseCaseRegistered(Conflict):
+    """A second period under a case number already registered on the decision."""
+
+    code = "fines.pause_case_registered"

@@ -1,13 +1,23 @@
-"""Fine rules: payment deadline, late fee (加处罚款) and the amount due."""
+"""Fine rules: payment deadline, late fee (加处罚款), the amount due, and what a late-fee
+pause (行政复议/诉讼期间) must hold."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
+from gangting.fines.errors import (
+    CaseNumberInvalid,
+    PauseBeforeDecision,
+    PauseDatesInvalid,
+    PauseNotStarted,
+    PauseTooLong,
+)
 from gangting.kernel.calendar import EMPTY_CALENDAR, HolidayCalendar
 from gangting.kernel.money import apply_rate
 
@@ -147,3 +157,94 @@ def simple_procedure_allowed(fine_fen: int) -> bool:
     (20 000 fen) for a citizen. Above that, the general procedure applies.
     """
     return 0 <= fine_fen <= SIMPLE_PROCEDURE_MAX_FINE_FEN
+
+
+# A review or court case number (案号): a year in brackets and a number ending in 号, e.g.
+# （2026）内0203行初45号 (a court's, 最高人民法院《关于人民法院案件案号的若干意见》) or
+# 包府行复〔2026〕12号 / 内公复决字〔2026〕第3号 (a review body's). Letters, digits and CJK
+# characters around it; at most 64 characters.
+CASE_NO_MAX_LENGTH = 64
+CASE_NO = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]*[（(〔\[][12]\d{3}[）)〕\]][\u4e00-\u9fffA-Za-z0-9-]*\d+号"
+)
+CASE_NO_EXAMPLES = "（2026）内0203行初45号、包府行复〔2026〕12号"
+
+
+def case_number(text: str) -> str:
+    """The case number, trimmed; ``CaseNumberInvalid`` when blank or not shaped like one."""
+    value = text.strip()
+    if not value:
+        raise CaseNumberInvalid("请填写行政复议或行政诉讼案号", data={"reason": "blank"})
+    if len(value) > CASE_NO_MAX_LENGTH or CASE_NO.fullmatch(value) is None:
+        raise CaseNumberInvalid(
+            f"案号格式不正确，应为行政复议或法院案号，如{CASE_NO_EXAMPLES}",
+            data={"reason": "format"},
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Pause:
+    """One review (行政复议) or litigation (行政诉讼) period of a decision: no late fee accrues
+    from ``start`` to ``end`` inclusive (``end`` None: still pending). Stored in the decision's
+    ``pauses`` JSON as ``[start, end, case_no, kind]``; periods registered before case numbers
+    were kept are ``[start, end]`` (``case_no`` and ``kind`` None)."""
+
+    start: date
+    end: date | None
+    case_no: str | None = None
+    kind: str | None = None
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> Pause:
+        start, end, *rest = item
+        return cls(
+            date.fromisoformat(start),
+            date.fromisoformat(end) if end else None,
+            rest[0] if len(rest) > 0 else None,
+            rest[1] if len(rest) > 1 else None,
+        )
+
+    def to_json(self) -> list[Any]:
+        return [
+            self.start.isoformat(),
+            self.end.isoformat() if self.end else None,
+            self.case_no,
+            self.kind,
+        ]
+
+
+def check_pause_dates(
+    start: date, end: date | None, *, decided_on: date, today: date, max_days: int
+) -> None:
+    """A pause starts on or after the decision day and no later than today (it is registered
+    once the review or lawsuit has begun), ends on or after its start and no later than
+    ``max_days`` from today (a longer one is extended by a later registration); each breach
+    is its named ``Invalid`` (422)."""
+    if start < decided_on:
+        raise PauseBeforeDecision(
+            f"复议或诉讼期间不能早于处罚决定作出之日（{decided_on.isoformat()}）",
+            data={"start": start.isoformat(), "decided_on": decided_on.isoformat()},
+        )
+    if start > today:
+        raise PauseNotStarted(
+            "复议或诉讼期间须在开始后登记，开始日期不能晚于今天",
+            data={"start": start.isoformat(), "today": today.isoformat()},
+        )
+    if end is not None:
+        check_pause_end(start, end, today=today, max_days=max_days)
+
+
+def check_pause_end(start: date, end: date, *, today: date, max_days: int) -> None:
+    """A pause's end (also when it closes one opened earlier): on or after its start, no
+    later than ``max_days`` from today."""
+    if end < start:
+        raise PauseDatesInvalid(
+            "结束日期早于开始日期", data={"start": start.isoformat(), "end": end.isoformat()}
+        )
+    latest = today + timedelta(days=max_days)
+    if end > latest:
+        raise PauseTooLong(
+            f"结束日期最晚为{latest.isoformat()}（今天起{max_days}天内）；期间延长的，届时再行登记",
+            data={"end": end.isoformat(), "latest": latest.isoformat(), "max_days": max_days},
+        )

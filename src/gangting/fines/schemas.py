@@ -21,8 +21,18 @@ class AmountView(Answer):
     state: str = Field(description="unpaid | paid")
 
 
+class PausePeriod(Answer):
+    """One review or litigation period with its case number (案号)."""
+
+    start: IsoDate = Field(description="开始日期")
+    end: IsoDate | None = Field(description="结束日期（为空：尚未结束）")
+    case_no: str | None = Field(description="行政复议或诉讼案号（早期登记的期间为空）")
+    kind: str | None = Field(description="review 行政复议 | litigation 行政诉讼")
+
+
 class LateFeePauseAnswer(AmountView):
     pauses: list[tuple[IsoDate, IsoDate | None]] = Field(
         description="复议/诉讼期间 [开始, 结束]（结束为空：尚未结束）"
     )
+    periods: list[PausePeriod] = Field(description="复议/诉讼期间及其案号（与 pauses 同序）")
     legal_basis: list[str]

@@ -17,14 +17,31 @@ from sqlalchemy import select, update
 from gangting.applications.service import record_application
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
-from gangting.fines.errors import AlreadyPaid, DecisionNotFound, PaymentNotFound, PaymentPending
+from gangting.fines.errors import (
+    AlreadyPaid,
+    DecisionNotFound,
+    PauseCaseMismatch,
+    PauseCaseRegistered,
+    PauseOpen,
+    PaymentNotFound,
+    PaymentPending,
+)
 from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
-from gangting.fines.rules import DecisionState, FinePolicy, LateFee, late_fee
+from gangting.fines.rules import (
+    DecisionState,
+    FinePolicy,
+    LateFee,
+    Pause,
+    case_number,
+    check_pause_dates,
+    check_pause_end,
+    late_fee,
+)
 from gangting.integrations.payment import OrderStatus, PaymentPlatform, PaymentTimeout
 from gangting.kernel import law
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import city_date
 from gangting.kernel.decision import Reason
-from gangting.kernel.errors import Conflict, Invalid
 from gangting.kernel.ids import new_id, reference
 from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -35,10 +52,8 @@ UNKNOWN_ORDER_GIVE_UP_S = 120
 
 
 def pauses_of(decision: PenaltyDecision) -> list[tuple[date, date | None]]:
-    return [
-        (date.fromisoformat(start), date.fromisoformat(end) if end else None)
-        for start, end in decision.pauses
-    ]
+    """The decision's late-fee pauses as (start, end) ranges (both stored shapes)."""
+    return [(p.start, p.end) for p in map(Pause.from_json, decision.pauses)]
 
 
 def fee_of(decision: PenaltyDecision, paid_on: date, policy: FinePolicy) -> LateFee:
@@ -290,45 +305,78 @@ def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
     }
 
 
+def find_decision(uow: UnitOfWork, decision_no: str, *, lock: bool = False) -> PenaltyDecision:
+    """The decision of this number (row-locked on request); ``DecisionNotFound`` otherwise."""
+    query = select(PenaltyDecision).where(PenaltyDecision.decision_no == decision_no)
+    decision = uow.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if decision is None:
+        raise DecisionNotFound("未查询到该处罚决定", data={"decision_no": decision_no})
+    return decision
+
+
 def pause_late_fee(
     uow: UnitOfWork,
     actor: Actor,
-    decision_no: str,
+    decision: PenaltyDecision,
     kind: str,
     start: date,
     end: date | None,
+    case_no: str,
     policy: FinePolicy,
+    *,
+    max_days: int,
 ) -> dict[str, Any]:
-    """Record a review (行政复议) or litigation (行政诉讼) period: no late fee accrues in it
-    (行政处罚法 第73条第3款). ``end`` None opens the period; a later call closes it."""
-    decision = uow.session.execute(
-        select(PenaltyDecision).where(PenaltyDecision.decision_no == decision_no).with_for_update()
-    ).scalar_one_or_none()
-    if decision is None:
-        raise DecisionNotFound("未查询到该处罚决定", data={"decision_no": decision_no})
+    """Record a review (行政复议) or litigation (行政诉讼) period of ``decision`` (found locked,
+    its jurisdiction checked by the caller): no late fee accrues in it (行政处罚法 第73条第3款).
+    ``end`` None opens the period; a later call under the same case number closes it (its
+    ``start`` is then the one registered). The dates must hold (``rules.check_pause_dates``),
+    the case number (案号) is required and kept with the period."""
     if decision.state == "paid":
-        raise AlreadyPaid("该处罚决定的罚款已缴纳", data={"decision_no": decision_no})
-    pauses = [list(p) for p in decision.pauses]
-    if pauses and pauses[-1][1] is None:
+        raise AlreadyPaid("该处罚决定的罚款已缴纳", data={"decision_no": decision.decision_no})
+    case_no = case_number(case_no)
+    today = uow.clock.today()
+    pauses = [Pause.from_json(p) for p in decision.pauses]
+    if pauses and pauses[-1].end is None:
+        open_pause = pauses[-1]
         if end is None:
-            raise Conflict("已有未结束的复议或诉讼期间", code="fines.pause_open")
-        if end < date.fromisoformat(pauses[-1][0]):
-            raise Invalid("结束日期早于开始日期", code="fines.pause_dates")
-        pauses[-1][1] = end.isoformat()
+            raise PauseOpen("已有未结束的复议或诉讼期间", data={"case_no": open_pause.case_no})
+        if open_pause.case_no is not None and open_pause.case_no != case_no:
+            raise PauseCaseMismatch(
+                f"未结束的复议或诉讼期间案号为{open_pause.case_no}，与本次登记的案号不一致",
+                data={"case_no": open_pause.case_no},
+            )
+        check_pause_end(open_pause.start, end, today=today, max_days=max_days)
+        pauses[-1] = Pause(open_pause.start, end, case_no, open_pause.kind or kind)
     else:
-        if end is not None and end < start:
-            raise Invalid("结束日期早于开始日期", code="fines.pause_dates")
-        pauses.append([start.isoformat(), end.isoformat() if end else None])
-    decision.pauses = pauses
+        if any(p.case_no == case_no for p in pauses):
+            raise PauseCaseRegistered("该案号的复议或诉讼期间已登记", data={"case_no": case_no})
+        check_pause_dates(
+            start,
+            end,
+            decided_on=city_date(decision.decided_at),
+            today=today,
+            max_days=max_days,
+        )
+        pauses.append(Pause(start, end, case_no, kind))
+    decision.pauses = [p.to_json() for p in pauses]
     audit.record(
         uow,
         actor,
         "decision.late_fee_paused",
         "penalty_decision",
-        decision_no,
-        data={"kind": kind, "pauses": pauses},
+        decision.decision_no,
+        data={"kind": kind, "case_no": case_no, "pauses": decision.pauses},
     )
-    view = amount_view(decision, uow.clock.today(), policy)
-    view["pauses"] = pauses
+    view = amount_view(decision, today, policy)
+    view["pauses"] = [[p.start.isoformat(), p.end.isoformat() if p.end else None] for p in pauses]
+    view["periods"] = [
+        {
+            "start": p.start.isoformat(),
+            "end": p.end.isoformat() if p.end else None,
+            "case_no": p.case_no,
+            "kind": p.kind,
+        }
+        for p in pauses
+    ]
     view["legal_basis"] = [law.cite(law.PENALTY_LAW, "第73条第3款")]
     return view

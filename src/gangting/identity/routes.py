@@ -17,6 +17,7 @@ from gangting.identity.rules import FaceEvidence
 from gangting.identity.schemas import IdentityGrant
 from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.openapi import error_responses
+from gangting.web.writes import run_recording_refusals
 
 router = APIRouter(prefix="/api/v1/identity", tags=["人证核验 identity"])
 
@@ -75,20 +76,32 @@ class IdentityCheck(Request):
     summary="人证核验：刷身份证 + 人脸核验，换取身份令牌（10分钟有效）",
 )
 def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        grant = service.check_identity(
+    face = None if body.face is None else body.face.evidence()
+    grant = run_recording_refusals(
+        ctx,
+        lambda uow: service.check_identity(
             uow,
             actor,
             body.id_number,
             body.face_score,
             threshold=ctx.settings.face_match_threshold,
             ttl_s=ctx.settings.identity_token_ttl_s,
-            face=None if body.face is None else body.face.evidence(),
+            face=face,
             max_distance_threshold=ctx.settings.face_distance_threshold_max,
             card_source=body.card_source,
-        )
-        return {
-            "identity_token": grant.token,
-            "expires_at": grant.expires_at.isoformat(),
-            "citizen": {"name": grant.citizen.name},
-        }
+        ),
+        lambda uow, error: service.record_check_refused(
+            uow,
+            actor,
+            body.id_number,
+            error,
+            face=face,
+            face_score=body.face_score,
+            card_source=body.card_source,
+        ),
+    )
+    return {
+        "identity_token": grant.token,
+        "expires_at": grant.expires_at.isoformat(),
+        "citizen": {"name": grant.citizen.name},
+    }

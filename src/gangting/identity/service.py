@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
-from gangting.citizens.rules import parse_id_number
+from gangting.citizens.rules import InvalidIdNumber, parse_id_number
 from gangting.identity.errors import (
     CitizenNotFound,
     FaceMismatch,
@@ -124,6 +124,61 @@ def _refusal(decision: Decision) -> DomainError:
             "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
         },
     )
+
+
+def record_check_refused(
+    uow: UnitOfWork,
+    actor: Actor,
+    id_number: str,
+    error: DomainError,
+    *,
+    face: FaceEvidence | None,
+    face_score: float | None,
+    card_source: str,
+) -> None:
+    """Audit a refused identity check (``identity.check_refused``), in a unit of work of its
+    own: the refusal rolled the check's back. ``data`` holds the refusal's codes, what was
+    wrong with the card number (``id_number_problem``: length/format/…) and the booth's face
+    numbers (distance, thresholds, liveness, score), never the ID number, a name or an image;
+    the subject is the citizen when the card number names one, else the booth. A caller that
+    is not a booth made no identity check: nothing is recorded."""
+    if actor.kind != "booth":
+        return
+    reasons = [str(r["code"]) for r in error.data.get("reasons", []) if "code" in r]
+    data: dict[str, object] = {
+        "error": error.code,
+        "reasons": reasons or [error.code],
+        "card_source": card_source,
+    }
+    if isinstance(error, InvalidIdNumber):
+        data["id_number_problem"] = error.data.get("reason")
+    if face is not None:
+        data.update(
+            face_distance=round(face.distance, 4),
+            face_threshold=face.threshold,
+            face_matched=face.matched,
+            liveness_passed=face.liveness_passed,
+            max_abs_yaw=round(face.max_abs_yaw, 1),
+            turn_deg=face.turn_deg,
+        )
+        if "max_threshold" in error.data:
+            data["max_threshold"] = error.data["max_threshold"]
+    if face_score is not None:
+        data["face_score"] = face_score
+        if "threshold" in error.data:
+            data["face_score_threshold"] = error.data["threshold"]
+    try:
+        parsed = parse_id_number(id_number)
+    except InvalidIdNumber:
+        citizen_id = None
+    else:
+        citizen_id = uow.session.execute(
+            select(Citizen.id).where(Citizen.id_number == parsed.value)
+        ).scalar_one_or_none()
+    if citizen_id is not None:
+        audit.record(uow, actor, "identity.check_refused", "citizen", citizen_id, data=data)
+    else:
+        audit.record(uow, actor, "identity.check_refused", "booth", actor.name, data=data)
 
 
 def resolve_citizen(uow: UnitOfWork, actor: Actor, token: str | None) -> Citizen:

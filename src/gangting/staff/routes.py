@@ -12,6 +12,7 @@ from gangting.staff import service
 from gangting.staff.schemas import TokenAnswer
 from gangting.web.deps import ContextDep
 from gangting.web.openapi import error_responses
+from gangting.web.writes import run_recording_refusals
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 
@@ -28,8 +29,11 @@ class StaffLogin(Request):
     summary="民警/督察/管理员登录",
 )
 def login_staff(body: StaffLogin, ctx: ContextDep) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        token = service.login_staff(
+    token = run_recording_refusals(
+        ctx,
+        lambda uow: service.login_staff(
             uow, body.username, body.password, ctx.settings.staff_token_ttl_s
-        )
+        ),
+        lambda uow, error: service.record_login_failed(uow, body.username, error),
+    )
     return {"access_token": token, "token_type": "bearer"}

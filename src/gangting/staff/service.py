@@ -66,6 +66,31 @@ def login_staff(uow: UnitOfWork, username: str, password: str, ttl_s: int) -> st
     return token
 
 
+def record_login_failed(uow: UnitOfWork, username: str, error: DomainError) -> None:
+    """Audit a refused staff log-in (in a unit of work of its own: the refusal rolled the
+    log-in's back). The entry is the account's when it exists, so supervisors of its unit see
+    it; an unknown username is the admins' only. ``cause`` says which check failed (the caller
+    was told only "用户名或密码错误"); the password is never recorded."""
+    account = uow.session.execute(
+        select(StaffAccount).where(StaffAccount.username == username)
+    ).scalar_one_or_none()
+    name = username[:64]
+    if account is None:
+        actor, subject, cause = Actor("staff", None, name), name, "unknown_account"
+    else:
+        actor = Actor("staff", account.id, account.username, role=account.role)
+        subject = str(account.id)
+        cause = "inactive" if not account.active else "bad_password"
+    audit.record(
+        uow,
+        actor,
+        "staff.login_failed",
+        "staff",
+        subject,
+        data={"username": name, "error": error.code, "cause": cause},
+    )
+
+
 def token_row(uow: UnitOfWork, token: str) -> AccessToken:
     """The stored token (by digest), if it has not expired; TokenInvalid otherwise."""
     row = uow.session.get(AccessToken, token_digest(token))

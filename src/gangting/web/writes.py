@@ -10,13 +10,14 @@ stored: they are not decisions, and the same key must work once the booth has fi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from gangting.audit import service as audit
 from gangting.context import Context
@@ -25,6 +26,7 @@ from gangting.kernel.errors import DomainError, Invalid, Unauthenticated, Unavai
 from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
 
+log = logging.getLogger("gangting.web")
 T = TypeVar("T")
 Work = Callable[[UnitOfWork], tuple[int, Any]]
 OnRefusal = Callable[[UnitOfWork, DomainError], None]
@@ -124,3 +126,23 @@ def run_read(ctx: Context, work: Callable[[UnitOfWork], T]) -> T:
     """One unit of work for a read: ``work``'s answer."""
     with ctx.uow() as uow:
         return work(uow)
+
+
+def run_recording_refusals(
+    ctx: Context, work: Callable[[UnitOfWork], T], on_refusal: OnRefusal
+) -> T:
+    """One unit of work for ``work`` (not keyed: a log-in, an identity check); when it
+    refuses (a ``DomainError``) its unit of work rolls back, so ``on_refusal`` records the
+    refusal (an audit entry) in a unit of work of its own, and the caller gets the very same
+    error. A refusal that cannot be recorded (the database itself failing) is logged and the
+    answer stays the refusal."""
+    try:
+        with ctx.uow() as uow:
+            return work(uow)
+    except DomainError as exc:
+        try:
+            with ctx.uow() as uow:
+                on_refusal(uow, exc)
+        except SQLAlchemyError:
+            log.exception("could not record the refusal %s", exc.code)
+        raise

@@ -1,5 +1,5 @@
-"""Staff business on penalty decisions: pausing the late fee during review or litigation.
-(Paying at the booth is the payment desk: gangting.desks.payment.)"""
+"""Staff business on penalty decisions over HTTP: pausing the late fee during review or
+litigation (the use case: desks.late_fee_pauses). Paying at the booth is the payment desk."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.contracts import Request
-from gangting.fines import service
-from gangting.fines.rules import FinePolicy
+from gangting.desks import late_fee_pauses
+from gangting.fines.rules import CASE_NO_EXAMPLES, CASE_NO_MAX_LENGTH, FinePolicy
 from gangting.fines.schemas import LateFeePauseAnswer
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
@@ -25,15 +25,22 @@ class LateFeePause(Request):
     kind: str = Field(
         pattern="^(review|litigation)$", description="review 行政复议 | litigation 行政诉讼"
     )
-    start: date
-    end: date | None = None
+    start: date = Field(description="开始日期：不早于处罚决定作出之日，不晚于今天")
+    end: date | None = Field(
+        default=None,
+        description="结束日期（不晚于今天起 GANGTING_LATE_FEE_PAUSE_MAX_DAYS 天；为空：尚未结束）",
+    )
+    case_no: str = Field(
+        max_length=CASE_NO_MAX_LENGTH,
+        description=f"行政复议或行政诉讼案号，如{CASE_NO_EXAMPLES}；结束期间时须与开始时一致",
+    )
 
 
 @staff_router.post(
     "/decisions/{decision_no}/late-fee-pauses",
     response_model=LateFeePauseAnswer,
     responses=error_responses(401, 403, 404, 409, 422),
-    summary="登记行政复议/诉讼期间（期间不计加处罚款；督察及以上）",
+    summary="登记行政复议/诉讼期间（期间不计加处罚款；督察及以上，限本单位辖区）",
 )
 def pause_late_fee(
     decision_no: str,
@@ -43,14 +50,23 @@ def pause_late_fee(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     require_role(actor, "supervisor")
+    max_days = ctx.settings.late_fee_pause_max_days
     return post_write(
         ctx,
         actor,
         key,
         f"/staff/decisions/{decision_no}/late-fee-pauses",
         body,
-        lambda uow: service.pause_late_fee(
-            uow, actor, decision_no, body.kind, body.start, body.end, FinePolicy()
+        lambda uow: late_fee_pauses.pause_late_fee(
+            uow,
+            actor,
+            decision_no,
+            body.kind,
+            body.start,
+            body.end,
+            body.case_no,
+            FinePolicy(),
+            max_days=max_days,
         ),
         action="pause_late_fee",
     )
