@@ -13,6 +13,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from gangting.audit.checkpoints import check_proof, make_checkpoint, prove, stored_checkpoints
+from gangting.audit.grants import apply_grants
 from gangting.audit.verify import Report, verify
 from gangting.config import Settings
 from gangting.kernel.checkpoint import load_or_create_key
@@ -129,3 +130,20 @@ def check_proof_command(proof_file: Annotated[Path, typer.Argument(exists=True)]
             console.print(f"[red]✗[/] {line}")
         raise typer.Exit(1)
     console.print("[green]证明有效 the entry is in the signed ledger[/]")
+
+
+@audit_app.command("grants")
+def grants_command(
+    role: Annotated[str, typer.Option(help="应用程序使用的数据库角色 the application's role")],
+) -> None:
+    """PostgreSQL: give the application's role its privileges, append-only on the ledger
+    (run as the owner, after each migration)."""
+    engine = make_engine(Settings().database_url)
+    try:
+        apply_grants(engine, role)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    console.print(f"[green]{role}：账本只可追加 the ledger is append-only for this role[/]")
