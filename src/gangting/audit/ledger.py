@@ -55,7 +55,10 @@ def plain(value: Any) -> Any:
     """A stored value as JSON: the text each type is stored as, never a float re-rounded."""
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        # an instant in UTC, as the database gives it back: one text for one instant
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -18,6 +17,7 @@ from gangting.audit.ledger import (
     BOUND_MODELS,
     ENTRY_FIELDS,
     GENESIS,
+    canonical,
     link_hash,
     mapper_of,
     plain,
@@ -52,19 +52,17 @@ class Report:
         return not self.problems
 
 
-def _entry_mismatch(entry: AuditEntry) -> str | None:
+def _entry_mismatch(row: Any) -> str | None:
     """Why the entry's columns or body no longer agree with what was sealed, if they don't."""
-    if sha256_hex(entry.body.encode()) != entry.body_hash:
+    if sha256_hex(row.body.encode()) != row.body_hash:
         return "内容哈希不符（body 被改动）"
-    sealed_values = json.loads(entry.body)
-    now = {k: plain(getattr(entry, k)) for k in ENTRY_FIELDS}
+    if canonical({k: getattr(row, k) for k in ENTRY_FIELDS}) == row.body:
+        return None
+    sealed_values = json.loads(row.body)
     for key in ENTRY_FIELDS:
-        if key == "at":
-            if datetime.fromisoformat(sealed_values["at"]) != entry.at:
-                return "字段 at 与封存内容不符"
-        elif sealed_values.get(key) != now[key]:
+        if sealed_values.get(key) != plain(getattr(row, key)):
             return f"字段 {key} 与封存内容不符"
-    return None
+    return "字段与封存内容不符"
 
 
 def verify(
@@ -77,7 +75,8 @@ def verify(
     """Walk the chain in order and stop at the first bad link, checking the Merkle root at
     each signed checkpoint on the way (a history rewritten whole, or cut short, no longer
     matches a root only the key could sign); then check that every entry is linked and
-    every bound row still matches its last binding."""
+    every bound row still matches its last binding. Rows stream as plain tuples (no ORM
+    objects), ``batch`` at a time."""
     problems: list[Problem] = [
         Problem("forged_checkpoint", cp.tree_size, None, f"检查点（{cp.tree_size} 条）签名无效")
         for cp in checkpoints
@@ -87,35 +86,42 @@ def verify(
     tree = MerkleAccumulator()
     expected_seq, prev, count = 1, GENESIS, 0
     bindings: dict[tuple[str, str], str | None] = {}
+    entry = AuditEntry.__table__.c
     query = (
-        select(LedgerLink, AuditEntry)
+        select(
+            LedgerLink.seq,
+            LedgerLink.entry_id.label("link_entry"),
+            LedgerLink.prev_hash,
+            LedgerLink.link_hash,
+            entry.body,
+            entry.body_hash,
+            *(entry[k] for k in ENTRY_FIELDS),
+        )
+        .select_from(LedgerLink)
         .outerjoin(AuditEntry, AuditEntry.id == LedgerLink.entry_id)
         .order_by(LedgerLink.seq)
         .execution_options(yield_per=batch)
     )
-    for link, entry in session.execute(query):
-        problem = _check_link(link, entry, expected_seq, prev)
+    for row in session.execute(query):
+        problem = _check_link(row, expected_seq, prev)
         if problem is not None:
             problems.append(problem)
             break
-        assert entry is not None
-        if entry.action == "ledger.bound":
-            bindings[(entry.subject_kind, entry.subject_id)] = entry.data.get("digest")
-        tree.append(leaf_hash(bytes.fromhex(link.link_hash)))
+        if row.action == "ledger.bound":
+            bindings[(row.subject_kind, row.subject_id)] = row.data.get("digest")
+        tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
         signed = roots.get(tree.size)
         if signed is not None and signed.root != tree.root():
             problems.append(
                 Problem(
                     "checkpoint_mismatch",
-                    link.seq,
-                    str(link.entry_id),
-                    f"前 {link.seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
+                    row.seq,
+                    str(row.link_entry),
+                    f"前 {row.seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
                 )
             )
             break
-        expected_seq, prev, count = link.seq + 1, link.link_hash, count + 1
-        session.expunge(entry)
-        session.expunge(link)
+        expected_seq, prev, count = row.seq + 1, row.link_hash, count + 1
     longest = max(roots, default=0)
     if not problems and count < longest:
         problems.append(
@@ -133,26 +139,24 @@ def verify(
     return Report(count, prev, tuple(problems), len(bindings), unbound)
 
 
-def _check_link(
-    link: LedgerLink, entry: AuditEntry | None, expected_seq: int, prev: str
-) -> Problem | None:
-    seq, entry_id = link.seq, str(link.entry_id)
-    if link.seq != expected_seq:
+def _check_link(row: Any, expected_seq: int, prev: str) -> Problem | None:
+    seq, entry_id = row.seq, str(row.link_entry)
+    if seq != expected_seq:
         return Problem(
             "gap",
             expected_seq,
             None,
-            f"第 {expected_seq} 条缺失（下一条为第 {link.seq} 条）：记录被删除或顺序被改动",
+            f"第 {expected_seq} 条缺失（下一条为第 {seq} 条）：记录被删除或顺序被改动",
         )
-    if link.prev_hash != prev:
+    if row.prev_hash != prev:
         return Problem(
             "broken_link", seq, entry_id, "前一条的哈希不符：记录被删除、插入或调换了顺序"
         )
-    if entry is None:
+    if row.id is None:
         return Problem("missing_entry", seq, entry_id, "审计记录已被删除")
-    if link.link_hash != link_hash(prev, entry.body_hash):
+    if row.link_hash != link_hash(prev, row.body_hash):
         return Problem("bad_hash", seq, entry_id, "链哈希不符：记录内容被改动")
-    mismatch = _entry_mismatch(entry)
+    mismatch = _entry_mismatch(row)
     if mismatch is not None:
         return Problem("edited_entry", seq, entry_id, mismatch)
     return None
