@@ -2,6 +2,7 @@
 
 from gangting.alerts.models import Alert
 from gangting.applications.models import Application
+from gangting.approvals.models import Approval
 from gangting.audit.models import AuditEntry
 from gangting.booths.models import (
     Booth,
@@ -33,6 +34,7 @@ __all__ = [
     "AccessToken",
     "Alert",
     "Application",
+    "Approval",
     "AssistMessage",
     "AssistSession",
     "AuditEntry",

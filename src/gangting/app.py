@@ -16,6 +16,8 @@ from gangting.booths.credentials import authenticate
 from gangting.booths.routes import router as booth_login_router
 from gangting.command_centre.runtime import install_command_centre
 from gangting.context import Context
+from gangting.desks.approval_routes import router as approvals_router
+from gangting.desks.booth_command_routes import router as booth_command_issue_router
 from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
@@ -26,6 +28,7 @@ from gangting.desks.point_routes import router as points_router
 from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
 from gangting.desks.violation_routes import router as violations_router
+from gangting.desks.watch_list_entry_routes import router as watch_list_entry_router
 from gangting.identity.routes import router as identity_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
@@ -75,15 +78,18 @@ def create_app(ctx: Context) -> FastAPI:
         points_router,
         ratings_router,
         booths_router,
+        booth_command_issue_router,
         booth_commands_router,
         plate_read_reports_router,
         plate_reads_router,
+        watch_list_entry_router,
         watch_list_router,
         alerts_router,
         instructions_router,
         officer_page_router,
         audit_router,
         fines_staff_router,
+        approvals_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

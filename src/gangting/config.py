@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Late-fee pauses (行政复议/诉讼期间, 行政处罚法 第73条第3款): the latest end a supervisor may
     # register, counted in days from today (a longer review or lawsuit is extended later).
     late_fee_pause_max_days: int = Field(default=180, ge=1, le=3650)
+    # Two keys (maker–checker): a risky act's request not approved or rejected within this
+    # many seconds expires (GANGTING_APPROVAL_EXPIRES_AFTER_S; default one day).
+    approval_expires_after_s: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
 

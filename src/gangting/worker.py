@@ -8,6 +8,7 @@ events for the command-centre screen, and runs the jobs on a timer, each job run
 own unit of work:
 
 - booth commands past their expiry -> expired (every ``commands_every_s``);
+- two-keys approvals not decided in time -> expired, each audited (same cadence);
 - instruction deadlines: missed steps, escalations, missed-deadline alerts
   (``instructions_every_s``);
 - derived watch-list entries rebuilt from the records (at start, then ``watch_list_every_s``);
@@ -31,6 +32,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gangting.approvals import service as approvals
 from gangting.audit.checkpoints import make_checkpoint
 from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
@@ -139,6 +141,10 @@ def centre_jobs(
         with new_uow() as uow:
             return commands.expire_commands(uow)
 
+    def expire_approvals() -> int:
+        with new_uow() as uow:
+            return approvals.expire_due(uow)
+
     def sweep_instructions() -> dict[str, object] | None:
         with new_uow() as uow:
             result = sweep_deadlines(uow, deadlines)
@@ -166,6 +172,7 @@ def centre_jobs(
 
     return [
         Job("commands.expire", commands_every_s, expire_commands),
+        Job("approvals.expire", commands_every_s, expire_approvals),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
         Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
         Job("telemetry.retention", retention_every_s, purge_history),

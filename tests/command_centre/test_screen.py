@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
+from gangting.approvals.models import Approval
 from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
+from gangting.desks import two_keys
 from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
@@ -316,6 +319,10 @@ def test_the_watch_list_screen_lists_adds_and_withdraws_entries(screen: Page, ci
     screen.fill("#wa-owner", "off-kdl-1")
     screen.click("#wa-submit")
     added = screen.locator('#watch-table tr[data-plate="蒙B·5G8K1"]')
+    expect(screen.locator("#toast")).to_contain_text("待另一名督察审批", timeout=TIMEOUT_MS)
+    expect(added).to_have_count(0)  # two keys: nothing listed on the maker's word alone
+    _approve_pending(city, "sup-kdl")
+    screen.click("#watch-filter button[type=submit]")
     expect(added).to_contain_text("人工 · admin", timeout=TIMEOUT_MS)
     expect(added).to_contain_text("布控中")
     shot(screen, city, "11-watch-list")
@@ -328,6 +335,20 @@ def test_the_watch_list_screen_lists_adds_and_withdraws_entries(screen: Page, ci
     screen.click("#watch-filter button[type=submit]")
     expect(added).to_contain_text("撤控：车辆已查获", timeout=TIMEOUT_MS)
     expect(added.locator("[data-withdraw]")).to_have_count(0)
+
+
+def _approve_pending(city: City, checker: str) -> None:
+    """The second key, as a supervisor approving every pending request."""
+    new_uow = city.ingest.ctx.uow
+    actor = scenario.staff_actor(new_uow, checker)
+    with new_uow() as uow:
+        pending = list(
+            uow.session.execute(select(Approval.id).where(Approval.state == "pending")).scalars()
+        )
+    assert pending
+    for approval_id in pending:
+        with new_uow() as uow:
+            two_keys.approve(uow, actor, approval_id, None, city.ingest.ctx.settings)
 
 
 def _local(screen: Page, element_id: str, at_ms: float) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from gangting.audit.models import AuditEntry
 from gangting.fines.models import Payment, PenaltyDecision
 from gangting.points.models import PointEntry
+from tests.approvals.helpers import add_supervisor, approved
 from tests.desks.conftest import Api, Booth
 
 
@@ -198,9 +199,10 @@ def test_review_period_pauses_the_late_fee(api: Api, booth: Booth, world: dict[s
         },
         headers=supervisor,
     )
-    assert r.status_code == 200, r.text
-    assert r.json()["days_late"] == 20
-    assert r.json()["late_fee_fen"] == 12000
+    add_supervisor(api, "sup-kdl-2")  # two keys: a second supervisor registers it
+    result = approved(api, r, "sup-kdl-2").json()["result"]
+    assert result["days_late"] == 20
+    assert result["late_fee_fen"] == 12000
     officer = {"Authorization": f"Bearer {api.login_staff('off-kdl')}", "Idempotency-Key": "p-2"}
     assert (
         api.client.post(

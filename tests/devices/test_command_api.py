@@ -1,10 +1,12 @@
 """Staff API for remote commands: who may issue (supervisor and above, own scope), the
-idempotency key, parameter checks, and the list with states. SQLite and PostgreSQL."""
+idempotency key, parameter checks, and the list with states; a kiosk lock takes two keys.
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.approvals.helpers import add_supervisor, approved, decide
 from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 
@@ -46,7 +48,8 @@ def test_a_supervisor_issues_a_command_once_per_key(api: Api, registry: Registry
 
 def test_officers_follow_commands_but_may_not_issue_them(api: Api, registry: Registry) -> None:
     sup = api.login_staff("sup-kdl")
-    _post(api, sup, registry.kdl, {"kind": "lock_kiosk"})
+    add_supervisor(api, "sup-kdl-2")
+    approved(api, _post(api, sup, registry.kdl, {"kind": "lock_kiosk"}), "sup-kdl-2")
     officer = api.login_staff("off-kdl")
     refused = _post(api, officer, registry.kdl, ANNOUNCE, key="k-2")
     assert refused.status_code == 403
@@ -87,3 +90,38 @@ def test_bad_commands_are_refused_with_their_reason(api: Api, registry: Registry
         headers={"Authorization": f"Bearer {token}"},
     )
     assert no_key.json()["error"] == "idempotency.key_required"
+
+
+def test_a_kiosk_lock_is_queued_only_when_a_second_supervisor_approves(
+    api: Api, registry: Registry
+) -> None:
+    sup = api.login_staff("sup-kdl")
+    add_supervisor(api, "sup-kdl-2")
+    lock = {"kind": "lock_kiosk", "params": {"notice": "设备检修"}, "expires_in_s": 600}
+    asked = _post(api, sup, registry.kdl, lock)
+    assert asked.status_code == 202, asked.text
+    pending = asked.json()
+    assert (pending["kind"], pending["state"], pending["subject_id"]) == (
+        "kiosk_lock",
+        "pending",
+        registry.kdl,
+    )
+    assert _get(api, sup, "/api/v1/staff/booth-commands").json()["commands"] == []
+    again = _post(api, sup, registry.kdl, lock)
+    assert again.json() == pending and again.headers.get("Idempotent-Replayed") == "true"
+    own = decide(api, "sup-kdl", pending["id"])
+    assert own.status_code == 403 and own.json()["error"] == "approvals.same_person"
+    foreign = decide(api, "sup-qs", pending["id"])
+    assert foreign.status_code == 403 and foreign.json()["error"] == "auth.out_of_scope"
+    command = approved(api, asked, "sup-kdl-2").json()["result"]
+    assert (command["kind"], command["state"], command["issued_by"]) == (
+        "lock_kiosk",
+        "queued",
+        "sup-kdl",
+    )
+    assert command["params"] == {"notice": "设备检修"}
+    listed = _get(api, sup, "/api/v1/staff/booth-commands").json()["commands"]
+    assert [c["id"] for c in listed] == [command["id"]]
+    # unlocking is not a risky act: queued at once
+    unlock = _post(api, sup, registry.kdl, {"kind": "unlock_kiosk"}, key="k-unlock")
+    assert unlock.status_code == 201 and unlock.json()["state"] == "queued"

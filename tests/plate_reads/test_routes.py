@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from gangting.audit.models import AuditEntry
 from gangting.plate_reads.models import PlateReadRecord
 from tests import builders
+from tests.approvals.helpers import add_supervisor, approved
 from tests.desks.conftest import Api
 
 PATH = "/api/v1/booth/plate-reads"
@@ -181,7 +182,8 @@ def test_a_read_of_a_listed_plate_raises_one_hit_and_its_alert(
         },
         headers={"Authorization": f"Bearer {sup}", "Idempotency-Key": "wl-1"},
     )
-    assert listed.status_code == 201, listed.text
+    add_supervisor(api, "sup-kdl-2")
+    approved(api, listed, "sup-kdl-2")  # two keys: the second supervisor makes the entry
     booth = api.login_booth()
     # the reader saw 2 where the plate has Z: a confusable, so still a hit (lower score)
     body = _event(api, "蒙B72777", char_confidences=[0.99, 0.99, 0.99, 0.6, 0.99, 0.99, 0.99])

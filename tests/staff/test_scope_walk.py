@@ -34,6 +34,7 @@ from sqlalchemy import select
 from gangting.alerts.models import Alert
 from gangting.app import create_app
 from gangting.applications.models import Application
+from gangting.approvals.models import Approval
 from gangting.booths.models import Booth, BoothCommand, HelpCall
 from gangting.citizens.models import Citizen
 from gangting.command_centre.live_rules import LiveEvent, visible_to
@@ -124,6 +125,13 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/staff/instructions/{instruction}", foreign=True)
     ],
     "/api/v1/staff/applications": [Call("/api/v1/staff/applications")],
+    "/api/v1/staff/approvals": [
+        Call("/api/v1/staff/approvals"),
+        Call("/api/v1/staff/approvals", {"state": "pending"}),
+    ],
+    "/api/v1/staff/approvals/{approval_id}": [
+        Call("/api/v1/staff/approvals/{approval}", foreign=True)
+    ],
     "/api/v1/staff/audit": [
         Call("/api/v1/staff/audit"),
         Call("/api/v1/staff/audit", {"action": "rating"}),
@@ -262,7 +270,7 @@ class Planted:
             "Idempotency-Key": uuid.uuid4().hex,
         }
         r = self.client.post(path, json=body, headers=headers)
-        assert r.status_code in (200, 201), (path, r.text)
+        assert r.status_code in (200, 201, 202), (path, r.text)
         return r.json()
 
 
@@ -304,6 +312,11 @@ def _unit_data(p: Planted, clock: FixedClock, unit: str, codes: tuple[str, ...])
         sup,
         f"/api/v1/staff/booths/{codes[0]}/commands",
         {"kind": "announcement", "params": {"text": "前方施工，请绕行"}, "reason": "临时管制"},
+    )
+    p.post(  # two keys: a pending approval of the booth's unit
+        sup,
+        f"/api/v1/staff/booths/{codes[0]}/commands",
+        {"kind": "lock_kiosk", "params": {"notice": "设备检修"}, "reason": "设备检修"},
     )
     p.post(
         sup,
@@ -401,6 +414,12 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
                 select(Application).where(Application.booth_id.in_(booth_ids))
             ).scalars()
         }
+        approvals = list(
+            s.execute(select(Approval).where(Approval.subject_path.like("/BT/ALF/%"))).scalars()
+        )
+        assert approvals, "no approval planted in unit A"
+        ids |= {str(a.id) for a in approvals}
+        refs["approval"] = str(approvals[0].id)
         refs["citizen"] = s.execute(
             select(Citizen.id_number)
             .join(Application, Application.citizen_id == Citizen.id)
@@ -506,6 +525,7 @@ def test_unit_b_sees_its_own_data(planted: Planted) -> None:
         "/api/v1/staff/booth-commands",
         "/api/v1/staff/instructions",
         "/api/v1/staff/applications",
+        "/api/v1/staff/approvals",
         "/api/v1/staff/audit",
         "/api/v1/plate-reads",
         "/api/v1/centre/snapshot",

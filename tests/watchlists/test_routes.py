@@ -1,5 +1,7 @@
-"""Watch-list API: manual entries (supervisor, validated, idempotent, audited), withdrawal,
-the rebuild, the staff list and the booths' versioned copy (full, delta)."""
+"""Watch-list API: manual entries (supervisor, validated, idempotent, audited; two keys: the
+request answers 202 with a pending approval, a second supervisor's approval makes the
+entry), withdrawal, the rebuild, the staff list and the booths' versioned copy (full,
+delta)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
 from gangting.watchlists.models import WatchListEntry
+from tests.approvals.helpers import add_supervisor, approved, decide
 from tests.desks.conftest import Api
 from tests.watchlists.helpers import (
     car,
@@ -36,20 +40,42 @@ def _manual(api: Api, **change: Any) -> dict[str, Any]:
     return body
 
 
-def test_a_supervisor_lists_a_plate_by_hand(api: Api, world: dict[str, Any]) -> None:
+@pytest.fixture
+def checker(api: Api, world: dict[str, Any]) -> str:
+    """The second key: another supervisor of KDL."""
+    add_supervisor(api, "sup-kdl-2")
+    return "sup-kdl-2"
+
+
+def _listed(api: Api, body: dict[str, Any], checker: str = "sup-kdl-2") -> dict[str, Any]:
+    """``body`` asked for by sup-kdl and approved by ``checker``: the entry made."""
+    r = staff_post(api, api.login_staff("sup-kdl"), LIST, body)
+    result: dict[str, Any] = approved(api, r, checker).json()["result"]
+    return result
+
+
+def test_a_supervisor_lists_a_plate_by_hand(api: Api, checker: str) -> None:
     sup = api.login_staff("sup-kdl")
     r = staff_post(api, sup, LIST, _manual(api), key="m-1")
-    assert r.status_code == 201, r.text
-    entry = r.json()
+    assert r.status_code == 202, r.text
+    pending = r.json()
+    assert (pending["kind"], pending["subject_id"]) == ("watch_list_entry", "蒙B7Z777")
+    assert pending["subject_path"] == "/BT/KDL/"  # the owner's unit
+    with api.ctx.uow() as uow:
+        assert uow.session.query(WatchListEntry).count() == 0
+    # Same key, same answer, one request.
+    again = staff_post(api, sup, LIST, _manual(api), key="m-1")
+    assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == pending
+    done = approved(api, r, checker)
+    entry = done.json()["result"]
     assert entry["plate_no"] == "蒙B7Z777" and entry["plate"] == "蒙B·7Z777"
     assert entry["reason_kind"] == "manual" and entry["reason_kind_zh"] == "人工布控"
     assert entry["owner"] == "off-kdl" and entry["created_by"] == "sup-kdl"
     assert entry["state"] == "active" and entry["version"] == 1
-    # Same key, same answer, one entry.
-    again = staff_post(api, sup, LIST, _manual(api), key="m-1")
-    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
-    assert again.json()["id"] == entry["id"]
-    # Another key: already listed.
+    twice = decide(api, "admin", pending["id"])
+    assert twice.status_code == 409 and twice.json()["error"] == "approvals.decided"
+    # Another request: already listed (checked when asking).
     dup = staff_post(api, sup, LIST, _manual(api))
     assert dup.status_code == 409 and dup.json()["error"] == "watchlists.already_listed"
     with api.ctx.uow() as uow:
@@ -98,10 +124,10 @@ def test_manual_entries_are_validated_in_chinese_and_never_500(
 
 
 def test_a_manual_entry_is_withdrawn_once_and_a_derived_one_not_at_all(
-    api: Api, world: dict[str, Any]
+    api: Api, checker: str
 ) -> None:
     sup = api.login_staff("sup-kdl")
-    entry = staff_post(api, sup, LIST, _manual(api)).json()
+    entry = _listed(api, _manual(api))
     path = f"{LIST}/{entry['id']}/withdraw"
     short = staff_post(api, sup, path, {"reason": "撤"})
     assert short.status_code == 422 and short.json()["error"] == "watchlists.note_required"
@@ -139,7 +165,7 @@ def test_only_an_admin_rebuilds_from_the_records(api: Api, world: dict[str, Any]
     assert bad.status_code == 422 and has_chinese(bad.json()["message"])
 
 
-def test_a_booth_follows_the_list_by_version(api: Api, world: dict[str, Any]) -> None:
+def test_a_booth_follows_the_list_by_version(api: Api, checker: str) -> None:
     booth = api.login_booth()
     empty = staff_get(api, booth, BOOTH)
     assert empty.status_code == 200, empty.text
@@ -159,7 +185,7 @@ def test_a_booth_follows_the_list_by_version(api: Api, world: dict[str, Any]) ->
     assert set(full["entries"][0]) == {"id", "plate_no", "reason_kind", "expires_at"}
     copy = {e["id"]: e for e in full["entries"]}
 
-    manual = staff_post(api, api.login_staff("sup-kdl"), LIST, _manual(api)).json()  # v2
+    manual = _listed(api, _manual(api))  # v2
     set_vehicle(api, "蒙B00002", status="normal")
     rebuild(api)  # v3: the stolen entry withdrawn
     delta = staff_get(api, booth, BOOTH, since_version=1).json()
@@ -185,13 +211,8 @@ def test_a_booth_follows_the_list_by_version(api: Api, world: dict[str, Any]) ->
     assert api.client.get(BOOTH).status_code == 401
 
 
-def test_an_expired_manual_entry_is_not_in_a_full_copy(api: Api, world: dict[str, Any]) -> None:
-    staff_post(
-        api,
-        api.login_staff("sup-kdl"),
-        LIST,
-        _manual(api, expires_at=(api.clock.now() + timedelta(hours=2)).isoformat()),
-    )
+def test_an_expired_manual_entry_is_not_in_a_full_copy(api: Api, checker: str) -> None:
+    _listed(api, _manual(api, expires_at=(api.clock.now() + timedelta(hours=2)).isoformat()))
     booth = api.login_booth()
     assert len(staff_get(api, booth, BOOTH).json()["entries"]) == 1
     api.clock.advance(timedelta(hours=2))

@@ -62,6 +62,7 @@ def test_jobs_rebuild_the_watch_list_and_a_plate_read_message_becomes_a_hit(
     jobs = {job.name: job for job in centre_jobs(api.ctx.settings, api.ctx.uow)}
     assert set(jobs) == {
         "commands.expire",
+        "approvals.expire",
         "instructions.sweep",
         "watch_list.rebuild",
         "telemetry.retention",

@@ -1,5 +1,6 @@
-"""Staff API for remote commands to booths: issue (supervisor and above, within scope,
-idempotent by key) and follow their states (officer and above, within scope)."""
+"""Staff API for remote commands to booths: follow their states (officer and above, within
+scope). Issuing one is a desk's route (desks.booth_command_routes): locking a kiosk takes
+two keys."""
 
 from __future__ import annotations
 
@@ -7,60 +8,18 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
-from pydantic import Field
 
 from gangting.booths import commands
-from gangting.booths.rules import COMMAND_STATES, CommandKind
+from gangting.booths.rules import COMMAND_STATES
 from gangting.booths.schemas import CommandList, CommandView
-from gangting.contracts import Request
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.openapi import error_responses
-from gangting.web.staff_writes import post_write
 
 router = APIRouter(
     prefix="/api/v1/staff",
     tags=["远程指挥 remote commands"],
     responses=error_responses(401, 403, 422),
 )
-
-
-class IssueCommand(Request):
-    kind: CommandKind = Field(description="announcement | lock_kiosk | unlock_kiosk | …")
-    params: dict[str, Any] = Field(default_factory=dict, description="按指令类型的参数")
-    expires_in_s: int | None = Field(
-        default=None, ge=commands.MIN_EXPIRY_S, le=commands.MAX_EXPIRY_S, description="有效期（秒）"
-    )
-    reason: str | None = Field(default=None, max_length=200, description="下发事由")
-
-
-@router.post(
-    "/booths/{booth_code}/commands",
-    status_code=201,
-    response_model=CommandView,
-    responses=error_responses(404, 409),
-    summary="向岗亭下发远程指令（督察及以上）",
-)
-def issue_command(
-    booth_code: str,
-    body: IssueCommand,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    expires_in_s = body.expires_in_s or ctx.settings.command_default_expiry_s
-    return post_write(
-        ctx,
-        actor,
-        key,
-        f"/staff/booths/{booth_code}/commands",
-        body,
-        lambda uow: commands.issue_command(
-            uow, actor, booth_code, body.kind, body.params, expires_in_s, body.reason
-        ),
-        action="issue_booth_command",
-        status=201,
-    )
 
 
 @router.get(

@@ -1,5 +1,9 @@
 """Staff business on penalty decisions over HTTP: pausing the late fee during review or
-litigation (the use case: desks.late_fee_pauses). Paying at the booth is the payment desk."""
+litigation (the use case: desks.late_fee_pauses). Paying at the booth is the payment desk.
+
+A pause takes two keys (desks.two_keys): the supervisor's request is checked as if it were
+registered now and answered 202 with the pending approval; a second supervisor with
+jurisdiction registers it by approving it (POST /api/v1/staff/approvals/{id}/approve)."""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from gangting.approvals.rules import ApprovalKind
+from gangting.approvals.schemas import ApprovalView
 from gangting.contracts import Request
-from gangting.desks import late_fee_pauses
-from gangting.fines.rules import CASE_NO_EXAMPLES, CASE_NO_MAX_LENGTH, FinePolicy
-from gangting.fines.schemas import LateFeePauseAnswer
+from gangting.desks import two_keys
+from gangting.fines.rules import CASE_NO_EXAMPLES, CASE_NO_MAX_LENGTH
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import error_responses
@@ -38,9 +43,11 @@ class LateFeePause(Request):
 
 @staff_router.post(
     "/decisions/{decision_no}/late-fee-pauses",
-    response_model=LateFeePauseAnswer,
+    status_code=202,
+    response_model=ApprovalView,
     responses=error_responses(401, 403, 404, 409, 422),
-    summary="登记行政复议/诉讼期间（期间不计加处罚款；督察及以上，限本单位辖区）",
+    summary="申请登记行政复议/诉讼期间（期间不计加处罚款；督察及以上，限本单位辖区；"
+    "须另一名有管辖权的督察审批后生效）",
 )
 def pause_late_fee(
     decision_no: str,
@@ -50,23 +57,16 @@ def pause_late_fee(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     require_role(actor, "supervisor")
-    max_days = ctx.settings.late_fee_pause_max_days
+    payload = {"decision_no": decision_no, **body.model_dump(mode="json")}
     return post_write(
         ctx,
         actor,
         key,
         f"/staff/decisions/{decision_no}/late-fee-pauses",
         body,
-        lambda uow: late_fee_pauses.pause_late_fee(
-            uow,
-            actor,
-            decision_no,
-            body.kind,
-            body.start,
-            body.end,
-            body.case_no,
-            FinePolicy(),
-            max_days=max_days,
+        lambda uow: two_keys.request(
+            uow, actor, ApprovalKind.LATE_FEE_PAUSE, payload, ctx.settings
         ),
         action="pause_late_fee",
+        status=202,
     )

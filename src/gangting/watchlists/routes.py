@@ -1,5 +1,6 @@
-"""Watch-list API: the booths' versioned copy, the staff list with manual entries and the
-rebuild, and the hits a person confirms or rejects (writes idempotent by key)."""
+"""Watch-list API: the booths' versioned copy, the staff list, withdrawals and the rebuild,
+and the hits a person confirms or rejects (writes idempotent by key). A manual entry takes
+two keys: its route is a desk's (desks.watch_list_entry_routes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from gangting.contracts import Request
 from gangting.watchlists import derivation, hits, service
@@ -29,13 +30,6 @@ from gangting.web.writes import run_read
 router = APIRouter(prefix="/api/v1", tags=["缉查布控 watch-list"])
 
 _KINDS = "^(" + "|".join(k.value for k in ReasonKind) + ")$"
-
-
-class ManualEntry(Request):
-    plate: str = Field(min_length=1, max_length=12, description="号牌号码，如 蒙B·12345")
-    reason: str = Field(max_length=200, description="布控事由（4至200字）")
-    owner: str | None = Field(default=None, max_length=64, description="责任民警用户名")
-    expires_at: AwareDatetime | None = Field(default=None, description="到期时间（带时区）")
 
 
 class Withdrawal(Request):
@@ -86,33 +80,6 @@ def staff_watch_list(
         ),
     )
     return result
-
-
-@router.post(
-    "/staff/watch-list", status_code=201, response_model=EntryOut, summary="人工布控（督察及以上）"
-)
-def add_manual_entry(
-    body: ManualEntry, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    policy = service.policy_from_settings(ctx.settings)
-    return post_write(
-        ctx,
-        actor,
-        key,
-        "/staff/watch-list",
-        body,
-        lambda uow: service.add_manual_entry(
-            uow,
-            actor,
-            plate_text=body.plate,
-            reason=body.reason,
-            owner=body.owner,
-            expires_at=body.expires_at,
-            policy=policy,
-        ),
-        action="watch_list_add",
-        status=201,
-    )
 
 
 @router.post(

@@ -654,6 +654,11 @@ async function sendCommand() {
     const c = await post(`/api/v1/staff/booths/${encodeURIComponent(state.booth.booth.code)}/commands`, {
       kind, params, expires_in_s: Number($("#cmd-expiry").value) || 300, reason: "指挥中心下发",
     });
+    if (c.maker) {
+      // Two keys (a kiosk lock): the answer is the pending approval, not a command yet.
+      toast(`已提交审批：${c.kind_zh}，待另一名督察批准后下发`, true);
+      return;
+    }
     state.booth.commands = [c, ...state.booth.commands.filter((x) => x.id !== c.id)];
     renderCommands();
     toast(`已下发：${c.kind_zh}`, true);

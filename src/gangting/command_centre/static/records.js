@@ -111,9 +111,11 @@ async function addEntry(event) {
   const error = $("#watch-error");
   error.hidden = true;
   try {
-    const entry = await post("/api/v1/staff/watch-list", body);
+    const answer = await post("/api/v1/staff/watch-list", body);
     $("#watch-add").reset();
-    toast(`已布控 ${entry.plate}`, true);
+    // Two keys: the answer is the pending approval; another supervisor makes the entry.
+    if (answer.maker) toast(`已提交布控申请 ${body.plate}，待另一名督察审批后生效`, true);
+    else toast(`已布控 ${answer.plate}`, true);
     await loadWatch(1);
   } catch (e) {
     error.textContent = e.message;
