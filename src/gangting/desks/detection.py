@@ -88,6 +88,9 @@ def detect(uow: UnitOfWork, th: Thresholds) -> list[Proposal]:
         and e.at >= hopping_since
     ]
     people = {e.driver_id for e in edges} | {e.owner_id for e in edges}
+    # label the citizens who hop, not every one checked (a first pass without labels)
+    hoppers = {p.subject_id for p in scoring.identity_hops(checks, th, {}, root)}
+    checks = [c for c in checks if c.citizen_id in hoppers]
     labels = _citizen_labels(uow, people | {c.citizen_id for c in checks})
     applications = _applications(uow, recent)
     staff = _staff(uow)
