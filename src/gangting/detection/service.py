@@ -22,7 +22,6 @@ from gangting.detection.rules import (
     Pattern,
     Proposal,
     Verdict,
-    has_new_evidence,
     state_after_rerun,
     verdict_note,
 )
@@ -105,7 +104,7 @@ def upsert_cases(uow: UnitOfWork, proposals: Iterable[Proposal]) -> dict[str, di
             case.verdict_at = None
             case.verdict_note = None
             tally["reopened"] += 1
-        elif case.state is CaseState.OPEN or has_new_evidence(case.evidence, evidence):
+        elif case.state is CaseState.OPEN:
             tally["updated"] += 1
         else:
             tally["unchanged"] += 1
