@@ -14,6 +14,7 @@ from gangting.booths.models import (
 )
 from gangting.citizens.models import Citizen, HealthCertificate
 from gangting.command_centre.models import AssistMessage, AssistSession
+from gangting.detection.models import DetectionCase
 from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
 from gangting.identity.models import IdentityToken
 from gangting.instructions.models import Instruction, InstructionEscalation, InstructionTarget
@@ -43,6 +44,7 @@ __all__ = [
     "BoothCommand",
     "BoothState",
     "Citizen",
+    "DetectionCase",
     "DrivingLicence",
     "HealthCertificate",
     "HelpCall",

@@ -20,6 +20,7 @@ from gangting.desks.approval_routes import router as approvals_router
 from gangting.desks.booth_command_routes import router as booth_command_issue_router
 from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
+from gangting.desks.detection_routes import router as detection_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.licence_routes import router as licences_router
 from gangting.desks.payment_routes import router as fines_router
@@ -90,6 +91,7 @@ def create_app(ctx: Context) -> FastAPI:
         audit_router,
         fines_staff_router,
         approvals_router,
+        detection_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

@@ -1,4 +1,4 @@
-"""The `gangting` command: migrate, seed, server, booth, up, audit."""
+"""The `gangting` command: migrate, detect, seed, server, booth, up, audit."""
 
 from __future__ import annotations
 
@@ -32,6 +32,28 @@ def migrate() -> None:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     console.print(f"[green]数据库已是最新结构[/] schema at head: {engine.url.render_as_string()}")
+
+
+@app.command()
+def detect() -> None:
+    """Run the detectors over the records now and store their cases (as the worker's daily
+    ``detection.run`` does); print the counts per pattern."""
+    from gangting.desks.detection import run_detection, thresholds_from_settings
+    from gangting.devices.jobs import open_database
+
+    settings = Settings()
+    engine, new_uow = open_database(settings)
+    try:
+        with new_uow() as uow:
+            counts = run_detection(uow, thresholds_from_settings(settings))
+    finally:
+        engine.dispose()
+    console.print("线索 cases per pattern: found / new / updated / reopened / unchanged")
+    for pattern, c in counts.items():
+        console.print(
+            f"  {pattern:<28} {c.get('found', 0):>5} {c.get('new', 0):>5} "
+            f"{c.get('updated', 0):>5} {c.get('reopened', 0):>5} {c.get('unchanged', 0):>5}"
+        )
 
 
 @app.command()

@@ -124,6 +124,25 @@ class Settings(BaseSettings):
     live_replay_size: int = Field(default=2000, ge=10, le=100_000)
     booth_stale_after_s: int = Field(default=300, ge=10, le=24 * 3600)
 
+    # Detection (issue 11 §3; detection.rules.Thresholds says what each one means). [U]: the
+    # thresholds are this project's choice, not a regulation's; a city tunes them from the
+    # supervisors' verdicts. The job runs every detect_every_s (daily).
+    detect_every_s: float = Field(default=86400.0, gt=0)
+    detect_window_days: int = Field(default=365, ge=1, le=3650)
+    detect_many_owners: int = Field(default=3, ge=2, le=100)
+    detect_repeat_cycles: int = Field(default=3, ge=1, le=10)
+    detect_repeat_decisions: int = Field(default=8, ge=2, le=1000)
+    detect_block_min_density: float = Field(default=0.8, gt=0, le=100)
+    detect_shared_phone: int = Field(default=4, ge=2, le=1000)
+    detect_hopping_booths: int = Field(default=3, ge=2, le=100)
+    detect_hopping_window_s: int = Field(default=3600, ge=60, le=7 * 86400)
+    # Opening hours of the booths and the centre's staff, Asia/Shanghai, [open, close).
+    detect_open_hour: int = Field(default=8, ge=0, le=23)
+    detect_close_hour: int = Field(default=20, ge=1, le=24)
+    detect_off_hours_min: int = Field(default=3, ge=1, le=10_000)
+    detect_recent_days: int = Field(default=30, ge=1, le=3650)
+    detect_outlier_z: float = Field(default=3.5, gt=0, le=100)
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix):

@@ -14,7 +14,9 @@ own unit of work:
 - derived watch-list entries rebuilt from the records (at start, then ``watch_list_every_s``);
 - telemetry history older than GANGTING_TELEMETRY_RETENTION_DAYS removed (daily);
 - plate reads older than GANGTING_PLATE_READ_RETENTION_DAYS removed, evidence crops older
-  than GANGTING_PLATE_READ_EVIDENCE_DAYS cleared, reads of watch-list hits kept (daily).
+  than GANGTING_PLATE_READ_EVIDENCE_DAYS cleared, reads of watch-list hits kept (daily);
+- the detectors over the records, their cases stored for the supervisors' review
+  (``detection.run``, every GANGTING_DETECT_EVERY_S: daily).
 
 A job that fails is logged and tried again at its next turn; it never stops the others.
 """
@@ -39,6 +41,7 @@ from gangting.booths.errors import PayloadInvalid
 from gangting.command_centre.runtime import start_live_publishing
 from gangting.config import Settings
 from gangting.desks import plate_read_retention
+from gangting.desks.detection import run_detection, thresholds_from_settings
 from gangting.desks.plate_reads import record_plate_reads
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
@@ -170,6 +173,14 @@ def centre_jobs(
             cp = make_checkpoint(uow.session, key, uow.clock.now(), settings.ledger_checkpoint_path)
         return None if cp is None else {"tree_size": cp.tree_size, "root": cp.root.hex()}
 
+    thresholds = thresholds_from_settings(settings)
+
+    def detect_cases() -> dict[str, dict[str, int]] | None:
+        with new_uow() as uow:
+            counts = run_detection(uow, thresholds)
+        found = {k: v for k, v in counts.items() if v.get("found")}
+        return found or None
+
     return [
         Job("commands.expire", commands_every_s, expire_commands),
         Job("approvals.expire", commands_every_s, expire_approvals),
@@ -178,6 +189,7 @@ def centre_jobs(
         Job("telemetry.retention", retention_every_s, purge_history),
         Job("plate_reads.retention", retention_every_s, purge_plate_reads),
         Job("audit.checkpoint", settings.ledger_checkpoint_every_s, checkpoint_ledger),
+        Job("detection.run", settings.detect_every_s, detect_cases),
     ]
 
 

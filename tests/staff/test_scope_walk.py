@@ -41,6 +41,9 @@ from gangting.command_centre.live_rules import LiveEvent, visible_to
 from gangting.command_centre.models import AssistSession
 from gangting.config import Settings
 from gangting.context import Context, build_context
+from gangting.detection.models import DetectionCase
+from gangting.detection.rules import Pattern, Proposal, Reason
+from gangting.detection.service import upsert_cases
 from gangting.instructions.models import Instruction
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
@@ -132,6 +135,12 @@ CALLS: dict[str, list[Call]] = {
     "/api/v1/staff/approvals/{approval_id}": [
         Call("/api/v1/staff/approvals/{approval}", foreign=True)
     ],
+    "/api/v1/staff/cases": [
+        Call("/api/v1/staff/cases"),
+        Call("/api/v1/staff/cases", {"state": "open"}),
+        Call("/api/v1/staff/cases", {"pattern": "operations.off_hours"}),
+    ],
+    "/api/v1/staff/cases/{case_id}": [Call("/api/v1/staff/cases/{case}", foreign=True)],
     "/api/v1/staff/audit": [
         Call("/api/v1/staff/audit"),
         Call("/api/v1/staff/audit", {"action": "rating"}),
@@ -367,6 +376,19 @@ def _unit_data(p: Planted, clock: FixedClock, unit: str, codes: tuple[str, ...])
                 updated_at=now - timedelta(minutes=30),
             )
         )
+    with new_uow() as uow:
+        squad = uow.session.execute(select(OrgUnit).where(OrgUnit.code == f"{unit}-1")).scalar_one()
+        case = Proposal(
+            Pattern.OPERATIONS_OFF_HOURS,
+            "booth",
+            codes[0],
+            f"岗亭{codes[0]}",
+            squad.path,
+            1.0,
+            [Reason("operations.off_hours", f"{codes[0]}夜间办件3次", {"off_hours": 3})],
+            {"applications": [f"SL{unit}0001"], "booths": [codes[0]]},
+        )
+        upsert_cases(uow, [case])
     p.post(
         codes[0],
         "/api/v1/ratings",
@@ -420,6 +442,14 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
         assert approvals, "no approval planted in unit A"
         ids |= {str(a.id) for a in approvals}
         refs["approval"] = str(approvals[0].id)
+        cases = list(
+            s.execute(
+                select(DetectionCase).where(DetectionCase.unit_path.startswith("/BT/ALF/"))
+            ).scalars()
+        )
+        assert cases, "no detection case planted in unit A"
+        ids |= {str(c.id) for c in cases}
+        refs["case"] = str(cases[0].id)
         refs["citizen"] = s.execute(
             select(Citizen.id_number)
             .join(Application, Application.citizen_id == Citizen.id)
@@ -527,6 +557,7 @@ def test_unit_b_sees_its_own_data(planted: Planted) -> None:
         "/api/v1/staff/applications",
         "/api/v1/staff/approvals",
         "/api/v1/staff/audit",
+        "/api/v1/staff/cases",
         "/api/v1/plate-reads",
         "/api/v1/centre/snapshot",
         "/api/v1/centre/assist",
