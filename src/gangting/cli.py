@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gangting import all_models  # noqa: F401  (every table, the ledger's bound ones too)
 from gangting.audit.cli import audit_app
 from gangting.config import Settings
 

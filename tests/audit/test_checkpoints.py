@@ -4,6 +4,9 @@ matches a root only the centre's key could sign; any entry is proved offline."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +178,20 @@ def test_the_commands_verify_checkpoint_prove_and_check(
     _sql(api, "UPDATE payments SET amount_fen = 100")
     bad = runner.invoke(app, ["audit", "verify"])
     assert bad.exit_code == 1 and "row_changed" in bad.output
+    # the same from a fresh process: the bound tables register themselves there too
+    fresh = subprocess.run(
+        [str(Path(sys.executable).parent / "gangting"), "audit", "verify"],
+        env={
+            **os.environ,
+            "GANGTING_DATABASE_URL": api.ctx.settings.database_url,
+            "GANGTING_VAR_DIR": str(api.ctx.settings.var_dir),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert fresh.returncode == 1, fresh.stdout + fresh.stderr
+    assert "row_changed" in fresh.stdout and "payments" in fresh.stdout
 
 
 def _db_id(api: Api, value: str) -> Any:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gangting.audit.checkpoints import check_proof, make_checkpoint, prove, stored_checkpoints
 from gangting.audit.grants import apply_grants
+from gangting.audit.ledger import BOUND_MODELS
 from gangting.audit.verify import Report, verify
 from gangting.config import Settings
 from gangting.kernel.checkpoint import load_or_create_key
@@ -58,7 +59,10 @@ def verify_command() -> None:
     matches. Exit status 1 when anything is wrong."""
     report = _report(Settings())
     console.print(f"账本条目 entries: {report.entries:,}   链头 head: {report.head_hash}")
-    console.print(f"已登记业务数据 bound rows: {report.bound_rows:,}")
+    console.print(
+        f"已登记业务数据 bound rows: {report.bound_rows:,}"
+        f"（{len(BOUND_MODELS)} 张受保护的表 bound tables）"
+    )
     for table, count in sorted(report.unbound_rows.items()):
         console.print(
             f"[yellow]未登记[/] unbound {table}: {count:,} "

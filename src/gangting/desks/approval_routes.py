@@ -22,7 +22,8 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import error_responses
-from gangting.web.writes import render, run_read, write_answer
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
 
 router = APIRouter(
     prefix="/api/v1/staff/approvals",
@@ -97,21 +98,15 @@ def approve(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return render(
-        write_answer(
-            ctx,
-            actor,
-            key,
-            "POST",
-            f"/staff/approvals/{approval_id}/approve",
-            body.model_dump(mode="json"),
-            lambda uow: (
-                200,
-                two_keys.approve(uow, actor, approval_id, body.note, ctx.settings),
-            ),
-            action="approve_approval",
-            on_refusal=_record_expiry(approval_id, actor),
-        )
+    return post_write(
+        ctx,
+        actor,
+        key,
+        f"/staff/approvals/{approval_id}/approve",
+        body,
+        lambda uow: two_keys.approve(uow, actor, approval_id, body.note, ctx.settings),
+        action="approve_approval",
+        on_refusal=_record_expiry(approval_id, actor),
     )
 
 
@@ -128,16 +123,13 @@ def reject(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return render(
-        write_answer(
-            ctx,
-            actor,
-            key,
-            "POST",
-            f"/staff/approvals/{approval_id}/reject",
-            body.model_dump(mode="json"),
-            lambda uow: (200, two_keys.reject(uow, actor, approval_id, body.note)),
-            action="reject_approval",
-            on_refusal=_record_expiry(approval_id, actor),
-        )
+    return post_write(
+        ctx,
+        actor,
+        key,
+        f"/staff/approvals/{approval_id}/reject",
+        body,
+        lambda uow: two_keys.reject(uow, actor, approval_id, body.note),
+        action="reject_approval",
+        on_refusal=_record_expiry(approval_id, actor),
     )

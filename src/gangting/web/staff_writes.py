@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from gangting.context import Context
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.web.writes import render, write_answer
+from gangting.web.writes import OnRefusal, render, write_answer
 
 
 def post_write(
@@ -25,6 +25,7 @@ def post_write(
     *,
     action: str,
     status: int = 200,
+    on_refusal: OnRefusal | None = None,
 ) -> JSONResponse:
     """`write_answer` for a POST to `path`: `body` (empty when None) is the hashed payload and
     `work`'s result the answer under `status`."""
@@ -38,5 +39,6 @@ def post_write(
             body.model_dump(mode="json") if body is not None else {},
             lambda uow: (status, work(uow)),
             action=action,
+            on_refusal=on_refusal,
         )
     )
