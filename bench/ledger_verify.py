@@ -23,13 +23,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bench.machine import cpu_model
 from bench.pools import plain_url
 from gangting.audit.checkpoints import make_checkpoint
 from gangting.audit.ledger import GENESIS, link_hash, sealed
-from gangting.audit.models import LedgerLink
+from gangting.audit.models import LedgerCheckpoint, LedgerLink
 from gangting.audit.verify import verify
 from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.clock import FixedClock
@@ -119,6 +119,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         key = load_or_create_key(Path(tmp) / "key.pem")
         with UnitOfWork(sessions, clock) as uow:
+            # a fresh key each run: an earlier run's checkpoint is not ours to verify against
+            uow.session.execute(delete(LedgerCheckpoint))
             t0 = time.perf_counter()
             checkpoint = make_checkpoint(uow.session, key, clock.now(), Path(tmp) / "cp.jsonl")
             signed_s = time.perf_counter() - t0

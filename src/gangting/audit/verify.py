@@ -5,12 +5,12 @@ the entries outside the chain and the bound business rows that no longer match."
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from gangting.audit.ledger import (
@@ -86,29 +86,17 @@ def verify(
     tree = MerkleAccumulator()
     expected_seq, prev, count = 1, GENESIS, 0
     bindings: dict[tuple[str, str], str | None] = {}
-    entry = AuditEntry.__table__.c
-    query = (
-        select(
-            LedgerLink.seq,
-            LedgerLink.entry_id.label("link_entry"),
-            LedgerLink.prev_hash,
-            LedgerLink.link_hash,
-            entry.body,
-            entry.body_hash,
-            *(entry[k] for k in ENTRY_FIELDS),
-        )
-        .select_from(LedgerLink)
-        .outerjoin(AuditEntry, AuditEntry.id == LedgerLink.entry_id)
-        .order_by(LedgerLink.seq)
-        .execution_options(yield_per=batch)
-    )
-    for row in session.execute(query):
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _scan_in_postgresql(session, batch)
+    else:
+        rows = _scan(session, batch)
+    for row in rows:
         problem = _check_link(row, expected_seq, prev)
         if problem is not None:
             problems.append(problem)
             break
         if row.action == "ledger.bound":
-            bindings[(row.subject_kind, row.subject_id)] = row.data.get("digest")
+            bindings[(row.subject_kind, row.subject_id)] = row.digest
         tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
         signed = roots.get(tree.size)
         if signed is not None and signed.root != tree.root():
@@ -122,6 +110,119 @@ def verify(
             )
             break
         expected_seq, prev, count = row.seq + 1, row.link_hash, count + 1
+    return _finish(session, problems, roots, count, prev, bindings)
+
+
+def _links_with_entries() -> Select[Any]:
+    entry = AuditEntry.__table__.c
+    return (
+        select(
+            LedgerLink.seq,
+            LedgerLink.entry_id.label("link_entry"),
+            LedgerLink.prev_hash,
+            LedgerLink.link_hash,
+            entry.body,
+            entry.body_hash,
+            *(entry[k] for k in ENTRY_FIELDS),
+        )
+        .select_from(LedgerLink)
+        .outerjoin(AuditEntry, AuditEntry.id == LedgerLink.entry_id)
+    )
+
+
+def _scan(session: Session, batch: int) -> Iterator[Any]:
+    """Every link with its entry, in order; each row judged here (SQLite)."""
+    query = _links_with_entries().order_by(LedgerLink.seq).execution_options(yield_per=batch)
+    for row in session.execute(query):
+        yield _Judged(
+            row.seq,
+            row.link_entry,
+            row.prev_hash,
+            row.link_hash,
+            row.id is not None,
+            row.id is not None and row.link_hash == link_hash(row.prev_hash, row.body_hash),
+            row.id is not None and _entry_mismatch(row) is None,
+            row.action,
+            row.subject_kind,
+            row.subject_id,
+            row.data.get("digest") if row.action == "ledger.bound" else None,
+            row,
+        )
+
+
+# The same judgement in PostgreSQL, beside this process: the hashes with sha256(), the
+# columns against the sealed body through jsonb. Only the link hashes and the bindings come
+# back; a row judged bad is looked at again here to say exactly what is wrong.
+_PG_SCAN = """
+SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
+       e.id IS NOT NULL AS present,
+       l.link_hash = encode(sha256(decode(l.prev_hash, 'hex') || decode(e.body_hash, 'hex')),
+                            'hex') AS link_ok,
+       e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex')
+       AND (b.j->>'id') = e.id::text AND (b.j->>'action') = e.action
+       AND (b.j->>'actor_kind') = e.actor_kind AND (b.j->>'actor_id') = e.actor_id
+       AND (b.j->>'booth_id') IS NOT DISTINCT FROM e.booth_id::text
+       AND (b.j->>'subject_kind') = e.subject_kind AND (b.j->>'subject_id') = e.subject_id
+       AND (b.j->>'reason') IS NOT DISTINCT FROM e.reason
+       AND (b.j->'data') = e.data::jsonb AND (b.j->>'at')::timestamptz = e.at AS entry_ok,
+       e.action, e.subject_kind, e.subject_id,
+       CASE WHEN e.action = 'ledger.bound' THEN e.data->>'digest' END AS digest
+FROM ledger_links l
+LEFT JOIN audit_entries e ON e.id = l.entry_id
+LEFT JOIN LATERAL (SELECT e.body::jsonb AS j) b ON true
+ORDER BY l.seq
+"""
+
+
+def _scan_in_postgresql(session: Session, batch: int) -> Iterator[Any]:
+    result = session.execute(text(_PG_SCAN).execution_options(yield_per=batch))
+    for row in result:
+        full = None
+        if row.present and not (row.link_ok and row.entry_ok):  # say exactly what is wrong
+            full = session.execute(_links_with_entries().where(LedgerLink.seq == row.seq)).one()
+        yield _Judged(
+            row.seq,
+            row.link_entry,
+            row.prev_hash,
+            row.link_hash,
+            row.present,
+            bool(row.link_ok),
+            bool(row.entry_ok),
+            row.action,
+            row.subject_kind,
+            row.subject_id,
+            row.digest,
+            full,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """One link as judged: where it stands, whether its entry is there, whether the link's
+    hash and the entry's columns hold; what a binding entry binds."""
+
+    seq: int
+    link_entry: Any
+    prev_hash: str
+    link_hash: str
+    present: bool
+    link_ok: bool
+    entry_ok: bool
+    action: str | None
+    subject_kind: str | None
+    subject_id: str | None
+    digest: str | None
+    row: Any
+
+
+def _finish(
+    session: Session,
+    problems: list[Problem],
+    roots: dict[int, Checkpoint],
+    count: int,
+    prev: str,
+    bindings: dict[tuple[str, str], str | None],
+) -> Report:
     longest = max(roots, default=0)
     if not problems and count < longest:
         problems.append(
@@ -139,7 +240,7 @@ def verify(
     return Report(count, prev, tuple(problems), len(bindings), unbound)
 
 
-def _check_link(row: Any, expected_seq: int, prev: str) -> Problem | None:
+def _check_link(row: _Judged, expected_seq: int, prev: str) -> Problem | None:
     seq, entry_id = row.seq, str(row.link_entry)
     if seq != expected_seq:
         return Problem(
@@ -152,14 +253,21 @@ def _check_link(row: Any, expected_seq: int, prev: str) -> Problem | None:
         return Problem(
             "broken_link", seq, entry_id, "前一条的哈希不符：记录被删除、插入或调换了顺序"
         )
-    if row.id is None:
+    if not row.present:
         return Problem("missing_entry", seq, entry_id, "审计记录已被删除")
-    if row.link_hash != link_hash(prev, row.body_hash):
+    if not row.link_ok:
         return Problem("bad_hash", seq, entry_id, "链哈希不符：记录内容被改动")
-    mismatch = _entry_mismatch(row)
-    if mismatch is not None:
-        return Problem("edited_entry", seq, entry_id, mismatch)
+    if not row.entry_ok:
+        return Problem("edited_entry", seq, entry_id, _why_edited(row))
     return None
+
+
+def _why_edited(row: _Judged) -> str:
+    """What is wrong with an entry judged edited (read again here when PostgreSQL judged it)."""
+    full = row.row
+    if full is None:
+        return "字段与封存内容不符"
+    return _entry_mismatch(full) or "字段与封存内容不符"
 
 
 def _unlinked(session: Session) -> list[Problem]:
