@@ -26,6 +26,7 @@ from gangting.integrations.learning import FakeLearningPlatform
 from gangting.kernel.db import make_engine
 from gangting.licences.rules import Validity, expiry_on, learner_period_end, scoring_cycle
 from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
+from gangting.seed.rings import RING_CODE, RING_DRIVERS, RING_OWNERS
 from gangting.vehicles.rules import parse_plate
 from tests.conftest import PG_URL, pg_admin
 
@@ -168,10 +169,14 @@ def test_decisions_and_payments_are_consistent(session: Session) -> None:
     codes = {c.code: c for c in session.scalars(select(m.ViolationCode))}
     violations = {v.id: v for v in session.scalars(select(m.Violation))}
     owners = {v.id: v.owner_id for v in session.scalars(select(m.Vehicle))}
+    ring: set[tuple[object, object]] = set()
     for d in decisions:
         violation = violations[d.violation_id]
         assert violation.state == "decided" and violation.vehicle_id is not None
-        assert violation.driver_id == d.citizen_id == owners[violation.vehicle_id]
+        assert violation.driver_id == d.citizen_id
+        if d.citizen_id != owners[violation.vehicle_id]:  # the planted ring only
+            assert violation.code == RING_CODE
+            ring.add((d.citizen_id, owners[violation.vehicle_id]))
         assert d.points == codes[violation.code].points
         assert d.fine_fen == codes[violation.code].fine_default_fen
         assert d.due_on == due_on(d.received_on)
@@ -192,6 +197,14 @@ def test_decisions_and_payments_are_consistent(session: Session) -> None:
         else:
             assert d.state == "unpaid" and d.paid_on is None and d.id not in items
     assert len(items) == len(payments)
+    # one complete ring: each of its drivers took points for a car of each of its owners
+    drivers, ring_owners = {a for a, _ in ring}, {b for _, b in ring}
+    assert (len(drivers), len(ring_owners), len(ring)) == (
+        RING_DRIVERS,
+        RING_OWNERS,
+        RING_DRIVERS * RING_OWNERS,
+    )
+    assert not drivers & ring_owners
 
 
 def test_booths_lie_inside_their_district(session: Session) -> None:

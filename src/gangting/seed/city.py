@@ -41,6 +41,7 @@ from gangting.seed.org import OrgPlan, plan_org
 from gangting.seed.people import CITIZEN_COLUMNS, IdNumberFactory, make_person
 from gangting.seed.personas import PERSONAS, PersonaCase, make_case
 from gangting.seed.places import camera_sites
+from gangting.seed.rings import plant_point_ring
 from gangting.violations.catalogue import install_catalogue, load_catalogue
 
 
@@ -256,6 +257,8 @@ def _chunk(
         history.settle_licence(licence)
         people.append(person)
         licences.append(licence)
+    if first:  # the supervision office's detectors have a ring to find (seed.rings)
+        plant_point_ring(history, rng, licences[len(cases) :], vehicles, today)
     rows = history.take_rows()
     writer.write(m.Citizen, CITIZEN_COLUMNS, [p.row() for p in people])
     writer.write(m.DrivingLicence, LICENCE_COLUMNS, [lic.row() for lic in licences])

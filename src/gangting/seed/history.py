@@ -274,7 +274,7 @@ class History:
                 vehicle.id,
                 f"EV/{DISTRICT_BY_CODE[district].abbr}-CAM{site_no + 1:03d}/{ref}.jpg",
                 "decided" if decided else "unprocessed",
-                vehicle.owner_id if decided else None,
+                licence.citizen_id if decided else None,  # who drove: the licence's holder
             )
         )
         if decided_on is not None:
@@ -293,7 +293,8 @@ class History:
     ) -> None:
         rng = self.rng
         today = self.today
-        citizen_id = vehicle.owner_id
+        # the licence holder who takes the points: the owner, unless someone else drove
+        citizen_id = licence.citizen_id
         decided_at = city_instant(
             decided_on, rng.randint(8, 20), rng.randrange(60), rng.randrange(60)
         )
