@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from gangting.audit.models import AuditEntry, LedgerLink
 from gangting.kernel.actor import SYSTEM, Actor
+from gangting.kernel.clock import Clock, SystemClock
 from gangting.kernel.ids import new_id
 
 GENESIS = "0" * 64
@@ -153,8 +154,9 @@ def _bind_rows(session: Session) -> None:
             by_table.setdefault(table, []).append(identity[0])
     if not by_table:
         return
-    clock = session.info.get("clock")
-    at = clock.now() if clock is not None else datetime.now(UTC)
+    # the unit of work's clock; a session opened without one (a script) runs on the system's
+    clock: Clock = session.info.get("clock") or SystemClock()
+    at = clock.now()
     rows: list[dict[str, Any]] = []
     for table in sorted(by_table):
         model = BOUND_MODELS[table]
