@@ -26,6 +26,7 @@ from gangting.desks.licence_routes import router as licences_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
 from gangting.desks.point_routes import router as points_router
+from gangting.desks.staff_role_routes import router as staff_accounts_router
 from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
 from gangting.desks.violation_routes import router as violations_router
@@ -91,6 +92,7 @@ def create_app(ctx: Context) -> FastAPI:
         audit_router,
         fines_staff_router,
         approvals_router,
+        staff_accounts_router,
         detection_router,
     ):
         app.include_router(router)

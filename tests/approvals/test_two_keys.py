@@ -152,7 +152,13 @@ def test_a_request_not_decided_in_time_expires(api: Api, second: str) -> None:
     # Recorded once; a later attempt finds it decided (expired), not pending.
     assert decide(api, second, pending["id"]).json()["error"] == "approvals.decided"
     actions = [a for a, _ in trail(api, pending["id"])]
-    assert actions == ["approval.requested", "approval.expired"]
+    # the expiry, and each refused decision on the approval's own trail
+    assert actions == [
+        "approval.requested",
+        "approval.expired",
+        "approval.refused",
+        "approval.refused",
+    ]
 
 
 def test_the_expiry_is_configured(api: Api, second: str) -> None:
@@ -198,6 +204,7 @@ def test_every_step_is_in_the_audit_log(api: Api, second: str) -> None:
     ]
     assert sorted(trail(api, expired["id"])) == [
         ("approval.expired", "system"),
+        ("approval.refused", checker_id),  # the checker who came too late
         ("approval.requested", maker_id),
     ]
     with api.ctx.uow() as uow:

@@ -25,3 +25,15 @@ class MakerGone(Conflict):
 
 class NoteRequired(Invalid):
     code = "approvals.note_required"
+
+
+class NotMaker(Forbidden):
+    code = "approvals.not_maker"
+
+
+class NotExecuted(Conflict):
+    code = "approvals.not_executed"
+
+
+class AlreadyCollected(Conflict):
+    code = "approvals.collected"

@@ -26,12 +26,16 @@ class ApprovalKind(StrEnum):
     LATE_FEE_PAUSE = "late_fee_pause"
     WATCH_LIST_ENTRY = "watch_list_entry"
     KIOSK_LOCK = "kiosk_lock"
+    CITIZEN_REVEAL = "citizen_reveal"
+    STAFF_ROLE_CHANGE = "staff_role_change"
 
 
 KIND_ZH: dict[ApprovalKind, str] = {
     ApprovalKind.LATE_FEE_PAUSE: "登记复议/诉讼期间（暂停加处罚款）",
     ApprovalKind.WATCH_LIST_ENTRY: "人工布控",
     ApprovalKind.KIOSK_LOCK: "远程锁定岗亭自助终端",
+    ApprovalKind.CITIZEN_REVEAL: "查看本单位辖区外公民的完整信息",
+    ApprovalKind.STAFF_ROLE_CHANGE: "变更民警账号角色",
 }
 
 

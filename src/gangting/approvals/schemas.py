@@ -11,7 +11,10 @@ from gangting.web.openapi import Answer, Id, IsoDateTime
 
 class ApprovalView(Answer):
     id: Id
-    kind: str = Field(description="late_fee_pause | watch_list_entry | kiosk_lock")
+    kind: str = Field(
+        description="late_fee_pause | watch_list_entry | kiosk_lock | citizen_reveal | "
+        "staff_role_change"
+    )
     kind_zh: str
     state: str = Field(description="pending | approved | rejected | expired | executed")
     state_zh: str

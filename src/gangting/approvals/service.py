@@ -15,7 +15,13 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from gangting.approvals.errors import ApprovalUnknown, MakerGone
+from gangting.approvals.errors import (
+    AlreadyCollected,
+    ApprovalUnknown,
+    MakerGone,
+    NotExecuted,
+    NotMaker,
+)
 from gangting.approvals.models import Approval
 from gangting.approvals.rules import (
     KIND_ZH,
@@ -30,6 +36,7 @@ from gangting.approvals.rules import (
 )
 from gangting.audit import service as audit
 from gangting.kernel.actor import SYSTEM, Actor
+from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.scope import require_scope, scope_filter
@@ -254,6 +261,48 @@ def expire_due(uow: UnitOfWork, limit: int = 500) -> int:
         n += 1
     uow.session.flush()
     return n
+
+
+def record_refused(
+    uow: UnitOfWork, checker: Actor, approval_id: uuid.UUID, verb: str, error: DomainError
+) -> None:
+    """A refused decision (its own maker, no jurisdiction, no role, expired, decided): an
+    entry on the approval's own trail, written in the refusal's unit of work (the refused
+    decision's rolled back). An unknown id is recorded too: someone tried it."""
+    approval = uow.session.get(Approval, approval_id)
+    data: dict[str, Any] = {"verb": verb, "error": error.code}
+    if approval is not None:
+        data |= {"kind": approval.kind.value, "maker": approval.maker}
+    audit.record(uow, checker, "approval.refused", SUBJECT, approval_id, data=data)
+
+
+def collect_result(
+    uow: UnitOfWork, maker: Actor, approval_id: uuid.UUID, kind: ApprovalKind
+) -> Approval:
+    """The executed approval of ``kind`` whose result its maker ``maker`` takes, once (a
+    reveal: the data is shown to the maker and never stored). Refused for anyone but the
+    maker (403), before execution or after the first collection (409). Marks it collected
+    and audits ``approval.collected``; the caller shows what it serves."""
+    approval = _find(uow, approval_id, lock=True)
+    if approval.kind != kind:
+        raise ApprovalUnknown("没有该审批申请", data={"id": str(approval_id)})
+    if maker.id != approval.maker_id:
+        raise NotMaker("只有申请人本人可以查看审批结果")
+    if approval.state != ApprovalState.EXECUTED or approval.result is None:
+        state = effective_state(approval.state, approval.expires_at, uow.clock.now())
+        raise NotExecuted(
+            f"该审批当前状态为“{STATE_ZH[state]}”，尚不能查看", data={"state": state.value}
+        )
+    if approval.result.get("collected_at") is not None:
+        raise AlreadyCollected(
+            "该审批结果已查看过一次，不能再次查看；如仍需查看请重新申请",
+            data={"collected_at": approval.result["collected_at"]},
+        )
+    now = uow.clock.now()
+    approval.result = {**approval.result, "collected_at": now.isoformat()}
+    uow.session.flush()
+    audit.record(uow, maker, "approval.collected", SUBJECT, approval.id, data={"kind": kind.value})
+    return approval
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -74,13 +74,16 @@ def get_approval(approval_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> di
     )
 
 
-def _record_expiry(approval_id: uuid.UUID, actor: Actor) -> Any:
-    """A checker who finds the request expired: its expiry is recorded (and audited) in the
-    refusal's own unit of work, since the refused decision's rolls back."""
+def _record_refusal(approval_id: uuid.UUID, actor: Actor, verb: str) -> Any:
+    """A refused decision is an audit entry on the approval's trail (``approval.refused``:
+    who, which verb, which error), and a checker who finds the request expired records its
+    expiry; both in the refusal's own unit of work, since the refused decision's rolls back.
+    (Malformed input, 422, is answered only, as every write's.)"""
 
     def on_refusal(uow: UnitOfWork, exc: DomainError) -> None:
         if isinstance(exc, ApprovalExpired):
             approvals.expire_one(uow, approval_id, noticed_by=actor.name)
+        approvals.record_refused(uow, actor, approval_id, verb, exc)
 
     return on_refusal
 
@@ -106,7 +109,7 @@ def approve(
         body,
         lambda uow: two_keys.approve(uow, actor, approval_id, body.note, ctx.settings),
         action="approve_approval",
-        on_refusal=_record_expiry(approval_id, actor),
+        on_refusal=_record_refusal(approval_id, actor, "approve"),
     )
 
 
@@ -131,5 +134,5 @@ def reject(
         body,
         lambda uow: two_keys.reject(uow, actor, approval_id, body.note),
         action="reject_approval",
-        on_refusal=_record_expiry(approval_id, actor),
+        on_refusal=_record_refusal(approval_id, actor, "reject"),
     )

@@ -27,13 +27,14 @@ from gangting.booths.errors import BoothUnknown
 from gangting.booths.rules import CommandKind
 from gangting.booths.service import booth_in_scope
 from gangting.config import Settings
-from gangting.desks import late_fee_pauses
+from gangting.desks import late_fee_pauses, supervision
 from gangting.fines import service as fines
 from gangting.fines.rules import FinePolicy
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.staff import roles
 from gangting.staff.scope import require_scope
-from gangting.staff.service import require_role, staff_in_scope
+from gangting.staff.service import account_in_scope, change_role, require_role, staff_in_scope
 from gangting.vehicles.rules import parse_plate
 from gangting.watchlists import service as watch_list
 from gangting.watchlists.errors import OwnerUnknown
@@ -51,6 +52,7 @@ class Subject:
 Payload = dict[str, Any]
 Check = Callable[[UnitOfWork, Actor, Payload, Settings], Subject]
 Execute = Callable[[UnitOfWork, Actor, Payload, Settings], dict[str, Any]]
+CheckChecker = Callable[[UnitOfWork, Actor, Payload], None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Act:
     check: Check
     execute: Execute
     dry_run: bool = True  # False only for an act whose use case has effects after commit
+    # The act's own rule on the checker, beyond the two keys' (e.g. never the account itself)
+    check_checker: CheckChecker | None = None
 
 
 _ACTS: dict[ApprovalKind, Act] = {}
@@ -117,6 +121,8 @@ def approve(
     subject = act.check(uow, maker, approval.payload, settings)
     # The record may have moved since the request: both keys need jurisdiction over it now.
     require_scope(checker, subject.path)
+    if act.check_checker is not None:
+        act.check_checker(uow, checker, approval.payload)
     result = act.execute(uow, maker, approval.payload, settings)
     approvals.record_executed(uow, checker, approval, result, note)
     return approvals.approval_view(approval, uow.clock.now())
@@ -202,3 +208,43 @@ def _lock_kiosk(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> dict
 register(Act(ApprovalKind.LATE_FEE_PAUSE, _late_fee_pause_subject, _pause_late_fee))
 register(Act(ApprovalKind.WATCH_LIST_ENTRY, _watch_list_subject, _add_watch_list_entry))
 register(Act(ApprovalKind.KIOSK_LOCK, _kiosk_lock_subject, _lock_kiosk))
+
+
+def _reveal_subject(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> Subject:
+    # The citizen has no unit: the request is the revealer's unit's (its checker has
+    # jurisdiction over the maker's unit; docs/decisions/0012).
+    citizen_id = supervision.check_reveal(uow, maker, p)
+    return Subject("citizen", str(citizen_id), maker.org_path)
+
+
+def _approve_reveal(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> dict[str, Any]:
+    return supervision.approve_reveal(uow, maker, p)
+
+
+def _role_change_subject(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> Subject:
+    require_role(maker, "supervisor")
+    role = roles.parse_role(p["role"])
+    roles.change_reason(p["reason"])
+    account, path = account_in_scope(uow, maker, uuid.UUID(p["account"]))
+    roles.check_change(maker.role, maker.id, account.id, account.role, role)
+    return Subject("staff", str(account.id), path)
+
+
+def _role_change_checker(uow: UnitOfWork, checker: Actor, p: Payload) -> None:
+    account, _path = account_in_scope(uow, checker, uuid.UUID(p["account"]))
+    roles.check_key(checker.role, checker.id, account.id, account.role, roles.parse_role(p["role"]))
+
+
+def _change_role(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> dict[str, Any]:
+    return change_role(uow, maker, uuid.UUID(p["account"]), p["role"], p["reason"])
+
+
+register(Act(ApprovalKind.CITIZEN_REVEAL, _reveal_subject, _approve_reveal))
+register(
+    Act(
+        ApprovalKind.STAFF_ROLE_CHANGE,
+        _role_change_subject,
+        _change_role,
+        check_checker=_role_change_checker,
+    )
+)

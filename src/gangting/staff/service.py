@@ -8,6 +8,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,9 +18,10 @@ from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.errors import BadCredentials, RoleRequired, TokenInvalid
+from gangting.staff import roles
+from gangting.staff.errors import AccountUnknown, BadCredentials, RoleRequired, TokenInvalid
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
-from gangting.staff.scope import require_scope
+from gangting.staff.scope import require_scope, scoped
 
 _hasher = PasswordHasher()
 ROLE_RANK = {"officer": 1, "supervisor": 2, "admin": 3}
@@ -148,3 +150,78 @@ def staff_in_scope(
     account, path = row
     require_scope(actor, path)
     return account, path
+
+
+def account_in_scope(
+    uow: UnitOfWork, actor: Actor, account_id: uuid.UUID, *, lock: bool = False
+) -> tuple[StaffAccount, str]:
+    """The active staff account of that id and its unit's path, within the caller's scope
+    (``AccountUnknown`` for none, ``OutOfScope`` for one of another unit)."""
+    query = (
+        select(StaffAccount, OrgUnit.path)
+        .join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
+        .where(StaffAccount.id == account_id, StaffAccount.active.is_(True))
+    )
+    row = uow.session.execute(query.with_for_update(of=StaffAccount) if lock else query).first()
+    if row is None:
+        raise AccountUnknown("没有该民警账号或账号已停用", data={"account": str(account_id)})
+    account, path = row
+    require_scope(actor, path)
+    return account, path
+
+
+def list_accounts(uow: UnitOfWork, actor: Actor, *, include_inactive: bool) -> list[dict[str, Any]]:
+    """The staff accounts of the caller's unit and the units below it (supervisors and up),
+    by unit path and username."""
+    require_role(actor, "supervisor")
+    query = select(StaffAccount, OrgUnit).join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
+    if not include_inactive:
+        query = query.where(StaffAccount.active.is_(True))
+    query = query.order_by(OrgUnit.path, StaffAccount.username)
+    return [
+        {
+            "id": str(account.id),
+            "username": account.username,
+            "name": account.name,
+            "role": account.role,
+            "role_zh": roles.ROLE_NAMES_ZH.get(account.role, account.role),
+            "unit_code": unit.code,
+            "unit_name": unit.name,
+            "unit_path": unit.path,
+            "active": account.active,
+        }
+        for account, unit in uow.session.execute(scoped(query, actor)).all()
+    ]
+
+
+def change_role(
+    uow: UnitOfWork, actor: Actor, account_id: uuid.UUID, new_role: str, reason: str
+) -> dict[str, Any]:
+    """Give the account ``new_role`` (trusted callers: the two keys execute it in the maker's
+    name once a checker approved): checked again against the account as it is now, then
+    changed and audited (``staff.role_changed``). The account's next request carries the new
+    role: an actor is rebuilt from its account on every request."""
+    require_role(actor, "supervisor")
+    role = roles.parse_role(new_role)
+    text = roles.change_reason(reason)
+    account, path = account_in_scope(uow, actor, account_id, lock=True)
+    previous = account.role
+    roles.check_change(actor.role, actor.id, account.id, previous, role)
+    account.role = role
+    uow.session.flush()
+    audit.record(
+        uow,
+        actor,
+        "staff.role_changed",
+        "staff",
+        account.id,
+        reason=text,
+        data={"username": account.username, "from": previous, "to": role},
+    )
+    return {
+        "account": str(account.id),
+        "username": account.username,
+        "unit_path": path,
+        "from": previous,
+        "to": role,
+    }
