@@ -145,6 +145,10 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/staff/audit"),
         Call("/api/v1/staff/audit", {"action": "rating"}),
     ],
+    "/api/v1/staff/accounts": [
+        Call("/api/v1/staff/accounts"),
+        Call("/api/v1/staff/accounts", {"include_inactive": "true"}),
+    ],
     "/api/v1/staff/citizens/{id_number}": [
         # citizens are the city's, not a unit's: the answer must still carry nothing of A
         Call("/api/v1/staff/citizens/{citizen}", {"reason": REASON}, a_data=False)

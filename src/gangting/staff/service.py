@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
@@ -20,7 +20,7 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import roles
 from gangting.staff.errors import AccountUnknown, BadCredentials, RoleRequired, TokenInvalid
-from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
+from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
 from gangting.staff.scope import require_scope, scoped
 
 _hasher = PasswordHasher()
@@ -199,8 +199,10 @@ def change_role(
 ) -> dict[str, Any]:
     """Give the account ``new_role`` (trusted callers: the two keys execute it in the maker's
     name once a checker approved): checked again against the account as it is now, then
-    changed and audited (``staff.role_changed``). The account's next request carries the new
-    role: an actor is rebuilt from its account on every request."""
+    changed and audited (``staff.role_changed``). The account's access tokens are revoked: it
+    logs in again and its new token carries the new role (a token resolved shortly before
+    may live on in a process's actor cache for its few seconds; the approving process
+    clears its own)."""
     require_role(actor, "supervisor")
     role = roles.parse_role(new_role)
     text = roles.change_reason(reason)
@@ -208,6 +210,11 @@ def change_role(
     previous = account.role
     roles.check_change(actor.role, actor.id, account.id, previous, role)
     account.role = role
+    revoked = uow.session.execute(
+        delete(AccessToken).where(
+            AccessToken.subject_kind == TokenSubjectKind.STAFF, AccessToken.subject_id == account.id
+        )
+    ).rowcount
     uow.session.flush()
     audit.record(
         uow,
@@ -216,7 +223,12 @@ def change_role(
         "staff",
         account.id,
         reason=text,
-        data={"username": account.username, "from": previous, "to": role},
+        data={
+            "username": account.username,
+            "from": previous,
+            "to": role,
+            "tokens_revoked": revoked,
+        },
     )
     return {
         "account": str(account.id),
