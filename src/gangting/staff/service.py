@@ -8,11 +8,11 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
@@ -210,11 +210,17 @@ def change_role(
     previous = account.role
     roles.check_change(actor.role, actor.id, account.id, previous, role)
     account.role = role
-    revoked = uow.session.execute(
-        delete(AccessToken).where(
-            AccessToken.subject_kind == TokenSubjectKind.STAFF, AccessToken.subject_id == account.id
-        )
-    ).rowcount
+    deleted = cast(
+        "CursorResult[Any]",
+        uow.session.execute(
+            delete(AccessToken).where(
+                AccessToken.subject_kind == TokenSubjectKind.STAFF,
+                AccessToken.subject_id == account.id,
+            ),
+            execution_options={"synchronize_session": False},
+        ),
+    )
+    revoked = deleted.rowcount
     uow.session.flush()
     audit.record(
         uow,
