@@ -122,11 +122,12 @@ def _labels(
             )
         )
     }
-    booths = dict(
-        uow.session.execute(select(Booth.id, Booth.code).where(Booth.id.in_(sorted(booth_ids))))
-        .tuples()
-        .all()
-    )
+    booths = {
+        i: code
+        for i, code in uow.session.execute(
+            select(Booth.id, Booth.code).where(Booth.id.in_(sorted(booth_ids)))
+        )
+    }
     return staff, booths
 
 

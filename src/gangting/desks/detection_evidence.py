@@ -7,8 +7,11 @@ into rows a supervisor can read, with the booth, the operator and the times.
 - decisions with their point entries: decision no, time, plate, points and scoring cycle,
   booth, driver and owner (masked), whether the driver is the owner;
 - identity checks (``identity.verified`` / ``identity.check_refused`` entries named by the
-  case, and for a case about a citizen that citizen's own checks): time, booth, face
-  distance and threshold, liveness, passed or refused and why;
+  case, and for a case about a citizen that citizen's own newest checks): time, booth,
+  face distance and threshold, liveness, passed or refused and why;
+
+A case about a citizen also shows that citizen's newest applications; a row the case itself
+names has ``named`` true.
 - the other audit entries: time, actor, action, subject, reason.
 
 Scoped like the case: ``detection.service.get_case`` refuses a case outside the caller's
@@ -43,7 +46,7 @@ from gangting.vehicles.models import Vehicle
 from gangting.violations.models import Violation
 
 _CHUNK = 500  # ids per IN (...) list
-SUBJECT_CHECKS = 50  # a citizen subject's own identity checks shown, newest first
+SUBJECT_ROWS = 50  # a citizen subject's own identity checks and applications, newest first
 IDENTITY_ACTIONS = ("identity.verified", "identity.check_refused")
 SERVICE_ZH = {
     "process_violations": "交通违法处理",
@@ -90,9 +93,9 @@ def case_trail(uow: UnitOfWork, actor: Actor, case_id: uuid.UUID) -> dict[str, A
     case = cases.get_case(uow, actor, case_id)
     evidence: dict[str, list[str]] = case["evidence"]
     resolver = _Resolver(uow)
-    applications = resolver.applications(evidence.get("applications", []))
-    decisions = resolver.decisions(evidence.get("decisions", []))
     subject_citizen = case["subject_id"] if case["subject_kind"] == "citizen" else None
+    applications = resolver.applications(evidence.get("applications", []), subject_citizen)
+    decisions = resolver.decisions(evidence.get("decisions", []))
     checks, entries = resolver.audit_entries(evidence.get("audit_entries", []), subject_citizen)
     resolver.finish_labels(applications, decisions, checks, entries)
     missing = {
@@ -131,38 +134,54 @@ class _Resolver:
 
     # --- applications -----------------------------------------------------------------
 
-    def applications(self, receipts: Sequence[str]) -> list[dict[str, Any]]:
-        wanted = sorted(set(receipts))
-        rows: list[dict[str, Any]] = []
-        for chunk in _chunks(wanted):
+    def applications(
+        self, receipts: Sequence[str], subject_citizen: str | None
+    ) -> list[dict[str, Any]]:
+        columns = (
+            Application.receipt_no,
+            Application.created_at,
+            Application.booth_id,
+            Application.citizen_id,
+            Application.service_item,
+            Application.state,
+        )
+        found: dict[str, tuple[Any, bool]] = {}
+        for chunk in _chunks(sorted(set(receipts))):
             for a in self.session.execute(
-                select(
-                    Application.receipt_no,
-                    Application.created_at,
-                    Application.booth_id,
-                    Application.citizen_id,
-                    Application.service_item,
-                    Application.state,
-                ).where(Application.receipt_no.in_(chunk))
+                select(*columns).where(Application.receipt_no.in_(chunk))
             ):
+                found[a.receipt_no] = (a, True)
                 self.found["applications"].add(a.receipt_no)
-                self.booths |= {a.booth_id} if a.booth_id else set()
-                self.citizens.add(a.citizen_id)
-                rows.append(
-                    {
-                        "receipt_no": a.receipt_no,
-                        "at": a.created_at,
-                        "_booth": a.booth_id,
-                        "_citizen": a.citizen_id,
-                        "service_item": a.service_item,
-                        "service_zh": SERVICE_ZH.get(a.service_item, a.service_item),
-                        "state": a.state.value,
-                        "state_zh": STATE_ZH.get(a.state.value, a.state.value),
-                    }
-                )
+        subject = _uuids([subject_citizen]) if subject_citizen else []
+        if subject:
+            own = (
+                select(*columns)
+                .where(Application.citizen_id == subject[0])
+                .order_by(Application.created_at.desc())
+                .limit(SUBJECT_ROWS)
+            )
+            for a in self.session.execute(own):
+                found.setdefault(a.receipt_no, (a, False))
+        rows: list[dict[str, Any]] = []
+        for a, named in found.values():
+            self.booths |= {a.booth_id} if a.booth_id else set()
+            self.citizens.add(a.citizen_id)
+            rows.append(
+                {
+                    "receipt_no": a.receipt_no,
+                    "named": named,
+                    "at": a.created_at,
+                    "_booth": a.booth_id,
+                    "_citizen": a.citizen_id,
+                    "service_item": a.service_item,
+                    "service_zh": SERVICE_ZH.get(a.service_item, a.service_item),
+                    "state": a.state.value,
+                    "state_zh": STATE_ZH.get(a.state.value, a.state.value),
+                }
+            )
         # the operator: the actor of each application's own audit entry
         operators: dict[str, tuple[str, str]] = {}
-        for chunk in _chunks(sorted(self.found["applications"])):
+        for chunk in _chunks(sorted(found)):
             for kind, actor_id, receipt in self.session.execute(
                 select(AuditEntry.actor_kind, AuditEntry.actor_id, AuditEntry.subject_id).where(
                     AuditEntry.subject_kind == "application",
@@ -227,7 +246,7 @@ class _Resolver:
                         "points_recorded_at": None
                         if d.recorded_at is None
                         else d.recorded_at.isoformat(),
-                        "fine_yuan": format_yuan(d.fine_fen),
+                        "fine_display": format_yuan(d.fine_fen),
                         "_booth": d.booth_id,
                         "_driver": d.citizen_id,
                         "_owner": d.owner_id,
@@ -259,6 +278,7 @@ class _Resolver:
             for e in self.session.execute(select(*columns).where(AuditEntry.id.in_(chunk))):
                 entries[e.id] = e
                 self.found["audit_entries"].add(str(e.id))
+        named = set(entries)
         if subject_citizen is not None:
             own = (
                 select(*columns)
@@ -268,7 +288,7 @@ class _Resolver:
                     AuditEntry.action.in_(IDENTITY_ACTIONS),
                 )
                 .order_by(AuditEntry.at.desc())
-                .limit(SUBJECT_CHECKS)
+                .limit(SUBJECT_ROWS)
             )
             for e in self.session.execute(own):
                 entries.setdefault(e.id, e)
@@ -279,7 +299,7 @@ class _Resolver:
                 self.booths.add(e.booth_id)
             self._note_actor(e.actor_kind.value, e.actor_id)
             if e.action in IDENTITY_ACTIONS:
-                checks.append(self._check(e))
+                checks.append({**self._check(e), "named": e.id in named})
             else:
                 others.append(
                     {

@@ -54,6 +54,7 @@ class VerdictAnswer(CaseView):
 
 class TrailApplication(Answer):
     receipt_no: str = Field(description="受理编号")
+    named: bool = Field(description="线索所列的记录（否：对象本人的其他办件）")
     at: IsoDateTime = Field(description="受理时间")
     booth_code: str | None
     booth_name: str | None
@@ -74,7 +75,7 @@ class TrailDecision(Answer):
     point_entry: bool = Field(description="是否已记入记分账")
     point_cycle_start: str | None = Field(description="记分周期起始日")
     points_recorded_at: IsoDateTime | None
-    fine_yuan: str = Field(description="罚款（元）")
+    fine_display: str = Field(description="罚款，如 200.00元")
     booth_code: str | None
     booth_name: str | None
     driver: str | None = Field(description="接受处理的驾驶人（脱敏）")
@@ -89,6 +90,7 @@ class TrailRefusal(Answer):
 
 class TrailIdentityCheck(Answer):
     entry_id: Id = Field(description="审计条目")
+    named: bool = Field(description="线索所列的记录（否：对象本人的其他核验）")
     at: IsoDateTime
     booth_code: str | None
     booth_name: str | None
