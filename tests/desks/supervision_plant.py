@@ -13,7 +13,7 @@ his case. Used by tests/desks/test_supervision_apis.py and the browser test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -25,7 +25,7 @@ from gangting.desks.detection import run_detection
 from gangting.detection.models import DetectionCase
 from gangting.detection.rules import Pattern, Thresholds
 from gangting.kernel.actor import Actor
-from gangting.kernel.clock import FixedClock
+from gangting.kernel.clock import CITY_ZONE, FixedClock
 from tests import builders
 
 FIRST_ISSUED = date(2010, 3, 15)
@@ -146,5 +146,26 @@ def plant_seller(ctx: Context, clock: FixedClock) -> Planted:
     return Planted(seller_id, seller_number, str(case_id), tuple(decisions), plates, receipt)
 
 
-def when(clock: FixedClock, **delta: float) -> datetime:
-    return clock.now() - timedelta(**delta)
+def plant_agents(ctx: Context, clock: FixedClock) -> None:
+    """Four citizens sharing one phone number, served at BT-KDL-002 late at night: a shared
+    phone case and an off-hours booth case at the next detection run (which this runs)."""
+    now = clock.now()
+    with ctx.uow() as uow:
+        b2 = uow.session.execute(select(Booth).where(Booth.code == "BT-KDL-002")).scalar_one()
+        for i in range(4):
+            person = builders.citizen(uow, name=f"{'张王李赵'[i]}某", birth=date(1990 + i, 5, 5))
+            person.phone = "13911112222"
+            night = (now - timedelta(days=2 + i)).astimezone(CITY_ZONE).replace(hour=23, minute=10)
+            uow.session.add(
+                Application(
+                    receipt_no=f"SLT2026112500{i + 1}",
+                    service_item="renewal",
+                    state="completed",
+                    citizen_id=person.id,
+                    booth_id=b2.id,
+                    created_at=night,
+                    updated_at=night,
+                )
+            )
+    with ctx.uow() as uow:
+        run_detection(uow, Thresholds())

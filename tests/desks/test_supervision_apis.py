@@ -135,6 +135,7 @@ def test_the_ledger_state_shows_the_last_checkpoint_and_verification(
     state = before.json()
     assert state["size"] > 0
     assert (state["last_checkpoint"], state["last_verification"]) == (None, None)
+    assert state["recent_verifications"] == []
     settings = api.ctx.settings
     key = load_or_create_key(settings.ledger_key_path)
     with api.ctx.uow() as uow:
@@ -198,6 +199,8 @@ def test_the_verify_command_records_its_run_and_the_first_bad_entry(
     assert runs[1].first_kind == "edited_entry" and runs[1].first_seq is not None
     assert runs[1].entries < runs[0].entries  # stopped at the first bad link
     state = _get(api, "sup-kdl", "/api/v1/staff/ledger").json()
+    assert [r["ok"] for r in state["recent_verifications"]] == [False, True]  # newest first
+    assert state["recent_verifications"][0] == state["last_verification"]
     problem = state["last_verification"]["first_problem"]
     assert state["last_verification"]["ok"] is False
     assert (problem["kind"], problem["seq"]) == ("edited_entry", runs[1].first_seq)

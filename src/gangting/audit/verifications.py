@@ -93,12 +93,23 @@ def verify_and_record(
     return Recorded(report, run)
 
 
+RECENT_RUNS = 10
+
+
+def recent_verifications(session: Session, limit: int = RECENT_RUNS) -> list[LedgerVerification]:
+    """The newest runs first."""
+    return list(
+        session.execute(
+            select(LedgerVerification)
+            .order_by(LedgerVerification.started_at.desc(), LedgerVerification.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
 def last_verification(session: Session) -> LedgerVerification | None:
-    return session.execute(
-        select(LedgerVerification)
-        .order_by(LedgerVerification.started_at.desc(), LedgerVerification.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    runs = recent_verifications(session, 1)
+    return runs[0] if runs else None
 
 
 def verification_view(run: LedgerVerification) -> dict[str, Any]:
@@ -127,13 +138,14 @@ def verification_view(run: LedgerVerification) -> dict[str, Any]:
 
 def ledger_state(session: Session) -> dict[str, Any]:
     """The ledger as the screen shows it: its size now, the last signed checkpoint, the last
-    verification run (None where there has been none) and how many runs there were. Three
-    small queries; the chain is not walked."""
+    verification run (None where there has been none) and the recent runs. Three small
+    queries; the chain is not walked."""
     size = session.execute(select(func.max(LedgerLink.seq))).scalar_one_or_none() or 0
     checkpoint = session.execute(
         select(LedgerCheckpoint).order_by(LedgerCheckpoint.tree_size.desc()).limit(1)
     ).scalar_one_or_none()
-    run = last_verification(session)
+    runs = recent_verifications(session)
+    run = runs[0] if runs else None
     return {
         "size": int(size),
         "last_checkpoint": None
@@ -147,4 +159,5 @@ def ledger_state(session: Session) -> dict[str, Any]:
             "behind": max(0, int(size) - checkpoint.tree_size),
         },
         "last_verification": None if run is None else verification_view(run),
+        "recent_verifications": [verification_view(r) for r in runs],
     }

@@ -61,6 +61,9 @@ class LedgerState(Answer):
     size: int = Field(description="账本当前条目数")
     last_checkpoint: LedgerCheckpointView | None
     last_verification: LedgerVerificationView | None
+    recent_verifications: list[LedgerVerificationView] = Field(
+        description="最近的校验记录（最多10次，最新在前）"
+    )
 
 
 class AuditSearchEntry(Answer):
