@@ -14,10 +14,13 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from gangting.audit import service as audit
 from gangting.audit.checkpoints import make_checkpoint
 from gangting.audit.models import LedgerVerification
 from gangting.audit.verifications import verify_and_record
+from gangting.booths.models import Booth
 from gangting.cli import app as cli_app
+from gangting.kernel.actor import Actor
 from gangting.kernel.checkpoint import load_or_create_key
 from tests.desks.conftest import Api
 from tests.desks.supervision_plant import Planted, make_org, plant_seller
@@ -114,6 +117,22 @@ def test_the_trail_names_audit_entries_and_records_that_are_gone(
 
 def test_the_trail_is_scoped_like_the_case(api: Api, planted: Planted) -> None:
     path = f"/api/v1/staff/cases/{planted.case_id}/trail"
+    # the seller also verified at a QS booth: not the KDL supervisor's to see, the admin's is
+    with api.ctx.uow() as uow:
+        qs = uow.session.execute(select(Booth).where(Booth.code == "BT-QS-001")).scalar_one()
+        actor = Actor("booth", qs.id, qs.code)
+        audit.record(
+            uow,
+            actor,
+            "identity.verified",
+            "citizen",
+            planted.seller_id,
+            data={"face_distance": 0.3},
+        )
+    kdl = _get(api, "sup-kdl", path).json()["identity_checks"]
+    assert {c["booth_code"] for c in kdl} == {"BT-KDL-001"} and len(kdl) == 3
+    city = _get(api, "admin", path).json()["identity_checks"]
+    assert {c["booth_code"] for c in city} == {"BT-KDL-001", "BT-QS-001"} and len(city) == 4
     other = _get(api, "sup-qs", path)
     assert other.status_code == 403 and other.json()["error"] == "auth.out_of_scope"
     assert other.json()["message"] == "超出本单位管辖范围"

@@ -15,9 +15,10 @@ names has ``named`` true.
 - the other audit entries: time, actor, action, subject, reason.
 
 Scoped like the case: ``detection.service.get_case`` refuses a case outside the caller's
-unit (403) before anything is resolved. Each kind is read with queries over id lists
-(chunked ``IN``), never one query per row. Ids a case names that are no longer found are
-listed under ``missing``.
+unit (403) before anything is resolved; a citizen subject's own applications and checks
+beyond those the case names are those at booths within the caller's unit. Each kind is
+read with queries over id lists (chunked ``IN``), never one query per row. Ids a case
+names that are no longer found are listed under ``missing``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.points.models import PointEntry
 from gangting.points.rules import PointSourceKind
-from gangting.staff.models import StaffAccount
+from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.scope import scoped
 from gangting.vehicles.models import Vehicle
 from gangting.violations.models import Violation
 
@@ -92,7 +94,7 @@ def case_trail(uow: UnitOfWork, actor: Actor, case_id: uuid.UUID) -> dict[str, A
     """The case (refused outside the caller's unit) and its evidence, resolved."""
     case = cases.get_case(uow, actor, case_id)
     evidence: dict[str, list[str]] = case["evidence"]
-    resolver = _Resolver(uow)
+    resolver = _Resolver(uow, actor)
     subject_citizen = case["subject_id"] if case["subject_kind"] == "citizen" else None
     applications = resolver.applications(evidence.get("applications", []), subject_citizen)
     decisions = resolver.decisions(evidence.get("decisions", []))
@@ -121,8 +123,13 @@ class _Resolver:
     """Reads each kind once over its id list; booths, staff and citizens named by the rows
     are labelled at the end with one query each."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, actor: Actor) -> None:
         self.session = uow.session
+        # The subject's own rows beyond those the case names: only at booths in the
+        # caller's scope (the case's rows lie inside the case's unit by construction).
+        self.booths_in_scope = scoped(
+            select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id), actor
+        )
         self.found: dict[str, set[str]] = {
             "applications": set(),
             "decisions": set(),
@@ -156,7 +163,10 @@ class _Resolver:
         if subject:
             own = (
                 select(*columns)
-                .where(Application.citizen_id == subject[0])
+                .where(
+                    Application.citizen_id == subject[0],
+                    Application.booth_id.in_(self.booths_in_scope),
+                )
                 .order_by(Application.created_at.desc())
                 .limit(SUBJECT_ROWS)
             )
@@ -286,6 +296,7 @@ class _Resolver:
                     AuditEntry.subject_kind == "citizen",
                     AuditEntry.subject_id == subject_citizen,
                     AuditEntry.action.in_(IDENTITY_ACTIONS),
+                    AuditEntry.booth_id.in_(self.booths_in_scope),
                 )
                 .order_by(AuditEntry.at.desc())
                 .limit(SUBJECT_ROWS)
