@@ -22,6 +22,7 @@ from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
 from gangting.desks.detection_routes import router as detection_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
+from gangting.desks.ledger_routes import router as ledger_router
 from gangting.desks.licence_routes import router as licences_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
@@ -94,6 +95,7 @@ def create_app(ctx: Context) -> FastAPI:
         approvals_router,
         staff_accounts_router,
         detection_router,
+        ledger_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

@@ -15,6 +15,8 @@ own unit of work:
 - telemetry history older than GANGTING_TELEMETRY_RETENTION_DAYS removed (daily);
 - plate reads older than GANGTING_PLATE_READ_RETENTION_DAYS removed, evidence crops older
   than GANGTING_PLATE_READ_EVIDENCE_DAYS cleared, reads of watch-list hits kept (daily);
+- the audit ledger verified and the run recorded for the supervision screen
+  (``audit.verify``, daily);
 - the detectors over the records, their cases stored for the supervisors' review
   (``detection.run``, every GANGTING_DETECT_EVERY_S: daily).
 
@@ -35,7 +37,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from gangting.approvals import service as approvals
-from gangting.audit.checkpoints import make_checkpoint
+from gangting.audit.checkpoints import make_checkpoint, stored_checkpoints
+from gangting.audit.verifications import verify_and_record
 from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
 from gangting.command_centre.runtime import start_live_publishing
@@ -135,6 +138,7 @@ def centre_jobs(
     instructions_every_s: float = 30.0,
     watch_list_every_s: float = 3600.0,
     retention_every_s: float = 86400.0,
+    verify_every_s: float = 86400.0,
 ) -> list[Job]:
     """The periodic jobs of the centre, each in its own unit of work."""
     deadlines = deadline_policy(settings)
@@ -173,6 +177,26 @@ def centre_jobs(
             cp = make_checkpoint(uow.session, key, uow.clock.now(), settings.ledger_checkpoint_path)
         return None if cp is None else {"tree_size": cp.tree_size, "root": cp.root.hex()}
 
+    def verify_ledger() -> dict[str, object]:
+        key = load_or_create_key(settings.ledger_key_path)
+        with new_uow() as uow:
+            checkpoints = stored_checkpoints(uow.session, settings.ledger_checkpoint_path)
+            recorded = verify_and_record(
+                uow.session,
+                at=uow.clock.now(),
+                by="worker",
+                checkpoints=checkpoints,
+                public_key=key.public_key(),
+            )
+            run = recorded.run
+            outcome: dict[str, object] = {"ok": run.ok, "entries": run.entries}
+            outcome["seconds"] = run.seconds
+            if run.first_kind is not None:
+                outcome["first_problem"] = f"{run.first_kind} #{run.first_seq}"
+        if not outcome["ok"]:
+            log.error("audit.verify: the ledger does not verify: %s", outcome)
+        return outcome
+
     thresholds = thresholds_from_settings(settings)
 
     def detect_cases() -> dict[str, dict[str, int]] | None:
@@ -189,6 +213,7 @@ def centre_jobs(
         Job("telemetry.retention", retention_every_s, purge_history),
         Job("plate_reads.retention", retention_every_s, purge_plate_reads),
         Job("audit.checkpoint", settings.ledger_checkpoint_every_s, checkpoint_ledger),
+        Job("audit.verify", verify_every_s, verify_ledger),
         Job("detection.run", settings.detect_every_s, detect_cases),
     ]
 

@@ -141,6 +141,14 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/staff/cases", {"pattern": "operations.off_hours"}),
     ],
     "/api/v1/staff/cases/{case_id}": [Call("/api/v1/staff/cases/{case}", foreign=True)],
+    "/api/v1/staff/cases/{case_id}/trail": [Call("/api/v1/staff/cases/{case}/trail", foreign=True)],
+    # the ledger is the city's: its state carries nothing of a unit
+    "/api/v1/staff/ledger": [Call("/api/v1/staff/ledger", a_data=False)],
+    "/api/v1/staff/audit/search": [
+        Call("/api/v1/staff/audit/search"),
+        Call("/api/v1/staff/audit/search", {"action": "rating"}),
+        Call("/api/v1/staff/audit/search", {"who": A_CODES[0]}),
+    ],
     "/api/v1/staff/audit": [
         Call("/api/v1/staff/audit"),
         Call("/api/v1/staff/audit", {"action": "rating"}),

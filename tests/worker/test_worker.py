@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from gangting.audit.models import LedgerVerification
 from gangting.booths.errors import PayloadInvalid
 from gangting.kernel.actor import Actor
 from gangting.plate_reads.models import PlateReadRecord
@@ -68,10 +69,14 @@ def test_jobs_rebuild_the_watch_list_and_a_plate_read_message_becomes_a_hit(
         "telemetry.retention",
         "plate_reads.retention",
         "audit.checkpoint",
+        "audit.verify",
         "detection.run",
     }
     for job in jobs.values():
         job.run()  # each runs once in its own unit of work without error
+    with api.ctx.uow() as uow:
+        run = uow.session.execute(select(LedgerVerification)).scalar_one()
+        assert (run.by, run.ok, run.checkpoints) == ("worker", True, 1)
     with api.ctx.uow() as uow:
         listed = uow.session.execute(
             select(WatchListEntry.plate_no).where(WatchListEntry.state == "active")

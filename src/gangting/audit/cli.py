@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from gangting.audit.checkpoints import check_proof, make_checkpoint, prove, stored_checkpoints
 from gangting.audit.grants import apply_grants
 from gangting.audit.ledger import BOUND_MODELS
-from gangting.audit.verify import Report, verify
+from gangting.audit.verifications import verify_and_record
+from gangting.audit.verify import Report
 from gangting.config import Settings
 from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.clock import SystemClock
@@ -40,12 +41,20 @@ def _session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
-def _report(settings: Settings) -> Report:
-    """Verify against the checkpoints in the file and the database, and the centre's key."""
+def _report(settings: Settings) -> tuple[Report, float]:
+    """Verify against the checkpoints in the file and the database, and the centre's key;
+    the run is recorded (``ledger_verifications``) for the supervision screen."""
     key = load_or_create_key(settings.ledger_key_path)
     with _session(settings) as session:
         checkpoints = stored_checkpoints(session, settings.ledger_checkpoint_path)
-        return verify(session, checkpoints=checkpoints, public_key=key.public_key())
+        recorded = verify_and_record(
+            session,
+            at=SystemClock().now(),
+            by="cli",
+            checkpoints=checkpoints,
+            public_key=key.public_key(),
+        )
+        return recorded.report, recorded.run.seconds
 
 
 def _in_session(settings: Settings, work: Callable[[Session], T]) -> T:
@@ -56,9 +65,10 @@ def _in_session(settings: Settings, work: Callable[[Session], T]) -> T:
 @audit_app.command("verify")
 def verify_command() -> None:
     """Walk the chain; name the first bad entry and every business row that no longer
-    matches. Exit status 1 when anything is wrong."""
-    report = _report(Settings())
+    matches; record the run. Exit status 1 when anything is wrong."""
+    report, seconds = _report(Settings())
     console.print(f"账本条目 entries: {report.entries:,}   链头 head: {report.head_hash}")
+    console.print(f"用时 took: {seconds:.2f} s（已记录 recorded for the supervision screen）")
     console.print(
         f"已登记业务数据 bound rows: {report.bound_rows:,}"
         f"（{len(BOUND_MODELS)} 张受保护的表 bound tables）"

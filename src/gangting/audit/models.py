@@ -65,3 +65,27 @@ class LedgerCheckpoint(Base):
     at: Mapped[datetime]
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class LedgerVerification(IdMixin, Base):
+    """One run of the ledger's verification (``gangting audit verify`` or the worker's daily
+    ``audit.verify``): when, by what, how long, how far it got and the first problem it named,
+    so the supervision screen can show the ledger's state without walking the chain."""
+
+    __tablename__ = "ledger_verifications"
+
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    seconds: Mapped[float]  # wall time of the walk
+    by: Mapped[str] = mapped_column(String(16))  # cli | worker
+    ok: Mapped[bool]
+    entries: Mapped[int] = mapped_column(BigInteger)  # links walked before the first problem
+    head_hash: Mapped[str] = mapped_column(String(64))
+    checkpoints: Mapped[int]  # signed checkpoints checked against
+    bound_rows: Mapped[int] = mapped_column(BigInteger)
+    unbound_rows: Mapped[dict[str, Any]] = mapped_column(JsonColumn, default=dict)
+    # The first problem (kind, position, entry, zh-CN message) and every problem, capped.
+    first_kind: Mapped[str | None] = mapped_column(String(32))
+    first_seq: Mapped[int | None] = mapped_column(BigInteger)
+    first_entry_id: Mapped[str | None] = mapped_column(String(64))
+    first_message: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any]] = mapped_column(JsonColumn, default=list)

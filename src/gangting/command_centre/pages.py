@@ -31,6 +31,9 @@ _FILES = {
     "assist.js": "assist.js",
     "records.html": "records.html",
     "records.js": "records.js",
+    "supervision.html": "supervision.html",
+    "supervision.js": "supervision.js",
+    "supervision.css": "supervision.css",
 }
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

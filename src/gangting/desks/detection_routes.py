@@ -1,5 +1,6 @@
 """Detection cases over HTTP (supervisors and up, within their unit): the review queue, one
-case, and the verdict. Parse, call ``detection.service``, render."""
+case, its evidence trail (``desks.detection_evidence``), and the verdict. Parse, call
+``detection.service``, render."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.contracts import Request
-from gangting.desks.detection_schemas import CaseList, CaseView, VerdictAnswer
+from gangting.desks.detection_evidence import case_trail
+from gangting.desks.detection_schemas import CaseList, CaseTrail, CaseView, VerdictAnswer
 from gangting.detection import service
 from gangting.detection.rules import NOTE_MAX_LENGTH, CaseState, Pattern, Verdict
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
@@ -60,6 +62,16 @@ def cases(
 )
 def case(case_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     return run_read(ctx, lambda uow: service.get_case(uow, actor, case_id))
+
+
+@router.get(
+    "/cases/{case_id}/trail",
+    response_model=CaseTrail,
+    responses=error_responses(404),
+    summary="一条检测线索的证据链：办件、决定书与记分、人证核验、审计记录",
+)
+def trail(case_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
+    return run_read(ctx, lambda uow: case_trail(uow, actor, case_id))
 
 
 @router.post(
