@@ -44,7 +44,7 @@ def search_audit_entries(
         raise BadTimeRange("结束时间须晚于起始时间", data={"since": since.isoformat()})
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     if actor.role != ADMIN:
-        query = query.where(_in_scope(uow, actor))
+        query = query.where(audit_in_scope(uow, actor))
     if action:
         query = query.where(AuditEntry.action.startswith(action.strip(), autoescape=True))
     if who and who.strip():
@@ -75,9 +75,12 @@ def search_audit_entries(
     }
 
 
-def _in_scope(uow: UnitOfWork, actor: Actor) -> ColumnElement[bool]:
+def audit_in_scope(uow: UnitOfWork, actor: Actor) -> ColumnElement[bool]:
+    """Entries whose actor is a booth or a staff account of a unit in the caller's scope
+    (the system's entries are the admins' only)."""
     booths = scoped(select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id), actor)
     # actor_id is the account's id as text: the ids are read here, not compared as types
+    # (a UUID column's text differs between PostgreSQL and SQLite).
     staff = uow.session.execute(
         scoped(select(StaffAccount.id).join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id), actor)
     ).scalars()

@@ -23,7 +23,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 
 from gangting.applications.models import Application
 from gangting.approvals import service as approvals
@@ -33,12 +33,13 @@ from gangting.audit.models import AuditEntry
 from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import mask_id_number, mask_name, mask_phone, parse_id_number
+from gangting.desks.audit_search import audit_in_scope
 from gangting.fines.models import Payment, PenaltyDecision
 from gangting.fines.rules import CASE_NO
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.models import OrgUnit, StaffAccount
+from gangting.staff.models import OrgUnit
 from gangting.staff.scope import ADMIN, scoped
 from gangting.staff.service import require_role
 
@@ -123,7 +124,7 @@ def list_audit_entries(
     require_role(actor, "supervisor")
     query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit)
     if actor.role != ADMIN:
-        query = query.where(_actor_in_scope(uow, actor))
+        query = query.where(audit_in_scope(uow, actor))
     if action:
         # autoescape: "%" and "_" in the prefix are themselves, not LIKE wildcards
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
@@ -142,21 +143,6 @@ def list_audit_entries(
             for e in uow.session.execute(query).scalars()
         ]
     }
-
-
-def _actor_in_scope(uow: UnitOfWork, actor: Actor) -> ColumnElement[bool]:
-    """Entries whose actor is a booth or a staff account of a unit in the caller's scope
-    (the system's entries are the admins' only)."""
-    booths = select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id)
-    # actor_id is the account's id as text: the ids are read here, not compared as types
-    # (a UUID column's text differs between PostgreSQL and SQLite).
-    staff = uow.session.execute(
-        scoped(select(StaffAccount.id).join(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id), actor)
-    ).scalars()
-    return or_(
-        and_(AuditEntry.actor_kind == "booth", AuditEntry.booth_id.in_(scoped(booths, actor))),
-        and_(AuditEntry.actor_kind == "staff", AuditEntry.actor_id.in_([str(i) for i in staff])),
-    )
 
 
 def reveal_reason(reason: str) -> str:

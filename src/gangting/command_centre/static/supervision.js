@@ -17,7 +17,7 @@ const at = (iso) => (iso ? when.format(Date.parse(iso)) : "—");
 const VIEWS = ["queue", "approvals", "audit", "ledger"];
 const STATE_ZH = { open: "待核查", confirmed: "属实", false_alarm: "误报" };
 const SUBJECT_ZH = { citizen: "公民", block: "团伙", phone: "手机号", booth: "岗亭", staff: "人员" };
-const RECORD_ZH = { booth: "岗亭", penalty_decision: "处罚决定", plate: "号牌", watch_list_entry: "布控" };
+const RECORD_ZH = { booth: "岗亭", penalty_decision: "处罚决定", plate: "号牌", vehicle_plate: "号牌", watch_list_entry: "布控", citizen: "公民", staff: "民警账号" };
 const REQUEST_ZH = {
   reason: "事由", notice: "终端提示", plate: "号牌", plate_text: "号牌", owner: "责任民警",
   case_no: "案号", kind: "类别", expires_at: "有效期至", days: "天数", note: "说明",
