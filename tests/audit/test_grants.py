@@ -35,6 +35,7 @@ def test_the_applications_role_cannot_update_or_delete_ledger_rows(database_url:
             "DELETE FROM ledger_links",
             "DELETE FROM audit_entries",
             "UPDATE ledger_checkpoints SET root = ''",
+            "DELETE FROM ledger_verifications",
         ):
             with pytest.raises(ProgrammingError, match="permission denied"):
                 with app.begin() as conn:

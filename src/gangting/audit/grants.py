@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy import Engine, text
 
-LEDGER_TABLES = ("audit_entries", "ledger_links", "ledger_checkpoints")
+LEDGER_TABLES = ("audit_entries", "ledger_links", "ledger_checkpoints", "ledger_verifications")
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
