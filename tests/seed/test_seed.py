@@ -7,7 +7,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -18,13 +18,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gangting import all_models as m
+from gangting.audit.verify import verify
 from gangting.citizens.rules import BAOTOU_AREA_CODES, parse_id_number
 from gangting.config import Settings
+from gangting.desks.detection import phone_key, run_detection
+from gangting.detection.models import DetectionCase
+from gangting.detection.rules import Pattern, Thresholds
 from gangting.fines.rules import due_on, late_fee
 from gangting.geo.districts import baotou_districts
 from gangting.integrations.learning import FakeLearningPlatform
+from gangting.kernel.clock import CITY_ZONE, FixedClock, city_date
 from gangting.kernel.db import make_engine
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.licences.rules import Validity, expiry_on, learner_period_end, scoring_cycle
+from gangting.seed.agents import ACTIVITY_DAYS, NIGHT_LOOKUPS, NIGHT_SHIFTS
 from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
 from gangting.seed.rings import RING_CODE, RING_DRIVERS, RING_OWNERS
 from gangting.vehicles.rules import parse_plate
@@ -278,3 +285,101 @@ def test_same_seed_same_city(tmp_path: Path, session: Session) -> None:
             again.scalars(select(m.Vehicle.plate_no))
         )
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def detected(seeded: Seeded) -> dict[str, dict[str, int]]:
+    """The detectors run once over the seeded city, on the demo clock (the worker's first
+    ``detection.run`` does this when ``gangting up`` starts)."""
+    engine = make_engine(seeded.url)
+    try:
+        clock = FixedClock(datetime.fromisoformat(DEMO_CLOCK))
+        with UnitOfWork(session_factory(engine), clock) as uow:
+            return run_detection(uow, Thresholds())
+    finally:
+        engine.dispose()
+
+
+def test_detection_finds_the_planted_patterns_and_nothing_else(
+    seeded: Seeded, detected: dict[str, dict[str, int]], session: Session
+) -> None:
+    """Decision 0011, "Planted in the demo city": each planted pattern is found, exactly,
+    and no clean look-alike (a family sharing a phone, two booths in 40 minutes, an officer
+    working 08:05-19:50) is."""
+    planted = seeded.report.planted
+    cases = session.scalars(select(DetectionCase)).all()
+    by_pattern: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        by_pattern[case.pattern].add(case.subject_id)
+    citizens = {c.id_number: str(c.id) for c in session.scalars(select(m.Citizen))}
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    ring_drivers = {
+        str(driver)
+        for driver in session.scalars(
+            select(m.PenaltyDecision.citizen_id)
+            .join(m.Violation, m.Violation.id == m.PenaltyDecision.violation_id)
+            .join(m.Vehicle, m.Vehicle.id == m.Violation.vehicle_id)
+            .where(m.Vehicle.owner_id != m.PenaltyDecision.citizen_id)
+        )
+    }
+    assert len(ring_drivers) == RING_DRIVERS
+    assert by_pattern == {
+        Pattern.POINTS_MANY_OWNERS: ring_drivers,
+        Pattern.POINTS_DENSE_BLOCK: by_pattern[Pattern.POINTS_DENSE_BLOCK],
+        Pattern.AGENTS_SHARED_PHONE: {phone_key(planted.agent_phone)},
+        Pattern.AGENTS_IDENTITY_HOPPING: {citizens[planted.hopper]},
+        Pattern.OPERATIONS_OFF_HOURS: {staff[planted.night_officer]},
+    }
+    assert len(by_pattern[Pattern.POINTS_DENSE_BLOCK]) == 1
+    assert by_pattern[Pattern.POINTS_DENSE_BLOCK] <= ring_drivers
+    assert detected[Pattern.AGENTS_SHARED_PHONE]["found"] == 1
+    # the clean look-alikes are real data, only below the thresholds
+    family = [c for c in session.scalars(select(m.Citizen)) if c.phone == planted.family_phone]
+    assert len(family) == 3
+    agent_clients = {
+        c.id for c in session.scalars(select(m.Citizen)) if c.phone == planted.agent_phone
+    }
+    assert len(agent_clients) == 5
+    served = {a.citizen_id for a in session.scalars(select(m.Application))}
+    assert agent_clients <= served and {c.id for c in family} <= served
+    day_officer = staff[planted.day_officer]
+    assert day_officer not in {s for ids in by_pattern.values() for s in ids}
+    day_entries = session.scalars(
+        select(m.AuditEntry).where(m.AuditEntry.actor_id == day_officer)
+    ).all()
+    assert len(day_entries) > 20  # active, but inside the hours
+    near = session.scalars(
+        select(m.AuditEntry).where(
+            m.AuditEntry.action == "identity.verified",
+            m.AuditEntry.subject_id == citizens[planted.near_hopper],
+        )
+    ).all()
+    assert len({e.booth_id for e in near}) == 2
+
+
+def test_the_planted_operations_are_sealed_into_the_ledger(
+    seeded: Seeded, session: Session
+) -> None:
+    """The seeded activity went through the services: each application has its audit
+    entry, the night officer's look-ups are at night in the city's time, and the chain
+    verifies."""
+    planted = seeded.report.planted
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    applications = session.scalars(select(m.Application)).all()
+    entries = session.scalars(select(m.AuditEntry)).all()
+    audited = {e.subject_id for e in entries if e.action.startswith("application.")}
+    assert applications and {a.receipt_no for a in applications} == audited
+    assert all(
+        TODAY - timedelta(days=ACTIVITY_DAYS) <= city_date(a.created_at) < TODAY
+        for a in applications
+    )
+    night = [
+        e.at.astimezone(CITY_ZONE).hour
+        for e in entries
+        if e.actor_id == staff[planted.night_officer]
+        and not 8 <= e.at.astimezone(CITY_ZONE).hour < 20
+    ]
+    assert len(night) == NIGHT_SHIFTS * NIGHT_LOOKUPS and all(1 <= h < 4 for h in night)
+    report = verify(session)
+    assert report.ok, report.problems
+    assert report.entries == len(entries)
