@@ -310,7 +310,8 @@ def test_detection_finds_the_planted_patterns_and_nothing_else(
     cases = session.scalars(select(DetectionCase)).all()
     by_pattern: dict[str, set[str]] = defaultdict(set)
     for case in cases:
-        by_pattern[case.pattern].add(case.subject_id)
+        if case.pattern != Pattern.MODEL_SECOND_OPINION:  # the model: the test below
+            by_pattern[case.pattern].add(case.subject_id)
     citizens = {c.id_number: str(c.id) for c in session.scalars(select(m.Citizen))}
     staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
     ring_drivers = {
@@ -383,3 +384,41 @@ def test_the_planted_operations_are_sealed_into_the_ledger(
     report = verify(session)
     assert report.ok, report.problems
     assert report.entries == len(entries)
+
+
+def test_the_second_opinion_flags_the_night_officer_and_planted_citizens(
+    seeded: Seeded, detected: dict[str, dict[str, int]], session: Session
+) -> None:
+    """The unsupervised second opinion (ECOD) over the seeded city: among the staff it
+    flags the off-hours officer alone, for his night share; no booth stands out (the
+    background has no refusals); its citizens are planted ones (on this seed: the ring's
+    drivers), each with the features that made them stand out."""
+    planted = seeded.report.planted
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    citizens = {c.id_number: str(c.id) for c in session.scalars(select(m.Citizen))}
+    ring_drivers = {
+        str(driver)
+        for driver in session.scalars(
+            select(m.PenaltyDecision.citizen_id)
+            .join(m.Violation, m.Violation.id == m.PenaltyDecision.violation_id)
+            .join(m.Vehicle, m.Vehicle.id == m.Violation.vehicle_id)
+            .where(m.Vehicle.owner_id != m.PenaltyDecision.citizen_id)
+        )
+    }
+    cases = session.scalars(
+        select(DetectionCase).where(DetectionCase.pattern == Pattern.MODEL_SECOND_OPINION)
+    ).all()
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        by_kind[case.subject_kind].add(case.subject_id)
+    assert by_kind["staff"] == {staff[planted.night_officer]}
+    assert "booth" not in by_kind
+    suspects = ring_drivers | {citizens[planted.hopper]}
+    suspects |= {citizens[c] for c in planted.agent_clients}
+    assert by_kind["citizen"] and by_kind["citizen"] <= suspects
+    night = next(c for c in cases if c.subject_kind == "staff")
+    codes = [r["code"] for r in night.reasons]
+    assert codes[0] == "model.second_opinion"
+    assert "model.second_opinion.night_ops_share" in codes
+    assert len(night.evidence["audit_entries"]) == NIGHT_SHIFTS * NIGHT_LOOKUPS
+    assert detected[Pattern.MODEL_SECOND_OPINION]["found"] == len(cases)
