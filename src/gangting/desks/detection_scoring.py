@@ -462,7 +462,7 @@ def failed_then_passed(
     out: dict[str, list[tuple[str, str]]] = defaultdict(list)
     span = timedelta(seconds=window_s)
     for (booth, _), seen in sorted(by_key.items()):
-        seen.sort(key=lambda c: (c.at, not c.passed, c.entry_id))
+        seen.sort(key=lambda c: (c.at, c.passed, c.entry_id))  # a refusal first on a tie
         refused: FaceCheck | None = None
         for c in seen:
             if not c.passed:
