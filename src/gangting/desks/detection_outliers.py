@@ -19,24 +19,23 @@ or higher, so a supervisor can check it by hand.
   with the reason (``SecondOpinion.skipped``).
 
 The feature rows are built from what the detectors already read (``desks.detection``), in
-one pass over the rows; only the applicants' phone numbers need a query of their own
+one pass over the rows; only the phone numbers shared by applicants need a query of their own
 (``phone_sharers``). The model is numpy over an n x d matrix.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gangting.applications.models import Application, ApplicationState
 from gangting.citizens.models import Citizen
@@ -82,7 +81,10 @@ class ActorRows:
     labels: list[str] = field(default_factory=list)
     paths: list[str | None] = field(default_factory=list)
     rows: list[list[float]] = field(default_factory=list)
-    records: list[dict[str, dict[str, list[str]]]] = field(default_factory=list)
+    records: list[Mapping[str, Mapping[str, Sequence[str]]]] = field(default_factory=list)
+    # instead of ``records`` (many actors): the records of (row, feature), asked only for
+    # the actors that become cases
+    records_of: Callable[[int, str], Mapping[str, Sequence[str]]] | None = None
 
     def add(
         self,
@@ -96,9 +98,12 @@ class ActorRows:
         self.labels.append(label)
         self.paths.append(path)
         self.rows.append([float(values.get(f, 0.0)) for f in self.features])
-        self.records.append(
-            {f: {k: list(v) for k, v in by.items()} for f, by in (records or {}).items()}
-        )
+        self.records.append(records or {})
+
+    def evidence(self, row: int, feature: str) -> Mapping[str, Sequence[str]]:
+        if self.records_of is not None:
+            return self.records_of(row, feature)
+        return self.records[row].get(feature, {})
 
     def matrix(self) -> NDArray[np.float64]:
         return np.asarray(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.features))
@@ -269,7 +274,7 @@ def _proposal(
                 },
             )
         )
-        for kind, ids in table.records[row].get(c.feature, {}).items():
+        for kind, ids in table.evidence(row, c.feature).items():
             evidence[kind].extend(ids)
     explained = sum(c.contribution for c in why)
     return Proposal(
@@ -436,67 +441,62 @@ def citizen_rows(
         if a.phone:
             holders[a.phone].add(a.citizen_id)
     phone_of = {a.citizen_id: a.phone for a in applicants if a.phone}
+    no_edges: list[scoring.PointEdge] = []
+    no_apps: list[Applicant] = []
     for cid in sorted(set(taken) | set(apps)):
-        mine, filed = taken.get(cid, []), apps.get(cid, [])
+        mine, filed = taken.get(cid, no_edges), apps.get(cid, no_apps)
         phone = phone_of.get(cid)
-        sharers = holders[phone] - {cid} if phone else set()
-        # the first 50 sharers' applications (a phone on thousands stays cheap to list)
-        sharer_receipts = [a.receipt for s in sorted(sharers)[:50] for a in apps.get(s, [])]
-        decisions = [e.decision_no for e in mine]
-        table.add(
-            cid,
-            cid,
-            common_unit_path([e.unit_path for e in mine], "") or None if mine else None,
-            {
-                "decisions_for_others": len(mine),
-                "other_owners": len({e.owner_id for e in mine}),
-                "cycles_for_others": len(cycles.get(cid, ())),
-                "applications": len(filed),
-                "booths": len({a.booth for a in filed if a.booth}),
-                "phone_sharers": len(sharers),
-            },
-            {
-                "decisions_for_others": {"decisions": decisions},
-                "other_owners": {"decisions": decisions},
-                "cycles_for_others": {"decisions": decisions},
-                "applications": {"applications": [a.receipt for a in filed]},
-                "booths": {"applications": [a.receipt for a in filed]},
-                "phone_sharers": {"applications": sharer_receipts},
-            },
+        table.ids.append(cid)
+        table.labels.append(cid)
+        table.paths.append(common_unit_path([e.unit_path for e in mine], "") or None)
+        table.rows.append(
+            [
+                float(len(mine)),
+                float(len({e.owner_id for e in mine})),
+                float(len(cycles.get(cid, ()))),
+                float(len(filed)),
+                float(len({a.booth for a in filed if a.booth})),
+                float(len(holders[phone]) - 1 if phone else 0),
+            ]
         )
+
+    def records_of(row: int, feature: str) -> Mapping[str, Sequence[str]]:
+        cid = table.ids[row]
+        if feature in ("decisions_for_others", "other_owners", "cycles_for_others"):
+            return {"decisions": [e.decision_no for e in taken.get(cid, ())]}
+        if feature in ("applications", "booths"):
+            return {"applications": [a.receipt for a in apps.get(cid, ())]}
+        phone = phone_of.get(cid)
+        sharers = sorted(holders[phone] - {cid}) if phone else []
+        # the first 50 sharers' applications (a phone on thousands stays cheap to list)
+        return {"applications": [a.receipt for s in sharers[:50] for a in apps.get(s, ())]}
+
+    table.records_of = records_of
     return table
 
 
 # --- the one read of its own ----------------------------------------------------------------
 
 
-def read_applicants(
-    uow: UnitOfWork, since: datetime, booth_codes: Mapping[uuid.UUID, str]
-) -> list[Applicant]:
-    """The applications since ``since`` with their citizen's phone (one query)."""
-    rows = uow.session.execute(
-        select(
-            Application.receipt_no,
-            Application.citizen_id,
-            Application.booth_id,
-            Application.created_at,
-            Application.state,
-            Citizen.phone,
-        )
-        .join(Citizen, Citizen.id == Application.citizen_id)
-        .where(Application.created_at >= since)
+def read_shared_phones(uow: UnitOfWork, since: datetime) -> dict[str, str]:
+    """The phone number of each citizen who filed an application since ``since`` and shares
+    that number with another such citizen (one query; a number on one citizen says
+    nothing here)."""
+    in_window = (Application.created_at >= since) & Citizen.phone.is_not(None)
+    shared = (
+        select(Citizen.phone)
+        .join(Application, Application.citizen_id == Citizen.id)
+        .where(in_window)
+        .group_by(Citizen.phone)
+        .having(func.count(func.distinct(Citizen.id)) >= 2)
     )
-    return [
-        Applicant(
-            receipt,
-            str(cid),
-            booth_codes.get(booth_id) if booth_id else None,
-            at,
-            str(state),
-            phone.strip() if phone else None,
-        )
-        for receipt, cid, booth_id, at, state, phone in rows
-    ]
+    rows = uow.session.execute(
+        select(Citizen.id, Citizen.phone)
+        .join(Application, Application.citizen_id == Citizen.id)
+        .where(in_window, Citizen.phone.in_(shared))
+        .distinct()
+    )
+    return {str(cid): phone.strip() for cid, phone in rows if phone}
 
 
 __all__ = [
@@ -507,7 +507,7 @@ __all__ = [
     "booth_rows",
     "citizen_rows",
     "explain",
-    "read_applicants",
+    "read_shared_phones",
     "second_opinion",
     "staff_rows",
     "tail_contributions",
