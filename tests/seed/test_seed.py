@@ -32,7 +32,14 @@ from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.licences.rules import Validity, expiry_on, learner_period_end, scoring_cycle
 from gangting.seed.agents import ACTIVITY_DAYS, NIGHT_LOOKUPS, NIGHT_SHIFTS
-from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
+from gangting.seed.city import (
+    SCALES,
+    Scale,
+    SeedRefused,
+    SeedReport,
+    database_is_empty,
+    seed_database,
+)
 from gangting.seed.rings import RING_CODE, RING_DRIVERS, RING_OWNERS
 from gangting.vehicles.rules import parse_plate
 from tests.conftest import PG_URL, pg_admin
@@ -422,3 +429,39 @@ def test_the_second_opinion_flags_the_night_officer_and_planted_citizens(
     assert "model.second_opinion.night_ops_share" in codes
     assert len(night.evidence["audit_entries"]) == NIGHT_SHIFTS * NIGHT_LOOKUPS
     assert detected[Pattern.MODEL_SECOND_OPINION]["found"] == len(cases)
+
+
+def test_a_city_with_peers_enough_plants_a_booth_far_from_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 7 booths (tiny has 3, too few peers) the seed plants a booth whose faces fail
+    then pass far more often than at the others: operations.outlier finds it alone, and the
+    other planted patterns are still found exactly."""
+    monkeypatch.setitem(SCALES, "peers", Scale(drivers=300, booths=7, chunk=300))
+    report = seed_database(_settings(tmp_path), scale="peers", seed=7, console=Console(quiet=True))
+    planted = report.planted
+    assert planted.retrying_booth
+    engine = make_engine(_settings(tmp_path).database_url)
+    try:
+        clock = FixedClock(datetime.fromisoformat(DEMO_CLOCK))
+        with UnitOfWork(session_factory(engine), clock) as uow:
+            run_detection(uow, Thresholds())
+        with Session(engine) as s:
+            cases = s.scalars(select(DetectionCase)).all()
+            staff = {a.username: str(a.id) for a in s.scalars(select(m.StaffAccount))}
+    finally:
+        engine.dispose()
+    by_pattern: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        by_pattern[case.pattern].add(case.subject_id)
+    assert by_pattern[Pattern.OPERATIONS_OUTLIER] == {planted.retrying_booth}
+    assert by_pattern[Pattern.OPERATIONS_OFF_HOURS] == {staff[planted.night_officer]}
+    assert by_pattern[Pattern.AGENTS_SHARED_PHONE] == {phone_key(planted.agent_phone)}
+    assert len(by_pattern[Pattern.AGENTS_IDENTITY_HOPPING]) == 1
+    outlier = next(c for c in cases if c.pattern == Pattern.OPERATIONS_OUTLIER)
+    reasons = {r["code"]: r["numbers"] for r in outlier.reasons}
+    retried = reasons["operations.outlier.failed_then_passed"]
+    # every booth: one retry every 5th day of 20; this one 8 more
+    assert retried["events"] == ACTIVITY_DAYS // 5 + 8
+    assert retried["peer_median_per_100"] < retried["rate_per_100"]
+    assert len(outlier.evidence["audit_entries"]) >= retried["events"]

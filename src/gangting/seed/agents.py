@@ -12,13 +12,17 @@ order they happened (``audit.ledger``: linked at commit).
 - **Background** (every scale): each booth serves ``BOOTH_DAILY`` citizens a day on the last
   ``ACTIVITY_DAYS`` days, between 09:00 and 17:30, each verified then served; each officer
   looks up ``OFFICER_DAILY`` citizens on each working day, between 08:30 and 18:30. No
-  refusals, so no booth or officer stands out by chance.
+  refusals but one face refused then passed at every booth every 5th day, so no booth or
+  officer stands out by chance.
 - **An agent (黄牛)** ``AGENT_CLIENTS`` citizens whose phone number on record is one and the
   same (the agent's), each served at a booth over four days: ``agents.shared_phone``.
 - **A hopping identity**: one citizen's identity verified at ``HOP_BOOTHS`` different booths
   within 50 minutes: ``agents.identity_hopping``.
 - **An off-hours operator**: an officer who, besides the day's work, looks citizens up
   between 01:00 and 03:40 on ``NIGHT_SHIFTS`` nights: ``operations.off_hours``.
+- **A booth far from its peers** (with at least 6 booths, not in ``tiny``): 8 more faces
+  refused then passed within minutes: ``operations.outlier`` (failed-then-passed and refused
+  identity checks per 100 applications).
 - **Clean look-alikes** that must not fire: a family of ``FAMILY_SIZE`` sharing one phone
   (below the threshold of 4), a citizen verified at two booths within 40 minutes (below 3),
   and an officer working long but normal hours (08:05–19:50).
@@ -37,7 +41,8 @@ from sqlalchemy import Engine, select
 from gangting.applications.service import record_application
 from gangting.citizens.models import Citizen
 from gangting.desks.supervision import look_up_citizen
-from gangting.identity.service import check_identity
+from gangting.identity.errors import FaceMismatch
+from gangting.identity.service import check_identity, record_check_refused
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import CITY_ZONE, FixedClock
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
@@ -53,6 +58,10 @@ NIGHT_SHIFTS = 4
 NIGHT_LOOKUPS = 2
 SERVICE_ITEMS = ("process_violations", "pay_fines", "renewal", "inspection_mark")
 FACE_SCORE, FACE_THRESHOLD, TOKEN_TTL_S = 0.93, 0.6, 600
+RETRY_SCORE = 0.41  # below the threshold: refused, then passed at the next try
+RETRY_EVERY_DAYS = 5  # every booth: one face refused then passed every 5th day
+RETRY_BOOTH_EXTRA = 8  # the retrying booth: 8 more
+RETRY_BOOTH_MIN_BOOTHS = 6  # the outlier needs peers (operations.outlier: at least 5)
 LOOKUP_REASON = "GD{day:%Y%m%d}{n:03d} 群众来电核实违法记录"
 POOL = 3000  # citizens the activity draws from (the first by ID number, after the personas)
 
@@ -71,6 +80,7 @@ class Planted:
     near_hopper: str = ""
     night_officer: str = ""
     day_officer: str = ""
+    retrying_booth: str = ""  # only with RETRY_BOOTH_MIN_BOOTHS booths or more
 
     def lines(self) -> list[str]:
         """The demo credentials' section (tab-separated)."""
@@ -82,6 +92,15 @@ class Planted:
             "同一身份50分钟内在3个岗亭核验 / verified at 3 booths within 50 minutes",
             f"operations.off_hours\t{self.night_officer}\t-\t"
             f"{NIGHT_SHIFTS}个夜间（01:00–03:40）查询公民 / looks citizens up at night",
+            *(
+                [
+                    f"operations.outlier\t{self.retrying_booth}\t-\t"
+                    f"人脸核验先失败后通过明显多于其他岗亭 / faces failed then passed, "
+                    f"far more often than at its peers"
+                ]
+                if self.retrying_booth
+                else []
+            ),
             f"clean\t{self.family_phone}\t{','.join(self.family)}\t"
             f"一家{len(self.family)}口共用手机号（低于阈值）/ a family sharing a phone",
             f"clean\t{self.near_hopper}\t-\t40分钟内2个岗亭（低于阈值）/ 2 booths in 40 minutes",
@@ -165,12 +184,37 @@ def plant_activity(
         reason = LOOKUP_REASON.format(day=day, n=n)
         return lambda uow: look_up_citizen(uow, officer, citizen[1], reason, reveal=False)
 
+    def retry(booth: Actor, citizen: tuple[uuid.UUID, str]) -> Step:
+        """A face check refused (score below the threshold) and audited as the booth
+        route does (``record_check_refused``); the pass comes as the next step."""
+
+        def step(uow: UnitOfWork) -> object:
+            try:
+                return check_identity(
+                    uow, booth, citizen[1], RETRY_SCORE, threshold=FACE_THRESHOLD, ttl_s=TOKEN_TTL_S
+                )
+            except FaceMismatch as error:
+                record_check_refused(
+                    uow,
+                    booth,
+                    citizen[1],
+                    error,
+                    face=None,
+                    face_score=RETRY_SCORE,
+                    card_source="chip",
+                )
+                return None
+
+        return step
+
     n = 0
-    for day in days:
+    for d, day in enumerate(days):
         for booth in booths:  # background: daytime business at every booth
-            for _ in range(BOOTH_DAILY):
-                minute = rng.randrange(9 * 60, 17 * 60 + 30)
+            for k in range(BOOTH_DAILY):
+                minute = rng.randrange(9 * 60 + 5, 17 * 60 + 30)
                 citizen = rng.choice(background)
+                if k == 0 and d % RETRY_EVERY_DAYS == 0:  # a face that passes at the 2nd try
+                    line.at(day, (minute - 2) // 60, (minute - 2) % 60, retry(booth, citizen))
                 line.at(day, minute // 60, minute % 60, serve(booth, citizen, _item(rng)))
         if day.weekday() < 5:
             for officer in officers:  # background: daytime look-ups on working days
@@ -195,6 +239,14 @@ def plant_activity(
         line.at(days[-3], 10, 5 + 25 * k, serve(booth, hopper, "process_violations"))
     for k, booth in enumerate(booths[:2]):
         line.at(days[-4], 14, 10 + 40 * k, verify(booth, near_hopper))
+    # the retrying booth: a face refused then passed on 8 more days (someone else's face
+    # presented first?); only where there are peers enough to compare it with
+    retrying = booths[-2] if len(booths) >= RETRY_BOOTH_MIN_BOOTHS else None
+    for k in range(RETRY_BOOTH_EXTRA if retrying else 0):
+        assert retrying is not None
+        citizen = rng.choice(background)
+        line.at(days[1 + 2 * k], 16, 20, retry(retrying, citizen))
+        line.at(days[1 + 2 * k], 16, 23, serve(retrying, citizen, "process_violations"))
     # the off-hours officer: look-ups between 01:00 and 03:40 on four nights
     for k in range(NIGHT_SHIFTS):
         night_day = days[-2 - 3 * k]
@@ -221,6 +273,7 @@ def plant_activity(
     planted.hopper, planted.near_hopper = hopper[1], near_hopper[1]
     planted.hopper_booths = [b.name for b in booths[:HOP_BOOTHS]]
     planted.night_officer, planted.day_officer = night.name, day_officer.name
+    planted.retrying_booth = retrying.name if retrying else ""
     return planted
 
 
