@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     detect_off_hours_min: int = Field(default=3, ge=1, le=10_000)
     detect_recent_days: int = Field(default=30, ge=1, le=3650)
     detect_outlier_z: float = Field(default=3.5, gt=0, le=100)
+    # The unsupervised second opinion (PyOD; desks.detection_outliers): ecod | iforest, the
+    # top share of each kind of actor, at most this many cases a kind, and the fewest actors
+    # a kind needs to be scored at all.
+    detect_second_opinion_model: Literal["ecod", "iforest"] = "ecod"
+    detect_second_opinion_contamination: float = Field(default=0.01, gt=0, le=0.5)
+    detect_second_opinion_max: int = Field(default=5, ge=0, le=1000)
+    detect_second_opinion_min_actors: int = Field(default=10, ge=3, le=100_000)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -354,3 +354,41 @@ def test_the_detect_command_prints_the_counts_per_pattern(
     assert lines["points.many_owners"][:2] == ["5", "5"]  # found, new
     assert lines["operations.outlier"][:2] == ["0", "0"]
     assert len(_cases(api)) == sum(int(v[0]) for v in lines.values())
+
+
+def test_failed_then_passed_face_checks_and_rejected_approvals_are_outlier_rates(
+    api: Api,
+) -> None:
+    """A booth whose faces often fail and then pass, and a supervisor who rejects many
+    two-key requests, stand out from their peers (operations.outlier)."""
+    today = api.clock.today()
+    with api.ctx.uow() as uow:
+        top = builders.org_unit(uow, "BT", kind="detachment")
+        unit = builders.org_unit(uow, "KDL", top)
+        people = [_person(uow, f"办事人{i}") for i in range(6)]
+        sups = []
+        for b in range(7):
+            booth = builders.booth(uow, unit, f"BT-KDL-{b + 1:03d}")
+            actor = Actor("booth", booth.id, booth.code)
+            for i in range(20):
+                _application(uow, people[0], booth, _at(today, 1 + i % 5, 10))
+            for person in people[: 5 if b == 6 else 1]:
+                audit.record(uow, actor, "identity.check_refused", "citizen", person.id)
+                audit.record(uow, actor, "identity.verified", "citizen", person.id)
+            sup = builders.staff(uow, unit, f"sup{b}", role="supervisor")
+            sups.append(str(sup.id))
+            staff_actor = Actor("staff", sup.id, sup.username, role="supervisor")
+            for _ in range(20):
+                audit.record(uow, staff_actor, "citizen.lookup", "citizen", people[1].id)
+            for _ in range(6 if b == 3 else 0):
+                audit.record(uow, staff_actor, "approval.rejected", "approval", uuid.uuid4())
+    _run(api)
+    cases = {c.subject_id: c for c in _cases(api) if c.pattern == "operations.outlier"}
+    assert set(cases) == {"BT-KDL-007", sups[3]}
+    booth = cases["BT-KDL-007"].reasons[0]
+    assert booth["code"] == "operations.outlier.failed_then_passed"
+    assert booth["numbers"]["events"] == 5 and booth["numbers"]["rate_per_100"] == 25.0
+    assert "人脸核验先失败后通过" in booth["message"]
+    staff = cases[sups[3]].reasons[0]
+    assert staff["code"] == "operations.outlier.refused_approvals"
+    assert staff["numbers"]["events"] == 6 and "驳回双人审批" in staff["message"]

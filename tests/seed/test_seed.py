@@ -7,7 +7,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -18,14 +18,28 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from gangting import all_models as m
+from gangting.audit.verify import verify
 from gangting.citizens.rules import BAOTOU_AREA_CODES, parse_id_number
 from gangting.config import Settings
+from gangting.desks.detection import phone_key, run_detection
+from gangting.detection.models import DetectionCase
+from gangting.detection.rules import Pattern, Thresholds
 from gangting.fines.rules import due_on, late_fee
 from gangting.geo.districts import baotou_districts
 from gangting.integrations.learning import FakeLearningPlatform
+from gangting.kernel.clock import CITY_ZONE, FixedClock, city_date
 from gangting.kernel.db import make_engine
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.licences.rules import Validity, expiry_on, learner_period_end, scoring_cycle
-from gangting.seed.city import SeedRefused, SeedReport, database_is_empty, seed_database
+from gangting.seed.agents import ACTIVITY_DAYS, NIGHT_LOOKUPS, NIGHT_SHIFTS
+from gangting.seed.city import (
+    SCALES,
+    Scale,
+    SeedRefused,
+    SeedReport,
+    database_is_empty,
+    seed_database,
+)
 from gangting.seed.rings import RING_CODE, RING_DRIVERS, RING_OWNERS
 from gangting.vehicles.rules import parse_plate
 from tests.conftest import PG_URL, pg_admin
@@ -278,3 +292,176 @@ def test_same_seed_same_city(tmp_path: Path, session: Session) -> None:
             again.scalars(select(m.Vehicle.plate_no))
         )
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def detected(seeded: Seeded) -> dict[str, dict[str, int]]:
+    """The detectors run once over the seeded city, on the demo clock (the worker's first
+    ``detection.run`` does this when ``gangting up`` starts)."""
+    engine = make_engine(seeded.url)
+    try:
+        clock = FixedClock(datetime.fromisoformat(DEMO_CLOCK))
+        with UnitOfWork(session_factory(engine), clock) as uow:
+            return run_detection(uow, Thresholds())
+    finally:
+        engine.dispose()
+
+
+def test_detection_finds_the_planted_patterns_and_nothing_else(
+    seeded: Seeded, detected: dict[str, dict[str, int]], session: Session
+) -> None:
+    """Decision 0011, "Planted in the demo city": each planted pattern is found, exactly,
+    and no clean look-alike (a family sharing a phone, two booths in 40 minutes, an officer
+    working 08:05-19:50) is."""
+    planted = seeded.report.planted
+    cases = session.scalars(select(DetectionCase)).all()
+    by_pattern: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        if case.pattern != Pattern.MODEL_SECOND_OPINION:  # the model: the test below
+            by_pattern[case.pattern].add(case.subject_id)
+    citizens = {c.id_number: str(c.id) for c in session.scalars(select(m.Citizen))}
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    ring_drivers = {
+        str(driver)
+        for driver in session.scalars(
+            select(m.PenaltyDecision.citizen_id)
+            .join(m.Violation, m.Violation.id == m.PenaltyDecision.violation_id)
+            .join(m.Vehicle, m.Vehicle.id == m.Violation.vehicle_id)
+            .where(m.Vehicle.owner_id != m.PenaltyDecision.citizen_id)
+        )
+    }
+    assert len(ring_drivers) == RING_DRIVERS
+    assert by_pattern == {
+        Pattern.POINTS_MANY_OWNERS: ring_drivers,
+        Pattern.POINTS_DENSE_BLOCK: by_pattern[Pattern.POINTS_DENSE_BLOCK],
+        Pattern.AGENTS_SHARED_PHONE: {phone_key(planted.agent_phone)},
+        Pattern.AGENTS_IDENTITY_HOPPING: {citizens[planted.hopper]},
+        Pattern.OPERATIONS_OFF_HOURS: {staff[planted.night_officer]},
+    }
+    assert len(by_pattern[Pattern.POINTS_DENSE_BLOCK]) == 1
+    assert by_pattern[Pattern.POINTS_DENSE_BLOCK] <= ring_drivers
+    assert detected[Pattern.AGENTS_SHARED_PHONE]["found"] == 1
+    # the clean look-alikes are real data, only below the thresholds
+    family = [c for c in session.scalars(select(m.Citizen)) if c.phone == planted.family_phone]
+    assert len(family) == 3
+    agent_clients = {
+        c.id for c in session.scalars(select(m.Citizen)) if c.phone == planted.agent_phone
+    }
+    assert len(agent_clients) == 5
+    served = {a.citizen_id for a in session.scalars(select(m.Application))}
+    assert agent_clients <= served and {c.id for c in family} <= served
+    day_officer = staff[planted.day_officer]
+    assert day_officer not in {s for ids in by_pattern.values() for s in ids}
+    day_entries = session.scalars(
+        select(m.AuditEntry).where(m.AuditEntry.actor_id == day_officer)
+    ).all()
+    assert len(day_entries) > 20  # active, but inside the hours
+    near = session.scalars(
+        select(m.AuditEntry).where(
+            m.AuditEntry.action == "identity.verified",
+            m.AuditEntry.subject_id == citizens[planted.near_hopper],
+        )
+    ).all()
+    assert len({e.booth_id for e in near}) == 2
+
+
+def test_the_planted_operations_are_sealed_into_the_ledger(
+    seeded: Seeded, session: Session
+) -> None:
+    """The seeded activity went through the services: each application has its audit
+    entry, the night officer's look-ups are at night in the city's time, and the chain
+    verifies."""
+    planted = seeded.report.planted
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    applications = session.scalars(select(m.Application)).all()
+    entries = session.scalars(select(m.AuditEntry)).all()
+    audited = {e.subject_id for e in entries if e.action.startswith("application.")}
+    assert applications and {a.receipt_no for a in applications} == audited
+    assert all(
+        TODAY - timedelta(days=ACTIVITY_DAYS) <= city_date(a.created_at) < TODAY
+        for a in applications
+    )
+    night = [
+        e.at.astimezone(CITY_ZONE).hour
+        for e in entries
+        if e.actor_id == staff[planted.night_officer]
+        and not 8 <= e.at.astimezone(CITY_ZONE).hour < 20
+    ]
+    assert len(night) == NIGHT_SHIFTS * NIGHT_LOOKUPS and all(1 <= h < 4 for h in night)
+    report = verify(session)
+    assert report.ok, report.problems
+    assert report.entries == len(entries)
+
+
+def test_the_second_opinion_flags_the_night_officer_and_planted_citizens(
+    seeded: Seeded, detected: dict[str, dict[str, int]], session: Session
+) -> None:
+    """The unsupervised second opinion (ECOD) over the seeded city: among the staff it
+    flags the off-hours officer alone, for his night share; no booth stands out (the
+    background has no refusals); its citizens are planted ones (on this seed: the ring's
+    drivers), each with the features that made them stand out."""
+    planted = seeded.report.planted
+    staff = {s.username: str(s.id) for s in session.scalars(select(m.StaffAccount))}
+    citizens = {c.id_number: str(c.id) for c in session.scalars(select(m.Citizen))}
+    ring_drivers = {
+        str(driver)
+        for driver in session.scalars(
+            select(m.PenaltyDecision.citizen_id)
+            .join(m.Violation, m.Violation.id == m.PenaltyDecision.violation_id)
+            .join(m.Vehicle, m.Vehicle.id == m.Violation.vehicle_id)
+            .where(m.Vehicle.owner_id != m.PenaltyDecision.citizen_id)
+        )
+    }
+    cases = session.scalars(
+        select(DetectionCase).where(DetectionCase.pattern == Pattern.MODEL_SECOND_OPINION)
+    ).all()
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        by_kind[case.subject_kind].add(case.subject_id)
+    assert by_kind["staff"] == {staff[planted.night_officer]}
+    assert "booth" not in by_kind
+    suspects = ring_drivers | {citizens[planted.hopper]}
+    suspects |= {citizens[c] for c in planted.agent_clients}
+    assert by_kind["citizen"] and by_kind["citizen"] <= suspects
+    night = next(c for c in cases if c.subject_kind == "staff")
+    codes = [r["code"] for r in night.reasons]
+    assert codes[0] == "model.second_opinion"
+    assert "model.second_opinion.night_ops_share" in codes
+    assert len(night.evidence["audit_entries"]) == NIGHT_SHIFTS * NIGHT_LOOKUPS
+    assert detected[Pattern.MODEL_SECOND_OPINION]["found"] == len(cases)
+
+
+def test_a_city_with_peers_enough_plants_a_booth_far_from_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 7 booths (tiny has 3, too few peers) the seed plants a booth whose faces fail
+    then pass far more often than at the others: operations.outlier finds it alone, and the
+    other planted patterns are still found exactly."""
+    monkeypatch.setitem(SCALES, "peers", Scale(drivers=300, booths=7, chunk=300))
+    report = seed_database(_settings(tmp_path), scale="peers", seed=7, console=Console(quiet=True))
+    planted = report.planted
+    assert planted.retrying_booth
+    engine = make_engine(_settings(tmp_path).database_url)
+    try:
+        clock = FixedClock(datetime.fromisoformat(DEMO_CLOCK))
+        with UnitOfWork(session_factory(engine), clock) as uow:
+            run_detection(uow, Thresholds())
+        with Session(engine) as s:
+            cases = s.scalars(select(DetectionCase)).all()
+            staff = {a.username: str(a.id) for a in s.scalars(select(m.StaffAccount))}
+    finally:
+        engine.dispose()
+    by_pattern: dict[str, set[str]] = defaultdict(set)
+    for case in cases:
+        by_pattern[case.pattern].add(case.subject_id)
+    assert by_pattern[Pattern.OPERATIONS_OUTLIER] == {planted.retrying_booth}
+    assert by_pattern[Pattern.OPERATIONS_OFF_HOURS] == {staff[planted.night_officer]}
+    assert by_pattern[Pattern.AGENTS_SHARED_PHONE] == {phone_key(planted.agent_phone)}
+    assert len(by_pattern[Pattern.AGENTS_IDENTITY_HOPPING]) == 1
+    outlier = next(c for c in cases if c.pattern == Pattern.OPERATIONS_OUTLIER)
+    reasons = {r["code"]: r["numbers"] for r in outlier.reasons}
+    retried = reasons["operations.outlier.failed_then_passed"]
+    # every booth: one retry every 5th day of 20; this one 8 more
+    assert retried["events"] == ACTIVITY_DAYS // 5 + 8
+    assert retried["peer_median_per_100"] < retried["rate_per_100"]
+    assert len(outlier.evidence["audit_entries"]) >= retried["events"]

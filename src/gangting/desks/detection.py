@@ -16,12 +16,15 @@ What each detector reads:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
@@ -31,6 +34,7 @@ from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import mask_id_number, mask_name
 from gangting.config import Settings
+from gangting.desks import detection_outliers as second
 from gangting.desks import detection_scoring as scoring
 from gangting.detection.rules import Pattern, Proposal, Thresholds
 from gangting.detection.service import upsert_cases
@@ -42,11 +46,13 @@ from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.vehicles.models import Vehicle
 from gangting.violations.models import Violation
 
+log = logging.getLogger(__name__)
 _CHUNK = 1000  # ids per IN (...) list
 STAFF_METRICS = {
     "decision.late_fee_paused": "late_fee_pauses",
     "citizen.reveal": "reveals",
     "staff.login_failed": "failed_logins",
+    "approval.rejected": "refused_approvals",
 }
 
 
@@ -65,6 +71,10 @@ def thresholds_from_settings(settings: Settings) -> Thresholds:
         off_hours_min=settings.detect_off_hours_min,
         recent_days=settings.detect_recent_days,
         outlier_z=settings.detect_outlier_z,
+        second_opinion_model=settings.detect_second_opinion_model,
+        second_opinion_contamination=settings.detect_second_opinion_contamination,
+        second_opinion_max=settings.detect_second_opinion_max,
+        second_opinion_min_actors=settings.detect_second_opinion_min_actors,
     )
 
 
@@ -105,7 +115,7 @@ def detect(uow: UnitOfWork, th: Thresholds) -> list[Proposal]:
     proposals += scoring.identity_hops(checks, th, labels, root)
     operations = [
         scoring.Operation("booth", code, f"岗亭{code}", path, at, receipt, "applications")
-        for receipt, booth_id, at, _ in applications
+        for receipt, booth_id, at, _, _ in applications
         if booth_id in booths
         for code, path in [booths[booth_id]]
     ] + [
@@ -121,10 +131,77 @@ def detect(uow: UnitOfWork, th: Thresholds) -> list[Proposal]:
         for e in staff_entries
     ]
     proposals += scoring.off_hours(operations, th, root)
+    retries = face_retries(entries, booths, recent, th.failed_then_passed_s)
     proposals += scoring.outliers(
-        _rate_subjects(applications, entries, staff_entries, booths, staff, recent), th, root
+        _rate_subjects(applications, entries, staff_entries, booths, staff, recent, retries),
+        th,
+        root,
     )
+    opinion = second_opinion(
+        uow, th, now, root, edges, entries, staff_entries, applications, retries, booths, staff
+    )
+    proposals += opinion.proposals
     return proposals
+
+
+def second_opinion(
+    uow: UnitOfWork,
+    th: Thresholds,
+    now: datetime,
+    root: str,
+    edges: Sequence[scoring.PointEdge],
+    entries: Sequence[_Entry],
+    staff_entries: Sequence[_Entry],
+    applications: Sequence[_App],
+    retries: dict[str, list[tuple[str, str]]],
+    booths: dict[uuid.UUID, tuple[str, str]],
+    staff: dict[str, tuple[str, str]],
+) -> second.SecondOpinion:
+    """The unsupervised second opinion (``desks.detection_outliers``) over what the other
+    detectors read, plus the phone numbers that more than one applicant shares (one query);
+    citizens labelled as staff views show them."""
+    recent = now - timedelta(days=th.recent_days)
+    codes = {booth_id: code for booth_id, (code, _) in booths.items()}
+    phones = second.read_shared_phones(uow, recent)
+    applicants = [
+        second.Applicant(
+            receipt,
+            str(cid),
+            codes.get(booth_id) if booth_id else None,
+            at,
+            str(state),
+            phones.get(str(cid)),
+        )
+        for receipt, booth_id, at, state, cid in applications
+    ]
+    checks = [
+        (str(e.id), codes[e.booth_id], e.action == "identity.verified")
+        for e in entries
+        if e.action in ("identity.verified", "identity.check_refused")
+        and e.booth_id in codes
+        and e.at >= recent
+    ]
+    tables = [
+        second.booth_rows(
+            {code: path for code, path in booths.values()}, applicants, checks, retries, th
+        ),
+        second.staff_rows(
+            staff, [(str(e.id), e.actor_id, e.action, e.at) for e in staff_entries], th
+        ),
+        second.citizen_rows(edges, applicants, now, th),
+    ]
+    opinion = second.second_opinion(tables, th, root)
+    for kind, why in opinion.skipped.items():
+        log.info("second opinion: %s skipped: %s", kind, why)
+    flagged = [p.subject_id for p in opinion.proposals if p.subject_kind == "citizen"]
+    labels = _citizen_labels(uow, flagged)
+    opinion.proposals = [
+        dataclasses.replace(p, subject_label=labels.get(p.subject_id, p.subject_label))
+        if p.subject_kind == "citizen"
+        else p
+        for p in opinion.proposals
+    ]
+    return opinion
 
 
 def run_detection(uow: UnitOfWork, th: Thresholds) -> dict[str, dict[str, int]]:
@@ -229,17 +306,26 @@ def _citizen_labels(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
     return labels
 
 
-def _applications(
-    uow: UnitOfWork, since: datetime
-) -> list[tuple[str, uuid.UUID | None, datetime, ApplicationState]]:
+class _App(NamedTuple):
+    """The columns of an application the detectors read."""
+
+    receipt_no: str
+    booth_id: uuid.UUID | None
+    created_at: datetime
+    state: ApplicationState
+    citizen_id: uuid.UUID
+
+
+def _applications(uow: UnitOfWork, since: datetime) -> list[_App]:
     return [
-        (r, b, at, s)
-        for r, b, at, s in uow.session.execute(
+        _App(*row)
+        for row in uow.session.execute(
             select(
                 Application.receipt_no,
                 Application.booth_id,
                 Application.created_at,
                 Application.state,
+                Application.citizen_id,
             ).where(Application.created_at >= since)
         )
     ]
@@ -325,19 +411,50 @@ def _phone_holders(
     ]
 
 
+def face_retries(
+    entries: Iterable[_Entry],
+    booths: dict[uuid.UUID, tuple[str, str]],
+    since: datetime,
+    window_s: int,
+) -> dict[str, list[tuple[str, str]]]:
+    """Failed-then-passed face checks per booth code (``scoring.failed_then_passed``); only
+    the (booth, citizen) pairs with a refused check are looked at."""
+    refused = {
+        (e.booth_id, e.subject_id)
+        for e in entries
+        if e.action == "identity.check_refused" and e.subject_kind == "citizen"
+    }
+    if not refused:
+        return {}
+    checks = [
+        scoring.FaceCheck(
+            str(e.id), booths[e.booth_id][0], e.subject_id, e.at, e.action == "identity.verified"
+        )
+        for e in entries
+        if e.action in ("identity.verified", "identity.check_refused")
+        and e.subject_kind == "citizen"
+        and e.booth_id in booths
+        and e.at >= since
+        and (e.booth_id, e.subject_id) in refused
+    ]
+    return scoring.failed_then_passed(checks, window_s)
+
+
 def _rate_subjects(
-    applications: Sequence[tuple[str, uuid.UUID | None, datetime, ApplicationState]],
+    applications: Sequence[_App],
     entries: Sequence[_Entry],
     staff_entries: Sequence[_Entry],
     booths: dict[uuid.UUID, tuple[str, str]],
     staff: dict[str, tuple[str, str]],
     since: datetime,
+    retries: dict[str, list[tuple[str, str]]],
 ) -> list[scoring.RateSubject]:
-    """Booths (applications; refused ones, refused identity checks) and staff accounts
-    (their audit entries; late-fee pauses, reveals, failed log-ins)."""
+    """Booths (applications; refused ones, refused identity checks, failed-then-passed face
+    checks) and staff accounts (their audit entries; late-fee pauses, reveals, failed
+    log-ins, rejected two-key approvals)."""
     booth_ops: dict[uuid.UUID, int] = defaultdict(int)
     booth_events: dict[uuid.UUID, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for receipt, booth_id, _, state in applications:
+    for receipt, booth_id, _, state, _ in applications:
         if booth_id not in booths:
             continue
         booth_ops[booth_id] += 1
@@ -346,6 +463,9 @@ def _rate_subjects(
     for e in entries:
         if e.action == "identity.check_refused" and e.booth_id in booths and e.at >= since:
             booth_events[e.booth_id]["identity_refusals"].append(str(e.id))
+    codes = {code: booth_id for booth_id, (code, _) in booths.items()}
+    for code, pairs in retries.items():
+        booth_events[codes[code]]["failed_then_passed"] += [passed for _, passed in pairs]
     subjects = [
         scoring.RateSubject(
             "booth", code, f"岗亭{code}", path, booth_ops.get(booth_id, 0), booth_events[booth_id]

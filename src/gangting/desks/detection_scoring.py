@@ -439,6 +439,41 @@ def identity_hops(
 
 
 @dataclass(frozen=True)
+class FaceCheck:
+    """An ``identity.verified`` (passed) or ``identity.check_refused`` (not) audit entry of a
+    citizen at a booth."""
+
+    entry_id: str
+    booth: str
+    citizen_id: str
+    at: datetime
+    passed: bool
+
+
+def failed_then_passed(
+    checks: Iterable[FaceCheck], window_s: int
+) -> dict[str, list[tuple[str, str]]]:
+    """Per booth: each passed check that follows a refused check of the same citizen at the
+    same booth within ``window_s`` (a face that failed, then passed: a second try, or someone
+    else's face), as (refused entry id, passed entry id); a refused check is paired once."""
+    by_key: dict[tuple[str, str], list[FaceCheck]] = defaultdict(list)
+    for c in checks:
+        by_key[(c.booth, c.citizen_id)].append(c)
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    span = timedelta(seconds=window_s)
+    for (booth, _), seen in sorted(by_key.items()):
+        seen.sort(key=lambda c: (c.at, c.passed, c.entry_id))  # a refusal first on a tie
+        refused: FaceCheck | None = None
+        for c in seen:
+            if not c.passed:
+                refused = c
+            elif refused is not None and c.at - refused.at <= span:
+                out[booth].append((refused.entry_id, c.entry_id))
+                refused = None
+    return dict(out)
+
+
+@dataclass(frozen=True)
 class Operation:
     """One operation of a booth (an application) or a staff account (an audit entry)."""
 
@@ -552,6 +587,8 @@ METRIC_ZH = {
     "late_fee_pauses": "登记暂停加处罚款",
     "reveals": "查看公民完整信息",
     "failed_logins": "登录失败",
+    "failed_then_passed": "人脸核验先失败后通过",
+    "refused_approvals": "驳回双人审批",
 }
 
 

@@ -32,6 +32,7 @@ class Pattern(StrEnum):
     AGENTS_IDENTITY_HOPPING = "agents.identity_hopping"
     OPERATIONS_OFF_HOURS = "operations.off_hours"
     OPERATIONS_OUTLIER = "operations.outlier"
+    MODEL_SECOND_OPINION = "model.second_opinion"
 
 
 class CaseState(StrEnum):
@@ -80,6 +81,18 @@ class Thresholds:
       least this robust z-score above its peers' median (Iglewicz & Hoaglin's modified
       z-score, 0.6745 (x - median) / MAD), with at least that many operations and events and
       at least that many peers, over ``recent_days``.
+    - ``failed_then_passed_s`` (900 s): a refused identity check of a citizen followed by a
+      passed one of the same citizen at the same booth within this time counts as one
+      failed-then-passed face check (a booth's rate in ``operations.outlier`` and the second
+      opinion).
+    - The unsupervised second opinion (``desks.detection_outliers``): ``second_opinion_model``
+      (``ecod`` or ``iforest``, PyOD) over per-actor features of booths, staff accounts and
+      citizens, one fit per kind; an actor is a case when it ranks in the top
+      ``second_opinion_contamination`` (0.01) of its kind, at most ``second_opinion_max`` (5)
+      a kind, and at least one of its features is above its peers' median with at most
+      ``second_opinion_max_share`` (0.1) of its peers at that value or higher; a kind with
+      fewer than ``second_opinion_min_actors`` (10) actors is skipped. ``random_state`` (0)
+      fixes the Isolation Forest.
     """
 
     window_days: int = 365
@@ -103,6 +116,13 @@ class Thresholds:
     outlier_min_ops: int = 20
     outlier_min_events: int = 3
     outlier_min_peers: int = 5
+    failed_then_passed_s: int = 900
+    second_opinion_model: str = "ecod"
+    second_opinion_contamination: float = 0.01
+    second_opinion_max: int = 5
+    second_opinion_max_share: float = 0.1
+    second_opinion_min_actors: int = 10
+    random_state: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,7 @@ PATTERN_ZH = {
     Pattern.AGENTS_IDENTITY_HOPPING: "同一身份短时间内在多个岗亭核验",
     Pattern.OPERATIONS_OFF_HOURS: "非工作时间办理业务或操作",
     Pattern.OPERATIONS_OUTLIER: "岗亭或人员指标明显偏离同类",
+    Pattern.MODEL_SECOND_OPINION: "无监督模型复核",
 }
 NOTE_MAX_LENGTH = 500
 

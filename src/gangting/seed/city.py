@@ -25,6 +25,7 @@ from gangting.integrations.learning import FakeLearningPlatform, StudyCompletion
 from gangting.kernel.clock import SystemClock, city_date
 from gangting.kernel.db import make_engine
 from gangting.migrate import upgrade
+from gangting.seed.agents import Planted, plant_activity
 from gangting.seed.bulk import BulkWriter
 from gangting.seed.fleet import VEHICLE_COLUMNS, PlateFactory, make_vehicle, owned_count
 from gangting.seed.history import (
@@ -83,6 +84,7 @@ class SeedReport:
     today: date
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    planted: Planted = field(default_factory=Planted)
 
 
 class SeedRefused(typer.Exit):
@@ -203,9 +205,14 @@ def _build(
                 cases += _chunk(writer, rng, ids, plates, history, today, n, first=done == 0)
                 writer.commit()
                 progress.advance(task, n)
+        activity = progress.add_task("岗亭与民警近期业务 recent booth and staff work", total=1)
+        report.planted = plant_activity(
+            engine, plan, today, seed, exclude={c.person.id for c in cases}
+        )
+        progress.advance(activity)
     _write_study_completions(settings, cases, today)
     if demo_secrets:
-        _write_credentials(settings, plan, cases, today)
+        _write_credentials(settings, plan, cases, today, report.planted)
 
 
 def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
@@ -298,7 +305,7 @@ def _write_study_completions(settings: Settings, cases: list[PersonaCase], today
 
 
 def _write_credentials(
-    settings: Settings, plan: OrgPlan, cases: list[PersonaCase], today: date
+    settings: Settings, plan: OrgPlan, cases: list[PersonaCase], today: date, planted: Planted
 ) -> None:
     lines = [
         "# 岗亭 gangting 演示账号 / demo credentials (demo data only, never production)",
@@ -323,6 +330,11 @@ def _write_credentials(
         lines.append(
             f"{_study_ref(today, n)}\t{case.person.id_number}\t{case.study[0]}\t{case.study[1]}"
         )
+    lines += [
+        "",
+        "## 演示线索 Planted for the detectors (pattern / who / where / what; docs/decisions/0011)",
+        *planted.lines(),
+    ]
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     (settings.var_dir / "demo-credentials.txt").write_text(
         "\n".join(lines) + "\n", encoding="utf-8"
