@@ -31,6 +31,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from gangting.applications.models import Application
+from gangting.applications.rules import SERVICE_ZH
 from gangting.audit.models import AuditEntry
 from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
@@ -50,15 +51,6 @@ from gangting.violations.models import Violation
 _CHUNK = 500  # ids per IN (...) list
 SUBJECT_ROWS = 50  # a citizen subject's own identity checks and applications, newest first
 IDENTITY_ACTIONS = ("identity.verified", "identity.check_refused")
-SERVICE_ZH = {
-    "process_violations": "交通违法处理",
-    "pay_fines": "罚款缴纳",
-    "renewal": "驾驶证期满换证",
-    "replacement": "驾驶证遗失补领",
-    "health_certificate": "提交身体条件证明",
-    "inspection_mark": "申领检验合格标志",
-    "study_deduction": "学法减分",
-}
 STATE_ZH = {"completed": "已办结", "refused": "不予办理", "pending": "办理中"}
 REFUSAL_ZH = {
     "identity.face_mismatch": "人脸比对未通过",

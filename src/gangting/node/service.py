@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from gangting.applications.rules import SERVICE_ZH
 from gangting.citizens.rules import mask_id_number
 from gangting.kernel.clock import CITY_ZONE, Clock, SystemClock
 from gangting.kernel.ids import new_id
@@ -52,16 +53,6 @@ from gangting.node.session import KioskSession, Sessions
 from gangting.node.store import NodeStore
 from gangting.ratings.errors import ReasonRequired
 from gangting.ratings.rules import parse_level, rating_acceptable
-
-SERVICE_ZH = {
-    "process_violations": "交通违法处理",
-    "pay_fines": "罚款缴纳",
-    "renewal": "驾驶证期满换证",
-    "replacement": "驾驶证遗失补领",
-    "health_certificate": "提交身体条件证明",
-    "inspection_mark": "申领检验合格标志",
-    "study_deduction": "学法减分",
-}
 
 
 @dataclass

@@ -1,0 +1,14 @@
+"""The booth's service items (办理事项) by name, pure: what an application's ``service_item``
+says in Chinese, for the kiosk's receipts and the supervision screen's evidence trail."""
+
+from __future__ import annotations
+
+SERVICE_ZH = {
+    "process_violations": "交通违法处理",
+    "pay_fines": "罚款缴纳",
+    "renewal": "驾驶证期满换证",
+    "replacement": "驾驶证遗失补领",
+    "health_certificate": "提交身体条件证明",
+    "inspection_mark": "申领检验合格标志",
+    "study_deduction": "学法减分",
+}
