@@ -52,9 +52,22 @@ def citizen_answer(
     'refused', with its reasons and legal basis), and its receipt number is in the answer."""
     payload = body.model_dump(mode="json") if body is not None else {}
     citizen_id: list[uuid.UUID] = []
+    # The citizen resolved in a unit of work, reused by the work in that same one.
+    resolved: list[tuple[UnitOfWork, Citizen]] = []
+
+    def verified(uow: UnitOfWork) -> Citizen:
+        if resolved and resolved[0][0] is uow:
+            return resolved[0][1]
+        citizen = resolve_citizen(uow, actor, identity)
+        resolved[:] = [(uow, citizen)]
+        return citizen
+
+    def owner(uow: UnitOfWork) -> uuid.UUID:
+        """The answer is this verified citizen's: replayed to no one else (decision 0017)."""
+        return verified(uow).id
 
     def run(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        citizen = resolve_citizen(uow, actor, identity)
+        citizen = verified(uow)
         citizen_id[:] = [citizen.id]
         return status_code, work(uow, citizen)
 
@@ -77,5 +90,14 @@ def citizen_answer(
         exc.data["receipt_no"] = application.receipt_no
 
     return write_answer(
-        ctx, actor, key, "POST", path, payload, run, action=service_item, on_refusal=refused
+        ctx,
+        actor,
+        key,
+        "POST",
+        path,
+        payload,
+        run,
+        action=service_item,
+        on_refusal=refused,
+        owner=owner,
     )
