@@ -150,6 +150,16 @@ class Settings(BaseSettings):
     detect_second_opinion_max: int = Field(default=5, ge=0, le=1000)
     detect_second_opinion_min_actors: int = Field(default=10, ge=3, le=100_000)
 
+    # Idempotent replays (docs/decisions/0017): a stored answer to a write is kept this many
+    # days, then the worker purges it (``idempotency.retention``, daily, in batches of
+    # idempotency_purge_batch) and the same key is a new request. The default outlasts any
+    # retry of a booth's key: a kiosk step's key lives one citizen's session (the identity
+    # token's 10 minutes), the node's outbox retries every minute while the centre answers
+    # and keeps delivered rows a day; a payment or a decision is also once by its own
+    # records, so a retry after the purge cannot charge or take points twice.
+    idempotency_retention_days: int = Field(default=7, ge=1, le=3650)
+    idempotency_purge_batch: int = Field(default=1000, ge=1, le=10_000)
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix):

@@ -18,7 +18,9 @@ own unit of work:
 - the audit ledger verified and the run recorded for the supervision screen
   (``audit.verify``, daily);
 - the detectors over the records, their cases stored for the supervisors' review
-  (``detection.run``, every GANGTING_DETECT_EVERY_S: daily).
+  (``detection.run``, every GANGTING_DETECT_EVERY_S: daily);
+- stored idempotent answers older than GANGTING_IDEMPOTENCY_RETENTION_DAYS removed, in
+  batches (``idempotency.retention``, daily; docs/decisions/0017).
 
 A job that fails is logged and tried again at its next turn; it never stops the others.
 """
@@ -31,12 +33,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
 
 from gangting.approvals import service as approvals
+from gangting.audit import service as audit
 from gangting.audit.checkpoints import make_checkpoint, stored_checkpoints
 from gangting.audit.verifications import verify_and_record
 from gangting.booths import commands, retention
@@ -49,9 +53,10 @@ from gangting.desks.plate_reads import record_plate_reads
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
 from gangting.instructions.sweep import sweep_deadlines
-from gangting.kernel.actor import Actor
+from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.checkpoint import load_or_create_key
-from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.kernel.idempotency import purge_expired_batch
+from gangting.kernel.unit_of_work import UnitOfWork, in_batches
 from gangting.plate_reads.schemas import PlateReadEvent
 from gangting.watchlists.derivation import rebuild_derived_entries
 from gangting.watchlists.service import policy_from_settings as watch_policy
@@ -197,6 +202,25 @@ def centre_jobs(
             log.error("audit.verify: the ledger does not verify: %s", outcome)
         return outcome
 
+    def purge_stored_answers() -> int:
+        keep_days, batch = settings.idempotency_retention_days, settings.idempotency_purge_batch
+
+        def step(uow: UnitOfWork) -> int:
+            before = uow.clock.now() - timedelta(days=keep_days)
+            return purge_expired_batch(uow.session, before, batch)
+
+        total = in_batches(new_uow, step, batch)
+        with new_uow() as uow:
+            audit.record(
+                uow,
+                SYSTEM,
+                "idempotency.purged",
+                "idempotency_keys",
+                "stored_answers",
+                data={"deleted": total, "keep_days": keep_days},
+            )
+        return total
+
     thresholds = thresholds_from_settings(settings)
 
     def detect_cases() -> dict[str, dict[str, int]] | None:
@@ -215,6 +239,7 @@ def centre_jobs(
         Job("audit.checkpoint", settings.ledger_checkpoint_every_s, checkpoint_ledger),
         Job("audit.verify", verify_every_s, verify_ledger),
         Job("detection.run", settings.detect_every_s, detect_cases),
+        Job("idempotency.retention", retention_every_s, purge_stored_answers),
     ]
 
 

@@ -71,6 +71,7 @@ def test_jobs_rebuild_the_watch_list_and_a_plate_read_message_becomes_a_hit(
         "audit.checkpoint",
         "audit.verify",
         "detection.run",
+        "idempotency.retention",
     }
     for job in jobs.values():
         job.run()  # each runs once in its own unit of work without error
