@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
@@ -80,7 +80,7 @@ class _Key:
     req_hash: str
     owner: Owner | None
     citizen_id: uuid.UUID | None = None
-    resolved: bool = field(default=False)
+    resolved: bool = False
 
     def resolve(self, uow: UnitOfWork) -> None:
         """Whose answer it is; a refusal here (no valid identity token) is raised as is."""
