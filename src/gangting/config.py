@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     identity_token_ttl_s: int = 600
     # Staff sessions (bearer tokens).
     staff_token_ttl_s: int = 8 * 3600
+    # Log-in throttle (docs/decisions/0014): failed log-ins counted in the database (every
+    # process sees them). Per account name (staff username or booth code, existing or not):
+    # 5 failures within 15 min lock that name for 15 min. Per source address: 20 failures
+    # within a minute lock the address for 5 min. A locked log-in is answered 429
+    # ``auth.too_many_attempts`` with Retry-After.
+    login_account_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_account_window_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    login_account_lockout_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    login_source_max_failures: int = Field(default=20, ge=1, le=100_000)
+    login_source_window_s: int = Field(default=60, ge=1, le=7 * 24 * 3600)
+    login_source_lockout_s: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     # Payment platform (fake adapter by default).
     payment_adapter: str = "fake"
     payment_confirm_after_s: float = 0.0

@@ -1,10 +1,25 @@
 """Named errors of authentication and authorisation."""
 
-from gangting.kernel.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from gangting.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
 
 
 class BadCredentials(Unauthenticated):
     code = "auth.bad_credentials"
+
+
+class LoginThrottled(DomainError):
+    """Too many failed log-ins for this name or from this address; ``data.retry_after_s``
+    (also the ``Retry-After`` header) says when to try again."""
+
+    http_status = 429
+    code = "auth.too_many_attempts"
 
 
 class TokenInvalid(Unauthenticated):

@@ -56,3 +56,15 @@ class AccessToken(Base):
     subject_kind: Mapped[TokenSubjectKind] = mapped_column(StrEnumText(TokenSubjectKind, 8))
     subject_id: Mapped[uuid.UUID]
     expires_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per key ("staff:<username>", "booth:<code>", "source:<address>"),
+    in the database so that every server process sees the same count (docs/decisions/0014)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

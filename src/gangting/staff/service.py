@@ -4,6 +4,7 @@ scope (through ``staff.scope``)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -18,8 +19,14 @@ from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff import roles
-from gangting.staff.errors import AccountUnknown, BadCredentials, RoleRequired, TokenInvalid
+from gangting.staff import roles, throttle
+from gangting.staff.errors import (
+    AccountUnknown,
+    BadCredentials,
+    LoginThrottled,
+    RoleRequired,
+    TokenInvalid,
+)
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
 from gangting.staff.scope import require_scope, scoped
 
@@ -39,6 +46,23 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
         return False
 
 
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random secret nobody knows, made with the hasher's own parameters (once
+    per process): a log-in with an unknown name is checked against it, so that it costs
+    the same argon2 work as a known one (docs/decisions/0014)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def verify_or_dummy(stored_hash: str | None, secret: str) -> bool:
+    """``verify_secret`` against ``stored_hash``, or the same work against ``dummy_hash``
+    (always ``False``) when there is no stored hash."""
+    if stored_hash is None:
+        verify_secret(dummy_hash(), secret)
+        return False
+    return verify_secret(stored_hash, secret)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -56,23 +80,49 @@ def issue_token(uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int) -
     return token
 
 
-def login_staff(uow: UnitOfWork, username: str, password: str, ttl_s: int) -> str:
+def staff_attempt(username: str, source: str | None, limits: throttle.Limits) -> throttle.Attempt:
+    return throttle.Attempt(f"staff:{username}", source, limits)
+
+
+def login_staff(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    ttl_s: int,
+    attempt: throttle.Attempt | None = None,
+) -> str:
+    """A token for the staff member whose username and password these are. Refused alike
+    (401 ``auth.bad_credentials``, after the same argon2 work) for an unknown name, a wrong
+    password and an inactive account; refused without any check (429) while the name or the
+    source is locked by too many failures (``attempt``; none: not throttled, for trusted
+    in-process callers)."""
+    if attempt is not None:
+        throttle.check(uow, attempt)
     account = uow.session.execute(
         select(StaffAccount).where(StaffAccount.username == username)
     ).scalar_one_or_none()
-    if account is None or not account.active or not verify_secret(account.password_hash, password):
+    matches = verify_or_dummy(account.password_hash if account is not None else None, password)
+    if account is None or not matches or not account.active:
         raise BadCredentials("用户名或密码错误")
     token = issue_token(uow, "staff", account.id, ttl_s)
+    if attempt is not None:
+        throttle.record_success(uow, attempt)
     actor = Actor("staff", account.id, account.username, role=account.role)
     audit.record(uow, actor, "staff.login", "staff", account.id)
     return token
 
 
-def record_login_failed(uow: UnitOfWork, username: str, error: DomainError) -> None:
+def record_login_failed(
+    uow: UnitOfWork,
+    username: str,
+    error: DomainError,
+    attempt: throttle.Attempt | None = None,
+) -> None:
     """Audit a refused staff log-in (in a unit of work of its own: the refusal rolled the
-    log-in's back). The entry is the account's when it exists, so supervisors of its unit see
-    it; an unknown username is the admins' only. ``cause`` says which check failed (the caller
-    was told only "用户名或密码错误"); the password is never recorded."""
+    log-in's back) and count it against the throttle (a throttled one is not counted again).
+    The entry is the account's when it exists, so supervisors of its unit see it; an unknown
+    username is the admins' only. ``cause`` says which check failed (the caller was told only
+    "用户名或密码错误"); the password is never recorded."""
     account = uow.session.execute(
         select(StaffAccount).where(StaffAccount.username == username)
     ).scalar_one_or_none()
@@ -83,14 +133,14 @@ def record_login_failed(uow: UnitOfWork, username: str, error: DomainError) -> N
         actor = Actor("staff", account.id, account.username, role=account.role)
         subject = str(account.id)
         cause = "inactive" if not account.active else "bad_password"
-    audit.record(
-        uow,
-        actor,
-        "staff.login_failed",
-        "staff",
-        subject,
-        data={"username": name, "error": error.code, "cause": cause},
-    )
+    if isinstance(error, LoginThrottled):
+        cause = "throttled"
+    elif attempt is not None:
+        throttle.record_failure(uow, attempt)
+    data: dict[str, Any] = {"username": name, "error": error.code, "cause": cause}
+    if attempt is not None and attempt.source:
+        data["source"] = attempt.source[:64]
+    audit.record(uow, actor, "staff.login_failed", "staff", subject, data=data)
 
 
 def token_row(uow: UnitOfWork, token: str) -> AccessToken:

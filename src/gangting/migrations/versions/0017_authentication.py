@@ -1,0 +1,37 @@
+"""authentication (issue 12 §1; docs/decisions/0014): the log-in throttle's counts
+
+Revision ID: 0017
+Revises: 0014
+Create Date: 2026-12-06 19:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import gangting.kernel.db
+
+revision: str = "0017"
+# Issue 12's other migrations (0015, 0016) are written beside this one; whoever merges them
+# chains this one after the last of them.
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_UTC = gangting.kernel.db.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_throttles",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", _UTC, nullable=False),
+        sa.Column("locked_until", _UTC, nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("login_throttles")
