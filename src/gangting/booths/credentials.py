@@ -15,7 +15,7 @@ import hmac
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from gangting.audit import service as audit
 from gangting.booths.errors import BoothUnknown
@@ -25,11 +25,11 @@ from gangting.kernel.errors import DomainError, Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import throttle
 from gangting.staff.errors import BadCredentials, LoginThrottled, TokenInvalid
+from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
 from gangting.staff.service import (
     issue_token,
     require_role,
-    staff_actor,
-    token_row,
+    token_digest,
     verify_or_dummy,
 )
 
@@ -152,11 +152,45 @@ def record_login_failed(
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor:
-    """The booth or staff member a bearer token stands for (the API's one authenticator)."""
-    row = token_row(uow, token)
-    if row.subject_kind == "booth":
-        booth = uow.session.get(Booth, row.subject_id)
-        if booth is None or not booth.enabled:
+    """The booth or staff member a bearer token stands for (the API's one authenticator),
+    in one query: the token (unexpired), and its booth (enabled) or its staff account
+    (active) with the account's unit. Run on every request (no cache), so a revoked token
+    or a disabled booth or account stops working at once."""
+    row = uow.session.execute(
+        select(
+            AccessToken.subject_kind,
+            AccessToken.subject_id,
+            AccessToken.expires_at,
+            Booth.code,
+            Booth.enabled,
+            StaffAccount.username,
+            StaffAccount.role,
+            StaffAccount.active,
+            OrgUnit.path,
+        )
+        .outerjoin(
+            Booth,
+            and_(
+                AccessToken.subject_kind == TokenSubjectKind.BOOTH,
+                Booth.id == AccessToken.subject_id,
+            ),
+        )
+        .outerjoin(
+            StaffAccount,
+            and_(
+                AccessToken.subject_kind == TokenSubjectKind.STAFF,
+                StaffAccount.id == AccessToken.subject_id,
+            ),
+        )
+        .outerjoin(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
+        .where(AccessToken.token_hash == token_digest(token))
+    ).first()
+    if row is None or row.expires_at <= uow.clock.now():
+        raise TokenInvalid("登录已失效，请重新登录")
+    if row.subject_kind == TokenSubjectKind.BOOTH:
+        if row.code is None or not row.enabled:
             raise TokenInvalid("该岗亭已停用", code="auth.booth_disabled")
-        return Actor("booth", booth.id, booth.code)
-    return staff_actor(uow, row.subject_id)
+        return Actor("booth", row.subject_id, row.code)
+    if row.username is None or not row.active:
+        raise TokenInvalid("账号已停用")
+    return Actor("staff", row.subject_id, row.username, role=row.role, org_path=row.path)

@@ -35,7 +35,8 @@ def login_booth(body: BoothLogin, request: HttpRequest, ctx: ContextDep) -> Any:
     return run_login(
         ctx,
         lambda uow: login(
-            uow, body.booth_code, body.secret, ctx.settings.staff_token_ttl_s, attempt
+            uow, body.booth_code, body.secret, ctx.settings.booth_token_ttl_s, attempt
         ),
         lambda uow, error: record_login_failed(uow, body.booth_code, error, attempt),
+        ctx.settings.booth_token_ttl_s,
     )

@@ -56,3 +56,19 @@ class AdminRoleAdminsOnly(Forbidden):
 
 class RoleUnchanged(Conflict):
     code = "staff.role_unchanged"
+
+
+class PasswordTooWeak(Invalid):
+    """The new password fails the policy (``staff.passwords``); ``data.problems`` names why."""
+
+    code = "staff.password_too_weak"
+
+
+class PasswordWrong(Forbidden):
+    """The current password given with a password change is not the account's."""
+
+    code = "staff.password_wrong"
+
+
+class PasswordUnchanged(Invalid):
+    code = "staff.password_unchanged"

@@ -55,7 +55,10 @@ class AccessToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     subject_kind: Mapped[TokenSubjectKind] = mapped_column(StrEnumText(TokenSubjectKind, 8))
     subject_id: Mapped[uuid.UUID]
+    # When the token stops working: a staff session's idle deadline (moved by a renewal),
+    # never beyond ``session_expires_at``, its absolute end (none for booth tokens).
     expires_at: Mapped[datetime]
+    session_expires_at: Mapped[datetime | None]
 
 
 class LoginThrottle(Base):

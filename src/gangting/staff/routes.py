@@ -1,12 +1,13 @@
-"""Log-in for staff (booth devices: gangting.booths.routes), and the log-in edge both share:
-the source address and the throttle's 429 with ``Retry-After``."""
+"""Log-in for staff (booth devices: gangting.booths.routes), the staff session (log-out,
+renewal, password change), and the log-in edge both share: the source address and the
+throttle's 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -16,13 +17,16 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import service
 from gangting.staff.errors import LoginThrottled
-from gangting.staff.schemas import TokenAnswer
+from gangting.staff.schemas import Done, PasswordChanged, SessionRenewed, TokenAnswer
 from gangting.staff.throttle import Limits
-from gangting.web.deps import ContextDep
+from gangting.web.deps import ActorDep, ContextDep, bearer_token
 from gangting.web.openapi import ErrorBody, error_responses
 from gangting.web.writes import run_recording_refusals
 
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
+session_router = APIRouter(prefix="/api/v1/staff", tags=["登录 auth"])
+T = TypeVar("T")
+Authorization = Annotated[str | None, Header()]
 LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **error_responses(401, 422),
     429: {"model": ErrorBody, "description": "登录失败次数过多，暂被锁定（Retry-After 秒后再试）"},
@@ -35,19 +39,32 @@ def source_address(request: HttpRequest) -> str | None:
     return request.client.host if request.client is not None else None
 
 
+def run_throttled(
+    ctx: ContextDep,
+    work: Callable[[UnitOfWork], T],
+    on_refusal: Callable[[UnitOfWork, DomainError], None],
+) -> T | JSONResponse:
+    """``work`` in its unit of work, its refusal recorded in another; a throttled one answers
+    429 with ``Retry-After``."""
+    try:
+        return run_recording_refusals(ctx, work, on_refusal)
+    except LoginThrottled as exc:
+        wait = int(exc.data.get("retry_after_s", 60))
+        return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
+
+
 def run_login(
     ctx: ContextDep,
     work: Callable[[UnitOfWork], str],
     on_refusal: Callable[[UnitOfWork, DomainError], None],
+    expires_in_s: int,
 ) -> dict[str, Any] | JSONResponse:
-    """One log-in: its token, or its refusal recorded; a throttled one answers 429 with
-    ``Retry-After``."""
-    try:
-        token = run_recording_refusals(ctx, work, on_refusal)
-    except LoginThrottled as exc:
-        wait = int(exc.data.get("retry_after_s", 60))
-        return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
-    return {"access_token": token, "token_type": "bearer"}
+    """One log-in: its token, or its refusal recorded (429 with ``Retry-After`` when
+    throttled)."""
+    token = run_throttled(ctx, work, on_refusal)
+    if isinstance(token, JSONResponse):
+        return token
+    return {"access_token": token, "token_type": "bearer", "expires_in_s": expires_in_s}
 
 
 class StaffLogin(Request):
@@ -63,10 +80,75 @@ class StaffLogin(Request):
 )
 def login_staff(body: StaffLogin, request: HttpRequest, ctx: ContextDep) -> Any:
     attempt = service.staff_attempt(body.username, source_address(request), Limits.of(ctx.settings))
+    settings = ctx.settings
     return run_login(
         ctx,
         lambda uow: service.login_staff(
-            uow, body.username, body.password, ctx.settings.staff_token_ttl_s, attempt
+            uow,
+            body.username,
+            body.password,
+            settings.staff_token_ttl_s,
+            attempt,
+            idle_s=settings.staff_session_idle_s,
         ),
         lambda uow, error: service.record_login_failed(uow, body.username, error, attempt),
+        min(settings.staff_session_idle_s, settings.staff_token_ttl_s),
+    )
+
+
+@session_router.post(
+    "/logout",
+    response_model=Done,
+    responses=error_responses(401, 422),
+    summary="退出登录：本令牌立即失效",
+)
+def logout(ctx: ContextDep, actor: ActorDep, authorization: Authorization = None) -> Any:
+    token = bearer_token(authorization)
+    with ctx.uow() as uow:
+        return service.logout(uow, actor, token)
+
+
+@session_router.post(
+    "/token/renew",
+    response_model=SessionRenewed,
+    responses=error_responses(401, 422),
+    summary="会话续期：空闲时限重新计算（不超过会话最长时限）",
+)
+def renew(ctx: ContextDep, actor: ActorDep, authorization: Authorization = None) -> Any:
+    token = bearer_token(authorization)
+    with ctx.uow() as uow:
+        return service.renew_session(uow, actor, token, ctx.settings.staff_session_idle_s)
+
+
+class ChangePassword(Request):
+    current_password: str = Field(min_length=1, max_length=128, description="当前密码")
+    new_password: str = Field(
+        min_length=1,
+        max_length=128,
+        description="新密码：至少12位，含大写字母、小写字母、数字、其他符号中的至少3类，"
+        "不含用户名，不是常见密码",
+    )
+
+
+@session_router.post(
+    "/password",
+    response_model=PasswordChanged,
+    responses={**LOGIN_RESPONSES, **error_responses(403)},
+    summary="修改本人密码（本账号的其他会话随即结束）",
+)
+def change_password(
+    body: ChangePassword,
+    request: HttpRequest,
+    ctx: ContextDep,
+    actor: ActorDep,
+    authorization: Authorization = None,
+) -> Any:
+    token = bearer_token(authorization)
+    attempt = service.staff_attempt(actor.name, source_address(request), Limits.of(ctx.settings))
+    return run_throttled(
+        ctx,
+        lambda uow: service.change_password(
+            uow, actor, token, body.current_password, body.new_password, attempt
+        ),
+        lambda uow, error: service.record_password_change_refused(uow, actor, error, attempt),
     )

@@ -19,11 +19,14 @@ from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff import roles, throttle
+from gangting.staff import passwords, roles, throttle
 from gangting.staff.errors import (
     AccountUnknown,
     BadCredentials,
     LoginThrottled,
+    PasswordTooWeak,
+    PasswordUnchanged,
+    PasswordWrong,
     RoleRequired,
     TokenInvalid,
 )
@@ -67,17 +70,129 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int) -> str:
+def issue_token(
+    uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int, *, idle_s: int | None = None
+) -> str:
+    """A new bearer token (only its digest stored) that lives ``ttl_s``; with ``idle_s`` (staff
+    sessions) it stops ``idle_s`` after issue unless renewed, and never later than ``ttl_s``."""
     token = secrets.token_urlsafe(32)
+    now = uow.clock.now()
+    end = now + timedelta(seconds=ttl_s)
     uow.session.add(
         AccessToken(
             token_hash=token_digest(token),
             subject_kind=kind,
             subject_id=subject_id,
-            expires_at=uow.clock.now() + timedelta(seconds=ttl_s),
+            expires_at=min(end, now + timedelta(seconds=idle_s)) if idle_s else end,
+            session_expires_at=end if idle_s else None,
         )
     )
     return token
+
+
+def _current_token(uow: UnitOfWork, actor: Actor, token: str, *, lock: bool = False) -> AccessToken:
+    """The caller's own stored, unexpired staff token."""
+    query = select(AccessToken).where(AccessToken.token_hash == token_digest(token))
+    row = uow.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if (
+        row is None
+        or row.expires_at <= uow.clock.now()
+        or row.subject_kind != TokenSubjectKind.STAFF
+        or row.subject_id != actor.id
+    ):
+        raise TokenInvalid("登录已失效，请重新登录")
+    return row
+
+
+def logout(uow: UnitOfWork, actor: Actor, token: str) -> dict[str, Any]:
+    """End the caller's session: its token is deleted, so it is refused from the next request
+    on, in every process (no cache holds it). Audited ``staff.logout``."""
+    row = _current_token(uow, actor, token)
+    uow.session.delete(row)
+    uow.session.flush()
+    audit.record(uow, actor, "staff.logout", "staff", str(actor.id))
+    return {"ok": True}
+
+
+def renew_session(uow: UnitOfWork, actor: Actor, token: str, idle_s: int) -> dict[str, Any]:
+    """Move the caller's idle deadline ``idle_s`` on, never beyond the session's absolute end
+    (then only a new log-in helps). The token stays the same. Not audited: a screen in use
+    renews every few minutes; the log-in and log-out are the session's audited events."""
+    row = _current_token(uow, actor, token, lock=True)
+    now = uow.clock.now()
+    end = row.session_expires_at or row.expires_at
+    row.expires_at = min(end, now + timedelta(seconds=idle_s))
+    uow.session.flush()
+    return {
+        "expires_at": row.expires_at.isoformat(),
+        "session_expires_at": end.isoformat(),
+        "expires_in_s": int((row.expires_at - now).total_seconds()),
+    }
+
+
+def change_password(
+    uow: UnitOfWork,
+    actor: Actor,
+    token: str,
+    current: str,
+    new: str,
+    attempt: throttle.Attempt | None = None,
+) -> dict[str, Any]:
+    """Change the caller's own password: the current one must be right (a wrong one counts
+    against the log-in throttle like a failed log-in, 403 ``staff.password_wrong``), the new
+    one must pass the policy (``staff.passwords``) and differ from the current one. Every
+    other session of the account is ended; this one goes on. Audited
+    ``staff.password_changed``; neither password is ever recorded."""
+    if actor.kind != "staff" or actor.id is None:
+        raise RoleRequired("只有工作人员可以修改密码", data={"required": "staff"})
+    if attempt is not None:
+        throttle.check(uow, attempt)
+    _current_token(uow, actor, token)
+    account = uow.session.get(StaffAccount, actor.id, with_for_update=True)
+    if account is None or not account.active:
+        raise TokenInvalid("账号已停用")
+    if not verify_secret(account.password_hash, current):
+        raise PasswordWrong("当前密码不正确")
+    passwords.check(account.username, new)
+    if current == new:
+        raise PasswordUnchanged("新密码不能与当前密码相同")
+    account.password_hash = hash_secret(new)
+    deleted = cast(
+        "CursorResult[Any]",
+        uow.session.execute(
+            delete(AccessToken).where(
+                AccessToken.subject_kind == TokenSubjectKind.STAFF,
+                AccessToken.subject_id == account.id,
+                AccessToken.token_hash != token_digest(token),
+            ),
+            execution_options={"synchronize_session": False},
+        ),
+    )
+    uow.session.flush()
+    if attempt is not None:
+        throttle.record_success(uow, attempt)
+    audit.record(
+        uow,
+        actor,
+        "staff.password_changed",
+        "staff",
+        str(account.id),
+        data={"username": account.username, "sessions_ended": deleted.rowcount},
+    )
+    return {"ok": True, "sessions_ended": deleted.rowcount}
+
+
+def record_password_change_refused(
+    uow: UnitOfWork, actor: Actor, error: DomainError, attempt: throttle.Attempt | None
+) -> None:
+    """Audit a refused password change (its own unit of work); a wrong current password is
+    counted against the log-in throttle."""
+    if isinstance(error, PasswordWrong) and attempt is not None:
+        throttle.record_failure(uow, attempt)
+    data: dict[str, Any] = {"error": error.code}
+    if isinstance(error, PasswordTooWeak):
+        data["problems"] = error.data.get("problems", [])
+    audit.record(uow, actor, "staff.password_change_refused", "staff", str(actor.id), data=data)
 
 
 def staff_attempt(username: str, source: str | None, limits: throttle.Limits) -> throttle.Attempt:
@@ -90,6 +205,8 @@ def login_staff(
     password: str,
     ttl_s: int,
     attempt: throttle.Attempt | None = None,
+    *,
+    idle_s: int | None = None,
 ) -> str:
     """A token for the staff member whose username and password these are. Refused alike
     (401 ``auth.bad_credentials``, after the same argon2 work) for an unknown name, a wrong
@@ -104,7 +221,7 @@ def login_staff(
     matches = verify_or_dummy(account.password_hash if account is not None else None, password)
     if account is None or not matches or not account.active:
         raise BadCredentials("用户名或密码错误")
-    token = issue_token(uow, "staff", account.id, ttl_s)
+    token = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s)
     if attempt is not None:
         throttle.record_success(uow, attempt)
     actor = Actor("staff", account.id, account.username, role=account.role)
@@ -143,24 +260,13 @@ def record_login_failed(
     audit.record(uow, actor, "staff.login_failed", "staff", subject, data=data)
 
 
-def token_row(uow: UnitOfWork, token: str) -> AccessToken:
-    """The stored token (by digest), if it has not expired; TokenInvalid otherwise."""
-    row = uow.session.get(AccessToken, token_digest(token))
-    if row is None or row.expires_at <= uow.clock.now():
-        raise TokenInvalid("登录已失效，请重新登录")
-    return row
-
-
 def authenticate(uow: UnitOfWork, token: str) -> Actor:
-    """The staff member a staff token stands for (booth tokens: booths.credentials)."""
-    row = token_row(uow, token)
-    if row.subject_kind != "staff":
+    """The staff member a staff token stands for, if it is stored, unexpired and the account
+    active (the API's authenticator for both kinds: booths.credentials)."""
+    row = uow.session.get(AccessToken, token_digest(token))
+    if row is None or row.expires_at <= uow.clock.now() or row.subject_kind != "staff":
         raise TokenInvalid("登录已失效，请重新登录")
-    return staff_actor(uow, row.subject_id)
-
-
-def staff_actor(uow: UnitOfWork, account_id: uuid.UUID) -> Actor:
-    account = uow.session.get(StaffAccount, account_id)
+    account = uow.session.get(StaffAccount, row.subject_id)
     if account is None or not account.active:
         raise TokenInvalid("账号已停用")
     unit = uow.session.get(OrgUnit, account.org_unit_id)

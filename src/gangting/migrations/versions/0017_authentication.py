@@ -1,4 +1,5 @@
-"""authentication (issue 12 §1; docs/decisions/0014): the log-in throttle's counts
+"""authentication (issue 12 §1; docs/decisions/0014): the log-in throttle's counts, staff
+sessions' absolute end
 
 Revision ID: 0017
 Revises: 0014
@@ -31,7 +32,11 @@ def upgrade() -> None:
         sa.Column("locked_until", _UTC, nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttles")),
     )
+    with op.batch_alter_table("access_tokens") as batch:
+        batch.add_column(sa.Column("session_expires_at", _UTC, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("access_tokens") as batch:
+        batch.drop_column("session_expires_at")
     op.drop_table("login_throttles")
