@@ -13,6 +13,7 @@ from gangting.booths.credentials import login_booth as login
 from gangting.contracts import Request
 from gangting.staff.routes import LOGIN_RESPONSES, run_login, source_address
 from gangting.staff.schemas import TokenAnswer
+from gangting.staff.service import LoggedIn
 from gangting.staff.throttle import Limits
 from gangting.web.deps import ContextDep
 
@@ -34,8 +35,9 @@ def login_booth(body: BoothLogin, request: HttpRequest, ctx: ContextDep) -> Any:
     attempt = booth_attempt(body.booth_code, source_address(request), Limits.of(ctx.settings))
     return run_login(
         ctx,
-        lambda uow: login(
-            uow, body.booth_code, body.secret, ctx.settings.booth_token_ttl_s, attempt
+        lambda uow: LoggedIn(
+            login(uow, body.booth_code, body.secret, ctx.settings.booth_token_ttl_s, attempt),
+            "not_required",
         ),
         lambda uow, error: record_login_failed(uow, body.booth_code, error, attempt),
         ctx.settings.booth_token_ttl_s,

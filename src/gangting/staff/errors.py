@@ -72,3 +72,26 @@ class PasswordWrong(Forbidden):
 
 class PasswordUnchanged(Invalid):
     code = "staff.password_unchanged"
+
+
+class TotpRequired(Unauthenticated):
+    """The password was right; this account (an administrator or supervisor enrolled in the
+    second factor) also needs its authenticator's code (``totp_code``)."""
+
+    code = "staff.totp_required"
+
+
+class TotpWrong(Unauthenticated):
+    code = "staff.totp_wrong"
+
+
+class TotpAlreadyEnrolled(Conflict):
+    code = "staff.totp_already_enrolled"
+
+
+class TotpNotStarted(Conflict):
+    code = "staff.totp_not_started"
+
+
+class TotpCodeInvalid(Invalid):
+    code = "staff.totp_code_invalid"

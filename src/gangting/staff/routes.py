@@ -17,7 +17,14 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import service
 from gangting.staff.errors import LoginThrottled
-from gangting.staff.schemas import Done, PasswordChanged, SessionRenewed, TokenAnswer
+from gangting.staff.schemas import (
+    Done,
+    PasswordChanged,
+    SessionRenewed,
+    TokenAnswer,
+    TotpEnrolled,
+    TotpSecret,
+)
 from gangting.staff.throttle import Limits
 from gangting.web.deps import ActorDep, ContextDep, bearer_token
 from gangting.web.openapi import ErrorBody, error_responses
@@ -55,21 +62,32 @@ def run_throttled(
 
 def run_login(
     ctx: ContextDep,
-    work: Callable[[UnitOfWork], str],
+    work: Callable[[UnitOfWork], service.LoggedIn],
     on_refusal: Callable[[UnitOfWork, DomainError], None],
     expires_in_s: int,
 ) -> dict[str, Any] | JSONResponse:
     """One log-in: its token, or its refusal recorded (429 with ``Retry-After`` when
     throttled)."""
-    token = run_throttled(ctx, work, on_refusal)
-    if isinstance(token, JSONResponse):
-        return token
-    return {"access_token": token, "token_type": "bearer", "expires_in_s": expires_in_s}
+    outcome = run_throttled(ctx, work, on_refusal)
+    if isinstance(outcome, JSONResponse):
+        return outcome
+    return {
+        "access_token": outcome.token,
+        "token_type": "bearer",
+        "expires_in_s": expires_in_s,
+        "second_factor": outcome.second_factor,
+    }
 
 
 class StaffLogin(Request):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=128)
+    totp_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}$",
+        description="动态验证码（已绑定的管理员、督察登录时必填；"
+        "未填时服务端以 staff.totp_required 提示）",
+    )
 
 
 @router.post(
@@ -83,13 +101,15 @@ def login_staff(body: StaffLogin, request: HttpRequest, ctx: ContextDep) -> Any:
     settings = ctx.settings
     return run_login(
         ctx,
-        lambda uow: service.login_staff(
+        lambda uow: service.log_in(
             uow,
             body.username,
             body.password,
             settings.staff_token_ttl_s,
             attempt,
             idle_s=settings.staff_session_idle_s,
+            totp_code=body.totp_code,
+            second_factor_roles=service.totp_roles(settings.staff_totp_roles),
         ),
         lambda uow, error: service.record_login_failed(uow, body.username, error, attempt),
         min(settings.staff_session_idle_s, settings.staff_token_ttl_s),
@@ -151,4 +171,33 @@ def change_password(
             uow, actor, token, body.current_password, body.new_password, attempt
         ),
         lambda uow, error: service.record_password_change_refused(uow, actor, error, attempt),
+    )
+
+
+@session_router.post(
+    "/totp/enrol",
+    response_model=TotpSecret,
+    responses=error_responses(401, 403, 409, 422),
+    summary="开始绑定动态验证码：密钥只显示这一次（管理员、督察须绑定）",
+)
+def start_totp_enrolment(ctx: ContextDep, actor: ActorDep) -> Any:
+    with ctx.uow() as uow:
+        return service.start_totp_enrolment(uow, actor)
+
+
+class ConfirmTotp(Request):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="身份验证器当前显示的6位数字")
+
+
+@session_router.post(
+    "/totp/confirm",
+    response_model=TotpEnrolled,
+    responses=error_responses(401, 403, 409, 422),
+    summary="确认绑定动态验证码：此后登录须输入验证码",
+)
+def confirm_totp_enrolment(body: ConfirmTotp, ctx: ContextDep, actor: ActorDep) -> Any:
+    return run_recording_refusals(
+        ctx,
+        lambda uow: service.confirm_totp_enrolment(uow, actor, body.code),
+        lambda uow, error: service.record_totp_enrolment_refused(uow, actor, error),
     )

@@ -16,6 +16,10 @@ class TokenAnswer(Answer):
     expires_in_s: int = Field(
         description="令牌多少秒后失效（工作人员：空闲时限，续期后重新计算，不超过会话最长时限）"
     )
+    second_factor: Literal["not_required", "verified", "enrolment_required"] = Field(
+        description="动态验证码：verified 已验证；not_required 该角色无须；"
+        "enrolment_required 该角色须绑定而尚未绑定（请尽快在本人账号中绑定）"
+    )
 
 
 class SessionRenewed(Answer):
@@ -31,3 +35,13 @@ class Done(Answer):
 class PasswordChanged(Answer):
     ok: bool = Field(description="密码已修改")
     sessions_ended: int = Field(description="被结束的本账号其他会话数")
+
+
+class TotpSecret(Answer):
+    secret: str = Field(description="动态验证码密钥（base32，只显示这一次）")
+    otpauth_uri: str = Field(description="供身份验证器应用读取的 otpauth:// 地址（可转为二维码）")
+
+
+class TotpEnrolled(Answer):
+    ok: bool = Field(description="已绑定")
+    enrolled_at: IsoDateTime = Field(description="绑定时间")

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from gangting.audit import service as audit
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff import passwords, roles, throttle
+from gangting.staff import passwords, roles, throttle, totp
 from gangting.staff.errors import (
     AccountUnknown,
     BadCredentials,
@@ -29,6 +30,11 @@ from gangting.staff.errors import (
     PasswordWrong,
     RoleRequired,
     TokenInvalid,
+    TotpAlreadyEnrolled,
+    TotpCodeInvalid,
+    TotpNotStarted,
+    TotpRequired,
+    TotpWrong,
 )
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
 from gangting.staff.scope import require_scope, scoped
@@ -199,6 +205,72 @@ def staff_attempt(username: str, source: str | None, limits: throttle.Limits) ->
     return throttle.Attempt(f"staff:{username}", source, limits)
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """A staff log-in's outcome: the token, and where the account stands with the second
+    factor: ``verified`` (code given), ``not_required`` (its role needs none) or
+    ``enrolment_required`` (its role needs one and it has not enrolled yet)."""
+
+    token: str
+    second_factor: str
+
+
+def totp_roles(text: str) -> frozenset[str]:
+    """The roles named by a ``GANGTING_STAFF_TOTP_ROLES`` value ("supervisor,admin")."""
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
+
+
+def log_in(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    ttl_s: int,
+    attempt: throttle.Attempt | None = None,
+    *,
+    idle_s: int | None = None,
+    totp_code: str | None = None,
+    second_factor_roles: frozenset[str] = frozenset(),
+) -> LoggedIn:
+    """A token for the staff member whose username and password these are. Refused alike
+    (401 ``auth.bad_credentials``, after the same argon2 work) for an unknown name, a wrong
+    password and an inactive account; refused without any check (429) while the name or the
+    source is locked by too many failures (``attempt``; none: not throttled, for trusted
+    in-process callers). An enrolled account of a role in ``second_factor_roles`` also needs
+    its authenticator's code: none given, 401 ``staff.totp_required`` (the screen asks for
+    it); a wrong, stale or used one, 401 ``staff.totp_wrong`` (counted like a wrong
+    password)."""
+    if attempt is not None:
+        throttle.check(uow, attempt)
+    account = uow.session.execute(
+        select(StaffAccount).where(StaffAccount.username == username)
+    ).scalar_one_or_none()
+    matches = verify_or_dummy(account.password_hash if account is not None else None, password)
+    if account is None or not matches or not account.active:
+        raise BadCredentials("用户名或密码错误")
+    second_factor = "not_required"
+    if account.role in second_factor_roles:
+        if account.totp_enrolled_at is None or account.totp_secret is None:
+            second_factor = "enrolment_required"
+        else:
+            if not totp_code:
+                raise TotpRequired("请输入动态验证码（身份验证器应用中的6位数字）")
+            step = totp.matching_step(
+                account.totp_secret, totp_code, uow.clock.now(), account.totp_last_step
+            )
+            if step is None:
+                raise TotpWrong("动态验证码不正确或已使用，请输入验证器当前显示的验证码")
+            account.totp_last_step = step
+            second_factor = "verified"
+    token = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s)
+    if attempt is not None:
+        throttle.record_success(uow, attempt)
+    actor = Actor("staff", account.id, account.username, role=account.role)
+    audit.record(
+        uow, actor, "staff.login", "staff", account.id, data={"second_factor": second_factor}
+    )
+    return LoggedIn(token, second_factor)
+
+
 def login_staff(
     uow: UnitOfWork,
     username: str,
@@ -208,25 +280,8 @@ def login_staff(
     *,
     idle_s: int | None = None,
 ) -> str:
-    """A token for the staff member whose username and password these are. Refused alike
-    (401 ``auth.bad_credentials``, after the same argon2 work) for an unknown name, a wrong
-    password and an inactive account; refused without any check (429) while the name or the
-    source is locked by too many failures (``attempt``; none: not throttled, for trusted
-    in-process callers)."""
-    if attempt is not None:
-        throttle.check(uow, attempt)
-    account = uow.session.execute(
-        select(StaffAccount).where(StaffAccount.username == username)
-    ).scalar_one_or_none()
-    matches = verify_or_dummy(account.password_hash if account is not None else None, password)
-    if account is None or not matches or not account.active:
-        raise BadCredentials("用户名或密码错误")
-    token = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s)
-    if attempt is not None:
-        throttle.record_success(uow, attempt)
-    actor = Actor("staff", account.id, account.username, role=account.role)
-    audit.record(uow, actor, "staff.login", "staff", account.id)
-    return token
+    """``log_in``'s token, without a second factor (trusted in-process callers)."""
+    return log_in(uow, username, password, ttl_s, attempt, idle_s=idle_s).token
 
 
 def record_login_failed(
@@ -252,8 +307,13 @@ def record_login_failed(
         cause = "inactive" if not account.active else "bad_password"
     if isinstance(error, LoginThrottled):
         cause = "throttled"
-    elif attempt is not None:
-        throttle.record_failure(uow, attempt)
+    elif isinstance(error, TotpRequired):
+        cause = "totp_required"  # the password was right: nothing to count
+    else:
+        if isinstance(error, TotpWrong):
+            cause = "totp_wrong"
+        if attempt is not None:
+            throttle.record_failure(uow, attempt)
     data: dict[str, Any] = {"username": name, "error": error.code, "cause": cause}
     if attempt is not None and attempt.source:
         data["source"] = attempt.source[:64]
@@ -399,3 +459,60 @@ def change_role(
         "from": previous,
         "to": role,
     }
+
+
+def _own_account(uow: UnitOfWork, actor: Actor) -> StaffAccount:
+    if actor.kind != "staff" or actor.id is None:
+        raise RoleRequired("只有工作人员可以绑定动态验证码", data={"required": "staff"})
+    account = uow.session.get(StaffAccount, actor.id, with_for_update=True)
+    if account is None or not account.active:
+        raise TokenInvalid("账号已停用")
+    return account
+
+
+def start_totp_enrolment(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """Give the caller's account a new second-factor secret, shown this once (as text and as
+    an ``otpauth://`` URI for the authenticator app); it is in force once a first code
+    confirms it (``confirm_totp_enrolment``). Starting again before that replaces it. An
+    enrolled account cannot start again (409; an administrator's reset is not built yet).
+    Audited ``staff.totp_enrolment_started``, without the secret."""
+    account = _own_account(uow, actor)
+    if account.totp_enrolled_at is not None:
+        raise TotpAlreadyEnrolled("本账号已绑定动态验证码")
+    secret = totp.new_secret()
+    account.totp_secret = secret
+    account.totp_last_step = None
+    uow.session.flush()
+    audit.record(uow, actor, "staff.totp_enrolment_started", "staff", str(account.id))
+    return {"secret": secret, "otpauth_uri": totp.otpauth_uri(secret, account.username)}
+
+
+def confirm_totp_enrolment(uow: UnitOfWork, actor: Actor, code: str) -> dict[str, Any]:
+    """Put the started second factor in force with a first code from the app (422
+    ``staff.totp_code_invalid`` for a wrong one). Audited ``staff.totp_enrolled``."""
+    account = _own_account(uow, actor)
+    if account.totp_enrolled_at is not None:
+        raise TotpAlreadyEnrolled("本账号已绑定动态验证码")
+    if account.totp_secret is None:
+        raise TotpNotStarted("请先开始绑定动态验证码")
+    now = uow.clock.now()
+    step = totp.matching_step(account.totp_secret, code, now, None)
+    if step is None:
+        raise TotpCodeInvalid("动态验证码不正确，请输入验证器当前显示的6位数字")
+    account.totp_enrolled_at = now
+    account.totp_last_step = step
+    uow.session.flush()
+    audit.record(uow, actor, "staff.totp_enrolled", "staff", str(account.id))
+    return {"ok": True, "enrolled_at": now.isoformat()}
+
+
+def record_totp_enrolment_refused(uow: UnitOfWork, actor: Actor, error: DomainError) -> None:
+    """Audit a refused confirmation (its own unit of work)."""
+    audit.record(
+        uow,
+        actor,
+        "staff.totp_enrolment_refused",
+        "staff",
+        str(actor.id),
+        data={"error": error.code},
+    )

@@ -1,5 +1,5 @@
 """authentication (issue 12 §1; docs/decisions/0014): the log-in throttle's counts, staff
-sessions' absolute end
+sessions' absolute end, the staff's second factor (TOTP)
 
 Revision ID: 0017
 Revises: 0014
@@ -34,9 +34,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("access_tokens") as batch:
         batch.add_column(sa.Column("session_expires_at", _UTC, nullable=True))
+    with op.batch_alter_table("staff_accounts") as batch:
+        batch.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("totp_enrolled_at", _UTC, nullable=True))
+        batch.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("staff_accounts") as batch:
+        batch.drop_column("totp_last_step")
+        batch.drop_column("totp_enrolled_at")
+        batch.drop_column("totp_secret")
     with op.batch_alter_table("access_tokens") as batch:
         batch.drop_column("session_expires_at")
     op.drop_table("login_throttles")
