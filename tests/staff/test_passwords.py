@@ -135,3 +135,21 @@ def test_the_same_password_again_is_refused(api: Api, world: dict[str, Any]) -> 
 def test_a_booth_cannot_change_a_password(api: Api, world: dict[str, Any]) -> None:
     r = change(api, api.login_booth(), builders.BOOTH_SECRET, GOOD)
     assert r.status_code == 403 and r.json()["error"] == "auth.role_required"
+
+
+def test_the_demo_seed_s_passwords_pass_the_policy_and_a_weak_one_is_refused() -> None:
+    from gangting.kernel.ids import new_id
+    from gangting.seed import org
+
+    for username, password in [
+        ("admin", org.ADMIN_PASSWORD),
+        ("sup-kdl", org.SUPERVISOR_PASSWORD),
+        ("off-kdl-1", org.OFFICER_PASSWORD),
+    ]:
+        assert passwords.problems(username, password) == []
+    plan = org.OrgPlan()
+    plan.staff.append(
+        org.StaffPlan(new_id(), "admin", "管理员", "admin", new_id(), "BT", "demo-admin")
+    )
+    with pytest.raises(PasswordTooWeak):
+        plan.hash_secrets()
