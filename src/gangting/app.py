@@ -38,9 +38,9 @@ from gangting.instructions.routes import router as instructions_router
 from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
+from gangting.staff.routes import session_router as staff_session_router
 from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
-from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
 from gangting.web.offline import offline_app
 from gangting.web.openapi import Answer
@@ -63,7 +63,6 @@ class Health(Answer):
 def create_app(ctx: Context) -> FastAPI:
     app = offline_app(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
     app.state.context = ctx
-    app.state.actor_cache = ActorCache()
     app.state.authenticate = authenticate
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
@@ -71,6 +70,7 @@ def create_app(ctx: Context) -> FastAPI:
 
     for router in (
         staff_router,
+        staff_session_router,
         booth_login_router,
         identity_router,
         citizens_router,

@@ -39,8 +39,28 @@ class Settings(BaseSettings):
     # liveness): the loosest distance threshold a booth may use (dlib's same-person bound).
     face_distance_threshold_max: float = Field(default=0.6, gt=0, lt=2)
     identity_token_ttl_s: int = 600
-    # Staff sessions (bearer tokens).
-    staff_token_ttl_s: int = 8 * 3600
+    # Staff sessions (bearer tokens; docs/decisions/0014): a session ends
+    # staff_session_idle_s after its log-in or its last renewal (POST
+    # /api/v1/staff/token/renew), and never later than staff_token_ttl_s after its log-in.
+    staff_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    staff_session_idle_s: int = Field(default=30 * 60, ge=60, le=7 * 24 * 3600)
+    # The second factor (TOTP, docs/decisions/0014): roles whose enrolled accounts must give
+    # their authenticator's code at log-in; an account of these roles not yet enrolled logs in
+    # and is told to enrol (``second_factor: enrolment_required``).
+    staff_totp_roles: str = Field(default="supervisor,admin", pattern=r"^[a-z,]*$")
+    # Booth devices' tokens (the node logs in again when its token is refused).
+    booth_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)
+    # Log-in throttle (docs/decisions/0014): failed log-ins counted in the database (every
+    # process sees them). Per account name (staff username or booth code, existing or not):
+    # 5 failures within 15 min lock that name for 15 min. Per source address: 20 failures
+    # within a minute lock the address for 5 min. A locked log-in is answered 429
+    # ``auth.too_many_attempts`` with Retry-After.
+    login_account_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_account_window_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    login_account_lockout_s: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    login_source_max_failures: int = Field(default=20, ge=1, le=100_000)
+    login_source_window_s: int = Field(default=60, ge=1, le=7 * 24 * 3600)
+    login_source_lockout_s: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     # Payment platform (fake adapter by default).
     payment_adapter: str = "fake"
     payment_confirm_after_s: float = 0.0

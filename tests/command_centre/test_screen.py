@@ -94,7 +94,7 @@ def screen(browser: Browser, city: City) -> Iterator[Page]:
     page = context.new_page()
     page.goto(f"{city.centre.url}/centre/")
     page.fill("#login-user", "admin")
-    page.fill("#login-pass", "demo-admin")
+    page.fill("#login-pass", "Demo-Centre-2026")
     page.click("#login-form button[type=submit]")
     expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
     yield page
@@ -440,7 +440,7 @@ def test_search_and_history_show_only_the_viewers_unit(browser: Browser, city: C
     try:
         page.goto(f"{city.centre.url}/centre/")
         page.fill("#login-user", "sup-qs")
-        page.fill("#login-pass", "demo-sup")
+        page.fill("#login-pass", "Demo-Ducha-2026")
         page.click("#login-form button[type=submit]")
         expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
         page.click("#link-records")

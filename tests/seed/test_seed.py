@@ -264,7 +264,7 @@ def test_demo_credentials_and_study_completions(seeded: Seeded) -> None:
     path = seeded.path
     text = (path / "demo-credentials.txt").read_text(encoding="utf-8")
     assert "BT-KDL-001\tdemo-BT-KDL-001" in text
-    assert "admin\tdemo-admin" in text and "sup-kdl\tdemo-sup" in text
+    assert "admin\tDemo-Centre-2026" in text and "sup-kdl\tDemo-Ducha-2026" in text
     refs = [line.split("\t") for line in text.splitlines() if line.startswith("XF")]
     assert refs
     platform = FakeLearningPlatform(path / "fake_learning_platform.db")

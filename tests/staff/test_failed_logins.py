@@ -51,7 +51,12 @@ def test_a_failed_staff_login_is_audited_and_answered_as_before(
     assert tokens(api) == 0
     (entry,) = entries(api, "staff.login_failed")
     assert entry.actor_kind == "staff"
-    assert entry.data == {"username": username, "error": "auth.bad_credentials", "cause": cause}
+    assert entry.data == {
+        "username": username,
+        "error": "auth.bad_credentials",
+        "cause": cause,
+        "source": "testclient",
+    }
     assert "wrong-password" not in json.dumps(entry.data) + entry.actor_id + entry.subject_id
     assert entries(api, "staff.login") == []
 
@@ -105,7 +110,12 @@ def test_a_failed_booth_login_is_audited_and_answered_as_before(
     assert tokens(api) == 0
     (entry,) = entries(api, "booth.login_failed")
     assert entry.actor_kind == "booth" and entry.subject_id == code
-    assert entry.data == {"booth_code": code, "error": "auth.bad_credentials", "cause": cause}
+    assert entry.data == {
+        "booth_code": code,
+        "error": "auth.bad_credentials",
+        "cause": cause,
+        "source": "testclient",
+    }
     assert (entry.booth_id is None) == (cause == "unknown_booth")
     assert "wrong-secret" not in json.dumps(entry.data)
 

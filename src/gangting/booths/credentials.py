@@ -15,7 +15,7 @@ import hmac
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from gangting.audit import service as audit
 from gangting.booths.errors import BoothUnknown
@@ -23,8 +23,15 @@ from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError, Invalid
 from gangting.kernel.unit_of_work import UnitOfWork
-from gangting.staff.errors import BadCredentials, TokenInvalid
-from gangting.staff.service import issue_token, require_role, staff_actor, token_row, verify_secret
+from gangting.staff import throttle
+from gangting.staff.errors import BadCredentials, LoginThrottled, TokenInvalid
+from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
+from gangting.staff.service import (
+    issue_token,
+    require_role,
+    token_digest,
+    verify_or_dummy,
+)
 
 # Mosquitto's own default. The passwords are 192-bit random tokens, so the iteration count
 # adds nothing against guessing, while every broker CONNECT pays for it.
@@ -93,23 +100,40 @@ def broker_accounts(uow: UnitOfWork) -> list[tuple[str, str]]:
     return [(code, hashed) for code, hashed in rows if hashed]
 
 
-def login_booth(uow: UnitOfWork, code: str, secret: str, ttl_s: int) -> str:
+def booth_attempt(code: str, source: str | None, limits: throttle.Limits) -> throttle.Attempt:
+    return throttle.Attempt(f"booth:{code}", source, limits)
+
+
+def login_booth(
+    uow: UnitOfWork, code: str, secret: str, ttl_s: int, attempt: throttle.Attempt | None = None
+) -> str:
+    """A token for the booth whose code and secret these are. An unknown code and a wrong
+    secret are refused alike after the same argon2 work; a disabled booth (right secret) is
+    told so; a locked code or source is refused without any check (429)."""
+    if attempt is not None:
+        throttle.check(uow, attempt)
     booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
-    if booth is None or not verify_secret(booth.secret_hash, secret):
+    matches = verify_or_dummy(booth.secret_hash if booth is not None else None, secret)
+    if booth is None or not matches:
         raise BadCredentials("岗亭编号或设备密钥错误")
     if not booth.enabled:
         raise BadCredentials(
             "该岗亭已停用", code="auth.booth_disabled", data={"reason": booth.disabled_reason}
         )
     token = issue_token(uow, "booth", booth.id, ttl_s)
+    if attempt is not None:
+        throttle.record_success(uow, attempt)
     audit.record(uow, Actor("booth", booth.id, booth.code), "booth.login", "booth", booth.code)
     return token
 
 
-def record_login_failed(uow: UnitOfWork, code: str, error: DomainError) -> None:
+def record_login_failed(
+    uow: UnitOfWork, code: str, error: DomainError, attempt: throttle.Attempt | None = None
+) -> None:
     """Audit a refused booth log-in (in a unit of work of its own: the refusal rolled the
-    log-in's back). The entry is the booth's when the code is known, so supervisors of its
-    unit see it; an unknown code is the admins' only. The secret is never recorded."""
+    log-in's back) and count it against the throttle (a throttled one is not counted again).
+    The entry is the booth's when the code is known, so supervisors of its unit see it; an
+    unknown code is the admins' only. The secret is never recorded."""
     booth = uow.session.execute(select(Booth).where(Booth.code == code)).scalar_one_or_none()
     name = code[:64]
     if booth is None:
@@ -117,22 +141,56 @@ def record_login_failed(uow: UnitOfWork, code: str, error: DomainError) -> None:
     else:
         actor = Actor("booth", booth.id, booth.code)
         cause = "disabled" if error.code == "auth.booth_disabled" else "bad_secret"
-    audit.record(
-        uow,
-        actor,
-        "booth.login_failed",
-        "booth",
-        name,
-        data={"booth_code": name, "error": error.code, "cause": cause},
-    )
+    if isinstance(error, LoginThrottled):
+        cause = "throttled"
+    elif attempt is not None:
+        throttle.record_failure(uow, attempt)
+    data: dict[str, Any] = {"booth_code": name, "error": error.code, "cause": cause}
+    if attempt is not None and attempt.source:
+        data["source"] = attempt.source[:64]
+    audit.record(uow, actor, "booth.login_failed", "booth", name, data=data)
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor:
-    """The booth or staff member a bearer token stands for (the API's one authenticator)."""
-    row = token_row(uow, token)
-    if row.subject_kind == "booth":
-        booth = uow.session.get(Booth, row.subject_id)
-        if booth is None or not booth.enabled:
+    """The booth or staff member a bearer token stands for (the API's one authenticator),
+    in one query: the token (unexpired), and its booth (enabled) or its staff account
+    (active) with the account's unit. Run on every request (no cache), so a revoked token
+    or a disabled booth or account stops working at once."""
+    row = uow.session.execute(
+        select(
+            AccessToken.subject_kind,
+            AccessToken.subject_id,
+            AccessToken.expires_at,
+            Booth.code,
+            Booth.enabled,
+            StaffAccount.username,
+            StaffAccount.role,
+            StaffAccount.active,
+            OrgUnit.path,
+        )
+        .outerjoin(
+            Booth,
+            and_(
+                AccessToken.subject_kind == TokenSubjectKind.BOOTH,
+                Booth.id == AccessToken.subject_id,
+            ),
+        )
+        .outerjoin(
+            StaffAccount,
+            and_(
+                AccessToken.subject_kind == TokenSubjectKind.STAFF,
+                StaffAccount.id == AccessToken.subject_id,
+            ),
+        )
+        .outerjoin(OrgUnit, OrgUnit.id == StaffAccount.org_unit_id)
+        .where(AccessToken.token_hash == token_digest(token))
+    ).first()
+    if row is None or row.expires_at <= uow.clock.now():
+        raise TokenInvalid("登录已失效，请重新登录")
+    if row.subject_kind == TokenSubjectKind.BOOTH:
+        if row.code is None or not row.enabled:
             raise TokenInvalid("该岗亭已停用", code="auth.booth_disabled")
-        return Actor("booth", booth.id, booth.code)
-    return staff_actor(uow, row.subject_id)
+        return Actor("booth", row.subject_id, row.code)
+    if row.username is None or not row.active:
+        raise TokenInvalid("账号已停用")
+    return Actor("staff", row.subject_id, row.username, role=row.role, org_path=row.path)

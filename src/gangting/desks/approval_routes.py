@@ -8,7 +8,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -98,7 +97,6 @@ def _record_refusal(approval_id: uuid.UUID, actor: Actor, verb: str) -> Any:
 def approve(
     approval_id: uuid.UUID,
     body: Approve,
-    request: HttpRequest,
     ctx: ContextDep,
     actor: ActorDep,
     key: IdempotencyKey = None,
@@ -113,10 +111,6 @@ def approve(
         action="approve_approval",
         on_refusal=_record_refusal(approval_id, actor, "approve"),
     )
-    # An approved act may change who someone is (a role change revokes the account's
-    # tokens): the tokens this process has resolved are looked up afresh once it committed
-    # (approvals are rare; each cached token costs one query once).
-    request.app.state.actor_cache.clear()
     return answer
 
 

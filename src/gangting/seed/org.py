@@ -2,7 +2,8 @@
 
 One detachment (BT), one brigade per district/banner/county of the packaged GeoJSON, one
 or two squadrons per brigade; booths hang under a squadron. Demo secrets are public on
-purpose (``demo-<booth code>``, ``demo-admin`` …); the city scale gets random booth secrets.
+purpose (``demo-<booth code>``, ``Demo-Centre-2026`` …); the city scale gets random booth
+secrets.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ from gangting.seed.places import (
     point_in_district,
     street_address,
 )
+from gangting.staff import passwords
 from gangting.staff.service import hash_secret
 
 DETACHMENT_CODE = "BT"
 DETACHMENT_NAME = "包头市公安局交通管理支队"
 OFFICERS_PER_SQUADRON = 2
 _ORDINALS = "一二三四"
-ADMIN_PASSWORD = "demo-admin"
-SUPERVISOR_PASSWORD = "demo-sup"
-OFFICER_PASSWORD = "demo-officer"
+# Public demo passwords, under the staff password policy like any other (staff.passwords).
+ADMIN_PASSWORD = "Demo-Centre-2026"
+SUPERVISOR_PASSWORD = "Demo-Ducha-2026"
+OFFICER_PASSWORD = "Demo-Minjing-2026"
 
 
 @dataclass
@@ -83,6 +86,7 @@ class OrgPlan:
             booth.secret_hash = hash_secret(booth.secret)
         by_password: dict[str, str] = {}
         for person in self.staff:
+            passwords.check(person.username, person.password)
             if person.password not in by_password:
                 by_password[person.password] = hash_secret(person.password)
             person.password_hash = by_password[person.password]

@@ -1,10 +1,25 @@
 """Named errors of authentication and authorisation."""
 
-from gangting.kernel.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from gangting.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
 
 
 class BadCredentials(Unauthenticated):
     code = "auth.bad_credentials"
+
+
+class LoginThrottled(DomainError):
+    """Too many failed log-ins for this name or from this address; ``data.retry_after_s``
+    (also the ``Retry-After`` header) says when to try again."""
+
+    http_status = 429
+    code = "auth.too_many_attempts"
 
 
 class TokenInvalid(Unauthenticated):
@@ -41,3 +56,42 @@ class AdminRoleAdminsOnly(Forbidden):
 
 class RoleUnchanged(Conflict):
     code = "staff.role_unchanged"
+
+
+class PasswordTooWeak(Invalid):
+    """The new password fails the policy (``staff.passwords``); ``data.problems`` names why."""
+
+    code = "staff.password_too_weak"
+
+
+class PasswordWrong(Forbidden):
+    """The current password given with a password change is not the account's."""
+
+    code = "staff.password_wrong"
+
+
+class PasswordUnchanged(Invalid):
+    code = "staff.password_unchanged"
+
+
+class TotpRequired(Unauthenticated):
+    """The password was right; this account (an administrator or supervisor enrolled in the
+    second factor) also needs its authenticator's code (``totp_code``)."""
+
+    code = "staff.totp_required"
+
+
+class TotpWrong(Unauthenticated):
+    code = "staff.totp_wrong"
+
+
+class TotpAlreadyEnrolled(Conflict):
+    code = "staff.totp_already_enrolled"
+
+
+class TotpNotStarted(Conflict):
+    code = "staff.totp_not_started"
+
+
+class TotpCodeInvalid(Invalid):
+    code = "staff.totp_code_invalid"

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gangting.kernel.db import Base, IdMixin, StrEnumText
@@ -45,6 +45,11 @@ class StaffAccount(IdMixin, Base):
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # The second factor (staff.totp): the base32 secret, set when enrolment starts and in
+    # force once a first code confirmed it (totp_enrolled_at); the last step used (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class AccessToken(Base):
@@ -55,4 +60,19 @@ class AccessToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     subject_kind: Mapped[TokenSubjectKind] = mapped_column(StrEnumText(TokenSubjectKind, 8))
     subject_id: Mapped[uuid.UUID]
+    # When the token stops working: a staff session's idle deadline (moved by a renewal),
+    # never beyond ``session_expires_at``, its absolute end (none for booth tokens).
     expires_at: Mapped[datetime]
+    session_expires_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed log-ins counted per key ("staff:<username>", "booth:<code>", "source:<address>"),
+    in the database so that every server process sees the same count (docs/decisions/0014)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

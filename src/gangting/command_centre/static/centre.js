@@ -1,7 +1,7 @@
 // The command-centre screen (指挥中心 · 实时监控): a snapshot from /api/v1/centre/snapshot,
 // then live events from /api/v1/live. Plain DOM, no framework, nothing from elsewhere.
 
-import { ApiError, get, login, post, setToken, token } from "./api.js";
+import { ApiError, get, loginFromForm, logout, post, setToken, token } from "./api.js";
 import { AssistPanel } from "./assist.js";
 import { drawChart } from "./chart.js";
 import { connectLive } from "./live.js";
@@ -734,8 +734,7 @@ function wire() {
   $("#login-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      await login($("#login-user").value.trim(), $("#login-pass").value);
-      $("#login-pass").value = "";
+      await loginFromForm($("#login-form"));
       await start();
     } catch (err) {
       const box = $("#login-error");
@@ -743,7 +742,7 @@ function wire() {
       box.hidden = false;
     }
   });
-  $("#btn-logout").addEventListener("click", () => signOut(null));
+  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
   document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   for (const list of [$("#alert-list"), $("#assist-list")]) {
     list.addEventListener("click", (e) => {

@@ -4,7 +4,7 @@
 // last verification. Every list is what the API answers for the caller's unit, and every
 // refusal shows the server's own zh-CN message. Plain DOM, no framework.
 
-import { ApiError, call, get, login, post, setToken, token } from "./api.js";
+import { ApiError, call, get, loginFromForm, logout, post, setToken, token } from "./api.js";
 import { el, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -525,14 +525,16 @@ function wire() {
   $("#login-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      await login($("#login-user").value.trim(), $("#login-pass").value);
-      $("#login-pass").value = "";
+      const answer = await loginFromForm($("#login-form"));
       await start();
+      if (answer.second_factor === "enrolment_required") {
+        toast("管理员、督察须绑定动态验证码：请尽快完成绑定（POST /api/v1/staff/totp/enrol）", true);
+      }
     } catch (err) {
       showError($("#login-error"), err);
     }
   });
-  $("#btn-logout").addEventListener("click", () => signOut(null));
+  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
   document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   $("#case-filter").addEventListener("submit", (e) => {
     e.preventDefault();

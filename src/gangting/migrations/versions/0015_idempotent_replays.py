@@ -1,7 +1,7 @@
 """idempotent replays (issue 12 §2; docs/decisions/0017): the verified citizen a stored
 answer was given to, and an index on when it was stored (the retention job ages by it)
 
-Revision ID: 0019
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-06 19:00:00
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019"
+revision: str = "0015"
 # Issue 12's other migrations (0015-0018) are written beside this one; whoever merges them
 # chains this one after the last of them.
 down_revision: str | None = "0014"
