@@ -42,6 +42,7 @@ from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorCache
 from gangting.web.errors import install_error_handlers
+from gangting.web.headers import SecurityHeaders
 from gangting.web.offline import offline_app
 from gangting.web.openapi import Answer
 from gangting.web.server_timing import ServerTiming
@@ -61,13 +62,19 @@ class Health(Answer):
 
 
 def create_app(ctx: Context) -> FastAPI:
-    app = offline_app(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
+    app = offline_app(
+        title="岗亭 gangting API",
+        version=__version__,
+        description=DESCRIPTION,
+        api_docs=ctx.settings.api_docs,
+    )
     app.state.context = ctx
     app.state.actor_cache = ActorCache()
     app.state.authenticate = authenticate
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
     app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders, hsts_seconds=ctx.settings.hsts_seconds)
 
     for router in (
         staff_router,
