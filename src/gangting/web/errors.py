@@ -12,7 +12,6 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import get_route_path
 
 from gangting.kernel.errors import DomainError
 
@@ -151,7 +150,10 @@ def install_error_handlers(app: FastAPI) -> None:
 def _answering(request: Request, *, literal: bool) -> list[str]:
     """The methods some route of the app answers at the request's path; with ``literal``,
     only routes that take no path parameter."""
-    path = get_route_path(request.scope)
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
     allowed: set[str] = set()
     for route in iter_route_contexts(request.app.router.routes):
         regex = getattr(route, "path_regex", None)

@@ -7,17 +7,15 @@ local assets (Swagger UI's and ReDoc's own distribution files, shipped in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
-
-from gangting.kernel.errors import Forbidden
-from gangting.web.deps import ActorDep
 
 ASSETS = "/api-docs-assets"
 DOCS_SCRIPT = "/api-docs.js"
@@ -34,16 +32,22 @@ DOCS_CSP = (
 )
 
 
-def offline_app(*, api_docs: ApiDocs = "public", **kwargs: Any) -> FastAPI:
+def offline_app(
+    *, api_docs: ApiDocs = "public", docs_reader: Callable[..., Any] | None = None, **kwargs: Any
+) -> FastAPI:
     """``FastAPI(**kwargs)`` without FastAPI's CDN-loading docs pages, with local ones and
     the icon instead. ``api_docs``: "public" (the demo, a booth node's kiosk on localhost),
     "staff" (the OpenAPI document answers only a staff bearer token; the pages ask for a
     staff login or use the command centre's in the same tab), "off" (no document, no pages).
+    ``docs_reader``: with "staff", the dependency that lets only staff through (the centre's
+    composition root gives it: this module knows no authentication, the booth node loads it).
     """
     app = FastAPI(**kwargs, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.api_docs = api_docs
     if api_docs != "off":
-        install_api_docs(app, staff_only=api_docs == "staff")
+        guard = docs_reader if api_docs == "staff" else None
+        assert api_docs != "staff" or guard is not None, "staff-only docs need docs_reader"
+        install_api_docs(app, reader=guard)
     install_favicon(app)
     return app
 
@@ -64,7 +68,7 @@ def install_favicon(app: FastAPI) -> None:
 OPENAPI_URL = "/openapi.json"
 
 
-def install_api_docs(app: FastAPI, *, staff_only: bool) -> None:
+def install_api_docs(app: FastAPI, *, reader: Callable[..., Any] | None) -> None:
     """Serve the OpenAPI document and the /docs and /redoc pages from local assets (the app
     made with ``docs_url=None``, ``redoc_url=None`` and ``openapi_url=None``, so none of
     FastAPI's own (CDN-loading, always public) routes is mounted)."""
@@ -73,19 +77,11 @@ def install_api_docs(app: FastAPI, *, staff_only: bool) -> None:
     app.mount(ASSETS, StaticFiles(directory=str(folder)), name="api-docs-assets")
     title = f"{app.title} — 接口文档"
 
-    if staff_only:
+    guards = [Depends(reader)] if reader is not None else []
 
-        @app.get(OPENAPI_URL, include_in_schema=False)
-        def openapi_for_staff(actor: ActorDep) -> JSONResponse:
-            if actor.kind != "staff":
-                raise Forbidden("接口文档仅向已登录的民警开放", code="docs.staff_only")
-            return JSONResponse(app.openapi())
-
-    else:
-
-        @app.get(OPENAPI_URL, include_in_schema=False)
-        def openapi_public() -> JSONResponse:
-            return JSONResponse(app.openapi())
+    @app.get(OPENAPI_URL, include_in_schema=False, dependencies=guards)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get(DOCS_SCRIPT, include_in_schema=False)
     def docs_script() -> FileResponse:
