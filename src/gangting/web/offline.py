@@ -17,6 +17,8 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
+from gangting.web.openapi import with_error_responses
+
 ASSETS = "/api-docs-assets"
 DOCS_SCRIPT = "/api-docs.js"
 ApiDocs = Literal["public", "staff", "off"]
@@ -43,6 +45,7 @@ def offline_app(
     composition root gives it: this module knows no authentication, the booth node loads it).
     """
     app = FastAPI(**kwargs, docs_url=None, redoc_url=None, openapi_url=None)
+    describe_errors(app)
     app.state.api_docs = api_docs
     if api_docs != "off":
         guard = docs_reader if api_docs == "staff" else None
@@ -50,6 +53,19 @@ def offline_app(
         install_api_docs(app, reader=guard)
     install_favicon(app)
     return app
+
+
+def describe_errors(app: FastAPI) -> None:
+    """The app's OpenAPI document lists every refusal each operation can answer and its
+    required headers as required (``web.openapi.with_error_responses``)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_error_responses(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_favicon(app: FastAPI) -> None:
