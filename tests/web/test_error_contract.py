@@ -117,3 +117,23 @@ def test_a_post_only_route_answers_get_with_405_not_422(api: Api, world: dict[st
 
 def test_an_unknown_address_is_404_with_a_stable_code(api: Api) -> None:
     _is_error_body(api.client.get("/api/v1/no-such-thing"), 404, "route.not_found")
+
+
+def test_a_body_that_breaks_a_rule_across_its_fields_is_named_apart(
+    api: Api, world: dict[str, Any]
+) -> None:
+    """Every field as documented, together inconsistent (nothing to price): 422 with its own
+    code and the rule's own zh-CN words, not the bare "格式不正确"."""
+    headers = {"Authorization": f"Bearer {api.login_booth()}"}
+    answer = api.client.post("/api/v1/payments/quote", json={}, headers=headers)
+    body = _is_error_body(answer, 422, "request.inconsistent")
+    assert "至少需要一项违法记录或处罚决定" in body["message"]
+    assert body["data"]["fields"][0]["field"] == "请求体"
+
+
+def test_a_field_error_is_still_request_invalid(api: Api) -> None:
+    answer = api.client.post("/api/v1/auth/staff", json={"username": "a"})
+    body = _is_error_body(answer, 422, "request.invalid")
+    assert body["data"]["fields"] == [
+        {"field": "password", "type": "missing", "message": "缺少必填字段"}
+    ]

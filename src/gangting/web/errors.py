@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gangting.kernel.errors import DomainError
 
 log = logging.getLogger("gangting.web")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 _FIELD_ZH = {
     "missing": "缺少必填字段",
@@ -74,6 +76,19 @@ def error_body(code: str, message: str, data: dict[str, Any] | None = None) -> d
     return {"error": code, "message": message, "data": data or {}}
 
 
+def _zh(err: Any) -> str:
+    """A field error's zh-CN message: the rule's own when it wrote one in Chinese."""
+    reason = str((err.get("ctx") or {}).get("error", ""))
+    if err.get("type") == "value_error" and _CJK.search(reason):
+        return reason
+    return _FIELD_ZH.get(str(err.get("type")), "格式不正确")
+
+
+def _across_fields(err: Any) -> bool:
+    """A model validator's refusal: the whole body is its location."""
+    return err.get("type") == "value_error" and tuple(err.get("loc", ())) == ("body",)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -93,14 +108,18 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "请求体"
             if err.get("type") == "json_invalid":  # its location is a character offset
                 loc = "请求体"
-            fields.append(
-                {
-                    "field": loc,
-                    "type": err.get("type"),
-                    "message": _FIELD_ZH.get(str(err.get("type")), "格式不正确"),
-                }
-            )
+            fields.append({"field": loc, "type": err.get("type"), "message": _zh(err)})
         summary = "；".join(f"{f['field']}：{f['message']}" for f in fields[:5])
+        if all(_across_fields(err) for err in exc.errors()):
+            # Every field as documented, together inconsistent (a model's own rule, such as
+            # "exactly one of face and face_score"): a rule beyond the schema, named apart
+            # from a request that does not match the document (decision 0015).
+            return JSONResponse(
+                error_body(
+                    "request.inconsistent", f"请求内容前后不一致（{summary}）", {"fields": fields}
+                ),
+                status_code=422,
+            )
         return JSONResponse(
             error_body("request.invalid", f"请求格式不正确（{summary}）", {"fields": fields}),
             status_code=422,

@@ -85,7 +85,9 @@ def statuses_of(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     - anything it takes (a parameter, a body) can be malformed: 422;
     - a body can be too large: 413;
     - a path parameter names something that may not exist: 404;
-    - a bearer token (``Authorization``): 401 (none, invalid, expired) and 403 (role, scope);
+    - a bearer token (``Authorization``): 401 (none, invalid, expired), 403 (role, scope) and
+      404 (the records it names, in its path, query or body, or the caller's own: a
+      citizen's licence, a remote-assist session);
     - an ``Idempotency-Key`` (a write): 409 (a business refusal, or the key reused with
       another request) and 422 (the key missing);
     - a log-in (``/api/v1/auth/``): 401 (wrong credentials) and 429 (throttled);
@@ -101,7 +103,7 @@ def statuses_of(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     if any(where == "path" for where, _ in names):
         found.add(404)
     if ("header", "authorization") in names:
-        found |= {401, 403}
+        found |= {401, 403, 404}
     if ("header", IDEMPOTENCY_KEY.lower()) in names:
         found |= {409, 422}
     if path.startswith("/api/v1/auth/"):
