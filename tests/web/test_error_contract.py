@@ -137,3 +137,19 @@ def test_a_field_error_is_still_request_invalid(api: Api) -> None:
     assert body["data"]["fields"] == [
         {"field": "password", "type": "missing", "message": "缺少必填字段"}
     ]
+
+
+def test_a_text_blank_once_trimmed_is_named_apart(api: Api) -> None:
+    """The fuzzer's probe: ``"\\u000b"`` is one character (the document's minLength 1) and
+    nothing once trimmed: 422 ``request.blank``, not a mismatch with the document."""
+    answer = api.client.post(
+        "/api/v1/auth/staff",
+        content=b'{"username": "\\u000b \\u0085", "password": "x"}',
+        headers=JSON,
+    )
+    body = _is_error_body(answer, 422, "request.blank")
+    assert body["data"]["fields"][0] == {
+        "field": "username",
+        "type": "string_too_short",
+        "message": "去掉首尾空白后内容过短",
+    }

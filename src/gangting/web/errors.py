@@ -81,12 +81,22 @@ def _zh(err: Any) -> str:
     reason = str((err.get("ctx") or {}).get("error", ""))
     if err.get("type") == "value_error" and _CJK.search(reason):
         return reason
+    if _beyond_the_schema(err) == "request.blank":
+        return "去掉首尾空白后内容过短"
     return _FIELD_ZH.get(str(err.get("type")), "格式不正确")
 
 
-def _across_fields(err: Any) -> bool:
-    """A model validator's refusal: the whole body is its location."""
-    return err.get("type") == "value_error" and tuple(err.get("loc", ())) == ("body",)
+def _beyond_the_schema(err: Any) -> str | None:
+    """The code of a refusal by a rule the OpenAPI document cannot state, else None:
+    ``request.inconsistent`` (a model validator's refusal: the whole body is its location)
+    or ``request.blank`` (long enough as sent, too short once trimmed of blanks)."""
+    if err.get("type") == "value_error" and tuple(err.get("loc", ())) == ("body",):
+        return "request.inconsistent"
+    if err.get("type") == "string_too_short":
+        sent, least = err.get("input"), (err.get("ctx") or {}).get("min_length")
+        if isinstance(sent, str) and isinstance(least, int) and len(sent) >= least:
+            return "request.blank"
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -110,14 +120,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 loc = "请求体"
             fields.append({"field": loc, "type": err.get("type"), "message": _zh(err)})
         summary = "；".join(f"{f['field']}：{f['message']}" for f in fields[:5])
-        if all(_across_fields(err) for err in exc.errors()):
-            # Every field as documented, together inconsistent (a model's own rule, such as
-            # "exactly one of face and face_score"): a rule beyond the schema, named apart
-            # from a request that does not match the document (decision 0015).
+        rules = {_beyond_the_schema(err) for err in exc.errors()}
+        if None not in rules:
+            # Every field as documented, refused by a rule the document cannot state (a
+            # model's own rule across fields; a text too short once its surrounding blanks
+            # are trimmed): named apart from a request that does not match the document.
+            code = sorted(r for r in rules if r is not None)[0]
             return JSONResponse(
-                error_body(
-                    "request.inconsistent", f"请求内容前后不一致（{summary}）", {"fields": fields}
-                ),
+                error_body(code, f"请求内容不符合要求（{summary}）", {"fields": fields}),
                 status_code=422,
             )
         return JSONResponse(
