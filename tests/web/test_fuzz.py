@@ -39,7 +39,7 @@ from gangting.kernel.clock import FixedClock  # noqa: E402
 from tests import builders  # noqa: E402
 from tests.conftest import NOW  # noqa: E402
 
-MAX_EXAMPLES = int(os.environ.get("GANGTING_FUZZ_EXAMPLES", "6"))
+MAX_EXAMPLES = int(os.environ.get("GANGTING_FUZZ_EXAMPLES", "8"))
 IDENTITY_TOKEN = "fuzz-identity-token"
 BOOTH_PREFIXES = (
     "/api/v1/identity/",
