@@ -49,7 +49,9 @@ def test_swagger_ui_renders_from_local_assets_after_a_staff_login(
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     expect(screen.locator(".opblock")).to_have_count(0)  # nothing before the login
     _log_in(screen)
-    expect(screen.locator(".swagger-ui .info .title")).to_contain_text("岗亭 gangting API")
+    # the log-in, the document and Swagger UI's first render: seconds on a busy machine
+    title = screen.locator(".swagger-ui .info .title")
+    expect(title).to_contain_text("岗亭 gangting API", timeout=20_000)
     expect(screen.locator(".opblock").first).to_be_visible()
     expect(screen.locator("#docs-login")).to_be_hidden()
     assert outside == []
@@ -62,7 +64,7 @@ def test_a_wrong_password_is_told_in_chinese(page: tuple[Page, list[str]], centr
     form.locator("input[name=username]").fill(DOCS_READER)
     form.locator("input[name=password]").fill("not-the-password")
     form.locator("button[type=submit]").click()
-    expect(screen.locator("#docs-login-error")).to_contain_text("密码")
+    expect(screen.locator("#docs-login-error")).to_contain_text("密码", timeout=20_000)
     expect(screen.locator(".opblock")).to_have_count(0)
     assert outside == []
 
