@@ -110,9 +110,14 @@ def test_a_post_only_route_answers_get_with_405_not_422(api: Api, world: dict[st
     answer = api.client.get("/api/v1/staff/instructions/sweep", headers=_staff(api))
     _is_error_body(answer, 405, "method.not_allowed")
     assert answer.headers["Allow"] == "POST"
+    answer = api.client.get("/api/v1/staff/instructions/sweep")  # no token: the same
+    _is_error_body(answer, 405, "method.not_allowed")
+    assert answer.headers["Allow"] == "POST"
     # a malformed id at the parameter route is still malformed input
     answer = api.client.get("/api/v1/staff/instructions/not-a-uuid", headers=_staff(api))
     _is_error_body(answer, 422, "request.invalid")
+    answer = api.client.get("/api/v1/staff/instructions/not-a-uuid")  # no token: 401
+    _is_error_body(answer, 401, "auth.required")
 
 
 def test_an_unknown_address_is_404_with_a_stable_code(api: Api) -> None:

@@ -101,7 +101,13 @@ def _beyond_the_schema(err: Any) -> str | None:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.http_status == 401:
+            # Authentication runs before the path is validated: a literal route shadowed
+            # by a parameter route (below) answers 405 to anyone, as every other path does.
+            allowed = literal_methods(request)
+            if allowed and request.method not in allowed:
+                return method_not_allowed(allowed)
         return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
