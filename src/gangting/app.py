@@ -35,13 +35,16 @@ from gangting.desks.watch_list_entry_routes import router as watch_list_entry_ro
 from gangting.identity.routes import router as identity_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
+from gangting.kernel.errors import Forbidden
 from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
 from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
+from gangting.web.deps import ActorDep
 from gangting.web.errors import install_error_handlers
+from gangting.web.headers import SecurityHeaders
 from gangting.web.offline import offline_app
 from gangting.web.openapi import Answer
 from gangting.web.server_timing import ServerTiming
@@ -60,13 +63,26 @@ class Health(Answer):
     version: str = Field(description="版本号")
 
 
+async def docs_reader(actor: ActorDep) -> None:
+    """The API documentation (GANGTING_API_DOCS=staff): staff members only, no booth."""
+    if actor.kind != "staff":
+        raise Forbidden("接口文档仅向已登录的民警开放", code="docs.staff_only")
+
+
 def create_app(ctx: Context) -> FastAPI:
-    app = offline_app(title="岗亭 gangting API", version=__version__, description=DESCRIPTION)
+    app = offline_app(
+        title="岗亭 gangting API",
+        version=__version__,
+        description=DESCRIPTION,
+        api_docs=ctx.settings.api_docs,
+        docs_reader=docs_reader,
+    )
     app.state.context = ctx
     app.state.authenticate = authenticate
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=ctx.settings.max_body_bytes)
     app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders, hsts_seconds=ctx.settings.hsts_seconds)
 
     for router in (
         staff_router,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Annotated
@@ -240,6 +241,8 @@ def up(
     """Migrate, seed the demo city if empty, serve the API and start simulated booths."""
     from gangting.seed.city import database_is_empty, seed_database
 
+    # The demo shows its API documentation to anyone (production: staff only, the default).
+    os.environ.setdefault("GANGTING_API_DOCS", "public")
     settings = Settings()
     migrate()
     if database_is_empty(settings):

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     payment_timeout_s: float = 5.0
     # Request bodies above this size are refused with 413/422.
     max_body_bytes: int = 64 * 1024
+    # Strict-Transport-Security max-age on every answer, for deployments behind TLS
+    # (GANGTING_HSTS_SECONDS; 0: no header, the default: plain HTTP on a private network).
+    hsts_seconds: int = Field(default=0, ge=0, le=2 * 365 * 24 * 3600)
+    # The API documentation (/openapi.json, /docs, /redoc): "staff" (a staff login, the
+    # default), "public" (the demo: `gangting up`), "off" (GANGTING_API_DOCS).
+    api_docs: Literal["public", "staff", "off"] = "staff"
     # [U] inspection mark needs violations processed (登记规定 第54条 applied to 第55条).
     mark_requires_violations_processed: bool = True
     # Per-city fine amount override: JSON {"code": fen}; default from the catalogue.

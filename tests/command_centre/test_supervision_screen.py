@@ -272,7 +272,7 @@ def _flow(page: Page, site: Site, shots: Path, other_id: str, own_id: str) -> No
     expect(page.locator("#audit-error")).to_contain_text("起始时间格式应为")
     page.fill("#au-since", "2026-13-01")  # the page lets it through; the server refuses it
     page.click("#audit-filter button[type=submit]")
-    expect(page.locator("#audit-error")).to_contain_text("query.since：格式不正确")
+    expect(page.locator("#audit-error")).to_contain_text("query.since：时间格式应为 ISO 8601")
     # everything of the unit in the last 30 days (the city's time)
     since = (site.clock.now() - timedelta(days=30)).astimezone(CITY_ZONE)
     page.fill("#au-action", "")

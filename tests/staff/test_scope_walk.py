@@ -216,10 +216,10 @@ BOOTH_ONLY = {
 }
 
 NOT_STAFF: dict[str, str] = {
-    "/openapi.json": "public: the API description, no data",
-    "/docs": "public: offline Swagger UI page, no data",
-    "/docs/oauth2-redirect": "public: Swagger UI helper page, no data",
-    "/redoc": "public: offline ReDoc page, no data",
+    "/openapi.json": "the API description, no data; staff only unless GANGTING_API_DOCS=public",
+    "/docs": "public: offline Swagger UI page, no data (its document: /openapi.json)",
+    "/api-docs.js": "public: the docs pages' script, no data",
+    "/redoc": "public: offline ReDoc page, no data (its document: /openapi.json)",
     "/api-docs-assets": "public: static files of the docs pages",
     "/favicon.svg": "public: the icon",
     "/favicon.ico": "public: the icon",

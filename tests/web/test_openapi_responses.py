@@ -83,3 +83,108 @@ def test_every_node_operation_documents_its_answer(node_document: dict[str, Any]
     assert node_document["paths"], "the node's document lists its kiosk API"
     assert "/kiosk/api/sim/sensors" in node_document["paths"]
     assert _undocumented(node_document) == []
+
+
+# --- the refusals (issue 12, item 5) ----------------------------------------------------------
+
+ERROR_REF = "#/components/schemas/ErrorBody"
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                yield path, method, operation
+
+
+def _refusals(operation: dict[str, Any]) -> set[int]:
+    return {int(code) for code in operation["responses"] if not str(code).startswith("2")}
+
+
+def test_a_write_documents_its_refusals_and_requires_its_key(
+    centre_document: dict[str, Any],
+) -> None:
+    """The probe: ``POST /payments`` listed 201 and 422 only, its key optional."""
+    payment = centre_document["paths"]["/api/v1/payments"]["post"]
+    assert {401, 403, 409, 413, 422, 503} <= _refusals(payment)
+    key = next(p for p in payment["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["required"] is True
+    assert key["schema"]["type"] == "string" and key["schema"]["minLength"] == 1
+    assert payment["security"] == [{"bearer": []}]
+    assert centre_document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_every_refusal_is_the_one_error_body(centre_document: dict[str, Any]) -> None:
+    wrong = [
+        f"{method.upper()} {path} {code}"
+        for path, method, operation in _operations(centre_document)
+        for code, answer in operation["responses"].items()
+        if not str(code).startswith("2")
+        and answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+        != ERROR_REF
+    ]
+    assert wrong == []
+
+
+def test_every_operation_lists_the_refusals_its_inputs_allow(
+    centre_document: dict[str, Any],
+) -> None:
+    missing = []
+    for path, method, operation in _operations(centre_document):
+        params = operation.get("parameters", [])
+        headers = {p["name"].lower() for p in params if p["in"] == "header"}
+        want: set[int] = set()
+        if params or "requestBody" in operation:
+            want.add(422)
+        if "requestBody" in operation:
+            want.add(413)
+        if any(p["in"] == "path" for p in params):
+            want.add(404)
+        if operation.get("security"):
+            want |= {401, 403, 404}
+        if "idempotency-key" in headers:
+            want |= {409, 422}
+            key = next(p for p in params if p["name"] == "Idempotency-Key")
+            if not key["required"]:
+                missing.append(f"{method.upper()} {path}: Idempotency-Key not required")
+        if path.startswith("/api/"):
+            want.add(503)
+        if not want <= _refusals(operation):
+            missing.append(f"{method.upper()} {path}: {sorted(want - _refusals(operation))}")
+    assert missing == []
+
+
+def test_authenticated_operations_say_so(centre_document: dict[str, Any]) -> None:
+    """Every staff and booth route needs the bearer token: a security requirement, never a
+    header parameter that a generated client may leave out."""
+    unsecured = [
+        f"{method.upper()} {path}"
+        for path, method, operation in _operations(centre_document)
+        if path.startswith(("/api/v1/staff/", "/api/v1/me/", "/api/v1/centre/"))
+        and operation.get("security") != [{"bearer": []}]
+    ]
+    assert unsecured == []
+    params = [
+        p["name"]
+        for _path, _method, operation in _operations(centre_document)
+        for p in operation.get("parameters", [])
+    ]
+    assert "authorization" not in {p.lower() for p in params}
+
+
+def test_log_ins_document_throttling(centre_document: dict[str, Any]) -> None:
+    for path in ("/api/v1/auth/staff", "/api/v1/auth/booth"):
+        assert {401, 422, 429, 503} <= _refusals(centre_document["paths"][path]["post"])
+
+
+def test_a_rating_level_lists_what_the_rule_accepts(centre_document: dict[str, Any]) -> None:
+    """The fuzzer's probe: ``{"level": 30}`` matched the document (any integer) and was
+    refused; the document now lists the five levels' spellings."""
+    level = centre_document["components"]["schemas"]["RatingRequest"]["properties"]["level"]
+    assert set(level["enum"]) == {1, 2, 3, 4, 5, "1", "2", "3", "4", "5"} | {
+        "very_satisfied",
+        "satisfied",
+        "basic",
+        "unsatisfied",
+        "very_unsatisfied",
+    }

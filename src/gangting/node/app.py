@@ -38,6 +38,7 @@ from gangting.node.sim_routes import router as sim_router
 from gangting.node.store import NodeStore
 from gangting.node.watch_list import HintingOutboxSink, WatchListCopy
 from gangting.web.errors import install_error_handlers
+from gangting.web.headers import SecurityHeaders
 from gangting.web.offline import offline_app
 from gangting.web.server_timing import ServerTiming
 
@@ -252,6 +253,7 @@ def create_node_app(
     app.state.mqtt = mqtt
     install_error_handlers(app)
     app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders)  # the kiosk pages: no framing, no sniffing
     app.include_router(kiosk_router)
     app.include_router(mode_router)
     app.include_router(assist_router)

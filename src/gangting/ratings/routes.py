@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, JsonValue, field_validator
 
 from gangting.booths.report import booth_report
 from gangting.contracts import Request
@@ -16,11 +16,20 @@ from gangting.web.openapi import error_responses
 router = APIRouter(prefix="/api/v1/ratings", tags=["好差评 ratings"])
 
 
+# Every spelling parse_level accepts, for the API description: 5..1, "5".."1", the names.
+_LEVEL_KEYS: list[JsonValue] = [
+    *(lv.value for lv in rules.LEVELS),
+    *(str(lv.value) for lv in rules.LEVELS),
+    *(lv.name for lv in rules.LEVELS),
+]
+
+
 class RatingRequest(Request):
     receipt_no: str | None = Field(default=None, max_length=32, description="受理编号")
     level: int | str = Field(
         description="5 非常满意 … 1 非常不满意，或 very_satisfied|satisfied|basic|"
-        "unsatisfied|very_unsatisfied"
+        "unsatisfied|very_unsatisfied",
+        json_schema_extra={"enum": _LEVEL_KEYS},
     )
     reason: str | None = Field(default=None, max_length=500, description="差评须说明原因")
     booth: str | None = Field(default=None, max_length=32)

@@ -149,7 +149,7 @@ function showError(err) {
   const basis = e.data && Array.isArray(e.data.legal_basis) ? e.data.legal_basis : [];
   const reasons = e.data && Array.isArray(e.data.reasons) ? e.data.reasons.map((r) => r.message).filter(Boolean) : [];
   const more = newReasons(e.message, reasons);
-  const message = e.code === "request.invalid" ? invalidText(e.data.fields) : e.message;
+  const message = ["request.invalid", "request.blank"].includes(e.code) ? invalidText(e.data.fields) : e.message;
   notice(more.length ? `${message}（${more.join("；")}）` : message, { basis });
   return e;
 }
