@@ -37,6 +37,9 @@ class Payload(BaseModel):
 
     v: str = Field(default=VERSION, pattern=r"^\d{1,3}\.\d{1,3}$", description="载荷版本")
     at: AwareDatetime = Field(description="岗亭上发生的时间（带时区）")
+    # Optional: a payload that names a booth names its sender (the topic's booth), else it
+    # is refused like HTTP's 403 (gangting.booths.clock.check_named_booth).
+    booth: str | None = Field(default=None, max_length=32, description="岗亭编号（须为本岗亭）")
 
 
 class TelemetryReport(Payload):

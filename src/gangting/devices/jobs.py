@@ -16,6 +16,7 @@ from gangting.alerts.rules import FaultPolicy
 from gangting.booths import commands, credentials, retention
 from gangting.config import Settings
 from gangting.context import settings_clock
+from gangting.desks.booth_reports import clock_window
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import EmbeddedBroker
@@ -59,6 +60,7 @@ def start_centre_link(
             new_uow,
             plate_reads=plate_reads,
             faults=FaultPolicy(settings.booth_max_temperature_c),
+            clock_window=clock_window(settings),
         ),
         new_uow,
         BrokerAddress.parse(settings.mqtt_url),
