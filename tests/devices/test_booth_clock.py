@@ -35,6 +35,7 @@ from tests import builders
 from tests.desks.conftest import Api
 from tests.desks.conftest import Booth as BoothSession
 from tests.devices.conftest import Registry
+from tests.devices.harness import Harness, wait_until
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 WINDOW = ClockWindow(ahead_s=300, behind_s=7 * 86400)
@@ -273,3 +274,30 @@ def test_plate_read_retention_ages_reads_by_the_centres_time_of_receipt(
         left = uow.session.execute(select(PlateReadRecord.plate_no)).scalars().all()
         assert uow.session.execute(select(func.count()).select_from(Booth)).scalar_one() == 2
     assert left == ["蒙B12345"]
+
+
+# --- over the broker: the booth is told
+
+
+def test_the_booth_is_told_of_a_refusal_on_its_refusals_topic(
+    api: Api, registry: Registry, harness: Harness
+) -> None:
+    """A QoS 1 publish is acknowledged by the broker, not by the centre: the centre tells
+    the booth what it refused (topic, code, zh-CN message), once per booth and code within
+    the throttle, and stores nothing."""
+    centre = harness.centre()
+    booth = harness.booth(registry.kdl)
+    other = harness.booth(registry.qs)
+    future = datetime(9999, 1, 1, tzinfo=UTC)
+    booth.publish_telemetry("door", "open", at=future).wait_for_publish(5)
+    assert wait_until(lambda: len(booth.refusals) == 1, 10)
+    notice = booth.refusals[0]
+    assert notice.topic == telemetry_topic(registry.kdl, "door")
+    assert notice.error == "booths.clock_skew" and "请校准岗亭时钟" in notice.message
+    assert notice.data["centre_time"] == api.clock.now().isoformat()
+    assert not other.refusals  # only the sender is told
+    # The same refusal again within the throttle: counted, not told again.
+    booth.publish_telemetry("door", "closed", at=future).wait_for_publish(5)
+    assert wait_until(lambda: centre.stats["refusal_notices_suppressed"] == 1, 10)
+    assert len(booth.refusals) == 1
+    assert _count(api, TelemetryReading) == 0

@@ -22,10 +22,15 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import func, select
 
+from gangting.booths.models import TelemetryReading
 from gangting.booths.topics import telemetry_topic
 from gangting.config import Settings
 from gangting.devices import jobs
+from gangting.devices.centre_link import CentreLink
+from gangting.devices.connection import BrokerAddress, ClientTls
+from gangting.devices.ingest import InboundRouter
 from gangting.devices.mosquitto import TlsListener, conf_text
 from gangting.devices.tls import (
     OWNER_ONLY,
@@ -36,6 +41,7 @@ from gangting.devices.tls import (
     write_demo_pki,
 )
 from gangting.kernel.clock import SystemClock
+from gangting.node.mqtt_link import BoothLink, CommandResult
 from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import PrivateMosquitto, free_port, mosquitto_available, wait_until
@@ -259,3 +265,50 @@ def test_without_a_valid_certificate_a_client_is_refused(
         pass
     finally:
         plain.loop_stop()
+
+
+def test_the_booth_nodes_link_connects_with_its_certificate_and_the_centre_stores_its_report(
+    api: Api, registry: Registry, tls_broker: tuple[Path, int, int]
+) -> None:
+    """The node's own link (``GANGTING_NODE_MQTT_CA_FILE``/``_CERT_FILE``/``_KEY_FILE``) on
+    the TLS listener, no password; the centre on its own listener stores the reading."""
+    out, tls_port, centre_port = tls_broker
+    centre = CentreLink(
+        InboundRouter(api.ctx.uow),
+        api.ctx.uow,
+        BrokerAddress("127.0.0.1", centre_port),
+        username="gangting-centre",
+        password=CENTRE_PASSWORD,
+        client_id=f"centre-{registry.kdl}",
+    )
+    cert, key = _booth_cert(out, registry.kdl)
+    booth = BoothLink(
+        registry.kdl,
+        BrokerAddress("127.0.0.1", tls_port, tls=True),
+        password=None,
+        on_command=lambda _c: CommandResult(ok=True),
+        clock=api.clock,
+        tls=ClientTls(str(out / "tls/ca.crt"), str(cert), str(key)),
+    )
+    centre.start()
+    booth.start()
+    try:
+        assert centre.wait_connected(10) and booth.wait_connected(10)
+
+        # Until the centre's subscription is in place at the broker, a reading may find no
+        # subscriber: publish until one is stored.
+        def stored() -> bool:
+            booth.publish_telemetry("door", "open").wait_for_publish(5)
+            return wait_until(lambda: _readings(api) >= 1, 0.5)
+
+        assert wait_until(stored, 15)
+    finally:
+        booth.stop(timeout_s=3)
+        centre.stop(timeout_s=3)
+
+
+def _readings(api: Api) -> int:
+    with api.ctx.uow() as uow:
+        return int(
+            uow.session.execute(select(func.count()).select_from(TelemetryReading)).scalar_one()
+        )

@@ -93,6 +93,17 @@ class CommandReply(Payload):
     detail: str | None = Field(default=None, max_length=500)
 
 
+class RefusalNotice(Payload):
+    """The centre refused a message this booth published (it was not stored), on
+    ``…/refusals``: the message's topic, the error code and zh-CN message, its data (``at``:
+    the centre's time of the refusal)."""
+
+    topic: str = Field(max_length=200)
+    error: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 # --- command parameters, one model per kind (checked by the centre before it queues a
 # --- command and by the booth before it runs one)
 

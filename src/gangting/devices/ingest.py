@@ -23,7 +23,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 
@@ -69,6 +69,9 @@ class Outcome:
     status: Literal["applied", "unchanged", "rejected"]
     channel: str | None = None
     error: str | None = None
+    # A refusal's zh-CN message and data (told to the booth: CentreLink's refusal notice).
+    message: str | None = None
+    data: dict[str, Any] | None = None
 
 
 class _Directory:
@@ -210,7 +213,7 @@ class InboundRouter:
             booth = ""
         with self._refused_lock:
             self.refused[(booth, exc.code)] += 1
-        return Outcome("rejected", channel, exc.code)
+        return Outcome("rejected", channel, exc.code, exc.message, dict(exc.data))
 
     def _admit(self, route: Route, decoded: object) -> None:
         """The checks HTTP applies too (``desks.booth_reports.check_booth_report``): the
