@@ -3,12 +3,22 @@
 SQLite always; PostgreSQL when reachable (GANGTING_TEST_PG_URL, default the local
 server). With GANGTING_TEST_REQUIRE_PG=1 (CI) an unreachable PostgreSQL fails the run
 instead of skipping.
+
+Isolation (issue 12 §8): a test talks only to brokers, servers and databases it started, on
+ports it chose. Before any test builds Settings, the shell's GANGTING_* settings are dropped
+(only GANGTING_TEST_* stay) and every default address points at ``NO_SERVICE_PORT``, a port
+this run holds bound and never listens on, so a connection a test forgot to aim is refused
+at once instead of reaching a running demo's broker (127.0.0.1:1884) or centre (8600).
+tests/devices/test_isolation.py guards it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,6 +34,32 @@ from gangting.kernel.clock import FixedClock
 from gangting.kernel.db import make_engine
 from gangting.migrate import upgrade
 from tests.builders import load_catalogue_rows
+
+
+def _hold_a_port() -> tuple[socket.socket, int]:
+    """A port of this run's own: bound, so nothing else takes it, and never listening, so a
+    client connecting there is refused at once."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    return held, int(held.getsockname()[1])
+
+
+_HELD_SOCKET, NO_SERVICE_PORT = _hold_a_port()
+NO_BROKER_URL = f"mqtt://127.0.0.1:{NO_SERVICE_PORT}"
+NO_CENTRE_URL = f"http://127.0.0.1:{NO_SERVICE_PORT}"
+_RUN_DIR = tempfile.mkdtemp(prefix="gangting-test-run-")
+atexit.register(shutil.rmtree, _RUN_DIR, True)
+for _name in [n for n in os.environ if n.startswith("GANGTING_")]:
+    if not _name.startswith("GANGTING_TEST_"):
+        del os.environ[_name]
+os.environ.update(
+    {
+        "GANGTING_MQTT_URL": NO_BROKER_URL,
+        "GANGTING_CENTRE_URL": NO_CENTRE_URL,
+        "GANGTING_VAR_DIR": _RUN_DIR,
+        "GANGTING_DATABASE_URL": f"sqlite:///{_RUN_DIR}/unused.db",
+    }
+)
 
 PG_URL = os.environ.get(
     "GANGTING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

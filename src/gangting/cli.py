@@ -112,6 +112,26 @@ def broker(
     broker_main(["--host", host, "--port", str(port)])
 
 
+@app.command(
+    "mosquitto-files",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def mosquitto_files(ctx: typer.Context) -> None:
+    """Write Mosquitto's configuration, password and ACL files from the booth registry:
+    OUT_DIR [--port 1883] [--centre-port 1885] [--tls [--tls-port 8883] [--tls-only]
+    [--server-name broker.example] [--ca-file --cert-file --key-file [--crl-file]]]
+    [--user mosquitto]. ``--tls`` alone makes a demo CA and one certificate per booth under
+    OUT_DIR/tls; production passes its own CA's files (docs/decisions/0016). --help: all."""
+    from gangting.devices.jobs import mosquitto_files_main
+
+    try:
+        console.print(mosquitto_files_main(list(ctx.args), Settings()))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def booth(
     code: str = typer.Option(..., "--code", help="booth code, e.g. BT-KDL-001"),

@@ -128,6 +128,15 @@ class Settings(BaseSettings):
     watch_list_manual_max_days: int = Field(default=90, ge=1, le=3650)
     # Alerts: a booth cabinet at or above this temperature is over-temperature.
     booth_max_temperature_c: float = Field(default=50.0, ge=20, le=90)
+
+    # --- Booth clocks and broker TLS (issue 12 §4, §7; docs/decisions/0016) ---
+    # A booth's time (telemetry, help calls, receipts, plate reads, command replies) is
+    # refused (booths.clock_skew, 422; over MQTT refused and counted, not stored) when it is
+    # more than booth_clock_skew_s after the centre's, or more than booth_backlog_days before
+    # it (what a node may hold in its outbox while the centre is out of reach).
+    booth_clock_skew_s: int = Field(default=300, ge=0, le=24 * 3600)
+    booth_backlog_days: int = Field(default=7, ge=1, le=90)
+    # --- end booth clocks and broker TLS ---
     # Instructions (指令): default time to acknowledge (签收) and to report (反馈), counted
     # from the issue; an unfinished instruction expires this long after its report deadline.
     instruction_acknowledge_within_s: int = Field(default=180, ge=30, le=24 * 3600)

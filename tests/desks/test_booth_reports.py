@@ -172,6 +172,6 @@ def test_telemetry_faults_open_and_clear_booth_fault_alerts(api: Api, booth: Boo
         alert = uow.session.execute(select(Alert).where(*faults)).scalar_one()
         assert alert.cleared_at is not None and alert.state == "open"  # a person closes it
     # too hot by the configured limit (GANGTING_BOOTH_MAX_TEMPERATURE_C, default 50)
-    hot = {"kind": "temperature_c", "value": 55.0, "at": "2026-11-26T10:06:00+08:00"}
+    hot = {"kind": "temperature_c", "value": 55.0, "at": "2026-11-26T10:04:00+08:00"}
     assert booth.post("/api/v1/booths/telemetry", hot).status_code == 201
     assert _count(api, Alert, *faults) == 2

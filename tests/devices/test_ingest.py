@@ -78,7 +78,7 @@ def test_telemetry_keeps_history_apart_and_an_older_reading_never_wins(
     assert router.handle(topic, new).status == "applied"
     assert router.handle(topic, old).status == "applied"
     assert router.handle(topic, new).status == "applied"  # QoS 1 redelivery of the latest
-    temp = _body(at="2026-11-26T10:06:00+08:00", value=24.5)
+    temp = _body(at="2026-11-26T10:04:00+08:00", value=24.5)
     router.handle(telemetry_topic(registry.kdl, "temperature_c"), temp)
     state = _state(api, registry.kdl)
     assert state.values["door"]["value"] == "open"
@@ -277,14 +277,22 @@ def test_a_reply_overtaking_the_sent_record_leaves_the_command_where_the_reply_p
     assert _command(api, command_id).state == "acknowledged"
 
 
-def test_retention_trims_the_history_but_not_the_current_state(
+def test_retention_trims_the_history_by_receipt_but_not_the_current_state(
     api: Api, registry: Registry, router: InboundRouter
 ) -> None:
+    """Age is the centre's time of receipt: a reading a node held offline for 6 days and
+    delivered 29 days ago stays (by the booth's time it would be 35 days old)."""
     topic = telemetry_topic(registry.kdl, "temperature_c")
-    for day, value in ((40, 10.0), (31, 11.0), (29, 12.0)):
-        at = (api.clock.now() - timedelta(days=day)).isoformat()
-        router.handle(topic, _body(at=at, value=value))
+    start = api.clock.now()
+    for received_days, held_days, value in ((40, 0, 10.0), (31, 0, 11.0), (29, 6, 12.0)):
+        api.clock.set(start - timedelta(days=received_days))
+        at = (api.clock.now() - timedelta(days=held_days)).isoformat()
+        assert router.handle(topic, _body(at=at, value=value)).status == "applied"
+    api.clock.set(start)
     assert purge_telemetry(api.ctx.uow, keep_days=30, batch=1) == 2
-    assert _count(api, TelemetryReading) == 1
-    assert _state(api, registry.kdl).values["temperature_c"]["value"] == 12.0
+    with api.ctx.uow() as uow:
+        kept = uow.session.execute(select(TelemetryReading.value)).scalars().all()
+    assert kept == [12.0]
+    # The current state keeps the latest by the booth's time (11.0, its row purged).
+    assert _state(api, registry.kdl).values["temperature_c"]["value"] == 11.0
     assert _actions(api, "telemetry.purged") == ["telemetry.purged"]

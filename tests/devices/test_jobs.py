@@ -4,6 +4,8 @@ process."""
 
 from __future__ import annotations
 
+import os
+import stat
 import uuid
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from gangting.booths.credentials import mosquitto_verify
 from gangting.config import Settings
 from gangting.devices import jobs
 from gangting.devices.embedded_broker import read_password_file, spawn_embedded_broker
+from gangting.devices.tls import broker_file_access, broker_user_ids
 from tests.desks.conftest import Api
 from tests.devices.conftest import Registry
 from tests.devices.harness import connect, free_port, plain_client, wait_until
@@ -32,7 +35,10 @@ def test_broker_files_come_from_the_registry_and_a_new_password_replaces_the_old
     assert f"user {registry.qs}\ntopic write gangting/v1/booths/{registry.qs}/telemetry/+" in acl
     conf = files.conf_file.read_text()
     assert "allow_anonymous false" in conf and "use_username_as_clientid true" in conf
-    assert files.password_file.stat().st_mode & 0o077 == 0  # owner only
+    # Owner only, or (written by root) the broker's group may read: never anyone else.
+    expected = broker_file_access(os.geteuid(), broker_user_ids("mosquitto"))
+    assert stat.S_IMODE(files.password_file.stat().st_mode) == expected.mode
+    assert files.password_file.stat().st_mode & 0o037 == 0
 
 
 def test_the_job_entry_points_run_on_the_configured_database(api: Api, registry: Registry) -> None:

@@ -5,6 +5,7 @@ batches, one audit entry per run, the worker's job. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,9 +42,20 @@ def _audits(api: Api) -> list[dict[str, Any]]:
         )
 
 
+def _received(api: Api, plate: str, seen_ago_s: float) -> uuid.UUID:
+    """A read the centre received as the car passed, ``seen_ago_s`` ago (retention ages
+    reads by the centre's time of receipt, docs/decisions/0016)."""
+    now = api.clock.now()
+    api.clock.set(now - timedelta(seconds=seen_ago_s))
+    try:
+        return read_plate(api, plate, seen_ago_s=0)
+    finally:
+        api.clock.set(now)
+
+
 def _hit_read(api: Api, plate: str, days_ago: float) -> uuid.UUID:
     """A read of a stolen car's plate that raised a hit, ``days_ago`` days old."""
-    read = read_plate(api, plate, seen_ago_s=days_ago * DAY_S)
+    read = _received(api, plate, days_ago * DAY_S)
     hit = check(api, read, IndexCache())
     assert hit is not None and hit["plate_read_id"] == str(read)
     return read
@@ -54,13 +66,13 @@ def test_old_reads_go_old_crops_are_cleared_and_reads_of_hits_stay_whole(
 ) -> None:
     car(api, "蒙BB2345", status="stolen")
     rebuild(api)
-    old = [read_plate(api, "蒙B12345", seen_ago_s=d * DAY_S) for d in (200, 120, 91)]
+    old = [_received(api, "蒙B12345", d * DAY_S) for d in (200, 120, 91)]
     old_hit = _hit_read(api, "蒙BB2345", 120)
-    # Three reads of one instant: the crop clearing walks by first_seen_at in batches of 2,
+    # Three reads of one instant: the crop clearing walks by received_at in batches of 2,
     # a tie split between batches must not be skipped.
-    middle = [read_plate(api, "蒙B12345", seen_ago_s=d * DAY_S) for d in (60, 60, 60, 45)]
+    middle = [_received(api, "蒙B12345", d * DAY_S) for d in (60, 60, 60, 45)]
     middle_hit = _hit_read(api, "蒙BB2345", 40)
-    young = read_plate(api, "蒙B12345", seen_ago_s=29 * DAY_S)
+    young = _received(api, "蒙B12345", 29 * DAY_S)
     before = _reads(api)
     assert len(before) == 10 and all(before.values())
 
@@ -91,8 +103,8 @@ def test_old_reads_go_old_crops_are_cleared_and_reads_of_hits_stay_whole(
 def test_without_a_shorter_evidence_time_crops_stay_as_long_as_the_read(
     api: Api, world: dict[str, Any]
 ) -> None:
-    kept = read_plate(api, "蒙B12345", seen_ago_s=50 * DAY_S)
-    gone = read_plate(api, "蒙B12345", seen_ago_s=61 * DAY_S)
+    kept = _received(api, "蒙B12345", 50 * DAY_S)
+    gone = _received(api, "蒙B12345", 61 * DAY_S)
     purged = purge_plate_reads(api.ctx.uow, keep_days=60, evidence_days=60)
     assert (purged.deleted, purged.evidence_cleared) == (1, 0)
     after = _reads(api)
@@ -100,7 +112,7 @@ def test_without_a_shorter_evidence_time_crops_stay_as_long_as_the_read(
 
 
 def test_a_retention_under_a_day_is_refused(api: Api, world: dict[str, Any]) -> None:
-    read = read_plate(api, "蒙B12345", seen_ago_s=2 * DAY_S)
+    read = _received(api, "蒙B12345", 2 * DAY_S)
     for keep_days, evidence_days in ((0, None), (90, 0)):
         with pytest.raises(Invalid) as refused:
             purge_plate_reads(api.ctx.uow, keep_days=keep_days, evidence_days=evidence_days)
@@ -112,8 +124,8 @@ def test_the_worker_job_uses_the_configured_days(api: Api, world: dict[str, Any]
     settings = api.ctx.settings.model_copy(
         update={"plate_read_retention_days": 10, "plate_read_evidence_days": 5}
     )
-    gone = read_plate(api, "蒙B12345", seen_ago_s=11 * DAY_S)
-    cropless = read_plate(api, "蒙B12345", seen_ago_s=6 * DAY_S)
+    gone = _received(api, "蒙B12345", 11 * DAY_S)
+    cropless = _received(api, "蒙B12345", 6 * DAY_S)
     job = {job.name: job for job in centre_jobs(settings, api.ctx.uow)}["plate_reads.retention"]
     assert job.run() == {"deleted": 1, "evidence_cleared": 1}
     after = _reads(api)

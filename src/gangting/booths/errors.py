@@ -53,3 +53,10 @@ class HelpCallIdTaken(Conflict):
     """A help call's id (made by the booth) that another booth already reported."""
 
     code = "booths.help_call_id_taken"
+
+
+class BoothClockSkew(Invalid):
+    """A booth's timestamp outside the window the centre accepts around its own time
+    (``gangting.booths.clock``): too far ahead, or older than a node may hold a record."""
+
+    code = "booths.clock_skew"

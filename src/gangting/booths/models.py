@@ -62,7 +62,8 @@ class TelemetryReading(IdMixin, Base):
     __tablename__ = "telemetry_readings"
     __table_args__ = (
         Index("ix_telemetry_booth_kind_at", "booth_id", "kind", "at"),
-        Index("ix_telemetry_readings_at", "at"),  # retention deletes by age across booths
+        # Retention deletes by the centre's time of receipt across booths (migration 0018).
+        Index("ix_telemetry_readings_received_at", "received_at"),
     )
 
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("booths.id"))

@@ -37,6 +37,9 @@ class Payload(BaseModel):
 
     v: str = Field(default=VERSION, pattern=r"^\d{1,3}\.\d{1,3}$", description="载荷版本")
     at: AwareDatetime = Field(description="岗亭上发生的时间（带时区）")
+    # Optional: a payload that names a booth names its sender (the topic's booth), else it
+    # is refused like HTTP's 403 (gangting.booths.clock.check_named_booth).
+    booth: str | None = Field(default=None, max_length=32, description="岗亭编号（须为本岗亭）")
 
 
 class TelemetryReport(Payload):
@@ -88,6 +91,17 @@ class CommandReply(Payload):
     status: Literal["acknowledged", "succeeded", "failed"]
     error: str | None = Field(default=None, max_length=64, description="失败时的错误码")
     detail: str | None = Field(default=None, max_length=500)
+
+
+class RefusalNotice(Payload):
+    """The centre refused a message this booth published (it was not stored), on
+    ``…/refusals``: the message's topic, the error code and zh-CN message, its data (``at``:
+    the centre's time of the refusal)."""
+
+    topic: str = Field(max_length=200)
+    error: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- command parameters, one model per kind (checked by the centre before it queues a

@@ -1,4 +1,6 @@
-"""Retention of the telemetry history: readings older than N days are deleted.
+"""Retention of the telemetry history: readings the centre received more than N days ago are
+deleted. Age is ``received_at`` (the centre's clock), never the booth's ``at``: a booth's
+clock cannot keep a reading longer or have it deleted sooner (docs/decisions/0016).
 
 The current state keeps each kind's latest value however old it is; only the history is
 trimmed. A run deletes in batches, each its own unit of work (a job, not one huge
@@ -22,13 +24,13 @@ DEFAULT_BATCH = 5_000
 
 
 def purge_telemetry_batch(uow: UnitOfWork, keep_days: int, batch: int = DEFAULT_BATCH) -> int:
-    """Delete up to ``batch`` readings taken more than ``keep_days`` days before now."""
+    """Delete up to ``batch`` readings received more than ``keep_days`` days before now."""
     if keep_days < 1:
         raise Invalid("运行数据至少保留1天", code="booths.retention_invalid")
     cutoff = uow.clock.now() - timedelta(days=keep_days)
     ids = (
         uow.session.execute(
-            select(TelemetryReading.id).where(TelemetryReading.at < cutoff).limit(batch)
+            select(TelemetryReading.id).where(TelemetryReading.received_at < cutoff).limit(batch)
         )
         .scalars()
         .all()

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gangting.applications.models import Application
 from gangting.audit import service as audit
-from gangting.booths.errors import BoothMismatch, HelpCallIdTaken, ReceiptUnknown
+from gangting.booths.clock import check_named_booth
+from gangting.booths.errors import HelpCallIdTaken, ReceiptUnknown
 from gangting.booths.models import Booth, BoothState, HelpCall, ReceiptPrint, TelemetryReading
 from gangting.booths.rules import HelpCallState, availability_applies, reading_is_current
 from gangting.fines.models import Payment
@@ -30,10 +31,7 @@ from gangting.staff.service import require_booth
 def require_this_booth(actor: Actor, booth_code: str | None) -> None:
     """A booth reports only for itself: the code in the body, when given, is its own."""
     require_booth(actor)
-    if booth_code is not None and booth_code != actor.name:
-        raise BoothMismatch(
-            "岗亭编号与登录的岗亭不一致", data={"booth": booth_code, "logged_in": actor.name}
-        )
+    check_named_booth(actor.name, booth_code)  # the same rule as the MQTT ingest's
 
 
 def _help_call_view(call: HelpCall, booth_code: str | None) -> dict[str, Any]:

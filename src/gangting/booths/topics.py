@@ -9,6 +9,7 @@ One scheme for both ends (docs/decisions/0003-booths-over-mqtt.md)::
     gangting/v1/booths/{code}/help-calls            booth -> centre  QoS 1
     gangting/v1/booths/{code}/commands/{id}         centre -> booth  QoS 1
     gangting/v1/booths/{code}/commands/{id}/ack     booth -> centre  QoS 1
+    gangting/v1/booths/{code}/refusals              centre -> booth  QoS 1 (a message refused)
 
 ``v1`` is the scheme's major version; payloads carry their own version. Pure: no MQTT
 library here, so the broker configuration, the centre and the booth node share it.
@@ -72,6 +73,12 @@ def command_topic(code: str, command_id: uuid.UUID) -> str:
 
 def command_ack_topic(code: str, command_id: uuid.UUID) -> str:
     return f"{command_topic(code, command_id)}/ack"
+
+
+def refusals_topic(code: str) -> str:
+    """Where the centre tells a booth that a message it published was refused (never
+    stored): which topic, the error code and the zh-CN message (docs/decisions/0016)."""
+    return f"{_base(code)}/refusals"
 
 
 def booth_command_filter(code: str) -> str:
@@ -140,7 +147,7 @@ Access = Literal["read", "write", "readwrite"]
 
 def booth_acl(code: str) -> list[tuple[Access, str]]:
     """A booth's own topics, nothing else: it writes its reports and command
-    acknowledgements and reads its own commands."""
+    acknowledgements and reads its own commands and the centre's refusals of its messages."""
     base = _base(code)
     return [
         ("write", f"{base}/telemetry/+"),
@@ -150,6 +157,7 @@ def booth_acl(code: str) -> list[tuple[Access, str]]:
         ("write", f"{base}/help-calls"),
         ("write", f"{base}/commands/+/ack"),
         ("read", f"{base}/commands/+"),
+        ("read", f"{base}/refusals"),
     ]
 
 

@@ -12,12 +12,33 @@ from pydantic import AwareDatetime, Field, StrictBool, StrictFloat, StrictInt, S
 
 from gangting.alerts.rules import FaultPolicy
 from gangting.booths import service
+from gangting.booths.clock import check_booth_report
 from gangting.booths.report import booth_report
 from gangting.booths.schemas import HelpCallAnswer, ReceiptPrintedAnswer, TelemetryAnswer
+from gangting.context import Context
 from gangting.contracts import Request
 from gangting.desks import booth_reports
+from gangting.kernel.actor import Actor
+from gangting.staff.service import require_booth
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import error_responses
+
+
+def _booth_name(actor: Actor) -> str:
+    require_booth(actor)
+    return actor.name
+
+
+def _checked(ctx: Context, actor: Actor, body: BoothReport) -> None:
+    """The booth named and the time given, by the rule the MQTT ingest applies too."""
+    check_booth_report(
+        _booth_name(actor),
+        body.booth,
+        [("at", body.at)],
+        ctx.clock.now(),
+        booth_reports.clock_window(ctx.settings),
+    )
+
 
 router = APIRouter(
     prefix="/api/v1", tags=["岗亭 booths"], responses=error_responses(401, 403, 409, 422)
@@ -54,6 +75,7 @@ class ReceiptPrinted(BoothReport):
 def help_call(
     body: HelpCallRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
+    _checked(ctx, actor, body)
     return booth_report(
         ctx,
         actor,
@@ -75,6 +97,7 @@ def help_call(
 def telemetry(
     body: TelemetryRequest, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
+    _checked(ctx, actor, body)
     value: Any = body.value
     return booth_report(
         ctx,
@@ -100,6 +123,7 @@ def telemetry(
 def receipt_printed(
     body: ReceiptPrinted, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
+    _checked(ctx, actor, body)
     return booth_report(
         ctx,
         actor,

@@ -22,10 +22,17 @@ from gangting.alerts.service import (
     settle_subject_alerts,
 )
 from gangting.booths import service as booths
+from gangting.booths.clock import ClockWindow
 from gangting.booths.models import Booth, BoothState
 from gangting.booths.service import Reading
+from gangting.config import Settings
 from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
+
+
+def clock_window(settings: Settings) -> ClockWindow:
+    """The window around the centre's time a booth's timestamps must lie in (configured)."""
+    return ClockWindow(settings.booth_clock_skew_s, settings.booth_backlog_days * 24 * 3600)
 
 
 def call_help(

@@ -6,9 +6,12 @@ shows the occupants); PIPL 第19条 keeps it no longer than its purpose needs. A
 raised a hit (比中) is the evidence of that hit and of the decision a person took on it: it
 stays, crop and all, as long as the hit does.
 
-Age is ``first_seen_at`` (when the car passed, indexed). A run works in batches, each its own
-unit of work (a job, not one huge transaction holding SQLite's write lock), each one
-set-based statement, and writes one audit entry summarising the run.
+Age is ``received_at``: when the centre received the read (its own clock, indexed), never the
+booth's ``first_seen_at``, so a booth's clock cannot keep a read longer or have it deleted
+sooner (docs/decisions/0016; a booth's time is also held to a window on the way in). A run
+works in batches, each its own unit of work (a job, not one huge transaction holding
+SQLite's write lock), each one set-based statement, and writes one audit entry summarising
+the run.
 """
 
 from __future__ import annotations
@@ -52,13 +55,13 @@ def _check_days(keep_days: int, evidence_days: int | None = None) -> None:
 
 
 def purge_plate_reads_batch(uow: UnitOfWork, keep_days: int, batch: int = DEFAULT_BATCH) -> int:
-    """Delete up to ``batch`` reads first seen more than ``keep_days`` days before now that
+    """Delete up to ``batch`` reads received more than ``keep_days`` days before now that
     no watch-list hit refers to; how many."""
     _check_days(keep_days)
     cutoff = uow.clock.now() - timedelta(days=keep_days)
     doomed = (
         select(PlateReadRecord.id)
-        .where(PlateReadRecord.first_seen_at < cutoff, ~_has_hit())
+        .where(PlateReadRecord.received_at < cutoff, ~_has_hit())
         .limit(batch)
         .correlate(None)  # its own FROM, not the DELETE's table
         .scalar_subquery()
@@ -80,23 +83,23 @@ def clear_evidence_batch(
     *,
     after: datetime | None = None,
 ) -> tuple[int, datetime | None]:
-    """Remove the evidence crop of up to ``batch`` reads first seen more than
+    """Remove the evidence crop of up to ``batch`` reads received more than
     ``evidence_days`` days before now (the row stays; reads a hit refers to keep theirs).
-    Returns how many and where the next batch starts (the batch's latest ``first_seen_at``):
+    Returns how many and where the next batch starts (the batch's latest ``received_at``):
     cleared rows drop out of the filter, so a run walks the old rows once, not per batch."""
     _check_days(evidence_days)
     cutoff = uow.clock.now() - timedelta(days=evidence_days)
     where = [
-        PlateReadRecord.first_seen_at < cutoff,
+        PlateReadRecord.received_at < cutoff,
         PlateReadRecord.evidence_jpeg_b64.is_not(None),
         ~_has_hit(),
     ]
     if after is not None:
-        where.append(PlateReadRecord.first_seen_at >= after)
+        where.append(PlateReadRecord.received_at >= after)
     rows = uow.session.execute(
-        select(PlateReadRecord.id, PlateReadRecord.first_seen_at)
+        select(PlateReadRecord.id, PlateReadRecord.received_at)
         .where(*where)
-        .order_by(PlateReadRecord.first_seen_at)
+        .order_by(PlateReadRecord.received_at)
         .limit(batch)
     ).all()
     if not rows:
@@ -107,7 +110,7 @@ def clear_evidence_batch(
         .values(evidence_jpeg_b64=None),
         execution_options={"synchronize_session": False},
     )
-    return len(rows), rows[-1].first_seen_at
+    return len(rows), rows[-1].received_at
 
 
 def purge_plate_reads(
@@ -134,7 +137,7 @@ def purge_plate_reads(
         kept = uow.session.execute(
             select(func.count())
             .select_from(PlateReadRecord)
-            .where(PlateReadRecord.first_seen_at < cutoff, _has_hit())
+            .where(PlateReadRecord.received_at < cutoff, _has_hit())
         ).scalar_one()
         result = PlateReadsPurged(
             deleted=deleted,

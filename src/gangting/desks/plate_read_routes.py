@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from gangting.booths.clock import check_booth_report
 from gangting.booths.report import booth_report
+from gangting.desks.booth_reports import clock_window
 from gangting.desks.plate_reads import record_plate_read
 from gangting.plate_reads.schemas import PlateReadAnswer, PlateReadEvent
+from gangting.staff.service import require_booth
 from gangting.watchlists.service import policy_from_settings
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import error_responses
@@ -25,6 +28,14 @@ router = APIRouter(prefix="/api/v1", tags=["号牌识别 plate reads"])
 def report_plate_read(
     body: PlateReadEvent, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
+    require_booth(actor)
+    check_booth_report(
+        actor.name,
+        body.booth,
+        [("first_seen_at", body.first_seen_at), ("last_seen_at", body.last_seen_at)],
+        ctx.clock.now(),
+        clock_window(ctx.settings),
+    )
     return booth_report(
         ctx,
         actor,

@@ -11,6 +11,13 @@
   first waits for its commit. A message the router refuses is acknowledged and logged; a
   failure of the database is retried with backoff and the message stays unacknowledged,
   so a centre that dies meanwhile gets it again from its persistent session.
+- Refusals: the booth whose message was refused is told on its ``…/refusals`` topic
+  (``RefusalNotice``: topic, error code, zh-CN message; QoS 1): a booth publishing at QoS 1
+  has its PUBACK from the broker and would otherwise never learn that the centre did not
+  store the message (a clock outside the window, a payload naming another booth…). At most
+  one notice per booth and error code every ``refusal_notice_every_s``; the rest are only
+  counted (``stats["refusal_notices_suppressed"]``), so a booth in a loop cannot make the
+  centre flood it.
 - Dispatch: every ``dispatch_interval_s`` (or at once after ``wake()``), expired commands
   are swept and queued ones published at QoS 1; a command is marked ``sent`` when the broker
   has taken it. A crash in between sends it again; the booth recognises the id.
@@ -30,10 +37,11 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 
 from gangting.booths import commands
-from gangting.booths.payloads import encode
-from gangting.booths.topics import command_topic
+from gangting.booths.payloads import RefusalNotice, encode
+from gangting.booths.topics import command_topic, parse_topic, refusals_topic
 from gangting.devices.connection import BrokerAddress, new_client, watch_connection
-from gangting.devices.ingest import InboundRouter
+from gangting.devices.ingest import InboundRouter, Outcome
+from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 
 log = logging.getLogger("gangting.devices.centre")
@@ -55,8 +63,12 @@ class CentreLink:
         workers: int = 1,
         max_batch: int = 500,
         linger_s: float = 0.0,
+        refusal_notice_every_s: float = 10.0,
     ) -> None:
         self.router = router
+        self._clock = new_uow().clock
+        self._notice_every_s = refusal_notice_every_s
+        self._noticed: dict[tuple[str, str], float] = {}
         self._new_uow = new_uow
         self._address = address
         self._keepalive_s = keepalive_s
@@ -187,7 +199,35 @@ class CentreLink:
             with self._stats_lock:
                 self.stats.update(o.status for o in outcomes)
                 self.stats["batches"] += 1
+            for (topic, _), outcome in zip(messages, outcomes, strict=True):
+                if outcome.status == "rejected":
+                    self._tell_refused(topic, outcome)
             return True
+
+    def _tell_refused(self, topic: str, outcome: Outcome) -> None:
+        """Publish a refusal notice to the booth the topic names (throttled, see above)."""
+        try:
+            code = parse_topic(topic).booth_code
+        except DomainError:
+            return  # not a booth's topic: nobody to tell
+        key, now = (code, outcome.error or ""), time.monotonic()
+        with self._stats_lock:
+            last = self._noticed.get(key)
+            if last is not None and now - last < self._notice_every_s:
+                self.stats["refusal_notices_suppressed"] += 1
+                return
+            if len(self._noticed) > 100_000:
+                self._noticed.clear()
+            self._noticed[key] = now
+            self.stats["refusal_notices"] += 1
+        notice = RefusalNotice(
+            at=self._clock.now(),
+            topic=topic[:200],
+            error=(outcome.error or "booths.refused")[:64],
+            message=(outcome.message or "中心未接收该消息")[:500],
+            data=outcome.data or {},
+        )
+        self._client.publish(refusals_topic(code), encode(notice), qos=1)
 
     def _count(self, key: str, n: int = 1) -> None:
         with self._stats_lock:

@@ -39,6 +39,17 @@ class BrokerAddress:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
+@dataclass(frozen=True)
+class ClientTls:
+    """A TLS client's files: the CA that issued the broker's certificate (None: the system's
+    trust store) and the client's own certificate and key (a booth's, whose common name is
+    its code: docs/decisions/0016)."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
 def new_client(
     client_id: str,
     address: BrokerAddress,
@@ -46,6 +57,7 @@ def new_client(
     username: str | None,
     password: str | None,
     manual_ack: bool = False,
+    tls: ClientTls | None = None,
 ) -> mqtt.Client:
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
@@ -57,7 +69,8 @@ def new_client(
     if username:
         client.username_pw_set(username, password or None)
     if address.tls:
-        client.tls_set()
+        files = tls or ClientTls()
+        client.tls_set(ca_certs=files.ca_file, certfile=files.cert_file, keyfile=files.key_file)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     # Unlimited local queue: QoS 1 messages published while disconnected go out on reconnect.
     client.max_queued_messages_set(0)

@@ -17,22 +17,26 @@ the caller can retry the same message.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
 
 from gangting.alerts.rules import FaultPolicy
 from gangting.booths import commands, service
+from gangting.booths.clock import ClockWindow, check_booth_report
 from gangting.booths.errors import BoothDisabled, BoothUnknown
 from gangting.booths.models import Booth
 from gangting.booths.payloads import (
     AvailabilityReport,
     CommandReply,
     HelpCallReport,
+    Payload,
     StateReport,
     TelemetryReport,
     decode,
@@ -41,9 +45,11 @@ from gangting.booths.payloads import (
 from gangting.booths.topics import Route, centre_filters, parse_topic
 from gangting.desks import booth_reports
 from gangting.kernel.actor import Actor
+from gangting.kernel.clock import Clock
 from gangting.kernel.errors import DomainError
 from gangting.kernel.idempotency import find_answer, request_hash, store_answer
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.plate_reads.schemas import PlateReadEvent
 
 log = logging.getLogger("gangting.devices.ingest")
 
@@ -63,6 +69,9 @@ class Outcome:
     status: Literal["applied", "unchanged", "rejected"]
     channel: str | None = None
     error: str | None = None
+    # A refusal's zh-CN message and data (told to the booth: CentreLink's refusal notice).
+    message: str | None = None
+    data: dict[str, Any] | None = None
 
 
 class _Directory:
@@ -98,11 +107,19 @@ class InboundRouter:
         plate_reads: PlateReadHandler | None = None,
         directory_ttl_s: float = 30.0,
         faults: FaultPolicy | None = None,
+        clock_window: ClockWindow | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._new_uow = new_uow
         self._plate_reads = plate_reads
         self._faults = faults
         self._directory = _Directory(directory_ttl_s)
+        self._window = clock_window or ClockWindow()
+        # The units of work's clock (the centre's time; a fixed one in tests and the demo).
+        self._clock = clock or new_uow().clock
+        self._refused_lock = threading.Lock()
+        # (booth code or "", error code) -> how many messages were refused since start.
+        self.refused: Counter[tuple[str, str]] = Counter()
 
     def filters(self) -> list[str]:
         """The subscriptions this router can serve (plate reads only with a handler, so
@@ -143,10 +160,14 @@ class InboundRouter:
             try:
                 route = parse_topic(topic)
                 if route.channel == "plate_reads":
-                    reads.append((n, route, self._plate_read_handler().decode(payload)))
+                    read = self._plate_read_handler().decode(payload)
+                    self._admit(route, read)
+                    reads.append((n, route, read))
                 elif route.channel == "telemetry":
                     assert route.kind is not None
-                    readings.append((n, route, decode_telemetry(route.kind, payload)))
+                    reading = decode_telemetry(route.kind, payload)
+                    self._admit(route, reading)
+                    readings.append((n, route, reading))
                 else:
                     works.append((n, route, self._decode(route, payload)))
             except DomainError as exc:
@@ -184,38 +205,67 @@ class InboundRouter:
             batch.append(service.Reading(actor.id, route.kind, reading.value, reading.at))
         booth_reports.apply_telemetry_many(uow, batch, skip_repeat=True, faults=self._faults)
 
-    @staticmethod
-    def _refused(exc: DomainError, topic: str, channel: str | None) -> Outcome:
+    def _refused(self, exc: DomainError, topic: str, channel: str | None) -> Outcome:
         log.warning("booth message refused: %s %s (topic %s)", exc.code, exc.data, topic)
-        return Outcome("rejected", channel, exc.code)
+        try:
+            booth = parse_topic(topic).booth_code
+        except DomainError:
+            booth = ""
+        with self._refused_lock:
+            self.refused[(booth, exc.code)] += 1
+        return Outcome("rejected", channel, exc.code, exc.message, dict(exc.data))
+
+    def _admit(self, route: Route, decoded: object) -> None:
+        """The checks HTTP applies too (``desks.booth_reports.check_booth_report``): the
+        payload names no booth but the topic's, and its times lie in the clock window
+        (the retained state and availability: the future bound only, their time orders them
+        and a last will carries the time its connection opened). Before any transaction."""
+        sender, now = route.booth_code, self._clock.now()
+        if isinstance(decoded, PlateReadEvent):
+            times = [
+                ("first_seen_at", decoded.first_seen_at),
+                ("last_seen_at", decoded.last_seen_at),
+            ]
+            check_booth_report(sender, decoded.booth, times, now, self._window)
+        elif isinstance(decoded, Payload):
+            window = self._window
+            if route.channel in ("state", "availability"):
+                window = window.future_only()
+            check_booth_report(sender, decoded.booth, [("at", decoded.at)], now, window)
 
     def _decode(self, route: Route, raw: bytes) -> Callable[[UnitOfWork, Actor], bool]:
         if route.channel == "telemetry":
             assert route.kind is not None
             kind = route.kind
             reading = decode_telemetry(kind, raw)
+            self._admit(route, reading)
             return lambda uow, actor: _telemetry(uow, actor, kind, reading, self._faults)
         if route.channel == "availability":
             report = decode(AvailabilityReport, raw)
+            self._admit(route, report)
             return lambda uow, actor: booth_reports.record_availability(
                 uow, actor, report.status, report.session, report.reason, self._faults
             )
         if route.channel == "state":
             state = decode(StateReport, raw)
+            self._admit(route, state)
             reported = state.model_dump(mode="json", exclude={"v", "at"})
             return lambda uow, actor: booth_reports.record_reported_state(
                 uow, actor, reported, state.at, self._faults
             )
         if route.channel == "help_calls":
             call = decode(HelpCallReport, raw)
+            self._admit(route, call)
             return lambda uow, actor: _help_call(uow, actor, call)
         if route.channel == "ack":
             assert route.command_id is not None
             command_id = route.command_id
             reply = decode(CommandReply, raw)
+            self._admit(route, reply)
             return lambda uow, actor: commands.record_reply(uow, actor, command_id, reply)
         handler = self._plate_read_handler()
         read = handler.decode(raw)
+        self._admit(route, read)
         return lambda uow, actor: handler.record(uow, [(actor, read)])[0]
 
     def _plate_read_handler(self) -> PlateReadHandler:

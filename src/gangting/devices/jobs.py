@@ -6,7 +6,9 @@ only what it needs (engine, clock); nothing runs at import.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,19 @@ from gangting.alerts.rules import FaultPolicy
 from gangting.booths import commands, credentials, retention
 from gangting.config import Settings
 from gangting.context import settings_clock
+from gangting.desks.booth_reports import clock_window
 from gangting.devices.centre_link import CentreLink
 from gangting.devices.connection import BrokerAddress
 from gangting.devices.embedded_broker import EmbeddedBroker
 from gangting.devices.ingest import InboundRouter, PlateReadHandler
-from gangting.devices.mosquitto import BrokerFiles, write_broker_files
+from gangting.devices.mosquitto import BrokerFiles, TlsListener, write_broker_files
+from gangting.devices.tls import (
+    OWNER_ONLY,
+    FileAccess,
+    broker_file_access,
+    broker_user_ids,
+    write_demo_pki,
+)
 from gangting.kernel.actor import SYSTEM
 from gangting.kernel.clock import Clock
 from gangting.kernel.db import make_engine
@@ -59,6 +69,7 @@ def start_centre_link(
             new_uow,
             plate_reads=plate_reads,
             faults=FaultPolicy(settings.booth_max_temperature_c),
+            clock_window=clock_window(settings),
         ),
         new_uow,
         BrokerAddress.parse(settings.mqtt_url),
@@ -105,6 +116,23 @@ def issue_broker_password(
         engine.dispose()
 
 
+@dataclass(frozen=True)
+class TlsOptions:
+    """The booths' TLS listener for ``write_mosquitto_files``: on ``host:port``; with
+    ``ca_file``/``cert_file``/``key_file`` (production: your own CA), else a demo CA and
+    certificates made under ``OUT_DIR/tls`` (``devices.tls.write_demo_pki``); ``plain``
+    False leaves out the booths' password listener (booths over TLS only)."""
+
+    port: int = 8883
+    host: str = "0.0.0.0"
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    crl_file: Path | None = None
+    server_names: tuple[str, ...] = ()
+    plain: bool = True
+
+
 def write_mosquitto_files(
     settings: Settings,
     out_dir: Path,
@@ -114,15 +142,26 @@ def write_mosquitto_files(
     centre_host: str = "127.0.0.1",
     centre_port: int | None = 1885,
     persistence_dir: Path | None = None,
+    tls: TlsOptions | None = None,
+    run_as: str | None = None,
+    euid: int | None = None,
 ) -> BrokerFiles:
     """Mosquitto's password files, ACL file and configuration from the booth registry; the
     centre's account is ``GANGTING_MQTT_USERNAME`` / ``GANGTING_MQTT_PASSWORD``. Booths
-    connect to ``host:port``; the centre's processes to ``centre_host:centre_port``
-    (their ``GANGTING_MQTT_URL``, e.g. ``mqtt://127.0.0.1:1885``)."""
+    connect to ``host:port`` (and over TLS to ``tls``'s); the centre's processes to
+    ``centre_host:centre_port`` (their ``GANGTING_MQTT_URL``, e.g. ``mqtt://127.0.0.1:1885``).
+    Files are readable by the broker's user (``run_as``, else ``mosquitto``) when written by
+    root (``devices.tls.broker_file_access``)."""
     if not settings.mqtt_password:
         raise ValueError("GANGTING_MQTT_PASSWORD is required for the centre's broker account")
+    access = broker_file_access(
+        os.geteuid() if euid is None else euid, broker_user_ids(run_as or "mosquitto")
+    )
     engine, new_uow = open_database(settings)
     try:
+        listener = None
+        if tls is not None:
+            listener = booth_tls_listener(out_dir, tls, new_uow, access)
         return registry_broker_files(
             new_uow,
             out_dir,
@@ -133,9 +172,37 @@ def write_mosquitto_files(
             centre_host=centre_host,
             centre_port=centre_port,
             persistence_dir=persistence_dir,
+            run_as=run_as,
+            tls_listener=listener,
+            booths_plain=tls is None or tls.plain,
+            access=access,
         )
     finally:
         engine.dispose()
+
+
+def booth_tls_listener(
+    out_dir: Path, tls: TlsOptions, new_uow: UowFactory, access: FileAccess
+) -> TlsListener:
+    """The TLS listener of ``tls``: its own CA's files, or a demo CA with a certificate for
+    every booth that has a broker account (made, or the CA reused, under ``out_dir/tls``)."""
+    if tls.ca_file is not None or tls.cert_file is not None or tls.key_file is not None:
+        if tls.ca_file is None or tls.cert_file is None or tls.key_file is None:
+            raise ValueError("--ca-file, --cert-file and --key-file go together")
+        return TlsListener(
+            tls.host, tls.port, tls.ca_file, tls.cert_file, tls.key_file, tls.crl_file
+        )
+    with new_uow() as uow:
+        codes = [code for code, _ in credentials.broker_accounts(uow)]
+        now = uow.clock.now()
+    pki = write_demo_pki(
+        out_dir / "tls",
+        codes,
+        now,
+        server_names=list(tls.server_names) or None,
+        broker_access=access,
+    )
+    return TlsListener(tls.host, tls.port, pki.ca_file, pki.cert_file, pki.key_file, tls.crl_file)
 
 
 def registry_broker_files(
@@ -150,6 +217,9 @@ def registry_broker_files(
     centre_port: int | None = None,
     persistence_dir: Path | None = None,
     run_as: str | None = None,
+    tls_listener: TlsListener | None = None,
+    booths_plain: bool = True,
+    access: FileAccess = OWNER_ONLY,
 ) -> BrokerFiles:
     """The broker files for every booth registered in the database ``new_uow`` opens and
     the centre's account (``write_mosquitto_files``; private brokers of tests and benchmarks)."""
@@ -166,36 +236,77 @@ def registry_broker_files(
         centre_port=centre_port,
         persistence_dir=persistence_dir,
         run_as=run_as,
+        tls_listener=tls_listener,
+        booths_plain=booths_plain,
+        access=access,
     )
+
+
+def mosquitto_files_main(args: list[str], settings: Settings) -> str:
+    """``mosquitto-files OUT_DIR [--host H] [--port P] [--centre-host H] [--centre-port P]
+    [--tls [--tls-port P] [--tls-host H] [--tls-only] [--server-name N]…
+    [--ca-file F --cert-file F --key-file F [--crl-file F]]] [--user U]``; what it wrote."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="gangting mosquitto-files")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--host", default="0.0.0.0", help="booths' listener address")
+    parser.add_argument("--port", type=int, default=1883, help="booths' listener port")
+    parser.add_argument("--centre-host", default="127.0.0.1", help="centre's listener")
+    parser.add_argument("--centre-port", type=int, default=1885, help="centre's port")
+    parser.add_argument("--persistence-dir", type=Path, default=None)
+    parser.add_argument("--user", default=None, help="the broker's system user (mosquitto)")
+    parser.add_argument("--tls", action="store_true", help="a TLS listener for booths")
+    parser.add_argument("--tls-host", default="0.0.0.0")
+    parser.add_argument("--tls-port", type=int, default=8883)
+    parser.add_argument("--tls-only", action="store_true", help="no password listener")
+    parser.add_argument("--server-name", action="append", default=[], help="broker's names")
+    parser.add_argument("--ca-file", type=Path, default=None, help="your CA (production)")
+    parser.add_argument("--cert-file", type=Path, default=None, help="the broker's cert")
+    parser.add_argument("--key-file", type=Path, default=None, help="the broker's key")
+    parser.add_argument("--crl-file", type=Path, default=None, help="revoked booth certs")
+    opts = parser.parse_args(args)
+    tls = None
+    if opts.tls or opts.tls_only or opts.ca_file is not None:
+        tls = TlsOptions(
+            opts.tls_port,
+            opts.tls_host,
+            opts.ca_file,
+            opts.cert_file,
+            opts.key_file,
+            opts.crl_file,
+            tuple(opts.server_name),
+            plain=not opts.tls_only,
+        )
+    files = write_mosquitto_files(
+        settings,
+        opts.out_dir,
+        host=opts.host,
+        port=opts.port,
+        centre_host=opts.centre_host,
+        centre_port=opts.centre_port,
+        persistence_dir=opts.persistence_dir,
+        tls=tls,
+        run_as=opts.user,
+    )
+    said = f"wrote {files.conf_file}; centre: mqtt://{opts.centre_host}:{opts.centre_port}"
+    if tls is not None:
+        said += f"; booths over TLS: mqtts://{opts.tls_host}:{opts.tls_port}"
+        if tls.ca_file is None:
+            said += f" (demo CA and booth certificates in {opts.out_dir / 'tls'})"
+    return said
 
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m gangting.devices.jobs purge-telemetry [DAYS] | sweep-commands |
-    mosquitto-files OUT_DIR [--host H] [--port P] [--centre-host H] [--centre-port P]``."""
-    import argparse
+    mosquitto-files OUT_DIR [--host H] [--port P] [--centre-host H] [--centre-port P]
+    [--tls …]`` (``mosquitto_files_main``; also ``gangting mosquitto-files``)."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     settings = Settings()
     if args[:1] == ["mosquitto-files"]:
-        parser = argparse.ArgumentParser(prog="python -m gangting.devices.jobs mosquitto-files")
-        parser.add_argument("out_dir", type=Path)
-        parser.add_argument("--host", default="0.0.0.0", help="booths' listener address")
-        parser.add_argument("--port", type=int, default=1883, help="booths' listener port")
-        parser.add_argument("--centre-host", default="127.0.0.1", help="centre's listener")
-        parser.add_argument("--centre-port", type=int, default=1885, help="centre's port")
-        parser.add_argument("--persistence-dir", type=Path, default=None)
-        opts = parser.parse_args(args[1:])
-        files = write_mosquitto_files(
-            settings,
-            opts.out_dir,
-            host=opts.host,
-            port=opts.port,
-            centre_host=opts.centre_host,
-            centre_port=opts.centre_port,
-            persistence_dir=opts.persistence_dir,
-        )
-        print(f"wrote {files.conf_file}; centre: mqtt://{opts.centre_host}:{opts.centre_port}")
+        print(mosquitto_files_main(args[1:], settings))
     elif args[:1] == ["purge-telemetry"]:
         days = int(args[1]) if len(args) > 1 else None
         print(f"deleted {purge_telemetry_history(settings, days)} telemetry readings")

@@ -85,6 +85,12 @@ class NodeSettings(BaseSettings):
     node_mqtt_url: str = ""  # GANGTING_NODE_MQTT_URL, e.g. mqtt://127.0.0.1:1884
     node_mqtt_password: str = ""  # GANGTING_NODE_MQTT_PASSWORD
     node_mqtt_keepalive_s: int = Field(default=30, ge=5, le=600)
+    # Over TLS (mqtts://, the broker's TLS listener, docs/decisions/0016): the CA that issued
+    # the broker's certificate (empty: the system's trust store) and this booth's own
+    # certificate (common name = booth code) and key, which never leaves the booth.
+    node_mqtt_ca_file: str = ""  # GANGTING_NODE_MQTT_CA_FILE
+    node_mqtt_cert_file: str = ""  # GANGTING_NODE_MQTT_CERT_FILE
+    node_mqtt_key_file: str = ""  # GANGTING_NODE_MQTT_KEY_FILE
     # Heartbeat and status telemetry (queue, card reader, cameras) over MQTT.
     heartbeat_interval_s: float = Field(default=60.0, gt=0)
     # The offline watch-list copy: a delta from the centre this often (and on command).

@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +33,7 @@ from gangting.booths.payloads import (
     CommandParams,
     CommandReply,
     HelpCallReport,
+    RefusalNotice,
     Scalar,
     StateReport,
     TelemetryReport,
@@ -47,10 +48,11 @@ from gangting.booths.topics import (
     command_ack_topic,
     help_calls_topic,
     plate_reads_topic,
+    refusals_topic,
     state_topic,
     telemetry_topic,
 )
-from gangting.devices.connection import BrokerAddress, new_client, watch_connection
+from gangting.devices.connection import BrokerAddress, ClientTls, new_client, watch_connection
 from gangting.kernel.clock import Clock, SystemClock
 from gangting.kernel.errors import DomainError
 
@@ -89,13 +91,16 @@ class BoothLink:
         clock: Clock | None = None,
         keepalive_s: int = 30,
         remember_replies: int = 256,
+        tls: ClientTls | None = None,
     ) -> None:
         self.booth_code = booth_code
         self._address = address
         self._on_command = on_command
         self._clock: Clock = clock or SystemClock()
         self._keepalive_s = keepalive_s
-        self._client = new_client(booth_code, address, username=booth_code, password=password)
+        self._client = new_client(
+            booth_code, address, username=booth_code, password=password, tls=tls
+        )
         self._client.on_message = self._on_message
         self._commands: queue.Queue[CommandMessage | None] = queue.Queue()
         self._answered: OrderedDict[uuid.UUID, CommandReply] = OrderedDict()
@@ -104,6 +109,9 @@ class BoothLink:
         self._worker: threading.Thread | None = None
         self.session = ""
         self.connected = threading.Event()
+        # The centre's refusals of this booth's messages (``…/refusals``), newest last.
+        self.refusals: deque[RefusalNotice] = deque(maxlen=50)
+        self.on_refusal: Callable[[RefusalNotice], None] | None = None
         watch_connection(
             self._client,
             self.connected,
@@ -204,12 +212,17 @@ class BoothLink:
     def _announce(self, client: mqtt.Client) -> None:
         """On every connection, before it counts as connected: online, then subscribe."""
         self._publish_availability("online", "connected")
-        client.subscribe(booth_command_filter(self.booth_code), qos=1)
+        client.subscribe(
+            [(booth_command_filter(self.booth_code), 1), (refusals_topic(self.booth_code), 1)]
+        )
 
     def _connected_hook(self, client: mqtt.Client) -> None:
         """What to do once connected (after ``connected`` is set); nothing here."""
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == refusals_topic(self.booth_code):
+            self._refused(bytes(msg.payload))
+            return
         try:
             command = decode(CommandMessage, bytes(msg.payload))
         except DomainError as exc:
@@ -219,6 +232,25 @@ class BoothLink:
             log.warning("command id does not match its topic %s", msg.topic)
             return
         self._commands.put(command)
+
+    def _refused(self, raw: bytes) -> None:
+        """The centre did not store a message of ours: log it where the booth's staff look
+        and keep it (``refusals``; ``on_refusal`` for the node to count it)."""
+        try:
+            notice = decode(RefusalNotice, raw)
+        except DomainError as exc:
+            log.warning("refusal notice unreadable: %s", exc.code)
+            return
+        log.warning(
+            "the centre refused %s: %s %s %s",
+            notice.topic,
+            notice.error,
+            notice.message,
+            notice.data,
+        )
+        self.refusals.append(notice)
+        if self.on_refusal is not None:
+            self.on_refusal(notice)
 
     # --- commands (worker thread)
 

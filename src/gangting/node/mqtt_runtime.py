@@ -55,7 +55,7 @@ from gangting.booths.payloads import (
     encode,
 )
 from gangting.booths.topics import help_calls_topic, plate_reads_topic, telemetry_topic
-from gangting.devices.connection import BrokerAddress
+from gangting.devices.connection import BrokerAddress, ClientTls
 from gangting.kernel.clock import Clock, SystemClock
 from gangting.kernel.errors import DomainError
 from gangting.node.commands import Adapters, CommandExecutor
@@ -177,6 +177,11 @@ class MqttRuntime:
             self._code,
             BrokerAddress.parse(settings.node_mqtt_url),
             password=settings.node_mqtt_password or None,
+            tls=ClientTls(
+                settings.node_mqtt_ca_file or None,
+                settings.node_mqtt_cert_file or None,
+                settings.node_mqtt_key_file or None,
+            ),
             on_command=on_command,
             clock=self._clock,
             keepalive_s=settings.node_mqtt_keepalive_s,

@@ -105,6 +105,9 @@ class KioskService:
         self.store = store
         self.centre = centre
         self.hw = hardware
+        # The booth's wall clock: the times its reports carry (the centre holds them to a
+        # window around its own time, docs/decisions/0016).
+        self._wall = wall_clock or _WALL
         self.keys = StepKeys(store, settings.booth_code)
         self.outbox = Outbox(
             store, centre, max_backoff_s=settings.outbox_max_backoff_s, clock=wall_clock
@@ -418,7 +421,11 @@ class KioskService:
         files = self.hw.printer.print_receipt(receipt)
         self.outbox.enqueue(
             "/api/v1/receipts/printed",
-            {"receipt_no": receipt.receipt_no, "booth": self.settings.booth_code, "at": _now_iso()},
+            {
+                "receipt_no": receipt.receipt_no,
+                "booth": self.settings.booth_code,
+                "at": self._now_iso(),
+            },
         )
         return {"printed": True, "receipt_no": receipt.receipt_no, "files": [str(f) for f in files]}
 
@@ -439,7 +446,7 @@ class KioskService:
                 "level": level.value,
                 "reason": reason,
                 "booth": self.settings.booth_code,
-                "at": _now_iso(),
+                "at": self._now_iso(),
             },
         )
         return {
@@ -464,7 +471,7 @@ class KioskService:
                 "kind": kind,
                 "note": note,
                 "booth": self.settings.booth_code,
-                "at": _now_iso(),
+                "at": self._now_iso(),
             },
         )
         return {"accepted": True, "kind": kind, "message": "已呼叫工作人员，请稍候"}
@@ -487,7 +494,7 @@ class KioskService:
                             "kind": kind,
                             "value": value,
                             "booth": self.settings.booth_code,
-                            "at": _now_iso(),
+                            "at": self._now_iso(),
                         },
                     )
                     self._last_telemetry[kind] = value
@@ -540,6 +547,5 @@ class KioskService:
     def _today(self) -> date:
         return _WALL.today()
 
-
-def _now_iso() -> str:
-    return _WALL.now().isoformat()
+    def _now_iso(self) -> str:
+        return self._wall.now().isoformat()

@@ -19,6 +19,7 @@ class PlateReadRecord(IdMixin, Base):
 
     __tablename__ = "plate_reads"
     __table_args__ = (Index("ix_plate_reads_booth_seen", "booth_id", "first_seen_at"),)
+    # received_at: the centre's clock, which retention ages reads by (indexed, migration 0018).
 
     event_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     payload_version: Mapped[str] = mapped_column(String(8))  # the event's v, "1.0"
@@ -33,7 +34,7 @@ class PlateReadRecord(IdMixin, Base):
     agreeing: Mapped[int]
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime]
-    received_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(index=True)
     box: Mapped[Any | None] = mapped_column(JsonColumn)
     frame_size: Mapped[Any | None] = mapped_column(JsonColumn)
     evidence_jpeg_b64: Mapped[str | None] = mapped_column(Text)
