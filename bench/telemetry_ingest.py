@@ -91,7 +91,7 @@ def main() -> None:
 
     per_booth = args.messages // len(codes)
     total = per_booth * len(codes)
-    t0 = datetime(2026, 11, 26, tzinfo=UTC)
+    t0 = SystemClock().now() - timedelta(seconds=per_booth)
     clients = []
     for code in codes:
         client = new_client(code, address, username=code, password=passwords[code])

@@ -2,8 +2,8 @@
 time of receipt (``received_at``, already on every booth-reported table), so index it; the
 index on the booth's own ``telemetry_readings.at`` served only retention and goes
 
-Revision ID: 0018
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 19:00:00
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0018"
+revision: str = "0017"
 # The integrator rechains this after 0015-0017 of the other branches of issue 12.
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
