@@ -41,7 +41,7 @@ from gangting.node.face_check import FaceEngine, LivenessPolicy, decode_chip_pho
 from gangting.node.service import KioskService
 from tests import builders
 from tests.desks.conftest import Api
-from tests.node.conftest import CentreLink, FakeMonotonic, Node, count
+from tests.node.conftest import CentreLink, FakeMonotonic, Node, count, register_node_key
 
 START, LOOK, IDENTIFY = (
     "/kiosk/api/identify/start",
@@ -157,9 +157,11 @@ def make_booth(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Make
         hardware = dataclasses.replace(sim, speaker=speaker, face_camera=tracking)
         link = RecordingLink(api.client)
         clock = FakeMonotonic()
+        register_node_key(api, settings)
         app = create_node_app(
             settings, centre_transport=link, hardware=hardware, clock=clock, background=False
         )
+        app.state.kiosk.evidence_clock = api.clock
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
