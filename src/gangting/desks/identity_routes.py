@@ -178,7 +178,7 @@ def check(body: IdentityCheck, ctx: ContextDep, actor: ActorDep) -> dict[str, An
 @router.post(
     "/api/v1/booth/identity/nonce",
     response_model=IdentityNonceGrant,
-    responses=error_responses(401, 403),
+    responses=error_responses(401, 403, 422),
     summary="领取人证核验随机数（一次性，短时有效，岗亭签名时使用）",
 )
 def nonce(ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
@@ -200,12 +200,15 @@ def nonce(ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
 def watch_identity_rate(uow: UnitOfWork, actor: Actor, policy: RatePolicy) -> Alert | None:
     """Raise an ``identity_rate`` alert when the booth's checks in the last hour (nonces
     issued, this one included) exceed ``identity_rate_limit``; at most one per booth and
-    clock hour, whatever became of an earlier one. Below ``min_per_hour`` nothing is read."""
+    clock hour, whatever became of an earlier one. Below ``min_per_hour`` only the last
+    hour is counted; the 7-day history is read only above it."""
     booth_id = require_booth(actor)
-    last_hour, hourly = service.recent_checks(uow, booth_id, days=policy.baseline_days)
+    last_hour = service.checks_last_hour(uow, booth_id)
     if last_hour <= policy.min_per_hour:
         return None
-    limit = identity_rate_limit(hourly, policy)
+    limit = identity_rate_limit(
+        service.hourly_checks(uow, booth_id, days=policy.baseline_days), policy
+    )
     if last_hour <= limit:
         return None
     now = uow.clock.now()

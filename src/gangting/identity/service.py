@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
@@ -193,27 +193,34 @@ def verify_signed_evidence(
         raise NonceInvalid("核验随机数无效、已过期或已使用，请重新核验")
 
 
-def recent_checks(uow: UnitOfWork, booth_id: uuid.UUID, *, days: int) -> tuple[int, list[int]]:
-    """The booth's identity checks (nonces issued: every check needs one) in the last hour,
-    and its count for each hour of the ``days`` days before that hour."""
-    now = uow.clock.now()
-    hour_ago = now - timedelta(hours=1)
-    since = hour_ago - timedelta(days=days)
-    times = list(
+def checks_last_hour(uow: UnitOfWork, booth_id: uuid.UUID) -> int:
+    """The booth's identity checks (nonces issued: every check needs one) in the last hour."""
+    hour_ago = uow.clock.now() - timedelta(hours=1)
+    return int(
         uow.session.execute(
-            select(IdentityNonce.issued_at).where(
-                IdentityNonce.booth_id == booth_id, IdentityNonce.issued_at > since
+            select(func.count()).where(
+                IdentityNonce.booth_id == booth_id, IdentityNonce.issued_at > hour_ago
             )
-        ).scalars()
+        ).scalar_one()
     )
-    last_hour = sum(1 for t in times if t > hour_ago)
+
+
+def hourly_checks(uow: UnitOfWork, booth_id: uuid.UUID, *, days: int) -> list[int]:
+    """The booth's count for each hour of the ``days`` days before the last hour."""
+    hour_ago = uow.clock.now() - timedelta(hours=1)
+    times = uow.session.execute(
+        select(IdentityNonce.issued_at).where(
+            IdentityNonce.booth_id == booth_id,
+            IdentityNonce.issued_at > hour_ago - timedelta(days=days),
+            IdentityNonce.issued_at <= hour_ago,
+        )
+    ).scalars()
     buckets = [0] * (days * 24)
     for t in times:
-        if t <= hour_ago:
-            n = int((hour_ago - t).total_seconds() // 3600)
-            if 0 <= n < len(buckets):
-                buckets[n] += 1
-    return last_hour, buckets
+        n = int((hour_ago - t).total_seconds() // 3600)
+        if 0 <= n < len(buckets):
+            buckets[n] += 1
+    return buckets
 
 
 _REFUSALS: dict[str, type[DomainError]] = {
