@@ -206,14 +206,14 @@ def watch_identity_rate(uow: UnitOfWork, actor: Actor, policy: RatePolicy) -> Al
     last_hour = service.checks_last_hour(uow, booth_id)
     if last_hour <= policy.min_per_hour:
         return None
+    now = uow.clock.now()
+    key = f"identity_rate:{actor.name}:{now:%Y%m%d%H}"
+    if uow.session.execute(select(Alert.id).where(Alert.key == key)).first() is not None:
+        return None  # raised this hour already: the history is not read again
     limit = identity_rate_limit(
         service.hourly_checks(uow, booth_id, days=policy.baseline_days), policy
     )
     if last_hour <= limit:
-        return None
-    now = uow.clock.now()
-    key = f"identity_rate:{actor.name}:{now:%Y%m%d%H}"
-    if uow.session.execute(select(Alert.id).where(Alert.key == key)).first() is not None:
         return None
     booth = uow.session.get(Booth, booth_id)
     assert booth is not None
