@@ -44,6 +44,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench.evidence import NONCE_PATH, signed_check
 from bench.machine import rss_and_cpu
 from bench.pools import (
     BOOTH_SECRET,
@@ -168,6 +169,7 @@ class Failed(Exception):
 
 class Run:
     def __init__(self, base: str, pools: Pools, today: date, measure_from: float, end: float):
+        self.demo_clock = ""  # the server's GANGTING_DEMO_CLOCK: the evidence's signing time
         self.base = base
         self.pools = pools
         self.today = today
@@ -201,7 +203,9 @@ class Run:
             raise Failed(f"{name} {status} {json.dumps(data, ensure_ascii=False)[:200]}")
         return data
 
-    async def booth(self, session: aiohttp.ClientSession, token: str, rng: random.Random) -> None:
+    async def booth(
+        self, session: aiohttp.ClientSession, token: str, code: str, rng: random.Random
+    ) -> None:
         auth = {"Authorization": f"Bearer {token}"}
         while True:
             start = time.monotonic()
@@ -229,13 +233,16 @@ class Run:
             reqs: list[tuple[str, float]] = []
             paid: list[str] = []
             try:
+                issued = await self.call(
+                    session, "POST", NONCE_PATH, "identity_nonce", auth, {}, record=reqs
+                )
                 check = await self.call(
                     session,
                     "POST",
                     "/api/v1/identity/check",
                     "identity_check",
                     {**auth, "Idempotency-Key": uuid.uuid4().hex},
-                    {"id_number": id_number, "face_score": 0.93},
+                    signed_check(code, id_number, issued["nonce"], self.demo_clock),
                     record=reqs,
                 )
                 h = {**auth, "X-Identity-Token": check["identity_token"]}
@@ -319,15 +326,24 @@ async def login_all(base: str, codes: list[str]) -> list[str]:
 
 
 async def drive(
-    base: str, tokens: list[str], pools: Pools, today: date, warmup: float, seconds: float
+    base: str,
+    tokens: list[str],
+    pools: Pools,
+    today: date,
+    warmup: float,
+    seconds: float,
+    codes: list[str] | None = None,
+    demo_clock: str = "",
 ) -> Run:
     t0 = time.monotonic()
     run = Run(base, pools, today, t0 + warmup, t0 + warmup + seconds)
+    run.demo_clock = demo_clock
+    names = codes if codes is not None else [f"BENCH-{i + 1:03d}" for i in range(len(tokens))]
     connector = aiohttp.TCPConnector(limit=len(tokens), keepalive_timeout=60)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         await asyncio.gather(
-            *(run.booth(session, tok, random.Random(i)) for i, tok in enumerate(tokens))
+            *(run.booth(session, tok, names[i], random.Random(i)) for i, tok in enumerate(tokens))
         )
     return run
 
@@ -493,7 +509,18 @@ def main() -> None:
             spy = None
             if booths == args.profile_level:
                 spy = start_profile(server.pid, args.seconds, var_dir / "profile.txt")
-            run = asyncio.run(drive(base, tokens[:booths], pools, today, args.warmup, args.seconds))
+            run = asyncio.run(
+                drive(
+                    base,
+                    tokens[:booths],
+                    pools,
+                    today,
+                    args.warmup,
+                    args.seconds,
+                    codes[:booths],
+                    args.demo_clock,
+                )
+            )
             wall = time.monotonic() - w0
             cpu1, m1 = sampler.cpu_ticks(), _machine_ticks()
             result = summarise(run, args.seconds, booths)

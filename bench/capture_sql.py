@@ -19,6 +19,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from bench.evidence import NONCE_PATH, signed_check
 from bench.pools import BOOTH_SECRET, bench_today, certificate, ensure_booths, pick_pools
 from gangting.app import create_app
 from gangting.config import Settings
@@ -65,10 +66,12 @@ def main() -> None:
         base = {"Authorization": f"Bearer {token}"}
 
         def verify(id_number: str) -> dict[str, str]:
+            log.append("=== identity nonce")
+            nonce = client.post(NONCE_PATH, headers=base).json()["nonce"]
             log.append("=== identity check")
             r = client.post(
                 "/api/v1/identity/check",
-                json={"id_number": id_number, "face_score": 0.93},
+                json=signed_check("BENCH-001", id_number, nonce, args.demo_clock),
                 headers={**base, "Idempotency-Key": uuid.uuid4().hex},
             )
             assert r.status_code == 200, r.text

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from bench.evidence import bench_public_key
 from gangting.kernel.clock import SystemClock, city_date
 from gangting.staff.service import hash_secret
 from gangting.vehicles.rules import (
@@ -81,7 +82,8 @@ class Pools:
 
 
 def ensure_booths(url: str, count: int) -> list[str]:
-    """Bench booths BENCH-001… (secret ``bench-secret``) under the first booth's org unit."""
+    """Bench booths BENCH-001… (secret ``bench-secret``, evidence key ``evidence.bench_key``)
+    under the first booth's org unit."""
     codes = [f"{BOOTH_PREFIX}{i:03d}" for i in range(1, count + 1)]
     secret_hash = hash_secret(BOOTH_SECRET)
     with psycopg.connect(plain_url(url), autocommit=True) as conn:
@@ -94,12 +96,19 @@ def ensure_booths(url: str, count: int) -> list[str]:
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO booths (id, code, name, org_unit_id, district_code, address,"
-                " longitude, latitude, secret_hash, enabled)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true)"
+                " longitude, latitude, secret_hash, evidence_public_key, enabled)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, true)"
                 " ON CONFLICT (code) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,"
-                " enabled = true",
+                " evidence_public_key = EXCLUDED.evidence_public_key, enabled = true",
                 [
-                    (uuid.uuid4(), code, f"压测岗亭 {code}", *template, secret_hash)
+                    (
+                        uuid.uuid4(),
+                        code,
+                        f"压测岗亭 {code}",
+                        *template,
+                        secret_hash,
+                        bench_public_key(code),
+                    )
                     for code in codes
                 ],
             )

@@ -25,6 +25,7 @@ from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.vehicles.models import Vehicle
 from gangting.violations.catalogue import install_catalogue
 from gangting.violations.models import Violation
+from tests.identity.evidence import booth_public_key
 
 _seq = itertools.count(1)
 BOOTH_SECRET = "test-booth-secret"
@@ -72,6 +73,7 @@ def booth(uow: UnitOfWork, unit: OrgUnit, code: str = "BT-KDL-001") -> Booth:
         longitude=109.82,
         latitude=40.66,
         secret_hash=cheap_hash(BOOTH_SECRET),
+        evidence_public_key=booth_public_key(code),  # tests.identity.evidence signs with it
     )
     uow.session.add(row)
     uow.session.flush()

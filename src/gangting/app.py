@@ -21,6 +21,7 @@ from gangting.desks.booth_command_routes import router as booth_command_issue_ro
 from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
 from gangting.desks.detection_routes import router as detection_router
+from gangting.desks.identity_routes import router as identity_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.ledger_routes import router as ledger_router
 from gangting.desks.licence_routes import router as licences_router
@@ -32,7 +33,6 @@ from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
 from gangting.desks.violation_routes import router as violations_router
 from gangting.desks.watch_list_entry_routes import router as watch_list_entry_router
-from gangting.identity.routes import router as identity_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
 from gangting.kernel.errors import Forbidden

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +23,77 @@ app = typer.Typer(
 )
 console = Console()
 app.add_typer(audit_app, name="audit")
+booths_app = typer.Typer(help="岗亭登记 booth registry: evidence keys", no_args_is_help=True)
+app.add_typer(booths_app, name="booths")
+
+
+@booths_app.command("register-key")
+def booths_register_key(
+    code: str = typer.Argument(..., help="booth code, e.g. BT-KDL-001"),
+    public_key: str = typer.Argument(..., help="the node's Ed25519 public key (base64)"),
+) -> None:
+    """Register (or replace) a booth node's evidence public key, as printed by
+    `gangting booth-key` on the node (docs/decisions/0018); audited with its fingerprint."""
+    from gangting.kernel.errors import DomainError
+
+    try:
+        done = register_booth_key(Settings(), code, public_key)
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/red] ({exc.code})")
+        raise typer.Exit(1) from exc
+    console.print(f"岗亭 {done['booth']} 签名公钥已登记 fingerprint {done['fingerprint']}")
+
+
+def register_booth_key(settings: Settings, code: str, public_key: str) -> dict[str, object]:
+    from gangting.booths.evidence_keys import register_evidence_key
+    from gangting.devices.jobs import open_database
+    from gangting.kernel.actor import SYSTEM
+
+    engine, new_uow = open_database(settings)
+    try:
+        with new_uow() as uow:
+            return register_evidence_key(uow, SYSTEM, code, public_key)
+    finally:
+        engine.dispose()
+
+
+def provision_demo_booth_key(settings: Settings, code: str, node_var_dir: Path) -> str:
+    """The demo's provisioning on one machine: make the node's key pair in the node's data
+    dir (as the node itself would on first start) and register its public key at the
+    centre, unless the registry already holds that key. The private key stays in the node's
+    data dir; only the public key reaches the centre."""
+    from sqlalchemy import select
+
+    from gangting.booths.models import Booth
+    from gangting.devices.jobs import open_database
+    from gangting.node.evidence_key import key_path, load_or_create
+    from gangting.node.evidence_key import public_key as node_public_key
+
+    key = node_public_key(load_or_create(key_path(node_var_dir, code)))
+    engine, new_uow = open_database(settings)
+    try:
+        with new_uow() as uow:
+            registered = uow.session.execute(
+                select(Booth.evidence_public_key).where(Booth.code == code)
+            ).scalar_one_or_none()
+    finally:
+        engine.dispose()
+    if registered != key:
+        register_booth_key(settings, code, key)
+    return key
+
+
+@app.command("booth-key")
+def booth_key(
+    code: str = typer.Option(..., "--code", help="booth code, e.g. BT-KDL-001"),
+) -> None:
+    """Print this booth node's evidence public key (made on first use in the node's data
+    dir, GANGTING_VAR_DIR, mode 0600) for an administrator to register at the centre."""
+    from gangting.node.config import NodeSettings
+    from gangting.node.evidence_key import key_path, load_or_create, public_key
+
+    node = NodeSettings(booth_code=code)
+    print(public_key(load_or_create(key_path(node.var_dir, code))))
 
 
 @app.command()
@@ -206,10 +278,12 @@ def _demo_booths(settings: Settings) -> list[tuple[str, str]]:
 
 def _start_booths(settings: Settings, host: str, port: int) -> list[subprocess.Popen[bytes]]:
     from gangting.node.adapters.id_reader import load_demo_citizens
+    from gangting.node.config import NodeSettings
 
     procs = []
     for n, (code, name) in enumerate(_demo_booths(settings)):
         node_port = 8700 + n
+        provision_demo_booth_key(settings, code, NodeSettings(booth_code=code).var_dir)
         procs.append(
             subprocess.Popen(
                 [

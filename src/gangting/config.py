@@ -33,12 +33,19 @@ class Settings(BaseSettings):
     city_code: str = "150200"
     city_name: str = "包头市"
     plate_prefix: str = "蒙B"
-    # Identity: the booth reports the face match score; below the threshold no token.
-    face_match_threshold: float = 0.80
-    # Or the booth reports its live-face evidence (descriptor distance, its threshold,
-    # liveness): the loosest distance threshold a booth may use (dlib's same-person bound).
+    # Identity: the booth reports its live-face evidence (descriptor distance, its threshold,
+    # liveness), signed with its own key over a nonce from the centre (decision 0018): the
+    # loosest distance threshold a booth may use (dlib's same-person bound) ...
     face_distance_threshold_max: float = Field(default=0.6, gt=0, lt=2)
     identity_token_ttl_s: int = 600
+    # ... how long a nonce is good for, how far the booth's signing time may be from ours,
+    identity_nonce_ttl_s: int = Field(default=120, ge=5, le=3600)
+    identity_evidence_window_s: float = Field(default=120.0, gt=0, le=3600)
+    # ... and when a booth's checks in the last hour raise an alert: above
+    # max(min_per_hour, factor x its median active-hour count over baseline_days).
+    identity_rate_min_per_hour: int = Field(default=30, ge=1)
+    identity_rate_factor: float = Field(default=5.0, gt=1)
+    identity_rate_baseline_days: int = Field(default=7, ge=1, le=30)
     # Staff sessions (bearer tokens; docs/decisions/0014): a session ends
     # staff_session_idle_s after its log-in or its last renewal (POST
     # /api/v1/staff/token/renew), and never later than staff_token_ttl_s after its log-in.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from tests import builders
+from tests.identity.evidence import signed_body, take_nonce
 
 
 @dataclass
@@ -26,12 +27,14 @@ class Api:
     ctx: Context
     clock: FixedClock
     learning: FakeLearningPlatform
+    booth_codes: dict[str, str] = field(default_factory=dict)  # bearer token -> booth code
 
     def login_booth(self, code: str = "BT-KDL-001") -> str:
         r = self.client.post(
             "/api/v1/auth/booth", json={"booth_code": code, "secret": builders.BOOTH_SECRET}
         )
         assert r.status_code == 200, r.text
+        self.booth_codes[str(r.json()["access_token"])] = code
         return str(r.json()["access_token"])
 
     def login_staff(self, username: str) -> str:
@@ -58,8 +61,14 @@ class Booth:
             h["Idempotency-Key"] = key
         return h
 
-    def verify(self, id_number: str, face_score: float = 0.93) -> Any:
-        r = self.post("/api/v1/identity/check", {"id_number": id_number, "face_score": face_score})
+    @property
+    def code(self) -> str:
+        return self.api.booth_codes[self.token]
+
+    def verify(self, id_number: str, face: dict[str, Any] | None = None) -> Any:
+        """The identity check as a booth node makes it: a nonce, then signed evidence."""
+        body = signed_body(self.code, id_number, take_nonce(self), self.api.clock.now(), face=face)
+        r = self.post("/api/v1/identity/check", body)
         if r.status_code == 200:
             self.identity = r.json()["identity_token"]
         return r

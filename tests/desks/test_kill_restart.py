@@ -43,6 +43,7 @@ from gangting.points.models import PointEntry
 from gangting.violations.models import Violation
 from tests import builders
 from tests.conftest import NOW
+from tests.identity.evidence import signed_body
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +58,7 @@ PAYMENT_PATH = "/api/v1/payments"
 RENEWAL_PATH = "/api/v1/licences/renewal"
 PROCESS_PATH = "/api/v1/violations/process"
 IDENTITY_PATH = "/api/v1/identity/check"
+NONCE_PATH = "/api/v1/booth/identity/nonce"
 
 
 # --------------------------------------------------------------------------- the server
@@ -271,6 +273,21 @@ class BoothClient:
             self.tally.add(f"retry.login_{r.status_code}")
             self._pause()
 
+    def identify(self, id_number: str, key: str) -> Any:
+        """The identity check as a node makes it: a nonce, then the evidence signed with it
+        (decision 0018). A check whose answer a kill lost finds its nonce spent: again."""
+        while True:
+            status, body = self.write(NONCE_PATH, {}, f"id-nonce-{uuid.uuid4().hex}", None)
+            if status != 200:
+                return status, body
+            signed = signed_body(self.code, id_number, body["nonce"], NOW)
+            status, body = self.write(IDENTITY_PATH, signed, key, None)
+            if status == 403 and body.get("error") == "identity.nonce_invalid":
+                self.tally.add("retry.nonce_spent")
+                self._pause()
+                continue
+            return status, body
+
     def write(self, path: str, body: dict[str, Any], key: str, identity: str | None) -> Any:
         """POST until a definitive answer (2xx/4xx other than 401); same key every time."""
         attempts = 0
@@ -311,9 +328,7 @@ def _serve_person(booth: BoothClient, p: Person, tally: Tally) -> None:
     p.keys = {
         step: f"{step}-{p.index}-{uuid.uuid4().hex[:12]}" for step in ("id", "k1", "k2", "k3")
     }
-    status, body = booth.write(
-        IDENTITY_PATH, {"id_number": p.id_number, "face_score": 0.93}, p.keys["id"], None
-    )
+    status, body = booth.identify(p.id_number, p.keys["id"])
     assert status == 200, (p.index, status, body)
     identity = body["identity_token"]
     decision_nos = list(p.overdue_decision_nos)
@@ -354,7 +369,7 @@ def _renewal_body(p: Person) -> dict[str, Any]:
 
 def _request_of(p: Person, step: str) -> tuple[str, dict[str, Any]] | None:
     if step == "id":
-        return IDENTITY_PATH, {"id_number": p.id_number, "face_score": 0.93}
+        return None  # not keyed: a new nonce, a new signature, a new token
     if step == "k1" and p.violation_refs:
         return PROCESS_PATH, {"violation_refs": p.violation_refs}
     if step == "k2" and p.violation_refs:
@@ -443,9 +458,7 @@ def _scripted_payment_kill(
     booth = BoothClient(server.base_url, p.booth, tally, deadline)
     try:
         p.keys = {s: f"{s}-{p.index}-{uuid.uuid4().hex[:12]}" for s in ("id", "k1", "k2", "k3")}
-        _, body = booth.write(
-            IDENTITY_PATH, {"id_number": p.id_number, "face_score": 0.93}, p.keys["id"], None
-        )
+        _, body = booth.identify(p.id_number, p.keys["id"])
         identity = body["identity_token"]
         status, body = booth.write(
             PROCESS_PATH, {"violation_refs": p.violation_refs}, p.keys["k1"], identity
@@ -611,7 +624,9 @@ def test_kill_restart_retries_give_one_effect_per_key(database_url: str, tmp_pat
                 for p in people:
                     if p.booth != code or not p.keys:
                         continue
-                    first_id = tally.answers[p.keys["id"]][0][1]["identity_token"]
+                    first_id = next(
+                        b["identity_token"] for s, b in tally.answers[p.keys["id"]] if s == 200
+                    )
                     for step in ("k1", "k3"):  # identity checks are not keyed: new token each
                         req = _request_of(p, step)
                         if req is not None:

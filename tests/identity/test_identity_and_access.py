@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from gangting.audit.models import AuditEntry
 from tests.desks.conftest import Api, Booth
+from tests.identity.evidence import FACE
 
 
 def test_identity_check_refuses_a_bad_id_number_with_a_chinese_message(
@@ -21,9 +22,9 @@ def test_identity_check_refuses_a_bad_id_number_with_a_chinese_message(
     assert "校验" in r.json()["message"]
 
 
-def test_identity_check_refuses_a_low_face_score(api: Api, world: dict[str, Any]) -> None:
+def test_identity_check_refuses_a_distant_face(api: Api, world: dict[str, Any]) -> None:
     b = Booth(api, api.login_booth())
-    r = b.verify(world["driver"], face_score=0.4)
+    r = b.verify(world["driver"], face={**FACE, "matched": False, "distance": 0.9})
     assert r.status_code == 403
     assert r.json()["error"] == "identity.face_mismatch"
     assert b.identity is None

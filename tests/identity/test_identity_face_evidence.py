@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gangting.audit.models import AuditEntry
 from gangting.identity.models import IdentityToken
 from tests.desks.conftest import Api, Booth
+from tests.identity.evidence import signed_body, take_nonce
 
 
 def face(**over: Any) -> dict[str, Any]:
@@ -26,6 +27,10 @@ def face(**over: Any) -> dict[str, Any]:
 
 
 def check(b: Booth, id_number: str, **body: Any) -> Any:
+    """The identity check with ``body``; a ``face`` alone is signed as a node would."""
+    if "face" in body and not {"evidence", "face_score"} & body.keys():
+        at = b.api.clock.now()
+        body = signed_body(b.code, id_number, take_nonce(b), at, **body)
     r = b.post("/api/v1/identity/check", {"id_number": id_number, **body})
     if r.status_code == 200:
         b.identity = r.json()["identity_token"]
@@ -101,12 +106,13 @@ def test_the_maximum_booth_threshold_is_the_centres_setting(
     "body",
     [
         {},  # neither
-        {"face_score": 0.93, "face": face()},  # both
+        {"face_score": 0.93, "face": face()},  # a score is refused in any company
+        {"face": face(), "evidence": None},  # unsigned
         {"face": {**face(), "image": "..."}},  # no image or anything else unknown
         {"face": face(distance=-0.1)},
     ],
 )
-def test_exactly_one_face_check_and_only_numbers(
+def test_signed_evidence_and_only_numbers(
     api: Api, world: dict[str, Any], body: dict[str, Any]
 ) -> None:
     b = Booth(api, api.login_booth())
@@ -114,9 +120,14 @@ def test_exactly_one_face_check_and_only_numbers(
     assert r.status_code == 422, r.text
 
 
-def test_a_legacy_face_score_still_works_and_is_recorded(api: Api, world: dict[str, Any]) -> None:
+def test_a_bare_face_score_is_refused_not_turned_into_a_name(
+    api: Api, world: dict[str, Any]
+) -> None:
+    """Probe (issue 12): ``{"id_number": …, "face_score": 0.81}`` gave a token and the
+    citizen's name, without liveness; now a 422 with a stable code, no token, no name."""
     b = Booth(api, api.login_booth())
-    assert check(b, world["driver"], face_score=0.93).status_code == 200
-    (token,) = tokens(api)
-    assert token.face_score == pytest.approx(0.93)
-    assert token.face_distance is None and token.liveness_passed is None
+    r = check(b, world["driver"], face_score=0.81)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "identity.score_only_refused"
+    assert "签名" in r.json()["message"]
+    assert "citizen" not in r.json() and b.identity is None and tokens(api) == []

@@ -65,18 +65,18 @@ def test_a_refused_face_check_is_audited_with_its_numbers_against_the_citizen(
     no_personal_data(entry, world["driver"])
 
 
-def test_a_low_legacy_face_score_is_audited(api: Api, world: dict[str, Any]) -> None:
+def test_a_score_only_check_is_refused_and_audited(api: Api, world: dict[str, Any]) -> None:
     b = Booth(api, api.login_booth())
     r = check(b, world["driver"], face_score=0.5, card_source="ocr")
-    assert r.status_code == 403 and r.json()["error"] == "identity.face_mismatch"
+    assert r.status_code == 422 and r.json()["error"] == "identity.score_only_refused"
     (entry,) = refused(api)
+    assert entry.subject_kind == "citizen" and entry.subject_id == str(world["driver_id"])
     assert entry.data == {
-        "error": "identity.face_mismatch",
-        "reasons": ["identity.face_mismatch"],
+        "error": "identity.score_only_refused",
+        "reasons": ["identity.score_only_refused"],
         "card_source": "ocr",
-        "face_score": 0.5,
-        "face_score_threshold": 0.8,
     }
+    no_personal_data(entry, world["driver"])
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+import base64
+from datetime import UTC, datetime, timedelta
 
-from gangting.identity.rules import FaceEvidence, face_evidence_acceptable
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gangting.identity.rules import (
+    FaceEvidence,
+    SignedFields,
+    canonical_evidence,
+    evidence_time_acceptable,
+    face_evidence_acceptable,
+    public_key_text,
+    signature_valid,
+)
 
 LIVE = {"liveness_passed": True, "max_abs_yaw": 32.0, "turn_deg": 25.0}
 
@@ -50,3 +62,62 @@ def test_the_refusal_carries_the_numbers_for_the_audit() -> None:
     )
     assert decision.reasons[0].data == {"distance": 0.7346, "threshold": 0.5, "max_threshold": 0.6}
     assert "人脸比对未通过" in decision.reasons[0].message
+
+
+def _fields(**over: object) -> SignedFields:
+    base: dict[str, object] = {
+        "booth_code": "BT-KDL-001",
+        "id_number": "150203198506150014",
+        "card_source": "chip",
+        "matched": True,
+        "distance": 0.4213,
+        "threshold": 0.5,
+        "liveness_passed": True,
+        "max_abs_yaw": 31.5,
+        "turn_deg": 25.0,
+        "signed_at": "2026-11-26T02:00:00+00:00",
+        "nonce": "n" * 32,
+    }
+    base.update(over)
+    return SignedFields(**base)  # type: ignore[arg-type]
+
+
+def test_the_canonical_evidence_is_fixed_text_one_field_a_line() -> None:
+    text = canonical_evidence(_fields()).decode()
+    assert text.splitlines() == [
+        "gangting.identity-evidence.v1",
+        "BT-KDL-001",
+        "150203198506150014",
+        "chip",
+        "1",
+        "0.421300",
+        "0.500000",
+        "1",
+        "31.500000",
+        "25.000000",
+        "2026-11-26T02:00:00+00:00",
+        "n" * 32,
+    ]
+    with pytest.raises(ValueError):
+        canonical_evidence(_fields(nonce="a\nb"))  # no field can shift the others
+
+
+def test_only_the_keys_own_signature_of_those_bytes_is_valid() -> None:
+    key = Ed25519PrivateKey.generate()
+    pub = public_key_text(key.public_key())
+    message = canonical_evidence(_fields())
+    good = base64.b64encode(key.sign(message)).decode()
+    assert signature_valid(pub, message, good)
+    assert not signature_valid(pub, canonical_evidence(_fields(distance=0.1)), good)
+    other = public_key_text(Ed25519PrivateKey.generate().public_key())
+    assert not signature_valid(other, message, good)
+    assert not signature_valid("not base64!", message, good)
+    assert not signature_valid(pub, message, "AAAA")
+    assert not signature_valid(base64.b64encode(b"x" * 31).decode(), message, good)
+
+
+def test_the_signing_time_window_is_symmetric() -> None:
+    now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    assert evidence_time_acceptable(now - timedelta(seconds=120), now, window_s=120)
+    assert evidence_time_acceptable(now + timedelta(seconds=120), now, window_s=120)
+    assert not evidence_time_acceptable(now + timedelta(seconds=121), now, window_s=120)

@@ -13,8 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from gangting.booths.evidence_keys import register_evidence_key
+from gangting.kernel.actor import SYSTEM
 from gangting.node.app import create_node_app
 from gangting.node.config import NodeSettings
+from gangting.node.evidence_key import key_path, load_or_create, public_key
 from gangting.node.service import KioskService
 from tests import builders
 from tests.desks.conftest import Api, api, world
@@ -86,6 +89,15 @@ def count(api: Api, model: Any, *where: Any) -> int:
         )
 
 
+def register_node_key(api: Api, settings: NodeSettings) -> str:
+    """Provision the node's evidence key as an admin would (decision 0018): the node makes
+    its key pair in its data dir, the centre's registry gets the public key."""
+    key = public_key(load_or_create(key_path(settings.var_dir, settings.booth_code)))
+    with api.ctx.uow() as uow:
+        register_evidence_key(uow, SYSTEM, settings.booth_code, key)
+    return key
+
+
 @pytest.fixture
 def node(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Node]:
     settings = NodeSettings(
@@ -99,9 +111,11 @@ def node(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Node]:
     link = CentreLink(api.client)
     clock = FakeMonotonic()
     clients: list[TestClient] = []
+    register_node_key(api, settings)
 
     def start() -> Node:
         app = create_node_app(settings, centre_transport=link, clock=clock, background=False)
+        app.state.kiosk.evidence_clock = api.clock  # signs with the centre's test time
         client = TestClient(app, raise_server_exceptions=False)
         if clients:  # a restart: the old node stops, the browser keeps its cookie
             clients[-1].__exit__(None, None, None)

@@ -41,7 +41,7 @@ from gangting.node.face_check import FaceEngine, LivenessPolicy, decode_chip_pho
 from gangting.node.service import KioskService
 from tests import builders
 from tests.desks.conftest import Api
-from tests.node.conftest import CentreLink, FakeMonotonic, Node, count
+from tests.node.conftest import CentreLink, FakeMonotonic, Node, count, register_node_key
 
 START, LOOK, IDENTIFY = (
     "/kiosk/api/identify/start",
@@ -142,7 +142,9 @@ MakeBooth = Callable[..., Booth]
 def make_booth(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[MakeBooth]:
     clients: list[TestClient] = []
 
-    def make(camera: FaceCamera | None = None, **settings_over: Any) -> Booth:
+    def make(
+        camera: FaceCamera | None = None, *, register_key: bool = True, **settings_over: Any
+    ) -> Booth:
         settings = NodeSettings(
             booth_code="BT-KDL-001",
             booth_secret=builders.BOOTH_SECRET,
@@ -157,9 +159,12 @@ def make_booth(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Make
         hardware = dataclasses.replace(sim, speaker=speaker, face_camera=tracking)
         link = RecordingLink(api.client)
         clock = FakeMonotonic()
+        if register_key:
+            register_node_key(api, settings)
         app = create_node_app(
             settings, centre_transport=link, hardware=hardware, clock=clock, background=False
         )
+        app.state.kiosk.evidence_clock = api.clock
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
@@ -228,6 +233,24 @@ def test_a_genuine_citizen_looks_turns_and_gets_the_token_with_the_evidence_reco
     assert token.face_distance is not None and 0 < token.face_distance <= 0.5
     assert booth.client.get("/kiosk/api/overview").status_code == 200
     assert count(api, AuditEntry, AuditEntry.action == "identity.verified") == 1
+
+
+def test_a_node_whose_key_is_not_registered_gets_no_token(
+    api: Api, world: dict[str, Any], make_booth: MakeBooth
+) -> None:
+    """The evidence is signed with the node's own key; the registry holds another (the
+    builders' test key): the centre refuses, audits, and issues no token."""
+    booth = make_booth(register_key=False)
+    booth.session()
+    booth.card(world["driver"])
+    assert booth.client.post(START).status_code == 200
+    assert booth.client.post(LOOK).status_code == 200
+    r = booth.client.post(IDENTIFY)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "identity.signature_invalid"
+    assert tokens(api) == []
+    assert booth.link.paths.count("/api/v1/booth/identity/nonce") == 1
+    assert count(api, AuditEntry, AuditEntry.action == "identity.check_refused") == 1
 
 
 def test_an_impostor_is_refused_and_the_centre_is_not_asked(

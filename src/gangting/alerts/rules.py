@@ -18,6 +18,7 @@ class AlertKind(StrEnum):
     BOOTH_FAULT = "booth_fault"
     HELP_CALL = "help_call"
     MISSED_DEADLINE = "missed_deadline"
+    IDENTITY_RATE = "identity_rate"  # a booth's identity checks far above its normal
 
 
 ALERT_KINDS: tuple[str, ...] = tuple(AlertKind)
@@ -26,6 +27,7 @@ ALERT_KIND_ZH: dict[str, str] = {
     "booth_fault": "岗亭故障",
     "help_call": "一键求助",
     "missed_deadline": "超时未办",
+    "identity_rate": "核验频次异常",
 }
 
 Severity = Literal["high", "medium", "low"]

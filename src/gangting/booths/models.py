@@ -29,6 +29,10 @@ class Booth(IdMixin, Base):
     # The booth's own MQTT broker password, as the PBKDF2-SHA512 hash Mosquitto reads
     # ($7$…); never the HTTP secret. None: the booth has no broker account yet.
     broker_password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The booth node's Ed25519 public key (raw 32 bytes, base64) that verifies its signed
+    # identity evidence; the private key never leaves the node. Registered by an admin
+    # (``gangting booths register-key``; docs/decisions/0018). None: no identity checks.
+    evidence_public_key: Mapped[str | None] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_by: Mapped[str | None] = mapped_column(String(64))
     disabled_reason: Mapped[str | None] = mapped_column(String(255))

@@ -9,7 +9,15 @@ personal information (《个人信息保护法》第28条); the evidence carries
 
 from __future__ import annotations
 
+import base64
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gangting.kernel.decision import Decision, Reason
 
@@ -77,3 +85,114 @@ def face_evidence_acceptable(evidence: FaceEvidence, *, max_threshold: float) ->
     return Decision.allow(
         Reason("identity.face_verified", "人脸与身份证照片一致，活体检测通过", (), data)
     )
+
+
+# --- signed evidence (issue 12 §3, docs/decisions/0018) ----------------------------------
+
+EVIDENCE_VERSION = "gangting.identity-evidence.v1"
+
+
+@dataclass(frozen=True)
+class SignedFields:
+    """What a booth node signs with its own Ed25519 key: the booth, the card, the face
+    numbers, the liveness outcome, when (ISO 8601 with offset, as sent) and the centre's
+    nonce. ``canonical_evidence`` turns it into the bytes signed and verified."""
+
+    booth_code: str
+    id_number: str
+    card_source: str
+    matched: bool
+    distance: float
+    threshold: float
+    liveness_passed: bool
+    max_abs_yaw: float
+    turn_deg: float
+    signed_at: str
+    nonce: str
+
+
+def _num(value: float) -> str:
+    return format(float(value), ".6f")
+
+
+def canonical_evidence(fields: SignedFields) -> bytes:
+    """The byte string a booth signs: one field a line, in a fixed order, numbers with six
+    decimals (the same double gives the same text in any language), booleans as 1/0, after
+    a version line so that a signature over another kind of message never verifies here."""
+    lines = [
+        EVIDENCE_VERSION,
+        fields.booth_code,
+        fields.id_number,
+        fields.card_source,
+        "1" if fields.matched else "0",
+        _num(fields.distance),
+        _num(fields.threshold),
+        "1" if fields.liveness_passed else "0",
+        _num(fields.max_abs_yaw),
+        _num(fields.turn_deg),
+        fields.signed_at,
+        fields.nonce,
+    ]
+    for line in lines:
+        if "\n" in line:
+            raise ValueError("a signed field may not hold a line break")
+    return "\n".join(lines).encode("utf-8")
+
+
+def public_key_from_text(text: str) -> Ed25519PublicKey | None:
+    """A booth's public key as the registry keeps it (the raw 32 bytes, base64), or None
+    when the text is not one."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        return None
+    if len(raw) != 32:
+        return None
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
+
+
+def signature_valid(public_key: str, message: bytes, signature: str) -> bool:
+    """Whether ``signature`` (base64 of 64 bytes) is the key's Ed25519 signature of
+    ``message``. Malformed keys or signatures are simply not valid."""
+    key = public_key_from_text(public_key)
+    if key is None:
+        return False
+    try:
+        raw = base64.b64decode(signature.strip(), validate=True)
+    except ValueError:
+        return False
+    if len(raw) != 64:
+        return False
+    try:
+        key.verify(raw, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def evidence_time_acceptable(signed_at: datetime, now: datetime, *, window_s: float) -> bool:
+    """The booth signed within ``window_s`` seconds of the centre's clock, either way."""
+    return abs((now - signed_at).total_seconds()) <= window_s
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    """When a booth's identity checks in the last hour are far above its own normal: more
+    than ``max(min_per_hour, factor × median)``, the median over the hours of the last
+    ``baseline_days`` days in which the booth made any check (quiet nights do not pull the
+    normal down to zero)."""
+
+    min_per_hour: int = 30
+    factor: float = 5.0
+    baseline_days: int = 7
+
+
+def identity_rate_limit(hourly_counts: Sequence[int], policy: RatePolicy) -> float:
+    """The hourly count above which a booth's checks raise an alert."""
+    active = [c for c in hourly_counts if c > 0]
+    median = statistics.median(active) if active else 0.0
+    return max(float(policy.min_per_hour), policy.factor * float(median))

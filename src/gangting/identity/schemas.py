@@ -15,3 +15,8 @@ class IdentityGrant(Answer):
     identity_token: str = Field(description="身份令牌：之后的市民业务携带 X-Identity-Token")
     expires_at: IsoDateTime
     citizen: VerifiedCitizen
+
+
+class IdentityNonceGrant(Answer):
+    nonce: str = Field(description="一次性随机数：签入下一次人证核验证据，用后即废")
+    expires_at: IsoDateTime

@@ -15,6 +15,7 @@ from typing import Any
 
 from gangting.applications.rules import SERVICE_ZH
 from gangting.citizens.rules import mask_id_number
+from gangting.identity.rules import SignedFields
 from gangting.kernel.clock import CITY_ZONE, Clock, SystemClock
 from gangting.kernel.ids import new_id
 from gangting.kernel.money import format_yuan
@@ -34,6 +35,7 @@ from gangting.node.document_reading import (
     read_certificate,
 )
 from gangting.node.errors import NoCardOnReader, NothingToPrint
+from gangting.node.evidence_key import key_path, load_or_create, public_key, sign
 from gangting.node.face_check import (
     PROMPT_LOOK,
     PROMPT_TURN,
@@ -125,6 +127,11 @@ class KioskService:
         self.face_attempts = FaceAttempts(
             settings.face_max_attempts, settings.face_attempts_window_s, clock
         )
+        # The node's own evidence key (made on first start, 0600, never sent anywhere) and
+        # the clock it signs the time with (decision 0018).
+        self.evidence_key = load_or_create(key_path(settings.var_dir, settings.booth_code))
+        self.evidence_clock: Clock = wall_clock or _WALL
+        log.info("evidence public key %s", public_key(self.evidence_key))
         self._check: PendingCheck | None = None
         self._identify_lock = threading.Lock()
         self.last_face_timings: dict[str, float] = {}  # for the bench and the logs: numbers
@@ -209,11 +216,7 @@ class KioskService:
             )
         self.face_attempts.clear(id_number)
         with self._timed("centre_ms"):
-            answer = self.centre.call(
-                "POST",
-                "/api/v1/identity/check",
-                {"id_number": id_number, "face": result.evidence(), "card_source": source},
-            )
+            answer = self._signed_check(id_number, source, result.evidence())
         log.info("identify stages: %s", self.identify_timings)  # numbers only
         if answer.ok:
             session.identity_token = str(answer.body["identity_token"])
@@ -228,6 +231,38 @@ class KioskService:
             body["timings_ms"] = {**self.identify_timings, **result.timings_ms}
             return CentreAnswer(200, body)
         return answer
+
+    def _signed_check(self, id_number: str, source: str, face: dict[str, Any]) -> CentreAnswer:
+        """Take a nonce from the centre, sign the evidence with it and send the check."""
+        issued = self.centre.call("POST", "/api/v1/booth/identity/nonce")
+        if not issued.ok:
+            return issued
+        nonce = str(issued.body["nonce"])
+        signed_at = self.evidence_clock.now().isoformat()
+        liveness = face["liveness"]
+        fields = SignedFields(
+            booth_code=self.settings.booth_code,
+            id_number=id_number,
+            card_source=source,
+            matched=bool(face["matched"]),
+            distance=float(face["distance"]),
+            threshold=float(face["threshold"]),
+            liveness_passed=bool(liveness["passed"]),
+            max_abs_yaw=float(liveness["max_abs_yaw"]),
+            turn_deg=float(liveness["turn_deg"]),
+            signed_at=signed_at,
+            nonce=nonce,
+        )
+        evidence = {
+            "nonce": nonce,
+            "signed_at": signed_at,
+            "signature": sign(self.evidence_key, fields),
+        }
+        return self.centre.call(
+            "POST",
+            "/api/v1/identity/check",
+            {"id_number": id_number, "face": face, "card_source": source, "evidence": evidence},
+        )
 
     def identify_document(self, session: KioskSession) -> dict[str, Any]:
         """The chip could not be read: read the card front on the document camera by OCR

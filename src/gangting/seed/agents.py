@@ -42,6 +42,7 @@ from gangting.applications.service import record_application
 from gangting.citizens.models import Citizen
 from gangting.desks.supervision import look_up_citizen
 from gangting.identity.errors import FaceMismatch
+from gangting.identity.rules import FaceEvidence
 from gangting.identity.service import check_identity, record_check_refused
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import CITY_ZONE, FixedClock
@@ -57,8 +58,11 @@ HOP_BOOTHS = 3
 NIGHT_SHIFTS = 4
 NIGHT_LOOKUPS = 2
 SERVICE_ITEMS = ("process_violations", "pay_fines", "renewal", "inspection_mark")
-FACE_SCORE, FACE_THRESHOLD, TOKEN_TTL_S = 0.93, 0.6, 600
-RETRY_SCORE = 0.41  # below the threshold: refused, then passed at the next try
+TOKEN_TTL_S = 600
+# The booth's face evidence (distance under its threshold, liveness passed); the retry's
+# distance is above it: refused, then passed at the next try.
+FACE = FaceEvidence(True, 0.42, 0.5, True, 31.0, 25.0)
+RETRY_FACE = FaceEvidence(False, 0.71, 0.5, True, 30.0, 25.0)
 RETRY_EVERY_DAYS = 5  # every booth: one face refused then passed every 5th day
 RETRY_BOOTH_EXTRA = 8  # the retrying booth: 8 more
 RETRY_BOOTH_MIN_BOOTHS = 6  # the outlier needs peers (operations.outlier: at least 5)
@@ -155,14 +159,7 @@ def plant_activity(
 
     def serve(booth: Actor, citizen: tuple[uuid.UUID, str], item: str) -> Step:
         def step(uow: UnitOfWork) -> object:
-            check_identity(
-                uow,
-                booth,
-                citizen[1],
-                FACE_SCORE,
-                threshold=FACE_THRESHOLD,
-                ttl_s=TOKEN_TTL_S,
-            )
+            check_identity(uow, booth, citizen[1], FACE, ttl_s=TOKEN_TTL_S)
             return record_application(
                 uow,
                 booth,
@@ -176,31 +173,26 @@ def plant_activity(
         return step
 
     def verify(booth: Actor, citizen: tuple[uuid.UUID, str]) -> Step:
-        return lambda uow: check_identity(
-            uow, booth, citizen[1], FACE_SCORE, threshold=FACE_THRESHOLD, ttl_s=TOKEN_TTL_S
-        )
+        return lambda uow: check_identity(uow, booth, citizen[1], FACE, ttl_s=TOKEN_TTL_S)
 
     def lookup(officer: Actor, citizen: tuple[uuid.UUID, str], day: date, n: int) -> Step:
         reason = LOOKUP_REASON.format(day=day, n=n)
         return lambda uow: look_up_citizen(uow, officer, citizen[1], reason, reveal=False)
 
     def retry(booth: Actor, citizen: tuple[uuid.UUID, str]) -> Step:
-        """A face check refused (score below the threshold) and audited as the booth
+        """A face check refused (distance above the threshold) and audited as the booth
         route does (``record_check_refused``); the pass comes as the next step."""
 
         def step(uow: UnitOfWork) -> object:
             try:
-                return check_identity(
-                    uow, booth, citizen[1], RETRY_SCORE, threshold=FACE_THRESHOLD, ttl_s=TOKEN_TTL_S
-                )
+                return check_identity(uow, booth, citizen[1], RETRY_FACE, ttl_s=TOKEN_TTL_S)
             except FaceMismatch as error:
                 record_check_refused(
                     uow,
                     booth,
                     citizen[1],
                     error,
-                    face=None,
-                    face_score=RETRY_SCORE,
+                    face=RETRY_FACE,
                     card_source="chip",
                 )
                 return None

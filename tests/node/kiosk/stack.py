@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
+from gangting.cli import provision_demo_booth_key
 from gangting.config import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -206,6 +207,12 @@ class Node:
 
     def start(self) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)
+        # provisioned as `gangting up` does: the node's key pair, its public key registered
+        provision_demo_booth_key(
+            Settings(database_url=f"sqlite:///{self.centre.db_path}", var_dir=self.centre.var_dir),
+            self.booth,
+            self.var_dir,
+        )
         env = {
             **os.environ,
             "GANGTING_VAR_DIR": str(self.var_dir),
