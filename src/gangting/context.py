@@ -32,6 +32,12 @@ class Context:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
 
+    def close(self) -> None:
+        """The context's end: the database pool and the outside systems' connections."""
+        self.engine.dispose()
+        self.payments.close()
+        self.learning.close()
+
 
 def settings_clock(settings: Settings) -> Clock:
     """The configured clock: fixed at GANGTING_DEMO_CLOCK when set, else the system clock."""

@@ -110,7 +110,7 @@ class Ingest:
         self.link.stop(timeout_s=3)
         self.publishing.stop()
         _wipe_session(self.client_id)
-        self.ctx.engine.dispose()
+        self.ctx.close()
 
 
 @dataclass

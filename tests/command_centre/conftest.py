@@ -118,7 +118,7 @@ def world(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Worl
     ctx = _context(database_url, tmp_path, clock, live_events=False)
     make_org(ctx)
     yield World(ctx, clock)
-    ctx.engine.dispose()
+    ctx.close()
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def centre(
         assert hub is not None and hub.wait_connected(10), "live hub did not connect"
         assert wait_until(live.accepting, 10), "live publisher did not connect"
         yield Centre(client, ctx, clock)
-    ctx.engine.dispose()
+    ctx.close()
 
 
 def plate_read_body(

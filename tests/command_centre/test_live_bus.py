@@ -151,7 +151,7 @@ def test_a_business_request_succeeds_while_the_broker_is_away(
             ).json()
             assert status["enabled"] is True and status["connected"] is False
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def _staff_token(client: TestClient) -> str:

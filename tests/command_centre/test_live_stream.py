@@ -110,7 +110,7 @@ def server(
     prefix = own_prefix()
     ctx = _context(f"sqlite:///{db}", tmp_path, clock, live_events=False)
     make_org(ctx)
-    ctx.engine.dispose()
+    ctx.close()
     port = free_port()
     env = {
         **os.environ,
@@ -191,7 +191,7 @@ def test_a_change_in_another_process_streams_live_and_a_reconnect_catches_up(
     assert replayed["data"]["status"] == "ok"
     assert replayed["data"]["values"]["door"]["value"] == "closed"
     again.close()
-    ctx.engine.dispose()
+    ctx.close()
 
 
 def test_each_member_of_staff_gets_only_their_own_scope(server: Server) -> None:
@@ -208,7 +208,7 @@ def test_each_member_of_staff_gets_only_their_own_scope(server: Server) -> None:
     assert {e["booth"] for e in kdl.events("booth_state")} == {"BT-KDL-001"}
     qs.close()
     kdl.close()
-    ctx.engine.dispose()
+    ctx.close()
 
 
 def test_a_write_served_by_a_worker_reaches_streams_on_every_worker(server: Server) -> None:

@@ -108,7 +108,7 @@ def supervision_site(db: Path, var_dir: Path) -> Iterator[Site]:
         with serving(create_app(ctx)) as url:
             yield Site(url, ctx, clock, planted)
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def _checkpoint_and_verify(site: Site) -> None:

@@ -92,7 +92,7 @@ def api(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Api]:
     )
     with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
         yield Api(client, ctx, clock, learning)
-    ctx.engine.dispose()
+    ctx.close()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def client(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Tes
             audit.record(uow, actor, "test.entry", "test", key)
     with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
         yield client
-    ctx.engine.dispose()
+    ctx.close()
 
 
 def _audit(client: TestClient, username: str, **params: Any) -> Any:

@@ -145,7 +145,7 @@ def officer_site(
             sup.close()
             yield site
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def officer_flow(page: Page, site: Site, shots: Path) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
         with serving(create_app(ctx)) as url:
             yield Site(url, ctx, clock)
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def tokens(site: Site) -> int:

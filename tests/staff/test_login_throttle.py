@@ -136,7 +136,7 @@ def test_the_count_holds_across_processes(api: Api, world: dict[str, Any]) -> No
             )
         assert r.status_code == 429
     finally:
-        other.engine.dispose()
+        other.close()
 
 
 def test_the_limits_are_settings(api: Api, world: dict[str, Any]) -> None:

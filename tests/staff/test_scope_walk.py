@@ -486,7 +486,7 @@ def planted(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Pl
         _unit_data(p, clock, "BRV", B_CODES)
         p.a_ids, p.refs = _a_identifiers(ctx)
         yield p
-    ctx.engine.dispose()
+    ctx.close()
 
 
 # --- the walk --------------------------------------------------------------------------------

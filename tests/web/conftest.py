@@ -28,4 +28,4 @@ def centre_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         builders.staff(uow, builders.org_unit(uow, "BT", kind="detachment"), DOCS_READER, "officer")
     with serving(create_app(ctx)) as url:
         yield url
-    ctx.engine.dispose()
+    ctx.close()

@@ -132,7 +132,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             case.headers = {**(case.headers or {}), **_headers(case.operation.path, data)}
 
     yield schema
-    ctx.engine.dispose()
+    ctx.close()
 
 
 def _headers(path: str, tokens: dict[str, str]) -> dict[str, str]:

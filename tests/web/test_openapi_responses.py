@@ -54,7 +54,7 @@ def centre_document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     try:
         yield create_app(ctx).openapi()
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 @pytest.fixture(scope="module")

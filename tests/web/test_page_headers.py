@@ -49,7 +49,7 @@ def _centre(tmp_path: Path, **settings: Any) -> Iterator[TestClient]:
     )
     with TestClient(create_app(ctx), raise_server_exceptions=False) as client:
         yield client
-    ctx.engine.dispose()
+    ctx.close()
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def _openapi(tmp_path: Path) -> tuple[list[Any], dict[str, Any]]:
         ]
         return routes, app.openapi()
     finally:
-        ctx.engine.dispose()
+        ctx.close()
 
 
 def test_every_described_route_has_a_response_schema(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ class StudyCompletion:
 class LearningPlatform(Protocol):
     def find_completion(self, ref: str) -> StudyCompletion | None: ...
 
+    def close(self) -> None:
+        """Release the adapter's connections (the context's end)."""
+
 
 class FakeLearningPlatform:
     def __init__(self, path: Path | None = None) -> None:
@@ -40,6 +43,10 @@ class FakeLearningPlatform:
             self._store.replace(completion.ref, body)
         else:
             self._memory[completion.ref] = completion
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
     def find_completion(self, ref: str) -> StudyCompletion | None:
         if self._store is None:

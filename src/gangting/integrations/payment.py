@@ -42,6 +42,9 @@ class PaymentPlatform(Protocol):
 
     def query_order(self, payment_no: str) -> OrderStatus: ...
 
+    def close(self) -> None:
+        """Release the adapter's connections (the context's end)."""
+
 
 class FakePaymentPlatform:
     def __init__(self, path: Path, *, clock: Clock, confirm_after_s: float = 0.0) -> None:
@@ -69,6 +72,9 @@ class FakePaymentPlatform:
         if code.startswith("TIMEOUT"):
             raise PaymentTimeout(payment_no)
         return self._status(order)
+
+    def close(self) -> None:
+        self._store.close()
 
     def query_order(self, payment_no: str) -> OrderStatus:
         order = self._store.get(payment_no)

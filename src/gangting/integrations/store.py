@@ -18,6 +18,11 @@ class DocumentStore:
         self._conn.execute("CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, body TEXT)")
         self._conn.commit()
 
+    def close(self) -> None:
+        """Close the file (its connection and WAL handles); the store is unusable after."""
+        with self._lock:
+            self._conn.close()
+
     def get(self, doc_id: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._conn.execute("SELECT body FROM docs WHERE id = ?", (doc_id,)).fetchone()
