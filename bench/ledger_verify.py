@@ -19,6 +19,7 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,15 +44,15 @@ ACTIONS = ("identity.checked", "application.process_violations.completed", "paym
 
 
 def fill(url: str, entries: int) -> float:
-    """COPY ``entries`` sealed entries and their links; seconds taken."""
+    """COPY ``entries`` sealed entries, then their links; seconds taken. Between the two
+    passes only each entry's id and body hash are kept (32 + 16 bytes a row)."""
     t0 = time.perf_counter()
-    prev = GENESIS
+    kept = bytearray()
     with psycopg.connect(plain_url(url)) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY audit_entries (id, at, actor_kind, actor_id, booth_id, action, subject_kind, "
             "subject_id, reason, data, body, body_hash) FROM STDIN"
         ) as copy:
-            links: list[tuple[int, object, str, str]] = []
             for n in range(entries):
                 values = sealed(
                     {
@@ -83,12 +84,15 @@ def fill(url: str, entries: int) -> float:
                         values["body_hash"],
                     )
                 )
-                current = link_hash(prev, str(values["body_hash"]))
-                links.append((n + 1, values["id"], prev, current))
-                prev = current
+                kept += values["id"].bytes + bytes.fromhex(str(values["body_hash"]))
+        prev = GENESIS
         with cur.copy("COPY ledger_links (seq, entry_id, prev_hash, link_hash) FROM STDIN") as copy:
-            for link in links:
-                copy.write_row(link)
+            for n in range(entries):
+                at = 48 * n
+                entry_id = uuid.UUID(bytes=bytes(kept[at : at + 16]))
+                current = link_hash(prev, kept[at + 16 : at + 48].hex())
+                copy.write_row((n + 1, entry_id, prev, current))
+                prev = current
         conn.commit()
     with psycopg.connect(plain_url(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE audit_entries")

@@ -71,46 +71,92 @@ def verify(
     checkpoints: Sequence[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
     batch: int = 20_000,
+    chunk: int = 65_536,
+    workers: int = 2,
 ) -> Report:
-    """Walk the chain in order and stop at the first bad link, checking the Merkle root at
-    each signed checkpoint on the way (a history rewritten whole, or cut short, no longer
-    matches a root only the key could sign); then check that every entry is linked and
-    every bound row still matches its last binding. Rows stream as plain tuples (no ORM
-    objects), ``batch`` at a time."""
+    """Check the whole ledger and report the first bad entry: the chain in order (a gap, a
+    broken link, a missing, rewritten or edited entry), the Merkle root at each signed
+    checkpoint on the way (a history rewritten whole, or cut short, no longer matches a root
+    only the key could sign); then that every entry is linked and every bound row still
+    matches its last binding.
+
+    SQLite: one walk in order, rows streamed ``batch`` at a time. PostgreSQL: each row is
+    judged on its own in the database, ``workers`` connections at a time over ranges of
+    entry ids, and only what is wrong and the bindings come back; the chain's order and the
+    Merkle roots are checked here over the link hashes, ``chunk`` links at a time (memory
+    bounded by the chunk). Where anything is wrong the walk in order is run from the start
+    of the chunk that holds it, so the problem named is the one the walk names. The other
+    connections read the session's snapshot: verify what is committed."""
     problems: list[Problem] = [
         Problem("forged_checkpoint", cp.tree_size, None, f"检查点（{cp.tree_size} 条）签名无效")
         for cp in checkpoints
         if public_key is not None and not verify_checkpoint(public_key, cp)
     ]
     roots = {cp.tree_size: cp for cp in checkpoints}
-    tree = MerkleAccumulator()
-    expected_seq, prev, count = 1, GENESIS, 0
-    bindings: dict[tuple[str, str], str | None] = {}
     if session.get_bind().dialect.name == "postgresql":
-        rows = _scan_in_postgresql(session, batch)
+        from gangting.audit.verify_pg import check_in_postgresql
+
+        fast = check_in_postgresql(session, roots, chunk=chunk, workers=workers)
+        if fast is not None:
+            if fast.problem is not None:
+                problems.append(fast.problem)
+            return _finish(
+                session, problems, roots, fast.count, fast.head, fast.bindings, fast.unlinked
+            )
+        rows: Iterator[_Judged] = _scan_in_postgresql(session, batch)
     else:
         rows = _scan(session, batch)
+    walked = walk(rows, roots, 1, GENESIS, 0)
+    if walked.problem is not None:
+        problems.append(walked.problem)
+    return _finish(session, problems, roots, walked.count, walked.head, walked.bindings)
+
+
+@dataclass
+class Walked:
+    """Where a walk in order stopped: the first problem (None: the end), how many links
+    passed, the last good link's hash, and the bindings met on the way."""
+
+    problem: Problem | None
+    count: int
+    head: str
+    bindings: dict[tuple[str, str], str | None]
+
+
+def walk(
+    rows: Iterator[_Judged],
+    roots: dict[int, Checkpoint] | None,
+    expected_seq: int,
+    prev: str,
+    count: int,
+) -> Walked:
+    """Walk judged links in order from ``expected_seq`` (after the link ``prev``) and stop at
+    the first bad one. With ``roots`` (from the first link only), the Merkle root is checked
+    at each signed checkpoint on the way."""
+    tree = MerkleAccumulator()
+    bindings: dict[tuple[str, str], str | None] = {}
     for row in rows:
         problem = _check_link(row, expected_seq, prev)
         if problem is not None:
-            problems.append(problem)
-            break
+            return Walked(problem, count, prev, bindings)
         if row.action == "ledger.bound":
-            bindings[(row.subject_kind, row.subject_id)] = row.digest
-        tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
-        signed = roots.get(tree.size)
-        if signed is not None and signed.root != tree.root():
-            problems.append(
-                Problem(
-                    "checkpoint_mismatch",
-                    row.seq,
-                    str(row.link_entry),
-                    f"前 {row.seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
-                )
-            )
-            break
+            bindings[(str(row.subject_kind), str(row.subject_id))] = row.digest
+        if roots is not None:
+            tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
+            signed = roots.get(tree.size)
+            if signed is not None and signed.root != tree.root():
+                return Walked(checkpoint_mismatch(row.seq, row.link_entry), count, prev, bindings)
         expected_seq, prev, count = row.seq + 1, row.link_hash, count + 1
-    return _finish(session, problems, roots, count, prev, bindings)
+    return Walked(None, count, prev, bindings)
+
+
+def checkpoint_mismatch(seq: int, entry_id: Any) -> Problem:
+    return Problem(
+        "checkpoint_mismatch",
+        seq,
+        str(entry_id),
+        f"前 {seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
+    )
 
 
 def _links_with_entries() -> Select[Any]:
@@ -130,24 +176,40 @@ def _links_with_entries() -> Select[Any]:
     )
 
 
-def _scan(session: Session, batch: int) -> Iterator[Any]:
-    """Every link with its entry, in order; each row judged here (SQLite)."""
+def _scan(session: Session, batch: int, from_seq: int | None = None) -> Iterator[_Judged]:
+    """The links from ``from_seq`` (all of them: None) with their entries, in order; each
+    row judged here (SQLite)."""
     query = _links_with_entries().order_by(LedgerLink.seq).execution_options(yield_per=batch)
+    if from_seq is not None:
+        query = query.where(LedgerLink.seq >= from_seq)
     for row in session.execute(query):
-        yield _Judged(
-            row.seq,
-            row.link_entry,
-            row.prev_hash,
-            row.link_hash,
-            row.id is not None,
-            row.id is not None and row.link_hash == link_hash(row.prev_hash, row.body_hash),
-            row.id is not None and _entry_mismatch(row) is None,
-            row.action,
-            row.subject_kind,
-            row.subject_id,
-            row.data.get("digest") if row.action == "ledger.bound" else None,
-            row,
-        )
+        yield judge_row(row)
+
+
+def judge_row(row: Any) -> _Judged:
+    """One link with its entry (a row of ``_links_with_entries``) judged here."""
+    present = row.id is not None
+    return _Judged(
+        row.seq,
+        row.link_entry,
+        row.prev_hash,
+        row.link_hash,
+        present,
+        present and _link_holds(row.prev_hash, row.body_hash, row.link_hash),
+        present and _entry_mismatch(row) is None,
+        row.action,
+        row.subject_kind,
+        row.subject_id,
+        row.data.get("digest") if row.action == "ledger.bound" else None,
+        row,
+    )
+
+
+def _link_holds(prev_hash: str, body_hash: str, link: str) -> bool:
+    try:
+        return link == link_hash(prev_hash, body_hash)
+    except ValueError:  # a hash that is not hex
+        return False
 
 
 # The same judgement in PostgreSQL, beside this process: the hashes with sha256(), the
@@ -170,12 +232,19 @@ SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
 FROM ledger_links l
 LEFT JOIN audit_entries e ON e.id = l.entry_id
 LEFT JOIN LATERAL (SELECT e.body::jsonb AS j) b ON true
+WHERE l.seq >= :from_seq
 ORDER BY l.seq
 """
 
 
-def _scan_in_postgresql(session: Session, batch: int) -> Iterator[Any]:
-    result = session.execute(text(_PG_SCAN).execution_options(yield_per=batch))
+def _scan_in_postgresql(
+    session: Session, batch: int, from_seq: int | None = None
+) -> Iterator[_Judged]:
+    """The links from ``from_seq`` (all of them: None) in order, judged in PostgreSQL."""
+    low = -(2**63) if from_seq is None else from_seq
+    result = session.execute(
+        text(_PG_SCAN).bindparams(from_seq=low).execution_options(yield_per=batch)
+    )
     for row in result:
         full = None
         if row.present and not (row.link_ok and row.entry_ok):  # say exactly what is wrong
@@ -222,6 +291,7 @@ def _finish(
     count: int,
     prev: str,
     bindings: dict[tuple[str, str], str | None],
+    unlinked: list[Problem] | None = None,
 ) -> Report:
     longest = max(roots, default=0)
     if not problems and count < longest:
@@ -234,7 +304,7 @@ def _finish(
             )
         )
     if not problems:
-        problems += _unlinked(session)
+        problems += _unlinked(session) if unlinked is None else unlinked
     bound_problems, unbound = _check_bound_rows(session, bindings)
     problems += bound_problems
     return Report(count, prev, tuple(problems), len(bindings), unbound)
