@@ -22,7 +22,6 @@ would (``None`` is answered where the two disagree: the caller then walks everyt
 from __future__ import annotations
 
 import hashlib
-import itertools
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -36,13 +35,10 @@ from gangting.audit.ledger import GENESIS
 from gangting.audit.models import AuditEntry, LedgerLink
 from gangting.audit.verify import (
     Problem,
-    Walked,
     _links_with_entries,
-    _scan,
-    _scan_in_postgresql,
     checkpoint_mismatch,
     judge_row,
-    walk,
+    walk_in_postgresql,
 )
 from gangting.kernel.checkpoint import Checkpoint
 from gangting.kernel.merkle import EMPTY_ROOT, node_hash
@@ -69,8 +65,7 @@ FROM (
            l.link_hash = encode(sha256(decode(l.prev_hash, 'hex')
                                        || decode(e.body_hash, 'hex')), 'hex') AS link_ok,
            e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex') AS body_ok,
-           CASE WHEN e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex')
-                THEN e.body::jsonb END AS j
+           e.body::jsonb AS j
     FROM (SELECT * FROM ledger_links WHERE {links}) l
     FULL JOIN (SELECT * FROM audit_entries WHERE {entries}) e ON e.id = l.entry_id
     OFFSET 0
@@ -409,7 +404,7 @@ def _conclude(
             return None
         # far enough to meet the first finding (or the row after a gap at a chunk's end)
         reach = max(found.first_bad or 0, suspect + chunk) - suspect + 2
-        walked = _walk_from(session, suspect, prev, reach)
+        walked = walk_in_postgresql(session, None, suspect, prev, reach=reach)
         if walked.problem is None or walked.problem.seq is None:
             return None  # the walk disagrees: let the walk over everything decide
         at = walked.problem.seq
@@ -425,7 +420,7 @@ def _conclude(
         return Fast(
             mismatch - 1,
             head,
-            _bindings_before(session, mismatch),
+            _bindings_before(session, mismatch + 1),  # the walk binds before the root
             [],
             checkpoint_mismatch(mismatch, entry),
         )
@@ -443,18 +438,6 @@ def _conclude(
     )
     bindings = {key: digest for key, (_seq, digest) in found.bindings.items()}
     return Fast(order.count, order.head, bindings, unlinked)
-
-
-def _walk_from(session: Session, start: int, prev: str, reach: int) -> Walked:
-    """The walk in order from ``start`` (after the link ``prev``), ``reach`` links at most,
-    judged in the database; judged here where the database refuses a row's expressions."""
-    try:
-        with session.begin_nested():
-            rows = itertools.islice(_scan_in_postgresql(session, 20_000, start), reach)
-            return walk(rows, None, start, prev, start - 1)
-    except DBAPIError:
-        rows = itertools.islice(_scan(session, 20_000, start), reach)
-        return walk(rows, None, start, prev, start - 1)
 
 
 def _link_hash(session: Session, seq: int) -> str:
