@@ -106,18 +106,13 @@ class Planter:
         booths = conn.execute(text("SELECT id, code FROM booths ORDER BY code")).all()
         self.booths = [(r[0], r[1]) for r in booths]
         # citizens and cars nobody planted yet: a random sample of the city
+        conn.execute(text("SELECT setseed(0.11)"))
         self.people = [
-            r[0]
-            for r in conn.execute(
-                text("SELECT id FROM citizens TABLESAMPLE SYSTEM (1) REPEATABLE (11) LIMIT 6000")
-            )
+            r[0] for r in conn.execute(text("SELECT id FROM citizens ORDER BY random() LIMIT 6000"))
         ]
         rng.shuffle(self.people)
         cars = conn.execute(
-            text(
-                "SELECT id, owner_id, plate_no FROM vehicles "
-                "TABLESAMPLE SYSTEM (1) REPEATABLE (12) LIMIT 4000"
-            )
+            text("SELECT id, owner_id, plate_no FROM vehicles ORDER BY random() LIMIT 4000")
         ).all()
         owners_seen: set[Any] = set()
         self.cars = []
@@ -272,6 +267,7 @@ def plant(engine: Engine, now: datetime, seed: int) -> Labels:
             )
         ):
             labels.positives["rings"].add(str(driver))
+            labels.positives["rings.seed"].add(str(driver))
         p = Planter(conn, now, rng)
 
         # rings: 8 plain rings (each driver 3-6 other owners), 4 sparse ones (3 drivers,
@@ -281,6 +277,7 @@ def plant(engine: Engine, now: datetime, seed: int) -> Labels:
             cars = [p.car(set(drivers)) for _ in range(rng.randint(3, 6))]
             for d in drivers:
                 labels.positives["rings"].add(str(d))
+                labels.positives["rings.plain"].add(str(d))
                 for c in cars:
                     p.decision(d, c)
         for _ in range(4):
@@ -288,6 +285,7 @@ def plant(engine: Engine, now: datetime, seed: int) -> Labels:
             cars = [p.car(set(drivers)) for _ in range(3)]
             for i, d in enumerate(drivers):
                 labels.positives["rings"].add(str(d))
+                labels.positives["rings.sparse"].add(str(d))
                 for c in (cars[i], cars[(i + 1) % 3]):
                     p.decision(d, c)
         for _ in range(40):
@@ -314,12 +312,13 @@ def plant(engine: Engine, now: datetime, seed: int) -> Labels:
             phone_group(rng.randint(2, 3), n, False)
 
         # off hours: 6 booths with 3-9 night applications, 10 booths with 1-2
-        booths = rng.sample(p.booths, 16)
+        booths = rng.sample(p.booths, min(16, len(p.booths)))
+        night_shift = len(booths) * 3 // 8  # 6 of 16
         for i, (booth_id, code) in enumerate(booths):
-            nights = rng.randint(3, 9) if i < 6 else rng.randint(1, 2)
-            for _ in range(nights):
+            positive = i < night_shift
+            for _ in range(rng.randint(3, 9) if positive else rng.randint(1, 2)):
                 p.application(p.people[rng.randrange(len(p.people))], booth_id, p.night_time())
-            (labels.positives if i < 6 else labels.lookalikes)["off_hours"].add(f"booth:{code}")
+            (labels.positives if positive else labels.lookalikes)["off_hours"].add(f"booth:{code}")
 
         # identity hopping: 20 hoppers (3-5 booths within 50 min), 30 at 2 booths within an
         # hour, 20 at 3 booths over 5 hours
@@ -353,13 +352,27 @@ def flagged_by_detection(engine: Engine) -> dict[str, set[str]]:
     family_of = {pattern: family for family, patterns in PATTERNS.items() for pattern in patterns}
     with engine.connect() as conn:
         rows = conn.execute(
-            select(DetectionCase.pattern, DetectionCase.subject_kind, DetectionCase.subject_id)
+            select(
+                DetectionCase.pattern,
+                DetectionCase.subject_kind,
+                DetectionCase.subject_id,
+                DetectionCase.evidence,
+            )
         ).all()
-    for pattern, kind, subject in rows:
-        family = family_of.get(Pattern(pattern))
-        if family is None:
-            continue
-        flagged[family].add(f"{kind}:{subject}" if family == "off_hours" else subject)
+        for pattern, kind, subject, evidence in rows:
+            family = family_of.get(Pattern(pattern))
+            if family is None:
+                continue
+            flagged[family].add(f"{kind}:{subject}" if family == "off_hours" else subject)
+            if pattern == Pattern.POINTS_DENSE_BLOCK:  # every driver of the block
+                drivers = conn.execute(
+                    text(
+                        "SELECT DISTINCT citizen_id::text FROM penalty_decisions "
+                        "WHERE decision_no = ANY(:nos)"
+                    ),
+                    {"nos": list(evidence.get("decisions", []))},
+                ).scalars()
+                flagged[family].update(drivers)
     return flagged
 
 
@@ -458,6 +471,11 @@ def isolation_forest(engine: Engine, now: datetime, labels: Labels) -> dict[str,
             **precision_recall(top, positives),
             "lookalikes_flagged": len(top & labels.lookalikes[family]),
         }
+        if family == "rings":
+            out[family]["by_kind"] = {
+                kind: len(top & labels.positives[f"rings.{kind}"])
+                for kind in ("seed", "plain", "sparse")
+            }
     return out
 
 
@@ -512,6 +530,14 @@ def main() -> None:
         }
         for family in FAMILIES
     }
+    rings_by_kind = {
+        kind: {
+            "positives": len(labels.positives[f"rings.{kind}"]),
+            "found": len(flagged["rings"] & labels.positives[f"rings.{kind}"]),
+        }
+        for kind in ("seed", "plain", "sparse")
+    }
+    detection["rings"]["by_kind"] = rings_by_kind
     t1 = time.perf_counter()
     forest = isolation_forest(engine, now, labels)
     forest_s = time.perf_counter() - t1
@@ -521,6 +547,8 @@ def main() -> None:
     print(f"run_detection: {detect_s:.1f} s (target < 120 s), peak RSS {peak:,.0f} MiB")
     print("cases found per pattern:", {k: v["found"] for k, v in counts.items()})
     print(f"Isolation Forest, four families: {forest_s:.1f} s")
+    print("rings found by detection, by kind:", rings_by_kind)
+    print("rings found by Isolation Forest, by kind:", forest["rings"]["by_kind"])
     print()
     print(
         "| family | positives | look-alikes | detection: flagged, precision, recall,"
