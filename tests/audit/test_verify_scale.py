@@ -262,3 +262,15 @@ def test_the_tree_over_subtrees_is_the_rfc_9162_tree(size: int) -> None:
         tree.extend(data[32 * at : 32 * cut])
         at = cut
         assert tree.size == cut and tree.root() == roots[cut]
+
+
+def test_a_link_placed_before_the_first_is_named_at_scale(
+    api: Api, booth: Booth, world: dict[str, Any], pg_only: None
+) -> None:
+    _pay(booth, world)
+    first = _links(api)[0]
+    _sql(api, "UPDATE ledger_links SET seq = 0 WHERE seq = 1")
+    fast, walked = _both(api)
+    assert fast == walked
+    assert (fast.problems[0].kind, fast.problems[0].seq) == ("gap", 1)
+    assert first[0] == 1

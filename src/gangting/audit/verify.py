@@ -174,12 +174,13 @@ def walk_in_postgresql(
     """The walk in order from ``start`` (after the link ``prev``), ``reach`` links at most,
     judged in the database; judged here instead where the database refuses a row's
     expressions (a hash that is not hex, a body that is not JSON)."""
+    low = start if start > 1 else None  # from the first: any position below 1 too
     try:
         with session.begin_nested():
-            rows = itertools.islice(_scan_in_postgresql(session, batch, start), reach)
+            rows = itertools.islice(_scan_in_postgresql(session, batch, low), reach)
             return walk(rows, roots, start, prev, start - 1)
     except DBAPIError:
-        rows = itertools.islice(_scan(session, batch, start), reach)
+        rows = itertools.islice(_scan(session, batch, low), reach)
         return walk(rows, roots, start, prev, start - 1)
 
 
@@ -249,24 +250,31 @@ def _link_holds(prev_hash: str, body_hash: str, link: str) -> bool:
 # columns against the sealed body through jsonb. Only the link hashes and the bindings come
 # back; a row judged bad is looked at again here to say exactly what is wrong.
 _PG_SCAN = """
-SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
-       e.id IS NOT NULL AS present,
-       l.link_hash = encode(sha256(decode(l.prev_hash, 'hex') || decode(e.body_hash, 'hex')),
-                            'hex') AS link_ok,
-       e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex')
-       AND (b.j->>'id') = e.id::text AND (b.j->>'action') = e.action
-       AND (b.j->>'actor_kind') = e.actor_kind AND (b.j->>'actor_id') = e.actor_id
-       AND (b.j->>'booth_id') IS NOT DISTINCT FROM e.booth_id::text
-       AND (b.j->>'subject_kind') = e.subject_kind AND (b.j->>'subject_id') = e.subject_id
-       AND (b.j->>'reason') IS NOT DISTINCT FROM e.reason
-       AND (b.j->'data') = e.data::jsonb AND (b.j->>'at')::timestamptz = e.at AS entry_ok,
-       e.action, e.subject_kind, e.subject_id,
-       CASE WHEN e.action = 'ledger.bound' THEN e.data->>'digest' END AS digest
-FROM ledger_links l
-LEFT JOIN audit_entries e ON e.id = l.entry_id
-LEFT JOIN LATERAL (SELECT e.body::jsonb AS j) b ON true
-WHERE l.seq >= :from_seq
-ORDER BY l.seq
+SELECT seq, link_entry, prev_hash, link_hash, present, link_ok,
+       body_ok
+       AND (j->>'id') = eid::text AND (j->>'action') = action
+       AND (j->>'actor_kind') = actor_kind AND (j->>'actor_id') = actor_id
+       AND (j->>'booth_id') IS NOT DISTINCT FROM booth_id::text
+       AND (j->>'subject_kind') = subject_kind AND (j->>'subject_id') = subject_id
+       AND (j->>'reason') IS NOT DISTINCT FROM reason
+       AND (j->'data') = data::jsonb AND (j->>'at')::timestamptz = at AS entry_ok,
+       action, subject_kind, subject_id,
+       CASE WHEN action = 'ledger.bound' THEN data->>'digest' END AS digest
+FROM (
+  SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
+         e.id IS NOT NULL AS present, e.id AS eid, e.action, e.actor_kind, e.actor_id,
+         e.booth_id, e.subject_kind, e.subject_id, e.reason, e.data, e.at,
+         l.link_hash = encode(sha256(decode(l.prev_hash, 'hex')
+                                     || decode(e.body_hash, 'hex')), 'hex') AS link_ok,
+         e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex') AS body_ok,
+         e.body::jsonb AS j  -- parsed once a row (OFFSET 0 keeps it from being inlined)
+  FROM ledger_links l
+  LEFT JOIN audit_entries e ON e.id = l.entry_id
+  WHERE l.seq >= :from_seq
+  ORDER BY l.seq
+  OFFSET 0
+) judged
+ORDER BY seq
 """
 
 

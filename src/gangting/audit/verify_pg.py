@@ -294,8 +294,8 @@ def _check_order(
     needs_tree = bool(sizes)
     prev = GENESIS
     start = 1
-    if first is not None and first < 1:
-        order.anomaly = 1
+    if first is not None and first < 1:  # a position below the first
+        order.anomaly, order.boundary[1] = 1, GENESIS
         return order
     while start <= last:
         end = min(start + chunk, last + 1)
@@ -457,7 +457,7 @@ def _bindings_before(session: Session, seq: int) -> dict[tuple[str, str], str | 
             "SELECT DISTINCT ON (e.subject_kind, e.subject_id) e.subject_kind, e.subject_id, "
             "e.data->>'digest' AS digest "
             "FROM ledger_links l JOIN audit_entries e ON e.id = l.entry_id "
-            "WHERE e.action = 'ledger.bound' AND l.seq < :seq "
+            "WHERE e.action = 'ledger.bound' AND l.seq >= 1 AND l.seq < :seq "
             "ORDER BY e.subject_kind, e.subject_id, l.seq DESC"
         ),
         {"seq": seq},
