@@ -3,9 +3,11 @@
     .venv/bin/python -m bench.detection_city \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench11_city_det
 
-On a copy of a ``gangting seed --scale city`` database, plants labelled patterns among the
-city's own citizens, vehicles and booths (``--seed`` fixes them), each family with clean
-look-alikes that stay just under the thresholds:
+On a copy of a ``gangting seed --scale city`` database, adds the everyday booth business
+the seed does not write (150,000 applications over the year in opening hours, each after
+an identity check, some citizens at two booths the same day: unlabelled background), then
+plants labelled patterns among the city's own citizens, vehicles and booths (``--seed``
+fixes them), each family with clean look-alikes that stay just under the thresholds:
 
 - point-trading rings: drivers taking points for cars of 3-6 other owners (positives), and
   "sparse" rings whose drivers each take for only 2 owners of a shared set of 3 (positives
@@ -253,6 +255,32 @@ class Planter:
             rows.clear()
 
 
+def background(conn: Connection, p: Planter, rng: random.Random) -> None:
+    """The city's everyday booth business, which the seed does not write: 150,000
+    applications over the last year in opening hours, each after an identity check at the
+    same booth (one citizen in 20 comes back the same day to another booth), and the
+    citizens' phones as seeded (unlabelled, all of it: whatever a detector flags here is a
+    false alarm)."""
+    people = [
+        r[0] for r in conn.execute(text("SELECT id FROM citizens ORDER BY random() LIMIT 120000"))
+    ]
+    for n in range(150_000):
+        citizen = people[n % len(people)]
+        booth = rng.choice(p.booths)[0]
+        at = p.day_time((1, 365))
+        p.application(citizen, booth, at)
+        if at >= p.now - timedelta(days=31):
+            p.check(citizen, booth, at - timedelta(minutes=1))
+            if rng.random() < 0.05:  # back later the same day, at another booth
+                other = rng.choice(p.booths)[0]
+                later = at + timedelta(minutes=rng.randrange(90, 150))  # before 19:30
+                p.check(citizen, other, later)
+                p.application(citizen, other, later + timedelta(minutes=1))
+        if len(p.applications) >= 20_000:
+            p.flush()
+    p.flush()
+
+
 def plant(engine: Engine, now: datetime, seed: int) -> Labels:
     rng = random.Random(seed)
     labels = Labels()
@@ -269,6 +297,7 @@ def plant(engine: Engine, now: datetime, seed: int) -> Labels:
             labels.positives["rings"].add(str(driver))
             labels.positives["rings.seed"].add(str(driver))
         p = Planter(conn, now, rng)
+        background(conn, p, rng)
 
         # rings: 8 plain rings (each driver 3-6 other owners), 4 sparse ones (3 drivers,
         # 3 owners, each driver 2 of them), 40 family sharers (1-2 other owners)
