@@ -175,19 +175,32 @@ class _Sampler(threading.Thread):
         self.url = url
         self.stop = threading.Event()
         self.own = self.backends = 0
+        self.conn = psycopg.connect(plain_url(self.url), autocommit=True)
+        # CPU ticks of each backend: when first seen (before verify: its start), the last
+        self.first: dict[int, int] = {p: rss_and_cpu([p])[1] for p in self._pids()}
+        self.last: dict[int, int] = dict(self.first)
+
+    def _pids(self) -> list[int]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
 
     def run(self) -> None:
-        with psycopg.connect(plain_url(self.url), autocommit=True) as conn:
+        with self.conn:
             while not self.stop.wait(0.2):
-                pids = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid()"
-                    )
-                ]
+                pids = self._pids()
                 self.own = max(self.own, rss_and_cpu([os.getpid()])[0])
                 self.backends = max(self.backends, rss_and_cpu(pids)[0])
+                for p in pids:
+                    self.last[p] = rss_and_cpu([p])[1]
+
+    def backend_cpu_s(self) -> float:
+        ticks = sum(t - self.first.get(p, 0) for p, t in self.last.items())
+        return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _timed(
@@ -197,6 +210,7 @@ def _timed(
     sampler = _Sampler(args.database_url)
     sampler.start()
     load0 = os.getloadavg()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     with UnitOfWork(sessions, clock) as uow:
         report = verify(
@@ -207,9 +221,11 @@ def _timed(
             workers=args.workers,
         )
     verify_s = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     load1 = os.getloadavg()
     sampler.stop.set()
     sampler.join()
+    own_cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"verify ({what}, chunk {args.chunk}, {args.workers} workers): {report.entries:,} "
@@ -219,6 +235,12 @@ def _timed(
         f"(peak of the process ever {peak_mib:,.0f} MiB), the database's backends "
         f"{sampler.backends / 2**20:,.0f} MiB together; load average "
         f"{load0[0]:.2f} -> {load1[0]:.2f}",
+        flush=True,
+    )
+    print(
+        f"   CPU during verify: this process {own_cpu:.1f} s, the database's backends "
+        f"{sampler.backend_cpu_s():.1f} s: {own_cpu + sampler.backend_cpu_s():.1f} core-seconds "
+        f"in all, {(own_cpu + sampler.backend_cpu_s()) / 2:.1f} s on two idle cores at best",
         flush=True,
     )
     if not report.ok:
