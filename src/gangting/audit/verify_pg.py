@@ -410,7 +410,7 @@ def _conclude(
         at = walked.problem.seq
         if mismatch is None or at <= mismatch:
             return Fast(
-                walked.count, walked.head, _bindings_before(session, at), [], walked.problem
+                walked.count, walked.head, _bindings_before(session, at, found), [], walked.problem
             )
     if mismatch is not None:
         head = _link_hash(session, mismatch - 1)
@@ -420,7 +420,7 @@ def _conclude(
         return Fast(
             mismatch - 1,
             head,
-            _bindings_before(session, mismatch + 1),  # the walk binds before the root
+            _bindings_before(session, mismatch + 1, found),  # the walk binds before the root
             [],
             checkpoint_mismatch(mismatch, entry),
         )
@@ -450,7 +450,33 @@ def _link_hash(session: Session, seq: int) -> str:
     )
 
 
-def _bindings_before(session: Session, seq: int) -> dict[tuple[str, str], str | None]:
+def _bindings_before(session: Session, seq: int, found: _Rows) -> dict[tuple[str, str], str | None]:
+    """The last binding of each row among the links before ``seq`` (all of them good): the
+    judges' last binding where it comes before ``seq``; where a later one replaced it, the
+    one before ``seq`` is looked up (by subject, or all at once when there are many)."""
+    kept = {key: digest for key, (at, digest) in found.bindings.items() if 1 <= at < seq}
+    later = [key for key, (at, _digest) in found.bindings.items() if at >= seq]
+    if not later:
+        return kept
+    if len(later) > 1000:
+        return _all_bindings_before(session, seq)
+    for kind, subject in later:
+        row = session.execute(
+            text(
+                "SELECT e.data->>'digest' AS digest FROM audit_entries e "
+                "JOIN ledger_links l ON l.entry_id = e.id "
+                "WHERE e.subject_kind = :kind AND e.subject_id = :subject "
+                "AND e.action = 'ledger.bound' AND l.seq >= 1 AND l.seq < :seq "
+                "ORDER BY l.seq DESC LIMIT 1"
+            ),
+            {"kind": kind, "subject": subject, "seq": seq},
+        ).first()
+        if row is not None:
+            kept[(kind, subject)] = row.digest
+    return kept
+
+
+def _all_bindings_before(session: Session, seq: int) -> dict[tuple[str, str], str | None]:
     """The last binding of each row among the links before ``seq`` (all of them good)."""
     rows = session.execute(
         text(
