@@ -491,12 +491,18 @@ def ledger_ab(args: argparse.Namespace, pools: Pools, today: date, codes: list[s
             server = start_server(args, var_dir, LEDGER_APPS[mode])
             try:
                 tokens = asyncio.run(login_all(base, codes[:booths]))
-                m0 = _machine_ticks()
+                sampler = Sampler(server.pid)
+                m0, c0 = _machine_ticks(), sampler.cpu_ticks()
                 run = asyncio.run(drive(base, tokens, pools, today, args.warmup, args.seconds))
-                m1 = _machine_ticks()
+                m1, c1 = _machine_ticks(), sampler.cpu_ticks()
             finally:
                 stop_server(server)
             result = summarise(run, args.seconds, booths)
+            # the server's CPU over warm-up and measured seconds, per transaction done
+            done = sum(len(v) for v in run.stats.tx.values()) * (
+                (args.warmup + args.seconds) / args.seconds
+            )
+            result["server_cpu_ms_per_tx"] = (c1 - c0) / TICK * 1000 / max(1.0, done)
             result.update(
                 round=round_no + 1,
                 ledger=mode,
@@ -511,6 +517,7 @@ def ledger_ab(args: argparse.Namespace, pools: Pools, today: date, codes: list[s
                 f"round {round_no + 1} ledger {mode:>3}: {result['tx_per_s']:7.1f} tx/s"
                 f"  p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms"
                 f"  links added {result['links_added']:,}  failed {result['failed_tx']}"
+                f"  server CPU {result['server_cpu_ms_per_tx']:.1f} ms/tx"
                 f"  load {load0:.2f}->{result['load_after']:.2f}"
                 f"  machine {result['machine_cpu_busy']:.0%}  status {result['status']}",
                 flush=True,
