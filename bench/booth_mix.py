@@ -50,7 +50,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
-from bench.machine import rss_and_cpu
+from bench.machine import cpu_model, rss_and_cpu
 from bench.pools import (
     BOOTH_SECRET,
     Pools,
@@ -482,6 +482,8 @@ def ledger_ab(args: argparse.Namespace, pools: Pools, today: date, codes: list[s
     booths = int(args.levels.split(",")[0])
     base = f"http://127.0.0.1:{args.port}"
     var_dir = Path(tempfile.mkdtemp(prefix="gangting-bench-"))
+    print(" ".join(sys.argv), flush=True)
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs", flush=True)
     phases: list[dict[str, Any]] = []
     paid: list[str] = []
     for round_no in range(args.ledger_ab):

@@ -41,6 +41,7 @@ import json
 import os
 import random
 import resource
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -584,6 +585,7 @@ def main() -> None:
     forest_s = time.perf_counter() - t1
     forest_4096 = isolation_forest(engine, now, labels, 4096)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(" ".join(sys.argv))
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs")
     print(f"load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} {load1[1]:.2f}")
     print(f"run_detection: {detect_s:.1f} s (target < 120 s), peak RSS {peak:,.0f} MiB")
