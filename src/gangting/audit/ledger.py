@@ -110,7 +110,8 @@ def write_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     entries = [sealed(r) for r in rows]
-    session.execute(insert(AuditEntry), entries)
+    # a Core insert into the table (the ORM's bulk path adds nothing for plain rows)
+    session.execute(insert(AuditEntry.__table__), entries)
     session.info.setdefault(_PENDING, []).extend((e["id"], e["body_hash"]) for e in entries)
 
 
