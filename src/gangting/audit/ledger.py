@@ -24,7 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import Table, event, insert, inspect, select, text
 from sqlalchemy.orm import Mapper, Session, SessionTransaction
 
 from gangting.audit.models import AuditEntry, LedgerLink
@@ -104,6 +104,9 @@ def sealed(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "body": body, "body_hash": sha256_hex(body.encode())}
 
 
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
 def write_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert sealed entries and queue them, with their body hashes, for linking at this
     transaction's commit (a savepoint rolled back takes its entries off the queue)."""
@@ -111,7 +114,7 @@ def write_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     entries = [sealed(r) for r in rows]
     # a Core insert into the table (the ORM's bulk path adds nothing for plain rows)
-    session.execute(insert(AuditEntry.__table__), entries)
+    session.execute(insert(_ENTRIES), entries)
     session.info.setdefault(_PENDING, []).extend((e["id"], e["body_hash"]) for e in entries)
 
 
