@@ -19,6 +19,12 @@ While a level runs, the server's memory (sum of RSS over the uvicorn master and 
 workers, from /proc) is sampled every 0.2 s (peak reported) with its CPU. Afterwards:
 no 5xx, every processed decision paid exactly once. Then (unless --no-ceiling) the same
 SQL through plain psycopg at the same levels (bench.sql_ceiling) and the ratio.
+
+``--ledger-ab ROUNDS`` (issue 11 §5): the first level only, alternately with the audit
+ledger on (``gangting.asgi:app``) and off (``bench.asgi_ledger_off:app``, the same app with
+the ledger's session hooks removed: a benchmark-only module, never a production setting),
+each half on a freshly started server over the same database, ROUNDS times each; prints
+the tx/s of every half and the ledger's cost against the 10 % target.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ import aiohttp
 import psycopg
 
 from bench.evidence import NONCE_PATH, signed_check
-from bench.machine import rss_and_cpu
+from bench.machine import cpu_model, rss_and_cpu
 from bench.pools import (
     BOOTH_SECRET,
     Pools,
@@ -111,7 +117,12 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
-def start_server(args: argparse.Namespace, var_dir: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    args: argparse.Namespace, var_dir: Path, app: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``gangting server``; with ``app``, uvicorn with the same options on that ASGI app
+    (the ledger comparison starts both halves this way: ``gangting.asgi:app`` and
+    ``bench.asgi_ledger_off:app``)."""
     env = {
         **os.environ,
         "GANGTING_DATABASE_URL": args.database_url,
@@ -120,6 +131,10 @@ def start_server(args: argparse.Namespace, var_dir: Path) -> subprocess.Popen[by
     }
     exe = Path(sys.executable).with_name("gangting")
     cmd = [str(exe), "server", "--workers", str(args.workers), "--port", str(args.port)]
+    if app is not None:
+        cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
+               "--port", str(args.port), "--workers", str(args.workers),
+               "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     import urllib.request
@@ -468,6 +483,87 @@ def summarise(run: Run, seconds: float, booths: int) -> dict[str, Any]:
     }
 
 
+LEDGER_APPS = {"on": "gangting.asgi:app", "off": "bench.asgi_ledger_off:app"}
+
+
+def ledger_links(url: str) -> int:
+    with psycopg.connect(plain_url(url)) as conn:
+        row = conn.execute("SELECT count(*) FROM ledger_links").fetchone()
+    return int(row[0]) if row else 0
+
+
+def ledger_ab(args: argparse.Namespace, pools: Pools, today: date, codes: list[str]) -> None:
+    """The same level with the ledger on and off, alternating (on, off, on, off, ...), each
+    half on a freshly started server over the same database; tx/s of each and the cost."""
+    booths = int(args.levels.split(",")[0])
+    base = f"http://127.0.0.1:{args.port}"
+    var_dir = Path(tempfile.mkdtemp(prefix="gangting-bench-"))
+    print(" ".join(sys.argv), flush=True)
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs", flush=True)
+    phases: list[dict[str, Any]] = []
+    paid: list[str] = []
+    for round_no in range(args.ledger_ab):
+        for mode in ("on", "off"):
+            links0 = ledger_links(args.database_url)
+            load0 = os.getloadavg()[0]
+            server = start_server(args, var_dir, LEDGER_APPS[mode])
+            try:
+                tokens = asyncio.run(login_all(base, codes[:booths]))
+                sampler = Sampler(server.pid)
+                m0, c0 = _machine_ticks(), sampler.cpu_ticks()
+                run = asyncio.run(drive(base, tokens, pools, today, args.warmup, args.seconds))
+                m1, c1 = _machine_ticks(), sampler.cpu_ticks()
+            finally:
+                stop_server(server)
+            result = summarise(run, args.seconds, booths)
+            # the server's CPU over warm-up and measured seconds, per transaction done
+            done = sum(len(v) for v in run.stats.tx.values()) * (
+                (args.warmup + args.seconds) / args.seconds
+            )
+            result["server_cpu_ms_per_tx"] = (c1 - c0) / TICK * 1000 / max(1.0, done)
+            result.update(
+                round=round_no + 1,
+                ledger=mode,
+                links_added=ledger_links(args.database_url) - links0,
+                load_before=load0,
+                load_after=os.getloadavg()[0],
+                machine_cpu_busy=(m1[0] - m0[0]) / max(1, m1[1] - m0[1]),
+            )
+            paid += run.stats.paid
+            phases.append(result)
+            print(
+                f"round {round_no + 1} ledger {mode:>3}: {result['tx_per_s']:7.1f} tx/s"
+                f"  p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms"
+                f"  links added {result['links_added']:,}  failed {result['failed_tx']}"
+                f"  server CPU {result['server_cpu_ms_per_tx']:.1f} ms/tx"
+                f"  load {load0:.2f}->{result['load_after']:.2f}"
+                f"  machine {result['machine_cpu_busy']:.0%}  status {result['status']}",
+                flush=True,
+            )
+            for line in result["failures"][:5]:
+                print("   ", line)
+    check = check_payments(args.database_url, paid)
+    five_xx = sum(n for r in phases for s, n in r["status"].items() if s >= 500)
+    on = [r["tx_per_s"] for r in phases if r["ledger"] == "on"]
+    off = [r["tx_per_s"] for r in phases if r["ledger"] == "off"]
+    mean_on, mean_off = sum(on) / len(on), sum(off) / len(off)
+    cost = 1 - mean_on / mean_off
+    print(f"correctness: 5xx={five_xx} payments={check}")
+    print(
+        f"ledger on {mean_on:.1f} tx/s, off {mean_off:.1f} tx/s (means of {len(on)}):"
+        f" the ledger costs {cost:.1%} of the transactions per second (target at most 10 %)"
+    )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {"args": vars(args), "phases": phases, "check": check, "five_xx": five_xx,
+                 "mean_on": mean_on, "mean_off": mean_off, "cost": cost},
+                f, indent=2, default=str,
+            )  # fmt: skip
+    if five_xx or check.get("bad"):
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
@@ -482,6 +578,13 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="ceiling client processes")
     parser.add_argument("--profile-level", type=int, help="py-spy one worker at this level")
     parser.add_argument("--json", help="write all results here")
+    parser.add_argument(
+        "--ledger-ab",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="the first level only, ROUNDS times with the audit ledger on then off",
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     today = bench_today(args.demo_clock)
@@ -493,6 +596,9 @@ def main() -> None:
     t = time.monotonic()
     pools = pick_pools(args.database_url, today)
     print(f"pools: {pools.sizes()} picked in {time.monotonic() - t:.1f} s", flush=True)
+    if args.ledger_ab:
+        ledger_ab(args, pools, today, codes)
+        return
 
     var_dir = Path(tempfile.mkdtemp(prefix="gangting-bench-"))
     server = start_server(args, var_dir)

@@ -24,8 +24,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, inspect, select, text
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy import Table, event, insert, inspect, select, text
+from sqlalchemy.orm import Mapper, Session, SessionTransaction
 
 from gangting.audit.models import AuditEntry, LedgerLink
 from gangting.kernel.actor import SYSTEM, Actor
@@ -37,6 +37,9 @@ GENESIS = "0" * 64
 _LOCK_KEY = 0x6761_6E67_7469_6E67 >> 1  # "gangting", kept positive for bigint
 _PENDING = "ledger_pending"
 _BOUND = "ledger_bound"
+_MARKS = "ledger_savepoint_marks"
+# decision 0009: lock, head read and links in one call (migration 0019); PostgreSQL only
+LEDGER_APPEND_SQL = "SELECT ledger_append(:key, CAST(:ids AS uuid[]), CAST(:hashes AS text[]))"
 
 M = TypeVar("M", bound=type)
 BOUND_MODELS: dict[str, type] = {}
@@ -101,12 +104,18 @@ def sealed(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "body": body, "body_hash": sha256_hex(body.encode())}
 
 
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
 def write_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert sealed entries and queue them for linking at this transaction's commit."""
+    """Insert sealed entries and queue them, with their body hashes, for linking at this
+    transaction's commit (a savepoint rolled back takes its entries off the queue)."""
     if not rows:
         return
-    session.execute(insert(AuditEntry), [sealed(r) for r in rows])
-    session.info.setdefault(_PENDING, []).extend(r["id"] for r in rows)
+    entries = [sealed(r) for r in rows]
+    # a Core insert into the table (the ORM's bulk path adds nothing for plain rows)
+    session.execute(insert(_ENTRIES), entries)
+    session.info.setdefault(_PENDING, []).extend((e["id"], e["body_hash"]) for e in entries)
 
 
 def mapper_of(model: type) -> Mapper[Any]:
@@ -117,6 +126,15 @@ def mapper_of(model: type) -> Mapper[Any]:
 def row_digest(model: type, row: Any) -> str:
     mapper: Mapper[Any] = inspect(model)
     return sha256_hex(canonical({c.key: getattr(row, c.key) for c in mapper.column_attrs}).encode())
+
+
+def _digest_columns(model: type) -> tuple[list[str], list[Any]]:
+    attrs = mapper_of(model).column_attrs
+    return [a.key for a in attrs], [a.columns[0] for a in attrs]
+
+
+def _digest(values: dict[str, Any]) -> str:
+    return sha256_hex(canonical(values).encode())
 
 
 def link_hash(prev_hash: str, body_hash: str) -> str:
@@ -135,13 +153,37 @@ def _note_bound_rows(session: Session, _context: Any) -> None:
             session.info.setdefault(_BOUND, set()).add((table, key))
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # where the queue stood when a savepoint began: its rollback cuts the queue back to it
+    if transaction.nested:
+        marks = session.info.setdefault(_MARKS, {})
+        marks[transaction] = len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _unqueue_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    marks: dict[SessionTransaction, int] = session.info.get(_MARKS, {})
+    if previous.nested:
+        mark = marks.pop(previous, None)
+        pending = session.info.get(_PENDING)
+        if mark is not None and pending is not None:
+            del pending[mark:]
+    elif previous.parent is None:
+        # the whole transaction is undone: nothing it wrote is left to link or bind
+        session.info.pop(_PENDING, None)
+        session.info.pop(_BOUND, None)
+        session.info.pop(_MARKS, None)
+
+
 @event.listens_for(Session, "before_commit")
 def _link_at_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()
+    session.info.pop(_MARKS, None)
     _bind_rows(session)
-    pending: list[uuid.UUID] = session.info.pop(_PENDING, [])
+    pending: list[tuple[uuid.UUID, str]] = session.info.pop(_PENDING, [])
     if pending:
         append_links(session, pending)
 
@@ -162,14 +204,18 @@ def _bind_rows(session: Session) -> None:
         model = BOUND_MODELS[table]
         key: Any = mapper_of(model).primary_key[0]
         ids = sorted(by_table[table], key=str)
-        found: Any = session.execute(
-            select(model).where(key.in_(ids)).execution_options(populate_existing=True)
-        ).scalars()
-        fresh: dict[str, Any] = {str(getattr(r, key.key)): r for r in found}
+        # the stored row read with Core (no ORM objects): the same values, by attribute key,
+        # that verify digests from the row loaded as an object
+        keys, columns = _digest_columns(model)
+        found = session.execute(select(*columns).where(key.in_(ids)))
+        fresh: dict[str, dict[str, Any]] = {}
+        for values in found:
+            named = dict(zip(keys, values, strict=True))
+            fresh[str(named[key.key])] = named
         for row_id in map(str, ids):
-            row = fresh.get(row_id)
+            named_row = fresh.get(row_id)
             # a row the application deleted is bound as gone (digest null)
-            digest = row_digest(model, row) if row is not None else None
+            digest = _digest(named_row) if named_row is not None else None
             rows.append(_binding(at, SYSTEM, table, row_id, digest))
     write_entries(session, rows)
 
@@ -191,29 +237,32 @@ def _binding(
     }
 
 
-def append_links(session: Session, entry_ids: Sequence[uuid.UUID]) -> None:
-    """Link these entries, in this order, after the chain's head (under the chain's lock).
-    Entries whose insert a rolled-back savepoint undid are skipped."""
+def append_links(session: Session, entries: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """Link these entries (id, body hash), in this order, after the chain's head, under the
+    chain's lock. On PostgreSQL one call of ``ledger_append`` (migration 0019) takes the
+    advisory transaction lock, then reads the head and inserts the links: its statements
+    each take a fresh snapshot, so the head is read after the lock is held."""
+    entries = list(dict(entries).items())  # one link per entry, in first-written order
+    if not entries:
+        return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    stored: dict[uuid.UUID, str] = {
-        entry_id: body_hash
-        for entry_id, body_hash in session.execute(
-            select(AuditEntry.id, AuditEntry.body_hash).where(AuditEntry.id.in_(entry_ids))
+        session.execute(
+            text(LEDGER_APPEND_SQL),
+            {
+                "key": _LOCK_KEY,
+                "ids": [entry_id for entry_id, _ in entries],
+                "hashes": [body_hash for _, body_hash in entries],
+            },
         )
-    }
+        return
     head = session.execute(
         select(LedgerLink.seq, LedgerLink.link_hash).order_by(LedgerLink.seq.desc()).limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head is not None else (0, GENESIS)
     links: list[dict[str, Any]] = []
-    for entry_id in dict.fromkeys(entry_ids):
-        body_hash = stored.get(entry_id)
-        if body_hash is None:
-            continue
+    for entry_id, body_hash in entries:
         seq += 1
         current = link_hash(prev, body_hash)
         links.append({"seq": seq, "entry_id": entry_id, "prev_hash": prev, "link_hash": current})
         prev = current
-    if links:
-        session.execute(insert(LedgerLink), links)
+    session.execute(insert(LedgerLink), links)

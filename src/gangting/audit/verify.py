@@ -4,6 +4,7 @@ the entries outside the chain and the bound business rows that no longer match."
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Select, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gangting.audit.ledger import (
@@ -58,7 +60,12 @@ def _entry_mismatch(row: Any) -> str | None:
         return "内容哈希不符（body 被改动）"
     if canonical({k: getattr(row, k) for k in ENTRY_FIELDS}) == row.body:
         return None
-    sealed_values = json.loads(row.body)
+    try:
+        sealed_values = json.loads(row.body)
+    except ValueError:
+        return "封存内容不是 JSON"
+    if not isinstance(sealed_values, dict):
+        return "封存内容不是 JSON 对象"
     for key in ENTRY_FIELDS:
         if sealed_values.get(key) != plain(getattr(row, key)):
             return f"字段 {key} 与封存内容不符"
@@ -71,46 +78,119 @@ def verify(
     checkpoints: Sequence[Checkpoint] = (),
     public_key: Ed25519PublicKey | None = None,
     batch: int = 20_000,
+    chunk: int | None = 65_536,
+    workers: int = 2,
 ) -> Report:
-    """Walk the chain in order and stop at the first bad link, checking the Merkle root at
-    each signed checkpoint on the way (a history rewritten whole, or cut short, no longer
-    matches a root only the key could sign); then check that every entry is linked and
-    every bound row still matches its last binding. Rows stream as plain tuples (no ORM
-    objects), ``batch`` at a time."""
+    """Check the whole ledger and report the first bad entry: the chain in order (a gap, a
+    broken link, a missing, rewritten or edited entry), the Merkle root at each signed
+    checkpoint on the way (a history rewritten whole, or cut short, no longer matches a root
+    only the key could sign); then that every entry is linked and every bound row still
+    matches its last binding.
+
+    SQLite: one walk in order, rows streamed ``batch`` at a time. PostgreSQL: each row is
+    judged on its own in the database, ``workers`` connections at a time over ranges of
+    entry ids, and only what is wrong and the bindings come back; the chain's order and the
+    Merkle roots are checked here over the link hashes, ``chunk`` links at a time (memory
+    bounded by the chunk). Where anything is wrong the walk in order is run from the start
+    of the chunk that holds it, so the problem named is the one the walk names. The other
+    connections read the session's snapshot: verify what is committed. ``chunk=None``:
+    the walk in order over everything (the reference the checks at scale are tested
+    against)."""
     problems: list[Problem] = [
         Problem("forged_checkpoint", cp.tree_size, None, f"检查点（{cp.tree_size} 条）签名无效")
         for cp in checkpoints
         if public_key is not None and not verify_checkpoint(public_key, cp)
     ]
     roots = {cp.tree_size: cp for cp in checkpoints}
-    tree = MerkleAccumulator()
-    expected_seq, prev, count = 1, GENESIS, 0
-    bindings: dict[tuple[str, str], str | None] = {}
     if session.get_bind().dialect.name == "postgresql":
-        rows = _scan_in_postgresql(session, batch)
+        from gangting.audit.verify_pg import check_in_postgresql
+
+        fast = (
+            None
+            if chunk is None
+            else check_in_postgresql(session, roots, chunk=chunk, workers=workers)
+        )
+        if fast is not None:
+            if fast.problem is not None:
+                problems.append(fast.problem)
+            return _finish(
+                session, problems, roots, fast.count, fast.head, fast.bindings, fast.unlinked
+            )
+        walked = walk_in_postgresql(session, roots, 1, GENESIS, batch=batch)
     else:
-        rows = _scan(session, batch)
+        walked = walk(_scan(session, batch), roots, 1, GENESIS, 0)
+    if walked.problem is not None:
+        problems.append(walked.problem)
+    return _finish(session, problems, roots, walked.count, walked.head, walked.bindings)
+
+
+@dataclass
+class Walked:
+    """Where a walk in order stopped: the first problem (None: the end), how many links
+    passed, the last good link's hash, and the bindings met on the way."""
+
+    problem: Problem | None
+    count: int
+    head: str
+    bindings: dict[tuple[str, str], str | None]
+
+
+def walk(
+    rows: Iterator[_Judged],
+    roots: dict[int, Checkpoint] | None,
+    expected_seq: int,
+    prev: str,
+    count: int,
+) -> Walked:
+    """Walk judged links in order from ``expected_seq`` (after the link ``prev``) and stop at
+    the first bad one. With ``roots`` (from the first link only), the Merkle root is checked
+    at each signed checkpoint on the way."""
+    tree = MerkleAccumulator()
+    bindings: dict[tuple[str, str], str | None] = {}
     for row in rows:
         problem = _check_link(row, expected_seq, prev)
         if problem is not None:
-            problems.append(problem)
-            break
+            return Walked(problem, count, prev, bindings)
         if row.action == "ledger.bound":
-            bindings[(row.subject_kind, row.subject_id)] = row.digest
-        tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
-        signed = roots.get(tree.size)
-        if signed is not None and signed.root != tree.root():
-            problems.append(
-                Problem(
-                    "checkpoint_mismatch",
-                    row.seq,
-                    str(row.link_entry),
-                    f"前 {row.seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
-                )
-            )
-            break
+            bindings[(str(row.subject_kind), str(row.subject_id))] = row.digest
+        if roots is not None:
+            tree.append(leaf_hash(bytes.fromhex(row.link_hash)))
+            signed = roots.get(tree.size)
+            if signed is not None and signed.root != tree.root():
+                return Walked(checkpoint_mismatch(row.seq, row.link_entry), count, prev, bindings)
         expected_seq, prev, count = row.seq + 1, row.link_hash, count + 1
-    return _finish(session, problems, roots, count, prev, bindings)
+    return Walked(None, count, prev, bindings)
+
+
+def walk_in_postgresql(
+    session: Session,
+    roots: dict[int, Checkpoint] | None,
+    start: int,
+    prev: str,
+    *,
+    reach: int | None = None,
+    batch: int = 20_000,
+) -> Walked:
+    """The walk in order from ``start`` (after the link ``prev``), ``reach`` links at most,
+    judged in the database; judged here instead where the database refuses a row's
+    expressions (a hash that is not hex, a body that is not JSON)."""
+    low = start if start > 1 else None  # from the first: any position below 1 too
+    try:
+        with session.begin_nested():
+            rows = itertools.islice(_scan_in_postgresql(session, batch, low), reach)
+            return walk(rows, roots, start, prev, start - 1)
+    except DBAPIError:
+        rows = itertools.islice(_scan(session, batch, low), reach)
+        return walk(rows, roots, start, prev, start - 1)
+
+
+def checkpoint_mismatch(seq: int, entry_id: Any) -> Problem:
+    return Problem(
+        "checkpoint_mismatch",
+        seq,
+        str(entry_id),
+        f"前 {seq} 条的默克尔根与签名检查点不符：此前的记录被整体改写",
+    )
 
 
 def _links_with_entries() -> Select[Any]:
@@ -130,52 +210,82 @@ def _links_with_entries() -> Select[Any]:
     )
 
 
-def _scan(session: Session, batch: int) -> Iterator[Any]:
-    """Every link with its entry, in order; each row judged here (SQLite)."""
+def _scan(session: Session, batch: int, from_seq: int | None = None) -> Iterator[_Judged]:
+    """The links from ``from_seq`` (all of them: None) with their entries, in order; each
+    row judged here (SQLite)."""
     query = _links_with_entries().order_by(LedgerLink.seq).execution_options(yield_per=batch)
+    if from_seq is not None:
+        query = query.where(LedgerLink.seq >= from_seq)
     for row in session.execute(query):
-        yield _Judged(
-            row.seq,
-            row.link_entry,
-            row.prev_hash,
-            row.link_hash,
-            row.id is not None,
-            row.id is not None and row.link_hash == link_hash(row.prev_hash, row.body_hash),
-            row.id is not None and _entry_mismatch(row) is None,
-            row.action,
-            row.subject_kind,
-            row.subject_id,
-            row.data.get("digest") if row.action == "ledger.bound" else None,
-            row,
-        )
+        yield judge_row(row)
+
+
+def judge_row(row: Any) -> _Judged:
+    """One link with its entry (a row of ``_links_with_entries``) judged here."""
+    present = row.id is not None
+    return _Judged(
+        row.seq,
+        row.link_entry,
+        row.prev_hash,
+        row.link_hash,
+        present,
+        present and _link_holds(row.prev_hash, row.body_hash, row.link_hash),
+        present and _entry_mismatch(row) is None,
+        row.action,
+        row.subject_kind,
+        row.subject_id,
+        row.data.get("digest") if row.action == "ledger.bound" else None,
+        row,
+    )
+
+
+def _link_holds(prev_hash: str, body_hash: str, link: str) -> bool:
+    try:
+        return link == link_hash(prev_hash, body_hash)
+    except ValueError:  # a hash that is not hex
+        return False
 
 
 # The same judgement in PostgreSQL, beside this process: the hashes with sha256(), the
 # columns against the sealed body through jsonb. Only the link hashes and the bindings come
 # back; a row judged bad is looked at again here to say exactly what is wrong.
 _PG_SCAN = """
-SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
-       e.id IS NOT NULL AS present,
-       l.link_hash = encode(sha256(decode(l.prev_hash, 'hex') || decode(e.body_hash, 'hex')),
-                            'hex') AS link_ok,
-       e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex')
-       AND (b.j->>'id') = e.id::text AND (b.j->>'action') = e.action
-       AND (b.j->>'actor_kind') = e.actor_kind AND (b.j->>'actor_id') = e.actor_id
-       AND (b.j->>'booth_id') IS NOT DISTINCT FROM e.booth_id::text
-       AND (b.j->>'subject_kind') = e.subject_kind AND (b.j->>'subject_id') = e.subject_id
-       AND (b.j->>'reason') IS NOT DISTINCT FROM e.reason
-       AND (b.j->'data') = e.data::jsonb AND (b.j->>'at')::timestamptz = e.at AS entry_ok,
-       e.action, e.subject_kind, e.subject_id,
-       CASE WHEN e.action = 'ledger.bound' THEN e.data->>'digest' END AS digest
-FROM ledger_links l
-LEFT JOIN audit_entries e ON e.id = l.entry_id
-LEFT JOIN LATERAL (SELECT e.body::jsonb AS j) b ON true
-ORDER BY l.seq
+SELECT seq, link_entry, prev_hash, link_hash, present, link_ok,
+       body_ok
+       AND (j->>'id') = eid::text AND (j->>'action') = action
+       AND (j->>'actor_kind') = actor_kind AND (j->>'actor_id') = actor_id
+       AND (j->>'booth_id') IS NOT DISTINCT FROM booth_id::text
+       AND (j->>'subject_kind') = subject_kind AND (j->>'subject_id') = subject_id
+       AND (j->>'reason') IS NOT DISTINCT FROM reason
+       AND (j->'data') = data::jsonb AND (j->>'at')::timestamptz = at AS entry_ok,
+       action, subject_kind, subject_id,
+       CASE WHEN action = 'ledger.bound' THEN data->>'digest' END AS digest
+FROM (
+  SELECT l.seq, l.entry_id AS link_entry, l.prev_hash, l.link_hash,
+         e.id IS NOT NULL AS present, e.id AS eid, e.action, e.actor_kind, e.actor_id,
+         e.booth_id, e.subject_kind, e.subject_id, e.reason, e.data, e.at,
+         l.link_hash = encode(sha256(decode(l.prev_hash, 'hex')
+                                     || decode(e.body_hash, 'hex')), 'hex') AS link_ok,
+         e.body_hash = encode(sha256(convert_to(e.body, 'UTF8')), 'hex') AS body_ok,
+         e.body::jsonb AS j  -- parsed once a row (OFFSET 0 keeps it from being inlined)
+  FROM ledger_links l
+  LEFT JOIN audit_entries e ON e.id = l.entry_id
+  WHERE l.seq >= :from_seq
+  ORDER BY l.seq
+  OFFSET 0
+) judged
+ORDER BY seq
 """
 
 
-def _scan_in_postgresql(session: Session, batch: int) -> Iterator[Any]:
-    result = session.execute(text(_PG_SCAN).execution_options(yield_per=batch))
+def _scan_in_postgresql(
+    session: Session, batch: int, from_seq: int | None = None
+) -> Iterator[_Judged]:
+    """The links from ``from_seq`` (all of them: None) in order, judged in PostgreSQL."""
+    low = -(2**63) if from_seq is None else from_seq
+    result = session.execute(
+        text(_PG_SCAN).bindparams(from_seq=low).execution_options(yield_per=batch)
+    )
     for row in result:
         full = None
         if row.present and not (row.link_ok and row.entry_ok):  # say exactly what is wrong
@@ -222,6 +332,7 @@ def _finish(
     count: int,
     prev: str,
     bindings: dict[tuple[str, str], str | None],
+    unlinked: list[Problem] | None = None,
 ) -> Report:
     longest = max(roots, default=0)
     if not problems and count < longest:
@@ -234,7 +345,7 @@ def _finish(
             )
         )
     if not problems:
-        problems += _unlinked(session)
+        problems += _unlinked(session) if unlinked is None else unlinked
     bound_problems, unbound = _check_bound_rows(session, bindings)
     problems += bound_problems
     return Report(count, prev, tuple(problems), len(bindings), unbound)
