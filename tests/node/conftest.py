@@ -115,7 +115,7 @@ def node(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Node]:
 
     def start() -> Node:
         app = create_node_app(settings, centre_transport=link, clock=clock, background=False)
-        app.state.kiosk.evidence_clock = api.clock  # signs with the centre's test time
+        app.state.kiosk.wall = api.clock  # reports and signs with the centre's test time
         client = TestClient(app, raise_server_exceptions=False)
         if clients:  # a restart: the old node stops, the browser keeps its cookie
             clients[-1].__exit__(None, None, None)

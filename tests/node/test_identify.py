@@ -164,7 +164,7 @@ def make_booth(api: Api, world: dict[str, Any], tmp_path: Path) -> Iterator[Make
         app = create_node_app(
             settings, centre_transport=link, hardware=hardware, clock=clock, background=False
         )
-        app.state.kiosk.evidence_clock = api.clock
+        app.state.kiosk.wall = api.clock
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)

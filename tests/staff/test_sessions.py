@@ -76,19 +76,11 @@ def test_a_deactivated_account_is_refused_on_the_next_request(
 
 def test_a_disabled_booth_is_refused_on_the_next_request(api: Api, world: dict[str, Any]) -> None:
     token = api.login_booth()
-    ok = api.client.post(
-        "/api/v1/identity/check",
-        json={"id_number": world["driver"], "face_score": 0.93},
-        headers=bearer(token),
-    )
+    ok = api.client.post("/api/v1/booth/identity/nonce", json={}, headers=bearer(token))
     assert ok.status_code == 200
     with api.ctx.uow() as uow:
         uow.session.execute(update(Booth).where(Booth.code == "BT-KDL-001").values(enabled=False))
-    r = api.client.post(
-        "/api/v1/identity/check",
-        json={"id_number": world["driver"], "face_score": 0.93},
-        headers=bearer(token),
-    )
+    r = api.client.post("/api/v1/booth/identity/nonce", json={}, headers=bearer(token))
     assert r.status_code == 401 and r.json()["error"] == "auth.booth_disabled"
 
 

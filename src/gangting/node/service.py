@@ -107,9 +107,10 @@ class KioskService:
         self.store = store
         self.centre = centre
         self.hw = hardware
-        # The booth's wall clock: the times its reports carry (the centre holds them to a
-        # window around its own time, docs/decisions/0016).
-        self._wall = wall_clock or _WALL
+        # The booth's wall clock: the times its reports carry and the time it signs its face
+        # evidence with (the centre holds both to a window around its own time, decisions
+        # 0016 and 0018).
+        self.wall: Clock = wall_clock or _WALL
         self.keys = StepKeys(store, settings.booth_code)
         self.outbox = Outbox(
             store, centre, max_backoff_s=settings.outbox_max_backoff_s, clock=wall_clock
@@ -127,10 +128,8 @@ class KioskService:
         self.face_attempts = FaceAttempts(
             settings.face_max_attempts, settings.face_attempts_window_s, clock
         )
-        # The node's own evidence key (made on first start, 0600, never sent anywhere) and
-        # the clock it signs the time with (decision 0018).
+        # The node's own evidence key (made on first start, 0600, never sent anywhere).
         self.evidence_key = load_or_create(key_path(settings.var_dir, settings.booth_code))
-        self.evidence_clock: Clock = wall_clock or _WALL
         log.info("evidence public key %s", public_key(self.evidence_key))
         self._check: PendingCheck | None = None
         self._identify_lock = threading.Lock()
@@ -238,7 +237,7 @@ class KioskService:
         if not issued.ok:
             return issued
         nonce = str(issued.body["nonce"])
-        signed_at = self.evidence_clock.now().isoformat()
+        signed_at = self.wall.now().isoformat()
         liveness = face["liveness"]
         fields = SignedFields(
             booth_code=self.settings.booth_code,
@@ -583,4 +582,4 @@ class KioskService:
         return _WALL.today()
 
     def _now_iso(self) -> str:
-        return self._wall.now().isoformat()
+        return self.wall.now().isoformat()
