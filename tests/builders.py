@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import itertools
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +24,7 @@ from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.licences.rules import scoring_cycle
 from gangting.points.models import PointEntry
+from gangting.staff import totp
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.vehicles.models import Vehicle
 from gangting.violations.catalogue import install_catalogue
@@ -80,13 +84,57 @@ def booth(uow: UnitOfWork, unit: OrgUnit, code: str = "BT-KDL-001") -> Booth:
     return row
 
 
-def staff(uow: UnitOfWork, unit: OrgUnit, username: str, role: str) -> StaffAccount:
+# Administrators and supervisors must bind the second factor (docs/decisions/0019); the
+# builders bind theirs to a secret known from the username, so tests log in with its code.
+SECOND_FACTOR_ROLES = ("supervisor", "admin")
+_BOUND_AT = datetime(2020, 1, 1, tzinfo=CITY_ZONE)
+
+
+def totp_secret(username: str) -> str:
+    """The test account's TOTP secret (base32, from the username)."""
+    return base64.b32encode(hashlib.sha256(username.encode()).digest()[:20]).decode()
+
+
+def staff_login(username: str, at: datetime, password: str = STAFF_PASSWORD) -> dict[str, str]:
+    """A log-in body with the account's current code (officers' is ignored)."""
+    code = totp.code_at(totp_secret(username), at)
+    return {"username": username, "password": password, "totp_code": code}
+
+
+class StaffTokens:
+    """Staff session tokens, one per name and TOTP step (30 s): a code is good once, so a
+    second log-in in the same step (a test clock that stands still) would be a replay."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, int], str] = {}
+
+    def token(self, username: str, at: datetime, post: Callable[[dict[str, str]], str]) -> str:
+        """The token of ``username`` at ``at``; ``post`` logs in with the body given."""
+        key = (username, int(at.timestamp()) // totp.STEP_S)
+        if key not in self._tokens:
+            self._tokens[key] = post(staff_login(username, at))
+        return self._tokens[key]
+
+    def forget(self, username: str) -> None:
+        """Drop the name's tokens (after a log-out, a role change)."""
+        for key in [k for k in self._tokens if k[0] == username]:
+            del self._tokens[key]
+
+
+def staff(
+    uow: UnitOfWork, unit: OrgUnit, username: str, role: str, *, bound: bool | None = None
+) -> StaffAccount:
+    """A staff account; ``bound`` (default: for the roles that need it) has the second factor
+    bound to ``totp_secret(username)``."""
+    bind = role in SECOND_FACTOR_ROLES if bound is None else bound
     row = StaffAccount(
         username=username,
         name="测试" + role,
         role=role,
         org_unit_id=unit.id,
         password_hash=cheap_hash(STAFF_PASSWORD),
+        totp_secret=totp_secret(username) if bind else None,
+        totp_enrolled_at=_BOUND_AT if bind else None,
     )
     uow.session.add(row)
     uow.session.flush()

@@ -49,8 +49,10 @@ NO_BROKER_URL = f"mqtt://127.0.0.1:{NO_SERVICE_PORT}"
 NO_CENTRE_URL = f"http://127.0.0.1:{NO_SERVICE_PORT}"
 _RUN_DIR = tempfile.mkdtemp(prefix="gangting-test-run-")
 atexit.register(shutil.rmtree, _RUN_DIR, True)
+# The test run's own switches stay: GANGTING_TEST_*, and the screen makers' and the fuzzer's.
+_TEST_SWITCHES = ("GANGTING_WRITE_SCREENS", "GANGTING_FUZZ_EXAMPLES")
 for _name in [n for n in os.environ if n.startswith("GANGTING_")]:
-    if not _name.startswith("GANGTING_TEST_"):
+    if not _name.startswith("GANGTING_TEST_") and _name not in _TEST_SWITCHES:
         del os.environ[_name]
 os.environ.update(
     {

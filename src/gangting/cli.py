@@ -96,6 +96,30 @@ def booth_key(
     print(public_key(load_or_create(key_path(node.var_dir, code))))
 
 
+@app.command("demo-code")
+def demo_code(
+    username: str = typer.Argument(..., help="demo account, e.g. admin, sup-kdl"),
+) -> None:
+    """The current TOTP code of a demo administrator or supervisor, from the public demo
+    secret in var/demo-credentials.txt (an authenticator for trying the demo without a
+    phone; production accounts bind their own secret, which no file holds)."""
+    from datetime import UTC, datetime
+
+    from gangting.staff import totp
+
+    path = Settings().var_dir / "demo-credentials.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) >= 5 and parts[0] == username and parts[4] != "-":
+            now = datetime.now(UTC)
+            left = totp.STEP_S - int(now.timestamp()) % totp.STEP_S
+            print(f"{totp.code_at(parts[4], now)}  （{left} 秒内有效 valid for {left} s）")
+            return
+    Console(stderr=True).print(f"[red]演示账号 {username} 没有动态验证码密钥（见 {path}）[/]")
+    raise typer.Exit(2)
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest version (Alembic)."""

@@ -53,8 +53,11 @@ class Settings(BaseSettings):
     staff_session_idle_s: int = Field(default=30 * 60, ge=60, le=7 * 24 * 3600)
     # The second factor (TOTP, docs/decisions/0014): roles whose enrolled accounts must give
     # their authenticator's code at log-in; an account of these roles not yet enrolled logs in
-    # and is told to enrol (``second_factor: enrolment_required``).
+    # and is told to enrol (``second_factor: enrolment_required``) ...
     staff_totp_roles: str = Field(default="supervisor,admin", pattern=r"^[a-z,]*$")
+    # ... binding it is compulsory (docs/decisions/0019): such an account's log-in yields an
+    # enrolment token, good only for binding the factor (and logging out), for this long.
+    staff_enrolment_token_ttl_s: int = Field(default=600, ge=60, le=3600)
     # Booth devices' tokens (the node logs in again when its token is refused).
     booth_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 24 * 3600)
     # Log-in throttle (docs/decisions/0014): failed log-ins counted in the database (every

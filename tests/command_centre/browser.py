@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from gangting.devices.connection import BrokerAddress
 from gangting.devices.ingest import InboundRouter
 from gangting.kernel.clock import SystemClock
 from gangting.node.mqtt_link import BoothLink, Command, CommandResult
+from gangting.staff import totp
 from tests.devices.harness import connect, plain_client
 from tests.mosquitto import require_mosquitto as broker
 from tests.node.kiosk.stack import ROOT, Centre
@@ -167,3 +169,14 @@ def copy_tree(src: Path, dst: Path) -> None:
 
 
 Json = dict[str, Any]
+
+
+def sign_in(page: Any, username: str, password: str, secret: str, at: datetime) -> None:
+    """The centre screens' login box for an administrator or supervisor with the second
+    factor bound: user name and password, then (asked for it) the authenticator's code."""
+    page.fill("#login-user", username)
+    page.fill("#login-pass", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#login-totp", state="visible", timeout=10_000)
+    page.fill("#login-totp", totp.code_at(secret, at))
+    page.click("#login-form button[type=submit]")

@@ -148,7 +148,7 @@ class Centre:
         if username not in self.tokens:
             r = self.client.post(
                 "/api/v1/auth/staff",
-                json={"username": username, "password": builders.STAFF_PASSWORD},
+                json=builders.staff_login(username, self.clock.now()),
             )
             assert r.status_code == 200, r.text
             self.tokens[username] = str(r.json()["access_token"])

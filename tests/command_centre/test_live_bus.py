@@ -19,6 +19,7 @@ from gangting.command_centre.live_bus import LiveHub, MqttLivePublisher
 from gangting.command_centre.live_rules import LiveEvent
 from gangting.devices.connection import BrokerAddress
 from gangting.kernel.clock import FixedClock
+from tests import builders
 from tests.command_centre.conftest import _context, make_org, own_prefix, wait_until
 from tests.devices.harness import free_port
 from tests.mosquitto import require_mosquitto
@@ -155,7 +156,8 @@ def test_a_business_request_succeeds_while_the_broker_is_away(
 
 
 def _staff_token(client: TestClient) -> str:
-    r = client.post("/api/v1/auth/staff", json={"username": "admin", "password": "test-password"})
+    at = client.app.state.context.clock.now()  # type: ignore[attr-defined]
+    r = client.post("/api/v1/auth/staff", json=builders.staff_login("admin", at))
     return str(r.json()["access_token"])
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from gangting.command_centre.runtime import LivePublishing, start_live_publishing
 from gangting.config import Settings
-from gangting.kernel.clock import FixedClock
+from gangting.kernel.clock import FixedClock, SystemClock
 from tests import builders
 from tests.command_centre import scenario
 from tests.command_centre.conftest import _context, make_org, own_prefix, wait_until
@@ -85,13 +85,16 @@ class Server:
     publishing: LivePublishing
     clock: FixedClock
 
+    tokens: builders.StaffTokens = field(default_factory=builders.StaffTokens)
+
     def token(self, username: str) -> str:
-        r = httpx.post(
-            f"{self.url}/api/v1/auth/staff",
-            json={"username": username, "password": builders.STAFF_PASSWORD},
-        )
-        assert r.status_code == 200, r.text
-        return str(r.json()["access_token"])
+        def post(body: dict[str, str]) -> str:
+            r = httpx.post(f"{self.url}/api/v1/auth/staff", json=body)
+            assert r.status_code == 200, r.text
+            return str(r.json()["access_token"])
+
+        # the centre runs in its own process on the system clock
+        return self.tokens.token(username, SystemClock().now(), post)
 
     def stream(self, username: str, last_event_id: str | None = None) -> Stream:
         return Stream(f"{self.url}/api/v1/live", self.token(username), last_event_id).start()

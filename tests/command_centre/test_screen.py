@@ -22,9 +22,18 @@ from gangting.approvals.models import Approval
 from gangting.booths import service as booths_service
 from gangting.command_centre.views import district_map
 from gangting.desks import two_keys
+from gangting.kernel.clock import SystemClock
+from gangting.seed.org import demo_totp_secret
 from tests import builders
 from tests.command_centre import scenario
-from tests.command_centre.browser import Booths, Ingest, LiveCentre, evidence_crop, shots_dir
+from tests.command_centre.browser import (
+    Booths,
+    Ingest,
+    LiveCentre,
+    evidence_crop,
+    shots_dir,
+    sign_in,
+)
 from tests.mosquitto import require_mosquitto
 from tests.node.kiosk.stack import Demo, Node
 
@@ -93,9 +102,7 @@ def screen(browser: Browser, city: City) -> Iterator[Page]:
     context = browser.new_context(viewport=WALL, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{city.centre.url}/centre/")
-    page.fill("#login-user", "admin")
-    page.fill("#login-pass", "Demo-Centre-2026")
-    page.click("#login-form button[type=submit]")
+    sign_in(page, "admin", "Demo-Centre-2026", demo_totp_secret("admin"), SystemClock().now())
     expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
     yield page
     context.close()
@@ -439,9 +446,8 @@ def test_search_and_history_show_only_the_viewers_unit(browser: Browser, city: C
     page = context.new_page()
     try:
         page.goto(f"{city.centre.url}/centre/")
-        page.fill("#login-user", "sup-qs")
-        page.fill("#login-pass", "Demo-Ducha-2026")
-        page.click("#login-form button[type=submit]")
+        at = SystemClock().now()
+        sign_in(page, "sup-qs", "Demo-Ducha-2026", demo_totp_secret("sup-qs"), at)
         expect(page.locator("#live-state")).to_have_text("实时连接正常", timeout=TIMEOUT_MS)
         page.click("#link-records")
         expect(page.locator("#watch-add")).to_be_visible(timeout=TIMEOUT_MS)  # a supervisor

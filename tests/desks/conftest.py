@@ -17,6 +17,7 @@ from gangting.context import Context, build_context
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
+from gangting.staff import totp
 from tests import builders
 from tests.identity.evidence import signed_body, take_nonce
 
@@ -37,12 +38,33 @@ class Api:
         self.booth_codes[str(r.json()["access_token"])] = code
         return str(r.json()["access_token"])
 
-    def login_staff(self, username: str) -> str:
-        r = self.client.post(
-            "/api/v1/auth/staff", json={"username": username, "password": builders.STAFF_PASSWORD}
-        )
+    staff_tokens: builders.StaffTokens = field(default_factory=builders.StaffTokens)
+
+    def login_staff(self, username: str, *, fresh: bool = False) -> str:
+        """The staff member's session token. A TOTP code is good once and the test clock
+        stands still, so a log-in in the same 30 s step as the last one answers the last
+        token; ``fresh`` logs in anyway (a second session of an officer)."""
+        if fresh:
+            self.staff_tokens.forget(username)
+        return self.staff_tokens.token(username, self.clock.now(), self._post_login)
+
+    def _post_login(self, body: dict[str, str]) -> str:
+        r = self.client.post("/api/v1/auth/staff", json=body)
         assert r.status_code == 200, r.text
+        assert r.json()["second_factor"] != "enrolment_required", r.text
         return str(r.json()["access_token"])
+
+    def bind_second_factor(self, enrolment_token: str) -> tuple[str, str]:
+        """Bind the second factor with an enrolment token, as the screen does: the secret,
+        and the session token the confirmation answers."""
+        auth = {"Authorization": f"Bearer {enrolment_token}"}
+        started = self.client.post("/api/v1/staff/totp/enrol", headers=auth)
+        assert started.status_code == 200, started.text
+        secret = str(started.json()["secret"])
+        code = totp.code_at(secret, self.clock.now())
+        done = self.client.post("/api/v1/staff/totp/confirm", json={"code": code}, headers=auth)
+        assert done.status_code == 200, done.text
+        return secret, str(done.json()["access_token"])
 
 
 @dataclass

@@ -177,6 +177,8 @@ def test_the_ledger_state_shows_the_last_checkpoint_and_verification(
             public_key=key.public_key(),
             timer=iter([10.0, 12.5]).__next__,
         )
+    verified_at = api.clock.now()
+    api.clock.advance(timedelta(seconds=30))  # a new log-in (a TOTP code is good once)
     state = _get(api, "sup-kdl", "/api/v1/staff/ledger").json()
     cp = state["last_checkpoint"]
     assert cp["tree_size"] == checkpoint.tree_size
@@ -187,7 +189,7 @@ def test_the_ledger_state_shows_the_last_checkpoint_and_verification(
     run = state["last_verification"]
     assert (run["ok"], run["by"], run["seconds"], run["checkpoints"]) == (True, "worker", 2.5, 1)
     assert run["entries"] == checkpoint.tree_size and run["first_problem"] is None
-    assert run["started_at"] == api.clock.now().isoformat()
+    assert run["started_at"] == verified_at.isoformat()
 
     # the ledger is for supervisors and up; it names nothing of a unit
     officer = _get(api, "off-kdl-1", "/api/v1/staff/ledger")

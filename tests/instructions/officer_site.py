@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,14 +46,18 @@ class Site:
     ctx: Context
     clock: FixedClock
 
+    tokens: builders.StaffTokens = field(default_factory=builders.StaffTokens)
+
     def staff(self, username: str) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=10)
-        r = client.post(
-            "/api/v1/auth/staff",
-            json={"username": username, "password": builders.STAFF_PASSWORD},
-        )
-        r.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+
+        def post(body: dict[str, str]) -> str:
+            r = client.post("/api/v1/auth/staff", json=body)
+            r.raise_for_status()
+            return str(r.json()["access_token"])
+
+        token = self.tokens.token(username, self.clock.now(), post)
+        client.headers["Authorization"] = f"Bearer {token}"
         return client
 
 

@@ -32,7 +32,8 @@ def tokens(api: Api) -> int:
 
 
 def staff_login(api: Api, username: str, password: str) -> Any:
-    return api.client.post("/api/v1/auth/staff", json={"username": username, "password": password})
+    body = builders.staff_login(username, api.clock.now(), password)
+    return api.client.post("/api/v1/auth/staff", json=body)
 
 
 def booth_login(api: Api, code: str, secret: str) -> Any:

@@ -26,7 +26,8 @@ LIMIT = Limit(max_failures=5, window_s=900, lockout_s=900)
 
 
 def staff_login(api: Api, username: str, password: str) -> Any:
-    return api.client.post("/api/v1/auth/staff", json={"username": username, "password": password})
+    body = builders.staff_login(username, api.clock.now(), password)
+    return api.client.post("/api/v1/auth/staff", json=body)
 
 
 def booth_login(api: Api, code: str, secret: str) -> Any:
@@ -132,7 +133,7 @@ def test_the_count_holds_across_processes(api: Api, world: dict[str, Any]) -> No
         with TestClient(create_app(other)) as client:
             r = client.post(
                 "/api/v1/auth/staff",
-                json={"username": "off-kdl", "password": builders.STAFF_PASSWORD},
+                json=builders.staff_login("off-kdl", api.clock.now()),
             )
         assert r.status_code == 429
     finally:

@@ -66,7 +66,8 @@ def change(api: Api, token: str, current: str, new: str) -> Any:
 
 
 def login(api: Api, username: str, password: str) -> Any:
-    return api.client.post("/api/v1/auth/staff", json={"username": username, "password": password})
+    body = builders.staff_login(username, api.clock.now(), password)
+    return api.client.post("/api/v1/auth/staff", json=body)
 
 
 def actions(api: Api) -> list[tuple[str, dict[str, Any]]]:
@@ -83,7 +84,7 @@ def test_a_password_change_ends_the_other_sessions_and_is_audited(
     api: Api, world: dict[str, Any]
 ) -> None:
     token = api.login_staff("off-kdl")
-    other = api.login_staff("off-kdl")
+    other = api.login_staff("off-kdl", fresh=True)
     r = change(api, token, builders.STAFF_PASSWORD, GOOD)
     assert r.status_code == 200, r.text
     assert r.json() == {"ok": True, "sessions_ended": 1}

@@ -101,8 +101,17 @@ def test_a_role_change_end_to_end(api: Api, staffed: dict[str, Any]) -> None:
     # the account's tokens are revoked; a new log-in carries the new role
     stale = api.client.get("/api/v1/staff/audit", headers=officer)
     assert stale.status_code == 401 and stale.json()["error"] == "auth.token_invalid"
-    fresh = {"Authorization": f"Bearer {api.login_staff('off-kdl')}"}
+    # a supervisor must bind the second factor (decision 0019): the log-in's token only binds
+    r = api.client.post("/api/v1/auth/staff", json=builders.staff_login("off-kdl", api.clock.now()))
+    assert r.json()["second_factor"] == "enrolment_required"
+    enrolling = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    refused = api.client.get("/api/v1/staff/audit", headers=enrolling)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "staff.totp_enrolment_required"
+    _, session = api.bind_second_factor(r.json()["access_token"])
+    fresh = {"Authorization": f"Bearer {session}"}
     assert api.client.get("/api/v1/staff/audit", headers=fresh).status_code == 200
+    assert api.client.get("/api/v1/staff/audit", headers=enrolling).status_code == 401
     (changed,) = entries(api, "staff.role_changed")
     assert changed.actor_id == str(account(api, "sup-kdl").id)  # in the maker's name
     assert changed.subject_id == str(account(api, "off-kdl").id)

@@ -275,7 +275,7 @@ class Planted:
                 body = {"booth_code": who, "secret": builders.BOOTH_SECRET}
             else:
                 path = "/api/v1/auth/staff"
-                body = {"username": who, "password": builders.STAFF_PASSWORD}
+                body = builders.staff_login(who, self.ctx.clock.now())
             r = self.client.post(path, json=body)
             assert r.status_code == 200, r.text
             self.tokens[who] = str(r.json()["access_token"])

@@ -35,7 +35,7 @@ def test_the_probe_route_answers_a_fresh_token(api: Api, world: dict[str, Any]) 
 
 def test_logout_ends_the_token_at_once_and_is_audited(api: Api, world: dict[str, Any]) -> None:
     token = api.login_staff("off-kdl")
-    other = api.login_staff("off-kdl")
+    other = api.login_staff("off-kdl", fresh=True)
     assert probe(api, token).status_code == 200
     r = api.client.post("/api/v1/staff/logout", headers=bearer(token))
     assert r.status_code == 200 and r.json() == {"ok": True}

@@ -105,7 +105,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             (
                 "staff",
                 "/api/v1/auth/staff",
-                {"username": "admin", "password": builders.STAFF_PASSWORD},
+                builders.staff_login("admin", clock.now()),
             ),
             (
                 "booth",

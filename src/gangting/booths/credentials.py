@@ -28,6 +28,7 @@ from gangting.staff.errors import BadCredentials, LoginThrottled, TokenInvalid
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount, TokenSubjectKind
 from gangting.staff.service import (
     issue_token,
+    refuse_enrolment_token,
     require_role,
     token_digest,
     verify_or_dummy,
@@ -161,6 +162,7 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
             AccessToken.subject_kind,
             AccessToken.subject_id,
             AccessToken.expires_at,
+            AccessToken.purpose,
             Booth.code,
             Booth.enabled,
             StaffAccount.username,
@@ -193,4 +195,6 @@ def authenticate(uow: UnitOfWork, token: str) -> Actor:
         return Actor("booth", row.subject_id, row.code)
     if row.username is None or not row.active:
         raise TokenInvalid("账号已停用")
+    if row.purpose != "session":
+        refuse_enrolment_token()
     return Actor("staff", row.subject_id, row.username, role=row.role, org_path=row.path)

@@ -2,7 +2,8 @@
 keys (docs/decisions/0012): the maker's request is checked as if it were done now and
 answered 202 with the pending approval; a second supervisor (an admin, where the admin role
 is given or taken away) with jurisdiction over the account's unit, never the maker and never
-the account itself, changes the role by approving it (POST /api/v1/staff/approvals/{id}/approve)."""
+the account itself, changes the role by approving it (POST /api/v1/staff/approvals/{id}/approve).
+A lost second factor is reset the same way (docs/decisions/0019)."""
 
 from __future__ import annotations
 
@@ -102,5 +103,44 @@ def change_role(
         body,
         work,
         action="change_staff_role",
+        status=202,
+    )
+
+
+class SecondFactorReset(Request):
+    reason: str = Field(max_length=200, description="重置理由（至少4个汉字、字母或数字）")
+
+
+@router.post(
+    "/{account_id}/totp/reset",
+    status_code=202,
+    response_model=ApprovalView,
+    responses=error_responses(404, 409),
+    summary="申请重置民警账号的动态验证码（手机遗失或更换；督察及以上，限本单位辖区；"
+    "不能重置本人的；管理员的仅管理员可申请、审批；须另一名有管辖权的督察或管理员审批后生效，"
+    "生效后该账号下次登录重新绑定）",
+)
+def reset_totp(
+    account_id: uuid.UUID,
+    body: SecondFactorReset,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    require_role(actor, "supervisor")
+
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        account, _path = account_in_scope(uow, actor, account_id)
+        payload = {"account": str(account.id), "username": account.username, "reason": body.reason}
+        return two_keys.request(uow, actor, ApprovalKind.STAFF_TOTP_RESET, payload, ctx.settings)
+
+    return post_write(
+        ctx,
+        actor,
+        key,
+        f"/staff/accounts/{account_id}/totp/reset",
+        body,
+        work,
+        action="reset_staff_totp",
         status=202,
     )

@@ -34,7 +34,14 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import roles
 from gangting.staff.scope import require_scope
-from gangting.staff.service import account_in_scope, change_role, require_role, staff_in_scope
+from gangting.staff.service import (
+    account_in_scope,
+    change_role,
+    require_role,
+    reset_second_factor,
+    second_factor_account,
+    staff_in_scope,
+)
 from gangting.vehicles.rules import parse_plate
 from gangting.watchlists import service as watch_list
 from gangting.watchlists.errors import OwnerUnknown
@@ -246,5 +253,29 @@ register(
         _role_change_subject,
         _change_role,
         check_checker=_role_change_checker,
+    )
+)
+
+
+def _totp_reset_subject(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> Subject:
+    roles.change_reason(p["reason"], "重置动态验证码")
+    account, path = second_factor_account(uow, maker, uuid.UUID(p["account"]))
+    return Subject("staff", str(account.id), path)
+
+
+def _totp_reset_checker(uow: UnitOfWork, checker: Actor, p: Payload) -> None:
+    second_factor_account(uow, checker, uuid.UUID(p["account"]))
+
+
+def _reset_totp(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> dict[str, Any]:
+    return reset_second_factor(uow, maker, uuid.UUID(p["account"]), p["reason"])
+
+
+register(
+    Act(
+        ApprovalKind.STAFF_TOTP_RESET,
+        _totp_reset_subject,
+        _reset_totp,
+        check_checker=_totp_reset_checker,
     )
 )

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from gangting import all_models as m
 from gangting.config import Settings
 from gangting.integrations.learning import FakeLearningPlatform, StudyCompletion
-from gangting.kernel.clock import SystemClock, city_date
+from gangting.kernel.clock import CITY_ZONE, SystemClock, city_date
 from gangting.kernel.db import make_engine
 from gangting.migrate import upgrade
 from gangting.seed.agents import Planted, plant_activity
@@ -188,7 +188,7 @@ def _build(
         plan.hash_secrets()
         progress.advance(org_task)
         with BulkWriter(engine) as writer:
-            plan.write(writer)
+            plan.write(writer, datetime(today.year, today.month, today.day, 8, tzinfo=CITY_ZONE))
             writer.commit()
             progress.advance(org_task)
 
@@ -314,8 +314,15 @@ def _write_credentials(
         "## 岗亭 Booths (code / secret / address)",
     ]
     lines += [f"{b.code}\t{b.secret}\t{b.name}\t{b.address}" for b in plan.booths]
-    lines += ["", "## 工作人员 Staff (username / password / role / unit)"]
-    lines += [f"{s.username}\t{s.password}\t{s.role}\t{s.unit_code}" for s in plan.staff]
+    lines += [
+        "",
+        "## 工作人员 Staff (username / password / role / unit / TOTP secret: admins and "
+        "supervisors log in with its code; `gangting demo-code USERNAME` shows it)",
+    ]
+    lines += [
+        f"{s.username}\t{s.password}\t{s.role}\t{s.unit_code}\t{s.totp_secret or '-'}"
+        for s in plan.staff
+    ]
     lines += ["", "## 演示群众 Demo citizens (role / name / ID number / plates / situation)"]
     for case in cases:
         plates = ",".join(v.plate_no for v in case.vehicles) or "-"

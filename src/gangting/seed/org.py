@@ -8,10 +8,13 @@ secrets.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from gangting import all_models as m
 from gangting.geo.districts import baotou_districts
@@ -71,10 +74,25 @@ class StaffPlan:
     unit_code: str
     password: str
     password_hash: str = ""
+    # The second factor, bound when the demo is seeded (public demo secrets, like the
+    # passwords: demo_totp_secret); None: the account binds its own at its first log-in.
+    totp_secret: str | None = None
+
+
+# Administrators and supervisors must bind the second factor (docs/decisions/0019).
+SECOND_FACTOR_ROLES = ("admin", "supervisor")
+
+
+def demo_totp_secret(username: str) -> str:
+    """A demo account's public TOTP secret (base32, from the username; listed in
+    var/demo-credentials.txt, and ``gangting demo-code`` shows its current code)."""
+    digest = hashlib.sha256(f"gangting-demo-totp:{username}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 @dataclass
 class OrgPlan:
+    demo_secrets: bool = False
     units: list[Unit] = field(default_factory=list)
     booths: list[BoothPlan] = field(default_factory=list)
     staff: list[StaffPlan] = field(default_factory=list)
@@ -86,12 +104,15 @@ class OrgPlan:
             booth.secret_hash = hash_secret(booth.secret)
         by_password: dict[str, str] = {}
         for person in self.staff:
+            if self.demo_secrets and person.role in SECOND_FACTOR_ROLES:
+                person.totp_secret = demo_totp_secret(person.username)
             passwords.check(person.username, person.password)
             if person.password not in by_password:
                 by_password[person.password] = hash_secret(person.password)
             person.password_hash = by_password[person.password]
 
-    def write(self, writer: BulkWriter) -> None:
+    def write(self, writer: BulkWriter, bound_at: datetime) -> None:
+        """Write the plan; demo second factors count as bound at ``bound_at``."""
         writer.write(
             m.OrgUnit,
             ("id", "code", "name", "kind", "parent_id", "path"),
@@ -133,16 +154,36 @@ class OrgPlan:
         )
         writer.write(
             m.StaffAccount,
-            ("id", "username", "name", "role", "org_unit_id", "password_hash", "active"),
+            (
+                "id",
+                "username",
+                "name",
+                "role",
+                "org_unit_id",
+                "password_hash",
+                "active",
+                "totp_secret",
+                "totp_enrolled_at",
+            ),
             [
-                (s.id, s.username, s.name, s.role, s.org_unit_id, s.password_hash, True)
+                (
+                    s.id,
+                    s.username,
+                    s.name,
+                    s.role,
+                    s.org_unit_id,
+                    s.password_hash,
+                    True,
+                    s.totp_secret,
+                    bound_at if s.totp_secret else None,
+                )
                 for s in self.staff
             ],
         )
 
 
 def plan_org(rng: random.Random, booth_total: int, *, demo_secrets: bool) -> OrgPlan:
-    plan = OrgPlan()
+    plan = OrgPlan(demo_secrets=demo_secrets)
     root = Unit(
         new_id(), DETACHMENT_CODE, DETACHMENT_NAME, "detachment", None, f"/{DETACHMENT_CODE}/"
     )

@@ -50,6 +50,14 @@ class OwnRole(Forbidden):
     code = "staff.own_role"
 
 
+class OwnSecondFactor(Forbidden):
+    code = "staff.own_second_factor"
+
+
+class TotpNotBound(Conflict):
+    code = "staff.totp_not_bound"
+
+
 class AdminRoleAdminsOnly(Forbidden):
     code = "staff.admin_role_admins_only"
 
@@ -79,6 +87,13 @@ class TotpRequired(Unauthenticated):
     second factor) also needs its authenticator's code (``totp_code``)."""
 
     code = "staff.totp_required"
+
+
+class TotpEnrolmentPending(Forbidden):
+    """An enrolment token (an administrator's or supervisor's log-in before the second factor
+    is bound) used for anything but binding it or logging out (docs/decisions/0019)."""
+
+    code = "staff.totp_enrolment_required"
 
 
 class TotpWrong(Unauthenticated):

@@ -64,6 +64,10 @@ class AccessToken(Base):
     # never beyond ``session_expires_at``, its absolute end (none for booth tokens).
     expires_at: Mapped[datetime]
     session_expires_at: Mapped[datetime | None]
+    # What the token may do: "session" (the API), or "enrolment" (an administrator's or
+    # supervisor's log-in before the second factor is bound: only binding it and logging out;
+    # docs/decisions/0019).
+    purpose: Mapped[str] = mapped_column(String(16), default="session", server_default="session")
 
 
 class LoginThrottle(Base):

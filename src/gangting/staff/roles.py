@@ -9,6 +9,9 @@ maker, both have jurisdiction over the account's unit):
 - only admins grant or take away the admin role, as maker and as checker
   (``staff.admin_role_admins_only``, 403): a supervisor cannot make an admin;
 - a change that changes nothing is refused (``staff.role_unchanged``, 409).
+
+A second-factor reset (a lost phone) is a two-keys act too, under the same kind of rule
+(``check_reset_key``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import uuid
 from gangting.staff.errors import (
     AdminRoleAdminsOnly,
     OwnRole,
+    OwnSecondFactor,
     RoleInvalid,
     RoleReasonRequired,
     RoleUnchanged,
@@ -40,16 +44,31 @@ def parse_role(text: str) -> str:
     return role
 
 
-def change_reason(text: str) -> str:
+def change_reason(text: str, what: str = "变更角色") -> str:
     """The reason, trimmed; at least ``REASON_MIN_CHARS`` letters, digits or Chinese
-    characters."""
+    characters (``what``: the act it is asked for, in the message)."""
     value = text.strip()
     if sum(ch.isalnum() for ch in value) < REASON_MIN_CHARS:
         raise RoleReasonRequired(
-            f"请填写变更角色的理由（至少{REASON_MIN_CHARS}个汉字、字母或数字）",
+            f"请填写{what}的理由（至少{REASON_MIN_CHARS}个汉字、字母或数字）",
             data={"min_chars": REASON_MIN_CHARS},
         )
     return value
+
+
+def check_reset_key(
+    key_role: str | None, key_id: uuid.UUID | None, account_id: uuid.UUID, account_role: str
+) -> None:
+    """Whether one key (maker or checker) may reset the account's second factor (a lost
+    phone; docs/decisions/0019): never one's own (``staff.own_second_factor``), and an
+    administrator's only by administrators (``staff.admin_role_admins_only``)."""
+    if key_id == account_id:
+        raise OwnSecondFactor("不能重置本人的动态验证码，请由其他督察或管理员申请")
+    if account_role == ADMIN and key_role != ADMIN:
+        raise AdminRoleAdminsOnly(
+            "重置管理员的动态验证码须由管理员申请、另一名管理员审批",
+            data={"required_role": ADMIN},
+        )
 
 
 def check_key(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.contracts import Request
+from gangting.kernel.actor import Actor
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import service
@@ -38,6 +39,17 @@ LOGIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     **error_responses(401, 422),
     429: {"model": ErrorBody, "description": "登录失败次数过多，暂被锁定（Retry-After 秒后再试）"},
 }
+
+
+def enrolling_actor(ctx: ContextDep, authorization: Authorization = None) -> Actor:
+    """The staff member of a session or an enrolment token (decision 0019): the routes that
+    bind the second factor and log out take both; every other route refuses the latter."""
+    token = bearer_token(authorization)
+    with ctx.uow() as uow:
+        return service.authenticate_enrolling(uow, token)
+
+
+EnrollingActorDep = Annotated[Actor, Depends(enrolling_actor)]
 
 
 def source_address(request: HttpRequest) -> str | None:
@@ -74,7 +86,7 @@ def run_login(
     return {
         "access_token": outcome.token,
         "token_type": "bearer",
-        "expires_in_s": expires_in_s,
+        "expires_in_s": outcome.expires_in_s or expires_in_s,
         "second_factor": outcome.second_factor,
     }
 
@@ -110,6 +122,7 @@ def login_staff(body: StaffLogin, request: HttpRequest, ctx: ContextDep) -> Any:
             idle_s=settings.staff_session_idle_s,
             totp_code=body.totp_code,
             second_factor_roles=service.totp_roles(settings.staff_totp_roles),
+            enrolment_ttl_s=settings.staff_enrolment_token_ttl_s,
         ),
         lambda uow, error: service.record_login_failed(uow, body.username, error, attempt),
         min(settings.staff_session_idle_s, settings.staff_token_ttl_s),
@@ -122,7 +135,7 @@ def login_staff(body: StaffLogin, request: HttpRequest, ctx: ContextDep) -> Any:
     responses=error_responses(401, 422),
     summary="退出登录：本令牌立即失效",
 )
-def logout(ctx: ContextDep, actor: ActorDep, authorization: Authorization = None) -> Any:
+def logout(ctx: ContextDep, actor: EnrollingActorDep, authorization: Authorization = None) -> Any:
     token = bearer_token(authorization)
     with ctx.uow() as uow:
         return service.logout(uow, actor, token)
@@ -180,7 +193,7 @@ def change_password(
     responses=error_responses(401, 403, 409, 422),
     summary="开始绑定动态验证码：密钥只显示这一次（管理员、督察须绑定）",
 )
-def start_totp_enrolment(ctx: ContextDep, actor: ActorDep) -> Any:
+def start_totp_enrolment(ctx: ContextDep, actor: EnrollingActorDep) -> Any:
     with ctx.uow() as uow:
         return service.start_totp_enrolment(uow, actor)
 
@@ -193,11 +206,25 @@ class ConfirmTotp(Request):
     "/totp/confirm",
     response_model=TotpEnrolled,
     responses=error_responses(401, 403, 409, 422),
-    summary="确认绑定动态验证码：此后登录须输入验证码",
+    summary="确认绑定动态验证码：此后登录须输入验证码（以绑定令牌确认时，答复含会话令牌）",
 )
-def confirm_totp_enrolment(body: ConfirmTotp, ctx: ContextDep, actor: ActorDep) -> Any:
+def confirm_totp_enrolment(
+    body: ConfirmTotp,
+    ctx: ContextDep,
+    actor: EnrollingActorDep,
+    authorization: Authorization = None,
+) -> Any:
+    token = bearer_token(authorization)
+    settings = ctx.settings
     return run_recording_refusals(
         ctx,
-        lambda uow: service.confirm_totp_enrolment(uow, actor, body.code),
+        lambda uow: service.confirm_totp_enrolment(
+            uow,
+            actor,
+            body.code,
+            token,
+            ttl_s=settings.staff_token_ttl_s,
+            idle_s=settings.staff_session_idle_s,
+        ),
         lambda uow, error: service.record_totp_enrolment_refused(uow, actor, error),
     )

@@ -18,7 +18,8 @@ class TokenAnswer(Answer):
     )
     second_factor: Literal["not_required", "verified", "enrolment_required"] = Field(
         description="动态验证码：verified 已验证；not_required 该角色无须；"
-        "enrolment_required 该角色须绑定而尚未绑定（请尽快在本人账号中绑定）"
+        "enrolment_required 该角色须绑定而尚未绑定：此令牌只能用于绑定动态验证码"
+        "（/api/v1/staff/totp/enrol、/api/v1/staff/totp/confirm）和退出登录"
     )
 
 
@@ -39,9 +40,14 @@ class PasswordChanged(Answer):
 
 class TotpSecret(Answer):
     secret: str = Field(description="动态验证码密钥（base32，只显示这一次）")
-    otpauth_uri: str = Field(description="供身份验证器应用读取的 otpauth:// 地址（可转为二维码）")
+    otpauth_uri: str = Field(description="供身份验证器应用读取的 otpauth:// 地址")
+    otpauth_qr: str = Field(description="同一地址的二维码（SVG data: URI），供手机扫描")
 
 
 class TotpEnrolled(Answer):
     ok: bool = Field(description="已绑定")
     enrolled_at: IsoDateTime = Field(description="绑定时间")
+    access_token: str | None = Field(
+        default=None, description="会话令牌（以登录所得的绑定令牌确认时才有；绑定令牌随即失效）"
+    )
+    expires_in_s: int | None = Field(default=None, description="会话令牌的空闲时限（秒）")

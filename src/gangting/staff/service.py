@@ -32,6 +32,8 @@ from gangting.staff.errors import (
     TokenInvalid,
     TotpAlreadyEnrolled,
     TotpCodeInvalid,
+    TotpEnrolmentPending,
+    TotpNotBound,
     TotpNotStarted,
     TotpRequired,
     TotpWrong,
@@ -77,10 +79,17 @@ def token_digest(token: str) -> str:
 
 
 def issue_token(
-    uow: UnitOfWork, kind: str, subject_id: uuid.UUID, ttl_s: int, *, idle_s: int | None = None
+    uow: UnitOfWork,
+    kind: str,
+    subject_id: uuid.UUID,
+    ttl_s: int,
+    *,
+    idle_s: int | None = None,
+    purpose: str = "session",
 ) -> str:
     """A new bearer token (only its digest stored) that lives ``ttl_s``; with ``idle_s`` (staff
-    sessions) it stops ``idle_s`` after issue unless renewed, and never later than ``ttl_s``."""
+    sessions) it stops ``idle_s`` after issue unless renewed, and never later than ``ttl_s``.
+    ``purpose`` "enrolment": a token that can only bind the second factor (decision 0019)."""
     token = secrets.token_urlsafe(32)
     now = uow.clock.now()
     end = now + timedelta(seconds=ttl_s)
@@ -91,6 +100,7 @@ def issue_token(
             subject_id=subject_id,
             expires_at=min(end, now + timedelta(seconds=idle_s)) if idle_s else end,
             session_expires_at=end if idle_s else None,
+            purpose=purpose,
         )
     )
     return token
@@ -213,6 +223,7 @@ class LoggedIn:
 
     token: str
     second_factor: str
+    expires_in_s: int | None = None  # set for an enrolment token (its own short life)
 
 
 def totp_roles(text: str) -> frozenset[str]:
@@ -230,6 +241,7 @@ def log_in(
     idle_s: int | None = None,
     totp_code: str | None = None,
     second_factor_roles: frozenset[str] = frozenset(),
+    enrolment_ttl_s: int = 600,
 ) -> LoggedIn:
     """A token for the staff member whose username and password these are. Refused alike
     (401 ``auth.bad_credentials``, after the same argon2 work) for an unknown name, a wrong
@@ -238,7 +250,8 @@ def log_in(
     in-process callers). An enrolled account of a role in ``second_factor_roles`` also needs
     its authenticator's code: none given, 401 ``staff.totp_required`` (the screen asks for
     it); a wrong, stale or used one, 401 ``staff.totp_wrong`` (counted like a wrong
-    password)."""
+    password). An account of those roles not yet enrolled gets an enrolment token (it lives
+    ``enrolment_ttl_s``, not renewable) that only binds the factor or logs out."""
     if attempt is not None:
         throttle.check(uow, attempt)
     account = uow.session.execute(
@@ -248,9 +261,13 @@ def log_in(
     if account is None or not matches or not account.active:
         raise BadCredentials("用户名或密码错误")
     second_factor = "not_required"
+    purpose = "session"
     if account.role in second_factor_roles:
         if account.totp_enrolled_at is None or account.totp_secret is None:
-            second_factor = "enrolment_required"
+            # Compulsory (decision 0019): the log-in yields a short token that can only bind
+            # the second factor; confirming it answers the session's token.
+            second_factor, purpose = "enrolment_required", "enrolment"
+            ttl_s, idle_s = min(ttl_s, enrolment_ttl_s), None
         else:
             if not totp_code:
                 raise TotpRequired("请输入动态验证码（身份验证器应用中的6位数字）")
@@ -261,14 +278,14 @@ def log_in(
                 raise TotpWrong("动态验证码不正确或已使用，请输入验证器当前显示的验证码")
             account.totp_last_step = step
             second_factor = "verified"
-    token = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s)
+    token = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s, purpose=purpose)
     if attempt is not None:
         throttle.record_success(uow, attempt)
     actor = Actor("staff", account.id, account.username, role=account.role)
     audit.record(
         uow, actor, "staff.login", "staff", account.id, data={"second_factor": second_factor}
     )
-    return LoggedIn(token, second_factor)
+    return LoggedIn(token, second_factor, ttl_s if purpose == "enrolment" else None)
 
 
 def login_staff(
@@ -323,9 +340,29 @@ def record_login_failed(
 def authenticate(uow: UnitOfWork, token: str) -> Actor:
     """The staff member a staff token stands for, if it is stored, unexpired and the account
     active (the API's authenticator for both kinds: booths.credentials)."""
+    return _staff_actor(uow, token, enrolling=False)
+
+
+def authenticate_enrolling(uow: UnitOfWork, token: str) -> Actor:
+    """As ``authenticate``, and an enrolment token too: for binding the second factor and
+    logging out, the only things an enrolment token may do (decision 0019)."""
+    return _staff_actor(uow, token, enrolling=True)
+
+
+def refuse_enrolment_token() -> None:
+    """An enrolment token on any other route: 403 ``staff.totp_enrolment_required``."""
+    raise TotpEnrolmentPending(
+        "请先绑定动态验证码（管理员、督察必须使用双因素登录），绑定后方可使用本系统",
+        data={"second_factor": "enrolment_required"},
+    )
+
+
+def _staff_actor(uow: UnitOfWork, token: str, *, enrolling: bool) -> Actor:
     row = uow.session.get(AccessToken, token_digest(token))
     if row is None or row.expires_at <= uow.clock.now() or row.subject_kind != "staff":
         raise TokenInvalid("登录已失效，请重新登录")
+    if row.purpose != "session" and not enrolling:
+        refuse_enrolment_token()
     account = uow.session.get(StaffAccount, row.subject_id)
     if account is None or not account.active:
         raise TokenInvalid("账号已停用")
@@ -426,17 +463,7 @@ def change_role(
     previous = account.role
     roles.check_change(actor.role, actor.id, account.id, previous, role)
     account.role = role
-    deleted = cast(
-        "CursorResult[Any]",
-        uow.session.execute(
-            delete(AccessToken).where(
-                AccessToken.subject_kind == TokenSubjectKind.STAFF,
-                AccessToken.subject_id == account.id,
-            ),
-            execution_options={"synchronize_session": False},
-        ),
-    )
-    revoked = deleted.rowcount
+    revoked = _revoke_tokens(uow, account.id)
     uow.session.flush()
     audit.record(
         uow,
@@ -461,6 +488,61 @@ def change_role(
     }
 
 
+def _revoke_tokens(uow: UnitOfWork, account_id: uuid.UUID) -> int:
+    """Delete every token of the staff account (it logs in again); how many there were."""
+    deleted = cast(
+        "CursorResult[Any]",
+        uow.session.execute(
+            delete(AccessToken).where(
+                AccessToken.subject_kind == TokenSubjectKind.STAFF,
+                AccessToken.subject_id == account_id,
+            ),
+            execution_options={"synchronize_session": False},
+        ),
+    )
+    return deleted.rowcount
+
+
+def second_factor_account(
+    uow: UnitOfWork, actor: Actor, account_id: uuid.UUID, *, lock: bool = False
+) -> tuple[StaffAccount, str]:
+    """The account whose second factor ``actor`` (one key) may reset, and its unit's path:
+    in scope, not their own, an administrator's only by an administrator, and bound."""
+    require_role(actor, "supervisor")
+    account, path = account_in_scope(uow, actor, account_id, lock=lock)
+    roles.check_reset_key(actor.role, actor.id, account.id, account.role)
+    if account.totp_secret is None:
+        raise TotpNotBound(
+            "该账号尚未绑定动态验证码，无需重置", data={"username": account.username}
+        )
+    return account, path
+
+
+def reset_second_factor(
+    uow: UnitOfWork, actor: Actor, account_id: uuid.UUID, reason: str
+) -> dict[str, Any]:
+    """Unbind the account's second factor (a lost or replaced phone; trusted callers: the two
+    keys execute it in the maker's name once a checker approved, docs/decisions/0019). Its
+    tokens are revoked; its next log-in binds a new factor. Audited ``staff.totp_reset``."""
+    text = roles.change_reason(reason, "重置动态验证码")
+    account, path = second_factor_account(uow, actor, account_id, lock=True)
+    account.totp_secret = None
+    account.totp_enrolled_at = None
+    account.totp_last_step = None
+    revoked = _revoke_tokens(uow, account.id)
+    uow.session.flush()
+    audit.record(
+        uow,
+        actor,
+        "staff.totp_reset",
+        "staff",
+        account.id,
+        reason=text,
+        data={"username": account.username, "tokens_revoked": revoked},
+    )
+    return {"account": str(account.id), "username": account.username, "unit_path": path}
+
+
 def _own_account(uow: UnitOfWork, actor: Actor) -> StaffAccount:
     if actor.kind != "staff" or actor.id is None:
         raise RoleRequired("只有工作人员可以绑定动态验证码", data={"required": "staff"})
@@ -474,7 +556,8 @@ def start_totp_enrolment(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     """Give the caller's account a new second-factor secret, shown this once (as text and as
     an ``otpauth://`` URI for the authenticator app); it is in force once a first code
     confirms it (``confirm_totp_enrolment``). Starting again before that replaces it. An
-    enrolled account cannot start again (409; an administrator's reset is not built yet).
+    enrolled account cannot start again (409; a lost factor is reset by two keys:
+    ``reset_second_factor``).
     Audited ``staff.totp_enrolment_started``, without the secret."""
     account = _own_account(uow, actor)
     if account.totp_enrolled_at is not None:
@@ -484,12 +567,25 @@ def start_totp_enrolment(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
     account.totp_last_step = None
     uow.session.flush()
     audit.record(uow, actor, "staff.totp_enrolment_started", "staff", str(account.id))
-    return {"secret": secret, "otpauth_uri": totp.otpauth_uri(secret, account.username)}
+    uri = totp.otpauth_uri(secret, account.username)
+    return {"secret": secret, "otpauth_uri": uri, "otpauth_qr": totp.qr_data_uri(uri)}
 
 
-def confirm_totp_enrolment(uow: UnitOfWork, actor: Actor, code: str) -> dict[str, Any]:
+def confirm_totp_enrolment(
+    uow: UnitOfWork,
+    actor: Actor,
+    code: str,
+    token: str | None = None,
+    *,
+    ttl_s: int = 8 * 3600,
+    idle_s: int | None = None,
+) -> dict[str, Any]:
     """Put the started second factor in force with a first code from the app (422
-    ``staff.totp_code_invalid`` for a wrong one). Audited ``staff.totp_enrolled``."""
+    ``staff.totp_code_invalid`` for a wrong one). Audited ``staff.totp_enrolled``.
+
+    Confirmed with an enrolment token (``token``), that token ends and the answer carries the
+    session's token (``access_token``): the password was given at the log-in and the code
+    now, so both factors were shown (decision 0019)."""
     account = _own_account(uow, actor)
     if account.totp_enrolled_at is not None:
         raise TotpAlreadyEnrolled("本账号已绑定动态验证码")
@@ -501,9 +597,22 @@ def confirm_totp_enrolment(uow: UnitOfWork, actor: Actor, code: str) -> dict[str
         raise TotpCodeInvalid("动态验证码不正确，请输入验证器当前显示的6位数字")
     account.totp_enrolled_at = now
     account.totp_last_step = step
+    answer: dict[str, Any] = {"ok": True, "enrolled_at": now.isoformat()}
+    current = _current_token(uow, actor, token, lock=True) if token is not None else None
+    if current is not None and current.purpose == "enrolment":
+        uow.session.delete(current)
+        answer["access_token"] = issue_token(uow, "staff", account.id, ttl_s, idle_s=idle_s)
+        answer["expires_in_s"] = min(ttl_s, idle_s or ttl_s)
     uow.session.flush()
-    audit.record(uow, actor, "staff.totp_enrolled", "staff", str(account.id))
-    return {"ok": True, "enrolled_at": now.isoformat()}
+    audit.record(
+        uow,
+        actor,
+        "staff.totp_enrolled",
+        "staff",
+        str(account.id),
+        data={"session_started": "access_token" in answer},
+    )
+    return answer
 
 
 def record_totp_enrolment_refused(uow: UnitOfWork, actor: Actor, error: DomainError) -> None:

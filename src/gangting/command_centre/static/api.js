@@ -92,8 +92,80 @@ function totpField(form) {
   return input;
 }
 
-// The login box's submit: user name, password and (once asked) the code.
+// Administrators and supervisors must bind the second factor (docs/decisions/0019): a log-in
+// of theirs before that answers an enrolment token, and the login box turns into the binding
+// step: the QR code and the secret (shown this once), then the first code confirms it and
+// answers the session's token.
+class BindingNeeded extends Error {}
+
+function bindingPanel(form, secret) {
+  let panel = form.querySelector("#login-bind");
+  if (!panel) {
+    panel = document.createElement("div");
+    panel.id = "login-bind";
+    panel.className = "bind";
+    form.insertBefore(panel, form.querySelector("#login-error"));
+  }
+  panel.replaceChildren();
+  const title = document.createElement("h3");
+  title.textContent = "首次登录：绑定动态验证码";
+  const help = document.createElement("p");
+  help.textContent =
+    "管理员、督察须使用双因素登录。请用手机上的身份验证器应用扫描二维码（或手动输入密钥），再输入应用显示的6位数字。密钥只显示这一次。";
+  const qr = document.createElement("img");
+  qr.id = "login-bind-qr";
+  qr.alt = "动态验证码密钥二维码";
+  qr.src = secret.otpauth_qr;
+  const key = document.createElement("p");
+  key.id = "login-bind-secret";
+  key.className = "secret";
+  key.textContent = secret.secret.replace(/(.{4})/g, "$1 ").trim();
+  panel.append(title, help, qr, key);
+  for (const id of ["#login-user", "#login-pass"]) form.querySelector(id).disabled = true;
+  const submit = form.querySelector("button[type=submit]");
+  submit.dataset.label = submit.textContent;
+  submit.textContent = "确认绑定并登录";
+  const input = totpField(form);
+  input.value = "";
+  input.focus();
+}
+
+async function startBinding(form) {
+  const secret = await call("POST", "/api/v1/staff/totp/enrol", {});
+  form.dataset.stage = "bind";
+  bindingPanel(form, secret);
+  throw new BindingNeeded("请先绑定动态验证码：扫描二维码后输入6位验证码");
+}
+
+function endBinding(form) {
+  delete form.dataset.stage;
+  const panel = form.querySelector("#login-bind");
+  if (panel) panel.remove();
+  for (const id of ["#login-user", "#login-pass"]) form.querySelector(id).disabled = false;
+  const submit = form.querySelector("button[type=submit]");
+  if (submit.dataset.label) submit.textContent = submit.dataset.label;
+  const code = form.querySelector("#login-totp");
+  if (code) code.value = "";
+}
+
+async function confirmBinding(form) {
+  const code = form.querySelector("#login-totp");
+  const r = await call("POST", "/api/v1/staff/totp/confirm", { code: code.value.trim() });
+  setToken(r.access_token);
+  lastRenewal = Date.now();
+  endBinding(form);
+  return r;
+}
+
+// The enrolment token ran out (ten minutes) or was refused: back to the plain log-in.
+document.addEventListener("centre:unauthorised", () => {
+  for (const form of document.querySelectorAll("form[data-stage=bind]")) endBinding(form);
+});
+
+// The login box's submit: user name, password and (once asked) the code; or the binding
+// step's first code.
 export async function loginFromForm(form) {
+  if (form.dataset.stage === "bind") return confirmBinding(form);
   const pass = form.querySelector("#login-pass");
   const code = form.querySelector("#login-totp");
   try {
@@ -104,6 +176,7 @@ export async function loginFromForm(form) {
     );
     pass.value = "";
     if (code) code.value = "";
+    if (r.second_factor === "enrolment_required") await startBinding(form);
     return r;
   } catch (err) {
     if (err instanceof ApiError && err.code === "staff.totp_required") totpField(form).focus();

@@ -186,19 +186,61 @@ async function login(event) {
   }
   const button = $("#btn-login");
   button.disabled = true;
+  const body = { username, password };
+  const code = $("#totp-code").value.trim();
+  if (!$("#totp-row").hidden && code) body.totp_code = code;
   try {
-    const answer = await call("POST", "/auth/staff", { username, password });
+    const answer = await call("POST", "/auth/staff", body);
+    if (answer.second_factor === "enrolment_required") {
+      // A supervisor or administrator not yet bound: binding happens on the centre's screen.
+      await endSession(answer.access_token);
+      throw new ApiError("督察、管理员首次登录须先在指挥中心绑定动态验证码，请在电脑上登录指挥中心完成绑定", "staff.totp_enrolment_required", 403);
+    }
     sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+    lastRenewal = Date.now();
     $("#password").value = "";
+    $("#totp-code").value = "";
+    $("#totp-row").hidden = true;
     location.hash = "#/";
     await route();
   } catch (e) {
+    if (e.code === "staff.totp_required") {
+      $("#totp-row").hidden = false;
+      $("#totp-code").focus();
+    }
     error.textContent = e.message;
     error.hidden = false;
   } finally {
     button.disabled = false;
   }
 }
+
+// Ends the token on the server at once (a failed call still forgets it here: it ends at its
+// idle limit).
+async function endSession(value) {
+  if (!value) return;
+  try {
+    await fetch(API + "/staff/logout", {
+      method: "POST", headers: { Authorization: `Bearer ${value}` }, cache: "no-store",
+    });
+  } catch {
+    // the centre is away
+  }
+}
+
+// A staff session ends 30 minutes after log-in or its last renewal (8 hours at most): while
+// the officer uses the page it is renewed every few minutes; an idle phone is signed out.
+const RENEW_EVERY_MS = 5 * 60 * 1000;
+let lastActivity = 0;
+let lastRenewal = Date.now();
+for (const name of ["pointerdown", "keydown", "touchstart", "scroll"]) {
+  addEventListener(name, () => { lastActivity = Date.now(); }, { capture: true, passive: true });
+}
+setInterval(() => {
+  if (!token() || lastActivity <= lastRenewal || Date.now() - lastRenewal < RENEW_EVERY_MS) return;
+  lastRenewal = Date.now();
+  call("POST", "/staff/token/renew", {}).catch(() => {});
+}, 30 * 1000);
 
 function logout(message = null) {
   sessionStorage.removeItem(TOKEN_KEY);
@@ -453,7 +495,11 @@ async function route() {
 
 function start() {
   $("#login-form").addEventListener("submit", login);
-  $("#btn-logout").addEventListener("click", () => { logout(); location.hash = ""; });
+  $("#btn-logout").addEventListener("click", () => {
+    endSession(token());
+    logout();
+    location.hash = "";
+  });
   $("#btn-refresh").addEventListener("click", () => loadList().then(() => toast("已刷新")).catch((e) => toast(e.message, true)));
   $("#btn-back").addEventListener("click", () => { location.hash = "#/"; });
   $("#btn-ack").addEventListener("click", (e) => act("acknowledge", {}, e.currentTarget));
