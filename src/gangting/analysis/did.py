@@ -167,9 +167,10 @@ def _integers(frame: pd.DataFrame, column: str) -> IntArray:
     bad = values.isna()
     if bool(bad.any()):
         row = int(np.flatnonzero(bad.to_numpy())[0])
+        hint = "（时期用整数，如年份，或 年*12+月-1）" if column == "period" else ""
         raise _bad(
             "not_numeric",
-            f"列 {column} 第 {row + 1} 行不是数字或为空：{frame[column].iloc[row]!r}",
+            f"列 {column} 第 {row + 1} 行不是数字或为空：{frame[column].iloc[row]!r}{hint}",
             column=column,
             row=row + 1,
         )
