@@ -11,13 +11,14 @@ from sqlalchemy import select
 from gangting.applications.service import record_application
 from gangting.booths.models import Booth
 from gangting.kernel.actor import Actor
+from gangting.kernel.checkpoint import generate_key
 from gangting.kernel.clock import CITY_ZONE
 from gangting.ratings import service
 from gangting.ratings.rules import parse_level
 from gangting.staff.models import OrgUnit, StaffAccount
 from tests.desks.conftest import Api
 
-LINKS = service.LinkSettings("https://pj.example.cn", 30)
+LINKS = service.LinkSettings("https://pj.example.cn", 30, generate_key())
 
 
 def at(api: Api, y: int, m: int, d: int, h: int = 10) -> None:

@@ -57,7 +57,8 @@ def test_a_link_is_issued_once_stored_hashed_and_rates_its_application_once(
     receipt = application(api, actor, world["driver_id"])
     token = link(api, actor, receipt)
     assert token is not None and len(token) >= 30
-    assert link(api, actor, receipt) is None  # given out once: only its hash is kept
+    assert link(api, actor, receipt) == token  # a replayed answer: the same link, one row
+    assert _count(api, RatingLink) == 1
     with api.ctx.uow() as uow:
         row = uow.session.execute(select(RatingLink)).scalar_one()
         assert row.token_hash == service.token_hash(token) and token not in row.token_hash
@@ -67,6 +68,7 @@ def test_a_link_is_issued_once_stored_hashed_and_rates_its_application_once(
 
     answer = rate_link(api, token, 5)
     assert answer["level"] == 5 and answer["remedy"] is None
+    assert link(api, actor, receipt) is None  # rated: no link to give any more
     with pytest.raises(LinkUsed) as refused:
         rate_link(api, token, 4)
     assert refused.value.code == "ratings.link_used"
