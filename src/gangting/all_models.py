@@ -23,7 +23,7 @@ from gangting.kernel.idempotency import IdempotencyRecord
 from gangting.licences.models import DrivingLicence
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
-from gangting.ratings.models import BadReviewRemedy, Rating
+from gangting.ratings.models import BadReviewRemedy, Rating, RatingLink, RemedyEscalation
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
@@ -61,6 +61,8 @@ __all__ = [
     "PlateReadRecord",
     "PointEntry",
     "Rating",
+    "RatingLink",
+    "RemedyEscalation",
     "ReceiptPrint",
     "StaffAccount",
     "StudyDeduction",

@@ -18,6 +18,7 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.ratings.service import LinkSettings, issue_rating_link
 from gangting.vehicles.rules import InspectionPolicy
 from gangting.violations.service import FineSettings
 from gangting.web.writes import Answer, write_answer
@@ -34,6 +35,19 @@ def inspection_policy(ctx: Context) -> InspectionPolicy:
     return InspectionPolicy(
         require_processed_violations=ctx.settings.mark_requires_violations_processed
     )
+
+
+def with_rating_link(
+    ctx: Context, uow: UnitOfWork, actor: Actor, result: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer with the one-use rating link (好差评, for the receipt) of the booth
+    application it files, when it files one that is done (completed or refused)."""
+    application_no = result.get("application_no")
+    if isinstance(application_no, str) and application_no:
+        link = issue_rating_link(uow, actor, application_no, LinkSettings.of(ctx.settings))
+        if link is not None:
+            return {**result, "rating_link": link}
+    return result
 
 
 def citizen_answer(
@@ -69,7 +83,7 @@ def citizen_answer(
     def run(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         citizen = verified(uow)
         citizen_id[:] = [citizen.id]
-        return status_code, work(uow, citizen)
+        return status_code, with_rating_link(ctx, uow, actor, work(uow, citizen))
 
     def refused(uow: UnitOfWork, exc: DomainError) -> None:
         if not citizen_id:
@@ -88,6 +102,9 @@ def citizen_answer(
             result={"error": exc.code},
         )
         exc.data["receipt_no"] = application.receipt_no
+        link = issue_rating_link(uow, actor, application.receipt_no, LinkSettings.of(ctx.settings))
+        if link is not None:
+            exc.data["rating_link"] = link
 
     return write_answer(
         ctx,
