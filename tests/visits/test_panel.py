@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from gangting.booths.models import Booth
+from gangting.fines.models import PenaltyDecision
+from gangting.kernel.clock import CITY_ZONE, FixedClock
 from gangting.kernel.db import make_engine
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.staff.models import OrgUnit
 from gangting.visits.models import ServiceVisit
 from gangting.visits.panel import UnknownOutcome, district_month_panel, period_of
+from tests import builders
 
 A, B = "150203", "150205"
 JAN, FEB, MAR, APR = (2026 * 12 + m for m in range(4))
@@ -153,3 +157,46 @@ def test_the_panel_counts_rates_and_first_treated_periods(engine: Engine) -> Non
 def test_an_unknown_outcome_is_refused(engine: Engine) -> None:
     with Session(engine) as s, pytest.raises(UnknownOutcome):
         district_month_panel(s, "happiness", date(2026, 1, 1), date(2026, 4, 30))
+
+
+def test_processing_days_by_the_drivers_district_and_the_month_of_the_violation(
+    engine: Engine,
+) -> None:
+    uow = UnitOfWork(session_factory(engine), FixedClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    with uow:
+        a = builders.citizen(uow)  # ID number area 150203
+        b = builders.citizen(uow, name="张伟", birth=date(1990, 1, 2))
+        b.area_code = B
+        for person, plate, cases in (
+            (a, "蒙B10001", [((1, 10, 23), (1, 20)), ((1, 20, 9), (2, 5)), ((2, 3, 9), (2, 8))]),
+            (b, "蒙B10002", [((1, 12, 9), (1, 15))]),
+        ):
+            car = builders.vehicle(uow, person, plate)
+            for (month, day, hour), (d_month, d_day) in cases:
+                v = builders.violation(
+                    uow, car, now=datetime(2026, month, day, hour, tzinfo=CITY_ZONE), days_ago=0
+                )
+                uow.session.add(
+                    PenaltyDecision(
+                        decision_no=f"JD-{v.ref}",
+                        violation_id=v.id,
+                        citizen_id=person.id,
+                        points=6,
+                        fine_fen=20000,
+                        # 01:00 in the city: the previous day in UTC
+                        decided_at=datetime(2026, d_month, d_day, 1, tzinfo=CITY_ZONE),
+                        received_on=date(2026, d_month, d_day),
+                        due_on=date(2026, d_month, d_day) + timedelta(days=15),
+                        state="unpaid",
+                        pauses=[],
+                        legal_basis=[],
+                    )
+                )
+        uow.session.flush()
+    with Session(engine) as s:
+        rows = district_month_panel(s, "processing_days", date(2026, 1, 1), date(2026, 2, 28))
+    # 2026-01-10 23:00 in the city is the 10th there (the 10th in UTC too), decided the 20th.
+    assert [(r["unit"], r["period"], r["outcome"]) for r in rows] == [
+        (A, JAN, 13.0),  # (10 + 16) / 2
+        (A, FEB, 5.0),
+    ]  # B has no February: left out
