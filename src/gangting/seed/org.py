@@ -14,7 +14,7 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from gangting import all_models as m
 from gangting.geo.districts import baotou_districts
@@ -62,6 +62,7 @@ class BoothPlan:
     latitude: float
     secret: str
     secret_hash: str = ""
+    opened_on: date | None = None  # the roll-out (seed.visits.booth_openings)
 
 
 @dataclass
@@ -133,6 +134,7 @@ class OrgPlan:
                 "enabled",
                 "disabled_by",
                 "disabled_reason",
+                "opened_on",
             ),
             [
                 (
@@ -148,6 +150,7 @@ class OrgPlan:
                     True,
                     None,
                     None,
+                    b.opened_on,
                 )
                 for b in self.booths
             ],
