@@ -25,6 +25,7 @@ from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
+from gangting.surveys.models import Survey, SurveyAnswer, SurveyImport, SurveyResponse
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
 from gangting.watchlists.models import WatchListCounter, WatchListEntry, WatchListHit
@@ -64,6 +65,10 @@ __all__ = [
     "ReceiptPrint",
     "StaffAccount",
     "StudyDeduction",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyImport",
+    "SurveyResponse",
     "TelemetryReading",
     "Vehicle",
     "Violation",

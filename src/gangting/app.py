@@ -40,6 +40,8 @@ from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
+from gangting.surveys.routes import router as surveys_router
+from gangting.surveys.routes import staff_router as surveys_staff_router
 from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorDep
@@ -96,6 +98,8 @@ def create_app(ctx: Context) -> FastAPI:
         vehicles_router,
         points_router,
         ratings_router,
+        surveys_router,
+        surveys_staff_router,
         booths_router,
         booth_command_issue_router,
         booth_commands_router,
