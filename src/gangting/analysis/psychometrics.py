@@ -190,11 +190,22 @@ def cronbach_alpha(items: ArrayLike | pd.DataFrame, *, confidence: float = 0.95)
         raise ValueError("Cronbach's alpha is undefined: every respondent has the same total")
     item_var = float(np.var(x, axis=0, ddof=1).sum())
     alpha = k / (k - 1) * (1.0 - item_var / total_var)
+    low, high = feldt_interval(alpha, n, k, confidence=confidence)
+    return Alpha(alpha, low, high, n, k, confidence)
+
+
+def feldt_interval(
+    alpha: float, n: int, k: int, *, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Feldt's confidence interval for a Cronbach's α from ``n`` respondents and ``k``
+    items (Feldt, Woodruff & Salih 1987, formulas 6 and 7)."""
+    if n < 2 or k < 2 or not 0.0 < confidence < 1.0:
+        raise ValueError("the Feldt interval needs n >= 2, k >= 2 and 0 < confidence < 1")
     gamma = 1.0 - confidence
     df1, df2 = n - 1, (n - 1) * (k - 1)
     low = 1.0 - (1.0 - alpha) * float(stats.f.ppf(1.0 - gamma / 2.0, df1, df2))
     high = 1.0 - (1.0 - alpha) * float(stats.f.ppf(gamma / 2.0, df1, df2))
-    return Alpha(alpha, low, high, n, k, confidence)
+    return low, high
 
 
 def kmo(data: ArrayLike | pd.DataFrame) -> Kmo:
