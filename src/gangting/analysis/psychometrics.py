@@ -357,6 +357,8 @@ def cfa(frame: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> Cfa:
         items.extend(factor_items)
         lines.append(f"{factor} =~ " + " + ".join(factor_items))
     data = frame[list(dict.fromkeys(items))].dropna().astype(float)
+    if data.shape[0] <= data.shape[1]:
+        raise ValueError("a confirmatory model needs more complete rows than items")
     sem = semopy.Model("\n".join(lines))
     result = sem.fit(data)
     if not getattr(result, "success", True):
