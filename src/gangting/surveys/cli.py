@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gangting.config import Settings
 from gangting.kernel.actor import SYSTEM
@@ -34,10 +35,10 @@ def _run(settings: Settings, work: Callable[[UnitOfWork], dict[str, Any]]) -> di
 
 
 def _refused(exc: DomainError) -> typer.Exit:
-    console.print(f"[red]{exc.message}[/red] ({exc.code})")
+    console.print(f"[red]{escape(exc.message)}[/red] ({exc.code})")
     for problem in exc.data.get("errors", []):
-        column = f" [{problem['column']}]" if problem.get("column") else ""
-        console.print(f"  第 {problem['line']} 行{column}: {problem['message']}")
+        column = f"（{problem['column']}）" if problem.get("column") else ""
+        console.print(f"  第 {problem['line']} 行{column}：{problem['message']}", markup=False)
     return typer.Exit(1)
 
 
