@@ -18,6 +18,7 @@ from typing import Any
 
 from gangting.kernel.clock import CITY_ZONE
 
+KIOSK_SURVEY = "service_quality"  # the short survey the booth offers after the rating
 MAX_IMPORT_ROWS = 20_000
 MAX_REPORTED_ERRORS = 50
 # Columns of an answer sheet besides the item codes.

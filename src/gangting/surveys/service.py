@@ -31,6 +31,7 @@ from gangting.surveys.errors import (
     SurveyNotFound,
 )
 from gangting.surveys.rules import (
+    KIOSK_SURVEY,
     MAX_REPORTED_ERRORS,
     Channel,
     Survey,
@@ -38,7 +39,7 @@ from gangting.surveys.rules import (
     parse_sheet,
 )
 
-DEFAULT_SURVEY = "service_quality"
+DEFAULT_SURVEY = KIOSK_SURVEY
 
 
 def get_survey(code: str) -> Survey:
