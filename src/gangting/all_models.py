@@ -25,6 +25,7 @@ from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating, RatingLink, RemedyEscalation
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
+from gangting.surveys.models import Survey, SurveyAnswer, SurveyImport, SurveyResponse
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
 from gangting.visits.models import ServiceVisit
@@ -68,6 +69,10 @@ __all__ = [
     "ServiceVisit",
     "StaffAccount",
     "StudyDeduction",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyImport",
+    "SurveyResponse",
     "TelemetryReading",
     "Vehicle",
     "Violation",

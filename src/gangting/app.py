@@ -42,6 +42,8 @@ from gangting.ratings.remedy_routes import router as remedies_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
+from gangting.surveys.routes import router as surveys_router
+from gangting.surveys.routes import staff_router as surveys_staff_router
 from gangting.watchlists.routes import router as watch_list_router
 from gangting.web.body_limit import BodyLimit
 from gangting.web.deps import ActorDep
@@ -100,6 +102,8 @@ def create_app(ctx: Context) -> FastAPI:
         ratings_router,
         remedies_router,
         rating_link_router,
+        surveys_router,
+        surveys_staff_router,
         booths_router,
         booth_command_issue_router,
         booth_commands_router,

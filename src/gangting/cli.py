@@ -15,6 +15,7 @@ from gangting import all_models  # noqa: F401  (every table, the ledger's bound 
 from gangting.analysis.cli import analyse_app
 from gangting.audit.cli import audit_app
 from gangting.config import Settings
+from gangting.surveys.cli import survey_app
 
 DEMO_BOOTHS = 3
 
@@ -25,6 +26,7 @@ app = typer.Typer(
 console = Console()
 app.add_typer(audit_app, name="audit")
 app.add_typer(analyse_app, name="analyse")
+app.add_typer(survey_app, name="survey")
 booths_app = typer.Typer(help="岗亭登记 booth registry: evidence keys", no_args_is_help=True)
 app.add_typer(booths_app, name="booths")
 

@@ -50,6 +50,7 @@ BOOTH_PREFIXES = (
     "/api/v1/vehicles/",
     "/api/v1/points/",
     "/api/v1/ratings",
+    "/api/v1/surveys/",
     "/api/v1/help-calls",
     "/api/v1/booths/",
     "/api/v1/receipts/",

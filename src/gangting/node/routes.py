@@ -38,11 +38,13 @@ from gangting.node.schemas import (
     SessionStarted,
     Spoken,
     Step,
+    SurveyAccepted,
     Ticket,
 )
 from gangting.node.service import KioskService
 from gangting.node.session import KioskSession
 from gangting.ratings.rules import parse_level
+from gangting.surveys.schemas import SurveyView
 
 router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
 COOKIE = "kiosk_session"
@@ -258,6 +260,27 @@ def print_receipt(kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
 )
 def rating(body: RatingRequest, kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
     return kiosk.rate(session, body.level, body.reason)
+
+
+class SurveyAnswers(Body):
+    answers: dict[str, int | None] = Field(
+        max_length=100, description="题目代码 → 等级；跳过的题目省略或为 null"
+    )
+
+
+@router.get("/survey", response_model=SurveyView, summary="评价后的服务体验问卷（可选）")
+def survey(kiosk: KioskDep) -> dict[str, Any]:
+    return kiosk.survey().to_dict()
+
+
+@router.post(
+    "/survey",
+    response_model=SurveyAccepted,
+    status_code=202,
+    summary="提交服务体验问卷（先存岗亭，再转发中心）",
+)
+def answer_survey(body: SurveyAnswers, kiosk: KioskDep, session: SessionDep) -> dict[str, Any]:
+    return kiosk.answer_survey(session, body.answers)
 
 
 @router.post(

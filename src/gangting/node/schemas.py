@@ -178,6 +178,11 @@ class RatingAccepted(Accepted):
     level_zh: str
 
 
+class SurveyAccepted(Accepted):
+    survey: str = Field(description="问卷代码")
+    answered: int = Field(description="作答题数")
+
+
 class HelpAccepted(Accepted):
     kind: str
 

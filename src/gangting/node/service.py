@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +55,9 @@ from gangting.node.session import KioskSession, Sessions
 from gangting.node.store import NodeStore
 from gangting.ratings.errors import ReasonRequired
 from gangting.ratings.rules import parse_level, rating_acceptable
+from gangting.surveys.catalogue import find_packaged
+from gangting.surveys.errors import BadAnswers
+from gangting.surveys.rules import KIOSK_SURVEY, Survey, answer_problems
 
 
 @dataclass
@@ -490,6 +493,39 @@ class KioskService:
             "level_name": level.name,
             "level_zh": level.zh,
             "message": "感谢您的评价",
+        }
+
+    def survey(self) -> Survey:
+        """The short optional survey offered after the rating (package data: no centre call)."""
+        survey = find_packaged(KIOSK_SURVEY)
+        if survey is None:  # the package ships it; a broken install must not break the kiosk
+            raise BadAnswers("本岗亭暂未提供问卷", code="surveys.not_found")
+        return survey
+
+    def answer_survey(
+        self, session: KioskSession, answers: Mapping[str, int | None]
+    ) -> dict[str, Any]:
+        """Check the sheet here, store it in the outbox for the centre, linked to the
+        session's last application (its 受理编号) when there is one."""
+        survey = self.survey()
+        problems = answer_problems(survey, answers)
+        if problems:
+            raise BadAnswers(problems[0]["message"], data={"problems": problems})
+        given = {k: v for k, v in answers.items() if v is not None}
+        self.outbox.enqueue(
+            f"/api/v1/surveys/{survey.code}/responses",
+            {
+                "receipt_no": session.applications[-1] if session.applications else None,
+                "answers": given,
+                "booth": self.settings.booth_code,
+                "at": self._now_iso(),
+            },
+        )
+        return {
+            "accepted": True,
+            "survey": survey.code,
+            "answered": len(given),
+            "message": "问卷已提交，感谢您的反馈",
         }
 
     def _help_pressed(self) -> None:

@@ -192,6 +192,7 @@ const PROMPTS = {
   receipt: "办理成功。您可以打印凭证或查看电子凭证。",
   rate: "请对本次服务进行评价。",
   done: "办理完成，请取走身份证和凭证。",
+  survey: "每道题都可以跳过，选好后点击提交问卷。",
 };
 
 function show(name) {
@@ -1027,7 +1028,66 @@ async function rate(button) {
   });
 }
 
+// ---------- optional survey (offered on the done screen, after the rating) ----------
+
+async function toSurvey(button) {
+  clearInterval(doneTimer);
+  await busy(button, async () => {
+    try {
+      renderSurvey(await api("GET", "/survey"));
+      show("survey");
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+function renderSurvey(survey) {
+  session.survey = {};
+  $("#survey-intro").textContent = survey.intro;
+  const items = survey.sections.flatMap((s) => s.items);
+  $("#survey-items").replaceChildren(
+    ...items.map((item, n) =>
+      el(
+        "fieldset",
+        { class: "survey-item" },
+        el("legend", { text: `${n + 1}. ${item.text}` }),
+        el(
+          "div",
+          { class: "survey-levels" },
+          ...Object.entries(item.labels).map(([value, label]) =>
+            el("button", { type: "button", class: "btn secondary survey-level", "aria-pressed": "false", "data-action": "survey-level", "data-item": item.code, "data-value": value, text: label }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function pickSurveyLevel(button) {
+  session.survey[button.dataset.item] = Number(button.dataset.value);
+  for (const b of $$(`.survey-level[data-item="${button.dataset.item}"]`)) b.setAttribute("aria-pressed", String(b === button));
+}
+
+async function submitSurvey(button) {
+  if (!Object.keys(session.survey || {}).length) {
+    notice("请至少回答一道题目，或点击“不填了”。");
+    return;
+  }
+  await busy(button, async () => {
+    try {
+      await api("POST", "/survey", { answers: session.survey });
+      session.surveyed = true;
+      toDone();
+      say("问卷已提交，感谢您的反馈。");
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
 function toDone() {
+  $("#btn-survey").hidden = !session || !!session.surveyed;
   show("done");
   let left = 30;
   $("#done-countdown").textContent = `${left} 秒后自动退出`;
@@ -1046,10 +1106,10 @@ function wipe() {
   clearInterval(doneTimer);
   session = null;
   servicePage = 0;
-  for (const id of ["summary", "service-list", "review-content", "pay-items", "receipt-content", "level-list", "reason-chips", "notice-basis"]) {
+  for (const id of ["summary", "service-list", "review-content", "pay-items", "receipt-content", "level-list", "reason-chips", "notice-basis", "survey-items"]) {
     $(`#${id}`).replaceChildren();
   }
-  for (const id of ["notice-text", "print-state", "done-countdown", "live", "queue-ticket", "pay-amount"]) $(`#${id}`).textContent = "";
+  for (const id of ["notice-text", "print-state", "done-countdown", "live", "queue-ticket", "pay-amount", "survey-intro"]) $(`#${id}`).textContent = "";
   $("#queue-ticket").hidden = true;
   $("#ecert").hidden = true;
   $("#ecert-body").replaceChildren();
@@ -1213,6 +1273,10 @@ const ACTIONS = {
   },
   rate: (b) => rate(b),
   "skip-rate": () => toDone(),
+  "to-survey": (b) => toSurvey(b),
+  "survey-level": (b) => pickSurveyLevel(b),
+  "survey-submit": (b) => submitSurvey(b),
+  "skip-survey": () => toDone(),
   finish: () => finish(),
   dismiss: () => clearNotice(),
   "still-here": () => touch(),
