@@ -250,6 +250,13 @@ NOT_STAFF: dict[str, str] = {
     "/centre/": "public: the command-centre screen's static files (data from the staff API)",
     "/centre/{name}": "public: the command-centre screen's static files (data from the API)",
     "/centre/map.json": "public: the city's district outlines, no unit data",
+    "/api/v1/surveys/{code}": "booths only: a survey's questions (package data), no records",
+    "/api/v1/staff/surveys": "the surveys' definitions (package data) and answer counts, "
+    "no row of any unit",
+    "/api/v1/staff/surveys/{code}": "one survey's questions (package data), no records",
+    "/api/v1/staff/surveys/{code}/analysis": "city-wide statistics of anonymous answers "
+    "(alpha, KMO, factors, item tables): no answer sheet, citizen or booth is named "
+    "(decision 0021)",
     "/api/v1/live": "server-sent events, never ending; each event passes "
     "live_rules.visible_to, checked against staff.scope below "
     "(test_live_events_follow_the_same_scope) and in tests/command_centre/test_live_stream.py",
