@@ -1,0 +1,149 @@
+"""Hand-made service visits for the reports' tests: booths, applications and
+``service_visits`` rows written straight into a migrated database, every figure countable by
+hand from the rows below."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.orm import Session
+
+from gangting.applications.models import Application
+from gangting.kernel.clock import FixedClock
+from gangting.kernel.db import make_engine
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
+from gangting.kernel.ids import new_id
+from gangting.reporting.sql import booths, service_visits
+from tests import builders
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """'2026-11-02 09:05' in the city's zone."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
+
+
+@dataclass
+class World:
+    engine: Engine
+    uow_factory: Any
+    booth_ids: dict[str, uuid.UUID] = field(default_factory=dict)
+    citizen_id: uuid.UUID | None = None
+    seq: int = 0
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    @contextmanager
+    def uow(self) -> Iterator[UnitOfWork]:
+        with self.uow_factory() as uow:
+            yield uow
+
+    def booth(self, code: str, district: str, lon: float, lat: float, opened: date | None) -> None:
+        with self.uow() as uow:
+            unit = builders.org_unit(uow, f"U{len(self.booth_ids)}")
+            b = builders.booth(uow, unit, code)
+            b.district_code = district
+            b.longitude, b.latitude = lon, lat
+            if self.citizen_id is None:
+                self.citizen_id = builders.citizen(uow).id
+            uow.session.flush()
+            uow.session.execute(
+                update(booths).where(booths.c.id == b.id).values(opened_on=opened)
+            )
+            self.booth_ids[code] = b.id
+
+    def visit(
+        self,
+        *,
+        channel: str = "booth",
+        booth: str | None = None,
+        hall: str | None = None,
+        district: str,
+        home: str | None,
+        item: str = "process_violations",
+        matter: str,
+        visit_no: int = 1,
+        queued: str,
+        started: str,
+        finished: str,
+        outcome: str = "completed",
+        refusal: str | None = None,
+        application: bool = False,
+    ) -> None:
+        booth_id = self.booth_ids[booth] if booth else None
+        with self.uow() as uow:
+            app_id = None
+            if application:
+                self.seq += 1
+                app = Application(
+                    receipt_no=f"R-TEST-{self.seq:05d}",
+                    service_item=item,
+                    state="completed",
+                    citizen_id=self.citizen_id,
+                    booth_id=booth_id,
+                    created_at=at(started),
+                    updated_at=at(finished),
+                )
+                uow.session.add(app)
+                uow.session.flush()
+                app_id = app.id
+            uow.session.execute(
+                insert(service_visits).values(
+                    id=new_id(),
+                    channel=channel,
+                    booth_id=booth_id,
+                    hall_code=hall,
+                    district_code=district,
+                    home_district_code=home,
+                    citizen_id=self.citizen_id,
+                    application_id=app_id,
+                    service_item=item,
+                    matter_key=matter,
+                    visit_no=visit_no,
+                    queued_at=at(queued),
+                    started_at=at(started),
+                    finished_at=at(finished),
+                    outcome=outcome,
+                    refusal_code=refusal,
+                )
+            )
+
+
+def open_world(database_url: str) -> World:
+    engine = make_engine(database_url)
+    ensure_visits_schema(engine)
+    sessions = session_factory(engine)
+    clock = FixedClock(at("2026-12-01 10:00"))
+    return World(engine, lambda: UnitOfWork(sessions, clock))
+
+
+def ensure_visits_schema(engine: Engine) -> None:
+    """TEMPORARY until the visits branch is merged: its table and booths.opened_on."""
+    from sqlalchemy import inspect, text
+
+    with engine.begin() as conn:
+        insp = inspect(conn)
+        if "opened_on" not in {c["name"] for c in insp.get_columns("booths")}:
+            conn.execute(text("ALTER TABLE booths ADD COLUMN opened_on DATE"))
+        if not insp.has_table("service_visits"):
+            uid = "UUID" if engine.dialect.name == "postgresql" else "CHAR(32)"
+            ts = "TIMESTAMPTZ" if engine.dialect.name == "postgresql" else "DATETIME"
+            conn.execute(
+                text(
+                    f"""CREATE TABLE service_visits (id {uid} PRIMARY KEY, channel VARCHAR(8),
+                    booth_id {uid}, hall_code VARCHAR(16), district_code VARCHAR(6),
+                    home_district_code VARCHAR(6), citizen_id {uid}, application_id {uid},
+                    service_item VARCHAR(32), matter_key VARCHAR(80), visit_no INTEGER,
+                    queued_at {ts}, started_at {ts}, finished_at {ts}, outcome VARCHAR(16),
+                    refusal_code VARCHAR(64))"""
+                )
+            )
