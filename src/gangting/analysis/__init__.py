@@ -1,0 +1,1 @@
+"""Statistics for the reform's evaluation: pure functions over arrays and frames (no database)."""
