@@ -216,6 +216,9 @@ class Settings(BaseSettings):
     report_booth_hours_per_day: float = Field(default=12.0, gt=0, le=24)
     report_road_factor: float = Field(default=1.3, ge=1, le=3)
     report_window_months: int = Field(default=6, ge=1, le=36)
+    # The CJK font the reports embed (a subset): a file, or file#index in a collection; empty:
+    # fc-match's Noto Sans CJK SC (fonts-noto-cjk).
+    report_font: str = ""
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
