@@ -27,6 +27,7 @@ from gangting.ratings.models import BadReviewRemedy, Rating
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
+from gangting.visits.models import ServiceVisit
 from gangting.watchlists.models import WatchListCounter, WatchListEntry, WatchListHit
 
 metadata = Base.metadata
@@ -62,6 +63,7 @@ __all__ = [
     "PointEntry",
     "Rating",
     "ReceiptPrint",
+    "ServiceVisit",
     "StaffAccount",
     "StudyDeduction",
     "TelemetryReading",

@@ -15,6 +15,7 @@ from gangting.kernel.ids import reference
 from gangting.kernel.unit_of_work import UnitOfWork
 
 RECEIPT_PREFIX = "SL"  # 受理
+_FILED = "applications.filed"  # session.info key: the applications filed in this unit of work
 
 
 def legal_basis_of(reasons: Iterable[Reason]) -> list[str]:
@@ -50,6 +51,7 @@ def record_application(
     )
     uow.session.add(application)
     uow.session.flush()
+    uow.session.info.setdefault(_FILED, []).append(application)
     entry = audit.record(
         uow,
         actor,
@@ -62,6 +64,12 @@ def record_application(
     application.result = {**result, "ledger_entry": str(entry)}
     uow.session.flush()
     return application
+
+
+def filed_in(uow: UnitOfWork) -> list[Application]:
+    """The applications filed so far in this unit of work (its session), in filing order:
+    the transaction desk files each one's service visit beside it."""
+    return list(uow.session.info.get(_FILED, []))
 
 
 def answer(application: Application) -> dict[str, Any]:

@@ -5,7 +5,7 @@ each kept apart."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
@@ -36,6 +36,8 @@ class Booth(IdMixin, Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_by: Mapped[str | None] = mapped_column(String(64))
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    # The day the booth opened for business (the reform's roll-out; docs/decisions/0023).
+    opened_on: Mapped[date | None]
 
 
 class BoothState(Base):

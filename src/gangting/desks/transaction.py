@@ -1,5 +1,6 @@
 """The booth transaction desk: resolve the identity token, run the domain's use case inside
-an idempotent unit of work, and file every outcome as an application (a refusal too)."""
+an idempotent unit of work, and file every outcome as an application (a refusal too), each
+with its service visit (gangting.visits) in the same unit of work."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gangting.applications.service import record_application
+from gangting.applications.service import filed_in, record_application
 from gangting.citizens.models import Citizen
 from gangting.context import Context
 from gangting.fines.rules import FinePolicy
@@ -20,6 +21,7 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.vehicles.rules import InspectionPolicy
 from gangting.violations.service import FineSettings
+from gangting.visits.service import record_booth_visit, session_started_at
 from gangting.web.writes import Answer, write_answer
 
 CitizenWork = Callable[[UnitOfWork, Citizen], dict[str, Any]]
@@ -69,7 +71,11 @@ def citizen_answer(
     def run(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         citizen = verified(uow)
         citizen_id[:] = [citizen.id]
-        return status_code, work(uow, citizen)
+        result = work(uow, citizen)
+        queued_at = session_started_at(uow, actor, identity)
+        for application in filed_in(uow):
+            record_booth_visit(uow, actor, application, queued_at=queued_at, payload=payload)
+        return status_code, result
 
     def refused(uow: UnitOfWork, exc: DomainError) -> None:
         if not citizen_id:
@@ -86,6 +92,13 @@ def citizen_answer(
             state="refused",
             reasons=reasons,
             result={"error": exc.code},
+        )
+        record_booth_visit(
+            uow,
+            actor,
+            application,
+            queued_at=session_started_at(uow, actor, identity),
+            payload=payload,
         )
         exc.data["receipt_no"] = application.receipt_no
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from gangting import all_models as m
 from gangting.config import Settings
 from gangting.integrations.learning import FakeLearningPlatform, StudyCompletion
+from gangting.kernel.calendar import add_years
 from gangting.kernel.clock import SystemClock, city_date
 from gangting.kernel.db import make_engine
 from gangting.migrate import upgrade
@@ -30,6 +31,7 @@ from gangting.seed.bulk import BulkWriter
 from gangting.seed.fleet import VEHICLE_COLUMNS, PlateFactory, make_vehicle, owned_count
 from gangting.seed.history import (
     DECISION_COLUMNS,
+    HISTORY_YEARS,
     PAYMENT_COLUMNS,
     PAYMENT_ITEM_COLUMNS,
     POINT_COLUMNS,
@@ -43,6 +45,7 @@ from gangting.seed.people import CITIZEN_COLUMNS, IdNumberFactory, make_person
 from gangting.seed.personas import PERSONAS, PersonaCase, make_case
 from gangting.seed.places import camera_sites
 from gangting.seed.rings import plant_point_ring
+from gangting.seed.visits import VISIT_COLUMNS, SeedBooth, VisitHistory, booth_openings
 from gangting.violations.catalogue import install_catalogue, load_catalogue
 
 
@@ -51,13 +54,14 @@ class Scale:
     drivers: int
     booths: int
     chunk: int
+    visits: float = 1.0  # service visits at this share of the city's volume (seed.visits)
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale(drivers=200, booths=3, chunk=200),
-    "demo": Scale(drivers=5_000, booths=12, chunk=5_000),
+    "tiny": Scale(drivers=200, booths=3, chunk=200, visits=0.08),
+    "demo": Scale(drivers=5_000, booths=12, chunk=5_000, visits=0.25),
     # RULES.md §8: 103万 drivers, 90.5万 cars.
-    "city": Scale(drivers=1_030_000, booths=60, chunk=20_000),
+    "city": Scale(drivers=1_030_000, booths=60, chunk=20_000, visits=1.0),
 }
 COUNTED_TABLES = (
     m.ViolationCode,
@@ -72,6 +76,7 @@ COUNTED_TABLES = (
     m.Payment,
     m.PaymentItem,
     m.PointEntry,
+    m.ServiceVisit,
 )
 
 
@@ -184,6 +189,12 @@ def _build(
     with Progress(*columns, console=console, transient=False) as progress:
         org_task = progress.add_task("机构 岗亭 民警 org, booths, staff", total=3)
         plan = plan_org(rng, size.booths, demo_secrets=demo_secrets)
+        history_start = add_years(today, -HISTORY_YEARS)
+        openings = booth_openings(
+            [(b.id, b.district_code) for b in plan.booths], history_start, today
+        )
+        for planned in plan.booths:
+            planned.opened_on = openings[planned.id]
         progress.advance(org_task)
         plan.hash_secrets()
         progress.advance(org_task)
@@ -205,6 +216,7 @@ def _build(
                 cases += _chunk(writer, rng, ids, plates, history, today, n, first=done == 0)
                 writer.commit()
                 progress.advance(task, n)
+            _write_visits(writer, plan, history_start, today, seed, size.visits, progress)
         activity = progress.add_task("岗亭与民警近期业务 recent booth and staff work", total=1)
         report.planted = plant_activity(
             engine, plan, today, seed, exclude={c.person.id for c in cases}
@@ -213,6 +225,27 @@ def _build(
     _write_study_completions(settings, cases, today)
     if demo_secrets:
         _write_credentials(settings, plan, cases, today, report.planted)
+
+
+def _write_visits(
+    writer: BulkWriter,
+    plan: OrgPlan,
+    start: date,
+    today: date,
+    seed: int,
+    scale: float,
+    progress: Progress,
+) -> None:
+    """The service visits of the history, month by month (own random stream: the rest of
+    the city stays what it was before visits were seeded)."""
+    booths = [SeedBooth(b.id, b.district_code, b.opened_on or today) for b in plan.booths]
+    visits = VisitHistory(random.Random(seed + 13), start, today, booths, scale=scale)
+    months = (today.year - start.year) * 12 + today.month - start.month + 1
+    task = progress.add_task("到访 service visits (months)", total=months)
+    for rows in visits.months():
+        writer.write(m.ServiceVisit, VISIT_COLUMNS, rows)
+        writer.commit()
+        progress.advance(task)
 
 
 def _chunks(total: int, size: int) -> Iterator[tuple[int, int]]:

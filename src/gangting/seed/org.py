@@ -12,6 +12,7 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from gangting import all_models as m
 from gangting.geo.districts import baotou_districts
@@ -59,6 +60,7 @@ class BoothPlan:
     latitude: float
     secret: str
     secret_hash: str = ""
+    opened_on: date | None = None  # the roll-out (seed.visits.booth_openings)
 
 
 @dataclass
@@ -112,6 +114,7 @@ class OrgPlan:
                 "enabled",
                 "disabled_by",
                 "disabled_reason",
+                "opened_on",
             ),
             [
                 (
@@ -127,6 +130,7 @@ class OrgPlan:
                     True,
                     None,
                     None,
+                    b.opened_on,
                 )
                 for b in self.booths
             ],
