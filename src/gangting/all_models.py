@@ -24,6 +24,7 @@ from gangting.licences.models import DrivingLicence
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating
+from gangting.ratings.models import RatingLink, RemedyEscalation
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode
@@ -62,6 +63,8 @@ __all__ = [
     "PlateReadRecord",
     "PointEntry",
     "Rating",
+    "RatingLink",
+    "RemedyEscalation",
     "ReceiptPrint",
     "ServiceVisit",
     "StaffAccount",

@@ -37,6 +37,8 @@ from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
 from gangting.kernel.errors import Forbidden
 from gangting.plate_reads.routes import router as plate_reads_router
+from gangting.ratings.public_routes import router as rating_link_router
+from gangting.ratings.remedy_routes import router as remedies_router
 from gangting.ratings.routes import router as ratings_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
@@ -96,6 +98,8 @@ def create_app(ctx: Context) -> FastAPI:
         vehicles_router,
         points_router,
         ratings_router,
+        remedies_router,
+        rating_link_router,
         booths_router,
         booth_command_issue_router,
         booth_commands_router,

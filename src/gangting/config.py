@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     fine_overrides_json: str = "{}"
     # Holidays (YYYY-MM-DD, comma separated) for day counting.
     holidays: str = ""
+    # Weekend days made working days (调休上班), YYYY-MM-DD, comma separated.
+    extra_workdays: str = ""
     demo_clock: str = ""
     # Late-fee pauses (行政复议/诉讼期间, 行政处罚法 第73条第3款): the latest end a supervisor may
     # register, counted in days from today (a longer review or lawsuit is extended later).
@@ -95,6 +97,21 @@ class Settings(BaseSettings):
     approval_expires_after_s: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
+    # The "1-5-15" rule of the remedy (docs/decisions/0022; ratings.rules.RemedyPolicy): reach
+    # the citizen within 1 working day [U: no national or Inner Mongolia text read; the
+    # issue's rule], fix an ordinary matter within the 5 above [S: 德州, 达拉特旗], a complex one
+    # within 15 [S: a Sichuan city plan, 澄江]; an overdue step is escalated to the parent unit.
+    bad_review_contact_working_days: int = Field(default=1, ge=0, le=30)
+    bad_review_complex_working_days: int = Field(default=15, ge=0, le=60)
+    # The rating link on the receipt (/r/{token}): the address citizens' phones reach the
+    # centre's public page at, and how long a link works (one use).
+    public_base_url: str = Field(default="http://127.0.0.1:8600", max_length=200)
+    rating_link_ttl_days: int = Field(default=30, ge=1, le=365)
+    # The public rating page and API, per source address: at most this many requests
+    # within the window, then the address waits for the lockout (429 ratings.too_many_requests).
+    rating_link_source_max_requests: int = Field(default=30, ge=1, le=100_000)
+    rating_link_source_window_s: int = Field(default=600, ge=1, le=24 * 3600)
+    rating_link_source_lockout_s: int = Field(default=600, ge=1, le=24 * 3600)
 
     # Booths over MQTT (docs/decisions/0003-booths-over-mqtt.md). "embedded": `gangting up`
     # starts an in-process broker (amqtt) on mqtt_url's host and port; "external": Mosquitto

@@ -79,6 +79,13 @@ def build_context(
         clock=clock,
         payments=payments,
         learning=learning,
-        calendar=HolidayCalendar(holidays=holidays),
+        calendar=HolidayCalendar(
+            holidays=holidays,
+            extra_workdays=frozenset(
+                date.fromisoformat(d.strip())
+                for d in settings.extra_workdays.split(",")
+                if d.strip()
+            ),
+        ),
         fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
     )

@@ -19,6 +19,8 @@ own unit of work:
   (``audit.verify``, daily);
 - the detectors over the records, their cases stored for the supervisors' review
   (``detection.run``, every GANGTING_DETECT_EVERY_S: daily);
+- bad-review remedies past a step's due date escalated to the parent unit with an alert,
+  once per step (``ratings.escalate``, with the instructions' cadence);
 - stored idempotent answers older than GANGTING_IDEMPOTENCY_RETENTION_DAYS removed, in
   batches (``idempotency.retention``, daily; docs/decisions/0017).
 
@@ -50,6 +52,7 @@ from gangting.config import Settings
 from gangting.desks import plate_read_retention
 from gangting.desks.detection import run_detection, thresholds_from_settings
 from gangting.desks.plate_reads import record_plate_reads
+from gangting.desks.remedy_escalations import escalate_overdue_remedies
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
 from gangting.instructions.sweep import sweep_deadlines
@@ -162,6 +165,11 @@ def centre_jobs(
             result = sweep_deadlines(uow, deadlines)
         return result.to_dict() if result.instructions else None
 
+    def escalate_remedies() -> dict[str, Any] | None:
+        with new_uow() as uow:
+            result = escalate_overdue_remedies(uow)
+        return result if result["escalated"] else None
+
     def rebuild_watch_list() -> dict[str, Any]:
         with new_uow() as uow:
             return rebuild_derived_entries(uow, watch)
@@ -233,6 +241,7 @@ def centre_jobs(
         Job("commands.expire", commands_every_s, expire_commands),
         Job("approvals.expire", commands_every_s, expire_approvals),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
+        Job("ratings.escalate", instructions_every_s, escalate_remedies),
         Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
         Job("telemetry.retention", retention_every_s, purge_history),
         Job("plate_reads.retention", retention_every_s, purge_plate_reads),

@@ -14,7 +14,7 @@ from typing import Any
 from gangting.citizens.models import Citizen
 from gangting.context import Context
 from gangting.contracts import PaymentQuoteRequest, StartPayment
-from gangting.desks.transaction import citizen_answer, fine_settings
+from gangting.desks.transaction import citizen_answer, fine_settings, with_rating_link
 from gangting.fines import service
 from gangting.fines.errors import PaymentNotFound
 from gangting.identity.service import resolve_citizen
@@ -121,7 +121,7 @@ def _settle(
     status = service.ask_platform(ctx.payments, payment_no, amount_fen, payer_code)
     with ctx.uow() as uow:
         payment = service.settle_payment(uow, actor, payment_no, status)
-        view = service.payment_view(uow, payment)
+        view = with_rating_link(ctx, uow, actor, service.payment_view(uow, payment))
         if status.state == "pending" and status.reason:
             view["notice"] = status.reason
     return view

@@ -103,6 +103,9 @@ class ApplicationAnswer(Answer):
     state: Literal["completed"]
     reasons: list[ReasonView]
     legal_basis: list[str]
+    rating_link: str | None = Field(
+        default=None, description="好差评链接（一次有效，印在回执上；只在办结时给出一次）"
+    )
 
 
 class LicenceAnswer(ApplicationAnswer):
@@ -209,6 +212,9 @@ class PaymentView(Answer):
     legal_basis: list[str]
     notice: str | None = Field(
         default=None, description="缴款平台的提示（仅待确认时，可能没有此项）"
+    )
+    rating_link: str | None = Field(
+        default=None, description="好差评链接（一次有效，印在回执上；缴款成功时给出一次）"
     )
 
 

@@ -19,6 +19,7 @@ from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.ratings.service import LinkSettings, issue_rating_link
 from gangting.vehicles.rules import InspectionPolicy
 from gangting.violations.service import FineSettings
 from gangting.visits.service import record_booth_visit, session_started_at
@@ -36,6 +37,19 @@ def inspection_policy(ctx: Context) -> InspectionPolicy:
     return InspectionPolicy(
         require_processed_violations=ctx.settings.mark_requires_violations_processed
     )
+
+
+def with_rating_link(
+    ctx: Context, uow: UnitOfWork, actor: Actor, result: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer with the one-use rating link (好差评, for the receipt) of the booth
+    application it files, when it files one that is done (completed or refused)."""
+    application_no = result.get("application_no")
+    if isinstance(application_no, str) and application_no:
+        link = issue_rating_link(uow, actor, application_no, LinkSettings.of(ctx.settings))
+        if link is not None:
+            return {**result, "rating_link": link}
+    return result
 
 
 def citizen_answer(
@@ -75,7 +89,7 @@ def citizen_answer(
         queued_at = session_started_at(uow, actor, identity)
         for application in filed_in(uow):
             record_booth_visit(uow, actor, application, queued_at=queued_at, payload=payload)
-        return status_code, result
+        return status_code, with_rating_link(ctx, uow, actor, result)
 
     def refused(uow: UnitOfWork, exc: DomainError) -> None:
         if not citizen_id:
@@ -101,6 +115,9 @@ def citizen_answer(
             payload=payload,
         )
         exc.data["receipt_no"] = application.receipt_no
+        link = issue_rating_link(uow, actor, application.receipt_no, LinkSettings.of(ctx.settings))
+        if link is not None:
+            exc.data["rating_link"] = link
 
     return write_answer(
         ctx,

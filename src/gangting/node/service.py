@@ -574,6 +574,10 @@ class KioskService:
         if answer.get("ledger_entry"):
             # the audit ledger's entry: the detachment can prove this receipt later
             lines.append(f"账本条目：{answer['ledger_entry']}")
+        if answer.get("rating_link"):
+            # 好差评: the one-use link to rate this business from a phone (GB/T 39734-2020)
+            lines.append("请为本次服务评价（一次有效）：")
+            lines.append(str(answer["rating_link"]))
         lines.append(f"打印时间：{_WALL.now().astimezone(CITY_ZONE):%Y-%m-%d %H:%M}")
         lines.append("请妥善保管本回执")
         return Receipt(receipt_no, tuple(lines))

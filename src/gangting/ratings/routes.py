@@ -66,7 +66,7 @@ def rate(
             level=rules.parse_level(body.level),
             reason=body.reason,
             rated_at=body.at,
-            remedy_working_days=ctx.settings.bad_review_remedy_working_days,
+            policy=service.remedy_policy(ctx.settings),
             calendar=ctx.calendar,
         ),
         action="rating",

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.decision import Decision, Reason
 
 
 class RemedyState(StrEnum):
-    """A bad rating's remedy record: open -> closed."""
+    """A bad rating's remedy (差评整改): open -> assigned (to the booth's unit, at once when
+    the rating arrives) -> contacted (核实、联系评价人) -> fixed (整改) -> return_visited (回访)
+    -> closed (with the citizen's answer). "谁办理、谁负责" (RULES.md §7)."""
 
     OPEN = "open"
+    ASSIGNED = "assigned"
+    CONTACTED = "contacted"
+    FIXED = "fixed"
+    RETURN_VISITED = "return_visited"
     CLOSED = "closed"
 
 
@@ -93,3 +100,142 @@ def remedy_due_on(rated_on: date, working_days: int, calendar: HolidayCalendar) 
         if calendar.is_working_day(d):
             left -= 1
     return d
+
+
+# --- the remedy workflow (docs/decisions/0022) ---------------------------------------------
+
+REMEDY_STATE_ZH = {
+    RemedyState.OPEN: "待分派",
+    RemedyState.ASSIGNED: "已分派",
+    RemedyState.CONTACTED: "已联系",
+    RemedyState.FIXED: "已整改",
+    RemedyState.RETURN_VISITED: "已回访",
+    RemedyState.CLOSED: "已办结",
+}
+RemedyAction = Literal["contact", "fix", "return_visit", "close"]
+# Each step: the state it starts from and the state it leads to.
+REMEDY_STEPS: dict[str, tuple[RemedyState, RemedyState]] = {
+    "contact": (RemedyState.ASSIGNED, RemedyState.CONTACTED),
+    "fix": (RemedyState.CONTACTED, RemedyState.FIXED),
+    "return_visit": (RemedyState.FIXED, RemedyState.RETURN_VISITED),
+    "close": (RemedyState.RETURN_VISITED, RemedyState.CLOSED),
+}
+STEP_ZH = {"contact": "联系核实", "fix": "整改", "return_visit": "回访", "close": "办结"}
+CITIZEN_ANSWERS = {"satisfied": "满意", "not_satisfied": "不满意"}
+REMEDY_BASIS = (
+    RATING_POLICY + "：差评核实、回访、整改，实名差评回访整改率100%",
+    RATING_STANDARD + " §9 差评处置",
+)
+
+
+@dataclass(frozen=True)
+class RemedyPolicy:
+    """The "1-5-15" rule in working days, counted from the day of the rating (that day not
+    counted; ``kernel.calendar.HolidayCalendar`` knows holidays and 调休):
+
+    - ``contact_days`` (1): verify and reach the citizen. [U] No national or Inner Mongolia
+      text with this number was read; it is the issue's rule, and Baotou's "办不成事" window
+      answers an ordinary matter within 2 working days (RULES.md §7).
+    - ``ordinary_days`` (5): fix an ordinary matter and tell the citizen. [S] 德州, 城关镇,
+      达拉特旗 (RULES.md §7: "5 working days").
+    - ``complex_days`` (15): fix a complex matter (the officer marks it complex when making
+      contact). [S] a Sichuan city plan; 澄江, Yunnan (RULES.md §7: "15 working days").
+
+    The national text's own deadline is [U] (RULES.md §9 question 8), hence settings.
+    """
+
+    contact_days: int = 1
+    ordinary_days: int = 5
+    complex_days: int = 15
+
+
+@dataclass(frozen=True)
+class RemedyDeadlines:
+    contact_due_on: date  # contacted by the end of this day
+    due_on: date  # fixed, called back and closed by the end of this day
+
+
+def remedy_deadlines(
+    rated_on: date, policy: RemedyPolicy, calendar: HolidayCalendar, *, complex_matter: bool
+) -> RemedyDeadlines:
+    """The per-step due dates of a remedy (``RemedyPolicy``): contact by ``contact_due_on``;
+    fix, return visit and closing all by ``due_on`` ("整改并反馈" within the fixing period,
+    as the localities write it). Both are the end of that day in the city's zone."""
+    days = policy.complex_days if complex_matter else policy.ordinary_days
+    return RemedyDeadlines(
+        contact_due_on=remedy_due_on(rated_on, policy.contact_days, calendar),
+        due_on=remedy_due_on(rated_on, days, calendar),
+    )
+
+
+def step_due_on(action: str, deadlines: RemedyDeadlines) -> date:
+    """The due date of one step: contact by the contact deadline, the rest by ``due_on``."""
+    return deadlines.contact_due_on if action == "contact" else deadlines.due_on
+
+
+def step_allowed(state: RemedyState, action: str) -> Decision:
+    """Whether ``action`` may be taken on a remedy in ``state``: the steps go in order,
+    one at a time, and a closed remedy stays closed."""
+    if action not in REMEDY_STEPS:
+        return Decision.refuse(
+            Reason("ratings.remedy_step_unknown", "未知的整改步骤", (RATING_STANDARD,))
+        )
+    start, _ = REMEDY_STEPS[action]
+    if state != start:
+        return Decision.refuse(
+            Reason(
+                "ratings.remedy_state_conflict",
+                f"当前整改状态为“{REMEDY_STATE_ZH[state]}”，不能进行“{STEP_ZH[action]}”",
+                REMEDY_BASIS,
+                {"state": state.value, "action": action, "expected_state": start.value},
+            )
+        )
+    return Decision.allow(Reason("ratings.remedy_step", STEP_ZH[action], REMEDY_BASIS))
+
+
+ESCALATION_STEPS = ("contact", "close")
+
+
+def overdue_steps(
+    state: RemedyState, deadlines: RemedyDeadlines, today: date
+) -> list[tuple[str, date]]:
+    """The steps a remedy has let pass their due date as of ``today`` (city date): "contact"
+    when it is still assigned after ``contact_due_on``, "close" when it is not closed after
+    ``due_on``. A step is overdue from the day after its due date."""
+    out: list[tuple[str, date]] = []
+    if state in (RemedyState.OPEN, RemedyState.ASSIGNED) and today > deadlines.contact_due_on:
+        out.append(("contact", deadlines.contact_due_on))
+    if state != RemedyState.CLOSED and today > deadlines.due_on:
+        out.append(("close", deadlines.due_on))
+    return out
+
+
+def closed_on_time(closed_on: date | None, due_on: date) -> bool:
+    """A remedy closed by the end of its due date (closed_on in the city's zone)."""
+    return closed_on is not None and closed_on <= due_on
+
+
+# --- the rating link -----------------------------------------------------------------------
+
+LinkState = Literal["usable", "used", "expired"]
+
+
+def link_state(expires_at: datetime, used_at: datetime | None, now: datetime) -> LinkState:
+    """A rating link works once, until it expires (GB/T 39734-2020 "一次一评": one rating per
+    application). A used link stays "used" after its expiry (the clearer answer)."""
+    if used_at is not None:
+        return "used"
+    if now >= expires_at:
+        return "expired"
+    return "usable"
+
+
+# --- published indicators ------------------------------------------------------------------
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """``numerator / denominator``, or None when there is nothing to divide by (never 0 %
+    of nothing)."""
+    if denominator == 0:
+        return None
+    return numerator / denominator

@@ -1,4 +1,4 @@
-"""The answer to a rating: the level, its reasons, and the remedy a bad review opens."""
+"""The answers of ratings, rating links, remedies and the published indicators."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from gangting.web.openapi import Answer, Id, IsoDate, ReasonView
+from gangting.web.openapi import Answer, Id, IsoDate, IsoDateTime, ReasonView
+
+RemedyStateName = Literal["open", "assigned", "contacted", "fixed", "return_visited", "closed"]
 
 
 class RemedyView(Answer):
-    state: Literal["open"] = Field(description="整改状态")
-    due_on: IsoDate = Field(description="整改期限")
+    state: RemedyStateName = Field(description="整改状态（新差评即分派给岗亭所属单位：assigned）")
+    due_on: IsoDate = Field(description="整改、回访、办结期限")
+    contact_due_on: IsoDate | None = Field(description="联系核实期限")
 
 
 class RatingAnswer(Answer):
@@ -22,3 +25,77 @@ class RatingAnswer(Answer):
     level_zh: str
     remedy: RemedyView | None = Field(description="差评生成的整改记录（非差评：空）")
     reasons: list[ReasonView]
+
+
+class LevelView(Answer):
+    level: int
+    level_name: str
+    level_zh: str
+    bad: bool = Field(description="差评（须说明原因）")
+
+
+class LinkView(Answer):
+    state: Literal["usable", "used", "expired"] = Field(description="链接可用、已使用、已过期")
+    receipt_no: str
+    service_item: str
+    service_zh: str
+    application_state: str = Field(description="completed | refused")
+    booth_name: str
+    handled_on: IsoDate
+    expires_on: IsoDate
+    levels: list[LevelView]
+
+
+class RemedyDetail(Answer):
+    remedy_id: Id
+    state: RemedyStateName
+    state_zh: str
+    org_unit: str | None = Field(description="责任单位代码")
+    org_unit_name: str | None
+    booth: str | None
+    receipt_no: str | None
+    level: int
+    reason: str | None = Field(description="差评原因")
+    channel: str = Field(description="kiosk（岗亭屏幕）| link（回执链接）")
+    rated_at: IsoDateTime
+    complex_matter: bool = Field(description="复杂事项（整改期限按复杂事项计）")
+    contact_due_on: IsoDate
+    due_on: IsoDate
+    opened_at: IsoDateTime
+    assigned_at: IsoDateTime | None
+    contacted_at: IsoDateTime | None
+    fixed_at: IsoDateTime | None
+    return_visited_at: IsoDateTime | None
+    closed_at: IsoDateTime | None
+    citizen_answer: Literal["satisfied", "not_satisfied"] | None
+    result: str | None
+    overdue_steps: list[str] = Field(description="已逾期的步骤：contact | close")
+    escalated: bool
+    escalated_at: IsoDateTime | None
+
+
+class RemedyList(Answer):
+    remedies: list[RemedyDetail]
+
+
+class IndicatorView(Answer):
+    key: str = Field(description="岗亭编号、大队代码或月份 YYYY-MM")
+    label: str
+    applications: int = Field(description="办件数")
+    ratings: int = Field(description="评价数")
+    good: int = Field(description="好评数（满意、非常满意）")
+    bad: int = Field(description="差评数（不满意、非常不满意）")
+    remedies_closed: int = Field(description="已办结的差评整改数")
+    remedies_on_time: int = Field(description="按期办结的差评整改数")
+    rating_rate: float | None = Field(description="评价率 = 评价数 / 办件数")
+    good_rate: float | None = Field(description="好评率 = 好评数 / 评价数")
+    fix_rate: float | None = Field(description="差评整改率 = 已办结整改数 / 差评数")
+    on_time_rate: float | None = Field(description="按期整改率 = 按期办结数 / 已办结整改数")
+
+
+class IndicatorList(Answer):
+    by: Literal["booth", "brigade", "month"]
+    start: IsoDate
+    end: IsoDate
+    rows: list[IndicatorView]
+    formulas: dict[str, str]

@@ -1,0 +1,244 @@
+"""The citizen's rating link (/r/{token}, printed on the receipt): a small public page (no
+log-in, zh-CN, local assets only, for a phone) and its public API. The link rates one
+application once; a second use is refused (``ratings.link_used``). Every request counts
+against its source address (``ratings.throttle``)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import Field, field_validator
+
+from gangting.context import Context
+from gangting.contracts import Request as Body
+from gangting.kernel.errors import DomainError
+from gangting.ratings import rules, service
+from gangting.ratings.errors import LinkUnknown
+from gangting.ratings.schemas import LinkView, RatingAnswer
+from gangting.ratings.throttle import count_request, source_limit
+from gangting.web.deps import ContextDep, IdempotencyKey
+from gangting.web.openapi import ErrorBody, error_responses
+from gangting.web.writes import render, write_answer
+
+STATIC_DIR = Path(__file__).parent / "static"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_ASSETS = {
+    "rate.css": "text/css; charset=utf-8",
+    "rate.js": "text/javascript; charset=utf-8",
+}
+_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+router = APIRouter(tags=["好差评 ratings"])
+
+
+def _source(request: Request) -> str | None:
+    return request.client.host if request.client is not None else None
+
+
+def _throttled(ctx: Context, request: Request) -> None:
+    with ctx.uow() as uow:
+        count_request(uow, _source(request), source_limit(ctx.settings))
+
+
+def _checked(token: str) -> str:
+    if not _TOKEN.match(token):
+        raise LinkUnknown("评价链接无效，请核对回执上的链接")
+    return token
+
+
+def _throttle_answer(exc: DomainError) -> JSONResponse:
+    wait = int(exc.data.get("retry_after_s", 60))
+    return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
+
+
+class LinkRating(Body):
+    level: int | str = Field(
+        description="5 非常满意 … 1 非常不满意，或 very_satisfied … very_unsatisfied"
+    )
+    reason: str | None = Field(default=None, max_length=500, description="差评须说明原因")
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: int | str) -> int | str:
+        rules.parse_level(value)
+        return value
+
+
+@router.get(
+    "/api/v1/public/ratings/{token}",
+    response_model=LinkView,
+    responses=error_responses(404, 429),
+    summary="评价链接：所评价的业务与五个评价等级（无需登录）",
+)
+def read_link(token: str, request: Request, ctx: ContextDep) -> Any:
+    try:
+        _throttled(ctx, request)
+    except DomainError as exc:
+        return _throttle_answer(exc)
+    with ctx.uow() as uow:
+        return service.link_view(uow, _checked(token))
+
+
+@router.post(
+    "/api/v1/public/ratings/{token}",
+    status_code=201,
+    response_model=RatingAnswer,
+    responses={
+        **error_responses(404, 409, 422, 429),
+        410: {"model": ErrorBody, "description": "评价链接已过期（ratings.link_expired）"},
+    },
+    summary="评价链接：提交评价（无需登录；每个链接只能使用一次）",
+)
+def rate_by_link(
+    token: str,
+    body: LinkRating,
+    request: Request,
+    ctx: ContextDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    try:
+        _throttled(ctx, request)
+    except DomainError as exc:
+        return _throttle_answer(exc)
+    _checked(token)
+    policy = service.remedy_policy(ctx.settings)
+    return render(
+        write_answer(
+            ctx,
+            service.link_actor(token),
+            key,
+            "POST",
+            "/public/ratings",
+            body.model_dump(mode="json"),
+            lambda uow: (
+                201,
+                service.rate_by_link(
+                    uow,
+                    token,
+                    level=rules.parse_level(body.level),
+                    reason=body.reason,
+                    policy=policy,
+                    calendar=ctx.calendar,
+                ),
+            ),
+            action="rating_link",
+        )
+    )
+
+
+# --- the page --------------------------------------------------------------------------------
+
+_STATE_TEXT = {
+    "used": ("ratings.link_used", "该评价链接已使用", "每笔业务只能评价一次，感谢您的反馈。"),
+    "expired": ("ratings.link_expired", "该评价链接已过期", "如需反映问题，请拨打12345热线。"),
+    "unknown": ("ratings.link_unknown", "评价链接无效", "请核对回执上的链接是否完整。"),
+    "throttled": ("ratings.too_many_requests", "请求过于频繁", "请稍后再试。"),
+}
+_STATUS = {"used": 409, "expired": 410, "unknown": 404, "throttled": 429}
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    page = f"""<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="theme-color" content="#0b3d91">
+<meta name="robots" content="noindex">
+<title>{html.escape(title)} · 政务服务好差评</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/r/static/rate.css">
+<script type="module" src="/r/static/rate.js"></script>
+</head>
+<body>
+<header class="bar"><span class="emblem" aria-hidden="true">警</span>
+<div><p class="brand-title">政务服务“好差评”</p>
+<p class="brand-sub">包头市公安局交通管理支队 · 交通智慧岗亭</p></div></header>
+<main>
+{body}
+</main>
+<footer class="foot">评价实名可追溯，评价人信息严格保密。差评将在规定时限内核实整改并回访。</footer>
+</body>
+</html>
+"""
+    return HTMLResponse(page, status_code=status, headers=_PAGE_HEADERS)
+
+
+def _notice_page(state: str) -> HTMLResponse:
+    code, title, text = _STATE_TEXT[state]
+    body = f"""<section class="card notice" data-error="{code}">
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(text)}</p>
+<p class="code">代码：{code}</p>
+</section>"""
+    return _page(title, body, _STATUS[state])
+
+
+def _rating_page(token: str, view: dict[str, Any]) -> HTMLResponse:
+    e = html.escape
+    levels = "\n".join(
+        f"""<label class="level{" bad" if lv["bad"] else ""}">
+<input type="radio" name="level" value="{lv["level"]}" data-bad="{str(lv["bad"]).lower()}" required>
+<span class="stars" aria-hidden="true">{"★" * lv["level"]}{"☆" * (5 - lv["level"])}</span>
+<span class="name">{e(lv["level_zh"])}</span></label>"""
+        for lv in view["levels"]
+    )
+    state_zh = "已办结" if view["application_state"] == "completed" else "未予办理"
+    body = f"""<section class="card">
+<h1>请为本次服务评价</h1>
+<dl class="facts">
+<dt>业务</dt><dd id="service">{e(view["service_zh"])}（{state_zh}）</dd>
+<dt>受理编号</dt><dd>{e(view["receipt_no"])}</dd>
+<dt>办理地点</dt><dd>{e(view["booth_name"])}</dd>
+<dt>办理日期</dt><dd>{e(view["handled_on"])}</dd>
+</dl>
+</section>
+<form id="rate" class="card" data-token="{e(token)}" novalidate>
+<fieldset><legend>满意程度</legend>
+{levels}
+</fieldset>
+<div id="reason-box" class="reason" hidden>
+<label for="reason">请说明不满意的原因（必填），我们将核实整改并回访</label>
+<textarea id="reason" name="reason" maxlength="500" rows="4"></textarea>
+</div>
+<p id="error" class="error" role="alert" hidden></p>
+<button type="submit" id="submit">提交评价</button>
+<p class="hint">链接有效期至 {e(view["expires_on"])}，只能评价一次。</p>
+</form>
+<section id="done" class="card done" hidden>
+<h1>感谢您的评价</h1>
+<p id="done-text"></p>
+</section>"""
+    return _page("请为本次服务评价", body)
+
+
+@router.get("/r/static/{name}", include_in_schema=False)
+def rating_asset(name: str) -> FileResponse:
+    if name not in _ASSETS:
+        raise LinkUnknown("未找到该页面", code="pages.not_found")
+    return FileResponse(
+        STATIC_DIR / name, media_type=_ASSETS[name], headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/r/{token}", response_class=HTMLResponse, include_in_schema=False)
+def rating_page(token: str, request: Request, ctx: ContextDep) -> HTMLResponse:
+    try:
+        _throttled(ctx, request)
+    except DomainError:
+        return _notice_page("throttled")
+    if not _TOKEN.match(token):
+        return _notice_page("unknown")
+    with ctx.uow() as uow:
+        try:
+            view = service.link_view(uow, token)
+        except LinkUnknown:
+            return _notice_page("unknown")
+    if view["state"] != "usable":
+        return _notice_page(view["state"])
+    return _rating_page(token, view)

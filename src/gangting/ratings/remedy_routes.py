@@ -1,0 +1,212 @@
+"""Staff routes of the bad-review remedies (差评整改) and the published 好差评 indicators:
+officers and supervisors of the responsible unit, or of a unit above it, read remedies and
+move them a step at a time (each step idempotent by key and audited)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import Field
+from sqlalchemy import select
+
+from gangting.booths.models import Booth
+from gangting.contracts import Request
+from gangting.kernel.errors import Invalid
+from gangting.ratings import remedies, service
+from gangting.ratings.indicators import rating_indicators
+from gangting.ratings.schemas import IndicatorList, RemedyDetail, RemedyList
+from gangting.staff.models import OrgUnit
+from gangting.staff.scope import scoped
+from gangting.staff.service import require_role
+from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.openapi import error_responses
+from gangting.web.staff_writes import post_write
+from gangting.web.writes import run_read
+
+router = APIRouter(prefix="/api/v1/ratings", tags=["好差评 ratings"])
+
+FORMULAS = {
+    "rating_rate": "评价数 / 办件数（期间内岗亭办结或不予办理的办件；评价计入其所评办件的期间）",
+    "good_rate": "好评数（满意、非常满意）/ 评价数",
+    "fix_rate": "已办结的差评整改数 / 差评数（不满意、非常不满意）",
+    "on_time_rate": "在整改期限当日结束前办结的整改数 / 已办结的整改数",
+}
+
+
+class StepNote(Request):
+    note: str = Field(min_length=1, max_length=500, description="本步骤的情况说明")
+
+
+class ContactStep(StepNote):
+    complex_matter: bool = Field(
+        default=False, description="复杂事项：整改期限按复杂事项的工作日数重新计算"
+    )
+
+
+class CloseStep(StepNote):
+    citizen_answer: Literal["satisfied", "not_satisfied"] = Field(
+        description="评价人对整改结果的意见：满意 / 不满意"
+    )
+
+
+@router.get(
+    "/remedies",
+    response_model=RemedyList,
+    responses=error_responses(401, 403, 422),
+    summary="差评整改：本单位及下级单位的整改记录（按期限排序）",
+)
+def list_remedies(
+    ctx: ContextDep,
+    actor: ActorDep,
+    state: Literal["open", "assigned", "contacted", "fixed", "return_visited", "closed"]
+    | None = None,
+) -> dict[str, Any]:
+    return {"remedies": run_read(ctx, lambda uow: remedies.list_remedies(uow, actor, state=state))}
+
+
+@router.get(
+    "/remedies/{remedy_id}",
+    response_model=RemedyDetail,
+    responses=error_responses(401, 403, 404, 422),
+    summary="差评整改：一条整改记录",
+)
+def get_remedy(remedy_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
+    return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id))
+
+
+def _step(
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: str | None,
+    remedy_id: uuid.UUID,
+    action: str,
+    body: StepNote,
+    **extra: Any,
+) -> JSONResponse:
+    policy = service.remedy_policy(ctx.settings)
+    return post_write(
+        ctx,
+        actor,
+        key,
+        f"/ratings/remedies/{remedy_id}/{action}",
+        body,
+        lambda uow: remedies.advance_remedy(
+            uow,
+            actor,
+            remedy_id,
+            action,
+            note=body.note,
+            policy=policy,
+            calendar=ctx.calendar,
+            **extra,
+        ),
+        action=f"bad_review_remedy.{action}",
+    )
+
+
+_STEP_RESPONSES = error_responses(401, 403, 404, 409, 422)
+
+
+@router.post(
+    "/remedies/{remedy_id}/contact",
+    response_model=RemedyDetail,
+    responses=_STEP_RESPONSES,
+    summary="差评整改：已联系评价人并核实（可标为复杂事项）",
+)
+def contact(
+    remedy_id: uuid.UUID,
+    body: ContactStep,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return _step(ctx, actor, key, remedy_id, "contact", body, complex_matter=body.complex_matter)
+
+
+@router.post(
+    "/remedies/{remedy_id}/fix",
+    response_model=RemedyDetail,
+    responses=_STEP_RESPONSES,
+    summary="差评整改：已整改",
+)
+def fix(
+    remedy_id: uuid.UUID,
+    body: StepNote,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return _step(ctx, actor, key, remedy_id, "fix", body)
+
+
+@router.post(
+    "/remedies/{remedy_id}/return-visit",
+    response_model=RemedyDetail,
+    responses=_STEP_RESPONSES,
+    summary="差评整改：已回访评价人",
+)
+def return_visit(
+    remedy_id: uuid.UUID,
+    body: StepNote,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return _step(ctx, actor, key, remedy_id, "return_visit", body)
+
+
+@router.post(
+    "/remedies/{remedy_id}/close",
+    response_model=RemedyDetail,
+    responses=_STEP_RESPONSES,
+    summary="差评整改：办结（记录评价人的意见）",
+)
+def close(
+    remedy_id: uuid.UUID,
+    body: CloseStep,
+    ctx: ContextDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return _step(ctx, actor, key, remedy_id, "close", body, citizen_answer=body.citizen_answer)
+
+
+@router.get(
+    "/indicators",
+    response_model=IndicatorList,
+    responses=error_responses(401, 403, 422),
+    summary="好差评指标：评价率、好评率、差评整改率、按期整改率（按岗亭、大队或月份）",
+)
+def indicators(
+    ctx: ContextDep,
+    actor: ActorDep,
+    start: date,
+    end: date,
+    by: Literal["booth", "brigade", "month"] = Query(default="booth"),
+) -> dict[str, Any]:
+    if end < start:
+        raise Invalid("结束日期不能早于开始日期", code="ratings.period_invalid")
+    if (end - start).days > 366 * 3:
+        raise Invalid("统计期间最长三年", code="ratings.period_invalid")
+
+    def work(uow: Any) -> list[Any]:
+        require_role(actor, "officer")
+        booth_ids = set(
+            uow.session.execute(
+                scoped(select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id), actor)
+            ).scalars()
+        )
+        return rating_indicators(uow.session, start=start, end=end, by=by, booth_ids=booth_ids)
+
+    rows = run_read(ctx, work)
+    return {
+        "by": by,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "rows": [r.to_dict() for r in rows],
+        "formulas": FORMULAS,
+    }
