@@ -89,7 +89,8 @@ def test_per_booth_in_november(world: World) -> None:
     b = next(r for r in rows if r.booth_code == "BT-B")
     # A: A1..A4 (A5 is October)
     assert (a.visits, a.completed, a.completed_first_visit, a.refused) == (4, 3, 2, 1)
-    assert a.one_visit_rate == pytest.approx(2 / 3)
+    # first visits A1, A2, A4; completed there: A1, A4 (matter 2 needed a second visit)
+    assert a.first_visits == 3 and a.one_visit_rate == pytest.approx(2 / 3)
     assert a.wait_s_avg == pytest.approx((300 + 120 + 600 + 60) / 4)
     assert a.handle_s_avg == pytest.approx((600 + 240 + 600 + 300) / 4)
     assert a.applications == 3
@@ -101,7 +102,7 @@ def test_per_booth_in_november(world: World) -> None:
     assert a.district_name == "昆都仑区" and a.booth_name
     # B: B1, B2
     assert (b.visits, b.completed, b.completed_first_visit, b.refused) == (2, 1, 1, 1)
-    assert b.one_visit_rate == 1.0
+    assert b.first_visits == 2 and b.one_visit_rate == 0.5  # B2 refused at its first visit
     assert b.wait_s_avg == pytest.approx(600) and b.handle_s_avg == pytest.approx(930)
     assert b.booth_days == 1 and b.applications_per_booth_hour == pytest.approx(1 / 12)
     assert b.km_saved == pytest.approx(2 * _km("150202", B_LONLAT), abs=1e-3)
@@ -119,7 +120,8 @@ def test_per_month_by_the_city_zone_all_channels(world: World) -> None:
     ]
     nov = rows[1]
     assert nov.trips_saved == 6  # booth visits only
-    assert nov.completed_first_visit == 4 and nov.one_visit_rate == pytest.approx(4 / 5)
+    # first visits A1 A2 A4 B1 B2 H1; completed there A1 A4 B1 H1
+    assert nov.completed_first_visit == 4 and nov.one_visit_rate == pytest.approx(4 / 6)
 
 
 def test_per_district_and_item_and_the_empty_group(world: World) -> None:

@@ -120,30 +120,7 @@ class World:
 
 def open_world(database_url: str) -> World:
     engine = make_engine(database_url)
-    ensure_visits_schema(engine)
     sessions = session_factory(engine)
     clock = FixedClock(at("2026-12-01 10:00"))
     return World(engine, lambda: UnitOfWork(sessions, clock))
 
-
-def ensure_visits_schema(engine: Engine) -> None:
-    """TEMPORARY until the visits branch is merged: its table and booths.opened_on."""
-    from sqlalchemy import inspect, text
-
-    with engine.begin() as conn:
-        insp = inspect(conn)
-        if "opened_on" not in {c["name"] for c in insp.get_columns("booths")}:
-            conn.execute(text("ALTER TABLE booths ADD COLUMN opened_on DATE"))
-        if not insp.has_table("service_visits"):
-            uid = "UUID" if engine.dialect.name == "postgresql" else "CHAR(32)"
-            ts = "TIMESTAMPTZ" if engine.dialect.name == "postgresql" else "DATETIME"
-            conn.execute(
-                text(
-                    f"""CREATE TABLE service_visits (id {uid} PRIMARY KEY, channel VARCHAR(8),
-                    booth_id {uid}, hall_code VARCHAR(16), district_code VARCHAR(6),
-                    home_district_code VARCHAR(6), citizen_id {uid}, application_id {uid},
-                    service_item VARCHAR(32), matter_key VARCHAR(80), visit_no INTEGER,
-                    queued_at {ts}, started_at {ts}, finished_at {ts}, outcome VARCHAR(16),
-                    refusal_code VARCHAR(64))"""
-                )
-            )

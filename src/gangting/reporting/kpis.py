@@ -8,8 +8,9 @@ Definitions (docs/decisions/0024-reports.md):
 
 - visits: rows of ``service_visits`` whose ``started_at`` falls in [start, end] (city days);
 - wait: ``started_at - queued_at``; handle time: ``finished_at - started_at`` (seconds, mean);
-- one-visit rate: of the completed visits, the share with ``visit_no = 1`` (the matter was
-  finished at its first visit, without coming back);
+- one-visit rate: of the first visits (``visit_no = 1``: a matter's first), the share that
+  completed the matter (finished without a second visit; the same definition as
+  ``gangting.visits.panel``);
 - applications per booth-hour: visits that filed an application over the booth-days served
   (distinct booth and city day with any visit) times ``report_booth_hours_per_day``;
 - trips saved: booth visits; kilometres and officer hours saved: ``reporting.rules``.
@@ -62,6 +63,7 @@ class KpiRow:
     service_item: str | None
     visits: int
     completed: int
+    first_visits: int
     completed_first_visit: int
     refused: int
     referred: int
@@ -190,6 +192,7 @@ def service_kpis(
             *group,
             func.count().label("visits"),
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("completed"),
+            func.coalesce(func.sum(case((v.visit_no == 1, 1), else_=0)), 0).label("firsts"),
             func.coalesce(
                 func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0
             ).label("first"),
@@ -273,10 +276,11 @@ def service_kpis(
                 service_item=item,
                 visits=int(r.visits),
                 completed=int(r.completed),
+                first_visits=int(r.firsts),
                 completed_first_visit=int(r.first),
                 refused=int(r.refused),
                 referred=int(r.referred),
-                one_visit_rate=rules.ratio(int(r.first), int(r.completed)),
+                one_visit_rate=rules.ratio(int(r.first), int(r.firsts)),
                 wait_s_avg=float(r.wait) if r.wait is not None else None,
                 handle_s_avg=float(r.handle) if r.handle is not None else None,
                 applications=int(r.applications),
@@ -336,6 +340,7 @@ class DistrictMonth:
     hall_visits: int
     booth_visits: int
     completed: int
+    first_visits: int
     completed_first_visit: int
     wait_s_sum: float
     visits: int
@@ -356,6 +361,7 @@ def district_month_counts(session: Session, *, start: date, end: date) -> list[D
             func.coalesce(func.sum(case((v.channel == "hall", 1), else_=0)), 0).label("hall"),
             func.coalesce(func.sum(case((v.channel == "booth", 1), else_=0)), 0).label("booth"),
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("completed"),
+            func.coalesce(func.sum(case((v.visit_no == 1, 1), else_=0)), 0).label("firsts"),
             func.coalesce(
                 func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0
             ).label("first"),
@@ -375,6 +381,7 @@ def district_month_counts(session: Session, *, start: date, end: date) -> list[D
                 int(r.hall),
                 int(r.booth),
                 int(r.completed),
+                int(r.firsts),
                 int(r.first),
                 float(r.wait),
                 int(r.visits),
@@ -410,11 +417,11 @@ def _side(rows: list[DistrictMonth]) -> tuple[float | None, float | None, float 
     if not rows:
         return None, None, None, None
     n = len(rows)
-    completed = sum(r.completed for r in rows)
+    firsts = sum(r.first_visits for r in rows)
     visits = sum(r.visits for r in rows)
     return (
         sum(r.hall_visits for r in rows) / n,
-        rules.ratio(sum(r.completed_first_visit for r in rows), completed),
+        rules.ratio(sum(r.completed_first_visit for r in rows), firsts),
         rules.ratio(sum(r.wait_s_sum for r in rows), visits),
         sum(r.booth_visits for r in rows) / n,
     )

@@ -2,17 +2,18 @@
 support, the booths' staggered opening as the treatment, and the Callaway & Sant'Anna
 difference-in-differences estimator (``gangting.analysis.did``) on each.
 
-Treatment: a district is treated from the first full month after its first booth opened
-(the opening month itself when the booth opened on the 1st); a district with no opened
-booth is never treated. The aggregates come from one SQL statement
+Treatment: a district is treated from the month its first booth opened (as
+``gangting.visits.panel``); a district with no booth opened by the end is never treated.
+The panel's definitions are the visits package's (``district_month_panel``; a test holds
+the two equal), computed here in one statement for all outcomes. The aggregates come from one SQL statement
 (``kpis.district_month_counts``, PostgreSQL or SQLite does the counting); the estimator runs
 on the small panel (districts x months) in numpy.
 
 Outcomes:
 
 - ``hall_visits``: visits to service halls (服务大厅) by the district's residents a month;
-- ``one_visit_rate``: of the completed visits of the district's residents (booth and hall),
-  the share finished at the first visit (一次办结率);
+- ``one_visit_rate``: of the matters the district's residents first visited (booth and
+  hall), the share finished at that first visit (一次办结率);
 - ``wait_min``: mean minutes from queue number to service start, booth and hall.
 
 A district-month with nothing to divide by has no rate; such a district is left out of
@@ -58,7 +59,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "一次办结率",
         "比例",
         "higher",
-        lambda d: _rate(d.completed_first_visit, d.completed),
+        lambda d: _rate(d.completed_first_visit, d.first_visits),
     ),
     Outcome(
         "wait_min",
@@ -134,18 +135,22 @@ class ReformEffect:
 
 
 def first_treated_month(opened_on: date) -> int:
-    """The first full month a booth opened on ``opened_on`` served (month index)."""
-    index = opened_on.year * 12 + opened_on.month - 1
-    return index if opened_on.day == 1 else index + 1
+    """The month a booth opened (month index): the district is treated from then on, as in
+    ``gangting.visits.panel.first_treated_periods``."""
+    return opened_on.year * 12 + opened_on.month - 1
 
 
-def rollout(session: Session, districts: list[str]) -> tuple[Rollout, ...]:
+def rollout(
+    session: Session, districts: list[str], end: date | None = None
+) -> tuple[Rollout, ...]:
     """Each district's first booth opening and first treated month."""
     rows = session.execute(
         select(booths.c.district_code, booths.c.opened_on).where(booths.c.opened_on.is_not(None))
     ).all()
     first: dict[str, date] = {}
     for code, opened in rows:
+        if end is not None and first_treated_month(opened) > end.year * 12 + end.month - 1:
+            continue  # opened after the window: never treated within it
         if code not in first or opened < first[code]:
             first[code] = opened
     names = baotou_districts()
@@ -223,7 +228,7 @@ def reform_effect(
     counts = district_month_counts(session, start=start, end=end)
     tick("aggregates")
     districts = sorted({c.district_code for c in counts})
-    roll = rollout(session, districts)
+    roll = rollout(session, districts, end)
     never = any(r.first_treated == 0 for r in roll)
     control = "never" if never else "notyet"
     effects: list[OutcomeEffect] = []

@@ -15,7 +15,7 @@ import gangting.kernel.db
 
 revision: str = "0022"
 # The integrator rechains this after the other branches of issue 13.
-down_revision: str | None = "0019"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
