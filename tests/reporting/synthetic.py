@@ -66,7 +66,8 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                     started = queued + timedelta(minutes=wait)
                     first_ok = rng.random() < (0.9 if channel == "booth" else 0.7)
                     refused = rng.random() < 0.05
-                    outcome = "refused" if refused else "completed"
+                    # a matter not finished at its first visit is referred (comes back later)
+                    outcome = "refused" if refused else ("completed" if first_ok else "referred")
                     item = rng.choice(ITEMS)
                     rows.append(
                         {
@@ -80,7 +81,7 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                             "application_id": None,
                             "service_item": item,
                             "matter_key": f"m:{matter}",
-                            "visit_no": 1 if first_ok else 2,
+                            "visit_no": 1,
                             "queued_at": queued,
                             "started_at": started,
                             "finished_at": started + timedelta(minutes=handle),
