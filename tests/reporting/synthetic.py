@@ -60,7 +60,14 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                 for _ in range(n):
                     matter += 1
                     day = m + timedelta(days=rng.randrange(28))
-                    queued = datetime(day.year, day.month, day.day, 8 + rng.randrange(10), rng.randrange(60), tzinfo=CST)
+                    queued = datetime(
+                        day.year,
+                        day.month,
+                        day.day,
+                        8 + rng.randrange(10),
+                        rng.randrange(60),
+                        tzinfo=CST,
+                    )
                     wait = rng.uniform(5, 40) if channel == "hall" else rng.uniform(0, 6)
                     handle = rng.uniform(5, 20)
                     started = queued + timedelta(minutes=wait)
@@ -73,7 +80,9 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                         {
                             "id": new_id(),
                             "channel": channel,
-                            "booth_id": world.booth_ids[spec[0]] if channel == "booth" and spec else None,
+                            "booth_id": world.booth_ids[spec[0]]
+                            if channel == "booth" and spec
+                            else None,
                             "hall_code": "HALL-1" if channel == "hall" else None,
                             "district_code": district,
                             "home_district_code": district if rng.random() < 0.9 else None,

@@ -4,8 +4,6 @@ booths is found."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from gangting.reporting.kpis import district_month_counts
@@ -52,7 +50,10 @@ def test_the_booths_effect_on_hall_visits_is_found(database_url: str) -> None:
     assert seen == ["aggregates", "hall_visits", "one_visit_rate", "wait_min"]
     assert effect.control == "never"  # two districts never get a booth
     assert [r.first_treated_label for r in effect.rollout if r.first_treated] == [
-        "2026-01", "2025-09", "2026-03", "2026-05",
+        "2026-01",
+        "2025-09",
+        "2026-03",
+        "2026-05",
     ]
     hall = effect.effects[0]
     assert hall.result is not None and hall.error is None and hall.svg

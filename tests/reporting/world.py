@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from gangting.applications.models import Application
 from gangting.kernel.clock import FixedClock
 from gangting.kernel.db import make_engine
-from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.kernel.ids import new_id
+from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.reporting.sql import booths, service_visits
 from tests import builders
 
@@ -56,9 +56,7 @@ class World:
             if self.citizen_id is None:
                 self.citizen_id = builders.citizen(uow).id
             uow.session.flush()
-            uow.session.execute(
-                update(booths).where(booths.c.id == b.id).values(opened_on=opened)
-            )
+            uow.session.execute(update(booths).where(booths.c.id == b.id).values(opened_on=opened))
             self.booth_ids[code] = b.id
 
     def visit(
@@ -123,4 +121,3 @@ def open_world(database_url: str) -> World:
     sessions = session_factory(engine)
     clock = FixedClock(at("2026-12-01 10:00"))
     return World(engine, lambda: UnitOfWork(sessions, clock))
-

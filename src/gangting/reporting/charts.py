@@ -51,8 +51,8 @@ def line_chart(
 ) -> str:
     """Lines over ``labels`` (months); ``right`` an optional (name, values, ylabel) on a
     second axis, e.g. a rate beside counts."""
-    import matplotlib  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    import matplotlib
+    from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_rc()):
         figure = Figure(figsize=(width_in, height_in))
@@ -90,8 +90,8 @@ def bar_chart(
     width_in: float = 8.0,
 ) -> str:
     """Horizontal bars, the first label on top."""
-    import matplotlib  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    import matplotlib
+    from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_rc()):
         height = max(1.6, 0.32 * len(labels) + 0.9)

@@ -19,6 +19,7 @@ from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
 from gangting.geo.districts import baotou_districts
 from gangting.kernel.clock import CITY_ZONE
+from gangting.ratings.indicators import IndicatorRow, rating_indicators
 from gangting.reporting import charts, kpis
 from gangting.reporting.fonts import FAMILY, font_face_css
 from gangting.reporting.reform import ReformEffect
@@ -141,7 +142,8 @@ class MonthlyData:
     halls_total: kpis.KpiRow | None
     refusals: list[kpis.RefusalRow]
     before_after: list[kpis.BeforeAfter]
-    ratings: list[kpis.RatingRow]
+    ratings: list[IndicatorRow]
+    trend_from: date
 
 
 def monthly_data(
@@ -164,7 +166,11 @@ def monthly_data(
 
     total = k([])
     tick("total")
-    months = k(["month"])
+    # the trend: the 12 months up to the period's end (the period itself when longer)
+    last = end.year * 12 + end.month - 1
+    first = min(start.year * 12 + start.month - 1, last - 11)
+    trend_from = date(first // 12, first % 12 + 1, 1)
+    months = kpis.service_kpis(session, start=trend_from, end=end, by=["month"], assumptions=a)
     tick("months")
     by_booth = k(["booth"])
     tick("booths")
@@ -174,7 +180,8 @@ def monthly_data(
     tick("districts")
     refusals = kpis.refusals_by_reason(session, start=start, end=end)
     ba = kpis.before_after(session, window_months=settings.report_window_months, until=end)
-    board = kpis.ratings_board(session, start=start, end=end)
+    board = rating_indicators(session, start=start, end=end, by="booth")
+    board.sort(key=lambda r: (-(r.good_rate or 0.0), -r.ratings, r.key))
     tick("ratings")
     return MonthlyData(
         start,
@@ -192,6 +199,7 @@ def monthly_data(
         refusals,
         ba,
         board,
+        trend_from,
     )
 
 
@@ -207,7 +215,10 @@ def _cover(title: str, start: date, end: date, generated_at: datetime, city: str
 
 
 def _tile(value: str, label: str) -> str:
-    return f'<div class="kpi"><span class="v">{escape(value)}</span><span class="k">{escape(label)}</span></div>'
+    return (
+        f'<div class="kpi"><span class="v">{escape(value)}</span>'
+        f'<span class="k">{escape(label)}</span></div>'
+    )
 
 
 def monthly_html(d: MonthlyData, *, font: str = "") -> str:
@@ -248,10 +259,22 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
             ylabel="人次",
             right=("一次办结率", [r.one_visit_rate for r in d.months], "一次办结率"),
         )
-        parts.append("<section><h2>二、月度趋势</h2>" + _figure(svg, "图1 按月趋势"))
+        parts.append(
+            f"<section><h2>二、月度趋势（{d.trend_from:%Y-%m} 至 {d.end:%Y-%m}）</h2>"
+            + _figure(svg, "图1 按月趋势")
+        )
         parts.append(
             _table(
-                ["月份", "人次", "办结", "一次办结率", "平均等候(分)", "平均办理(分)", "拒办", "每岗亭小时办件"],
+                [
+                    "月份",
+                    "人次",
+                    "办结",
+                    "一次办结率",
+                    "平均等候(分)",
+                    "平均办理(分)",
+                    "拒办",
+                    "每岗亭小时办件",
+                ],
                 [
                     [
                         r.month or "",
@@ -286,7 +309,18 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
         )
     parts.append(
         _table(
-            ["名次", "岗亭", "所在区", "人次", "办结", "一次办结率", "平均等候(分)", "平均办理(分)", "每岗亭小时办件", "减少里程(km)"],
+            [
+                "名次",
+                "岗亭",
+                "所在区",
+                "人次",
+                "办结",
+                "一次办结率",
+                "平均等候(分)",
+                "平均办理(分)",
+                "每岗亭小时办件",
+                "减少里程(km)",
+            ],
             [
                 [
                     str(i + 1),
@@ -310,7 +344,16 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
     parts.append("<section><h2>四、分区与分事项</h2><h3>各区</h3>")
     parts.append(
         _table(
-            ["区（旗县）", "人次", "办结", "一次办结率", "平均等候(分)", "减少往返(趟)", "减少里程(km)", "节省警力(小时)"],
+            [
+                "区（旗县）",
+                "人次",
+                "办结",
+                "一次办结率",
+                "平均等候(分)",
+                "减少往返(趟)",
+                "减少里程(km)",
+                "节省警力(小时)",
+            ],
             [
                 [
                     r.district_name or r.district_code or "",
@@ -362,12 +405,20 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
         + "</section>"
     )
 
-    parts.append(
-        f"<section><h2>六、岗亭启用前后（所在区，前后各{d.window_months}个月，月均）</h2>"
-    )
+    parts.append(f"<section><h2>六、岗亭启用前后（所在区，前后各{d.window_months}个月，月均）</h2>")
     parts.append(
         _table(
-            ["岗亭", "启用日期", "前/后月数", "大厅到访 前", "大厅到访 后", "一次办结率 前", "一次办结率 后", "等候(分) 前", "等候(分) 后"],
+            [
+                "岗亭",
+                "启用日期",
+                "前/后月数",
+                "大厅到访 前",
+                "大厅到访 后",
+                "一次办结率 前",
+                "一次办结率 后",
+                "等候(分) 前",
+                "等候(分) 后",
+            ],
             [
                 [
                     f"{b.booth_code} {b.booth_name}",
@@ -393,21 +444,23 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
     parts.append("<section><h2>七、好差评</h2>")
     parts.append(
         _table(
-            ["岗亭", "评价数", "好评(4-5)", "差评(1-2)", "好评率", "平均分", "待整改差评"],
+            ["岗亭", "办件", "评价数", "评价率", "好评率", "差评", "差评整改率", "按期整改率"],
             [
                 [
-                    f"{r.booth_code} {r.booth_name}",
+                    f"{r.key} {r.label}",
+                    f"{r.applications:,}",
                     f"{r.ratings:,}",
-                    f"{r.good:,}",
-                    f"{r.bad:,}",
+                    _pct(r.rating_rate),
                     _pct(r.good_rate),
-                    _num(r.level_avg, 2),
-                    f"{r.remedies_open:,}",
+                    f"{r.bad:,}",
+                    _pct(r.fix_rate),
+                    _pct(r.on_time_rate),
                 ]
                 for r in d.ratings
             ],
         )
-        + "</section>"
+        + '<p class="meta">好评为4-5分，差评为1-2分（GB/T 39734-2020；国办发〔2019〕51号）。</p>'
+        "</section>"
     )
 
     a = d.assumptions
@@ -415,10 +468,12 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
         "<section><h2>八、口径与假设</h2><ul>"
         "<li>等候时长：取号至开始办理；办理时长：开始至结束；均为算术平均。</li>"
         "<li>一次办结率：事项的第一次到访中，当次即办结（无需再次到访）的比例。</li>"
-        f"<li>每岗亭小时办件：生成办件的到访数 ÷（有办理记录的岗亭日 × 每日开放 {a.booth_hours_per_day:g} 小时）。</li>"
+        "<li>每岗亭小时办件：生成办件的到访数 ÷（有办理记录的岗亭日 × 每日开放 "
+        f"{a.booth_hours_per_day:g} 小时）。</li>"
         "<li>减少往返：每一次岗亭办理计为少去服务大厅一趟。</li>"
         "<li>减少里程：从市民户籍所在区的几何中心到最近的服务大厅往返，减去到岗亭往返；"
-        f"直线（球面）距离 × 道路系数 {a.road_factor:g}；岗亭更远时计为负数；无户籍区的到访不计里程。</li>"
+        f"直线（球面）距离 × 道路系数 {a.road_factor:g}；岗亭更远时计为负数；"
+        "无户籍区的到访不计里程。</li>"
         f"<li>节省窗口警力：每件办结事项按窗口 {a.counter_minutes_per_matter:g} 分钟、"
         f"岗亭仍需民警 {a.booth_officer_minutes_per_matter:g} 分钟计。</li>"
         "<li>以上系数为本系统的假设（可在配置中调整，GANGTING_REPORT_*），不是法规规定。</li>"
@@ -444,7 +499,7 @@ CAVEATS = (
 )
 
 
-def _effect_sentence(e: Any) -> str:
+def effect_sentence(e: Any) -> str:
     r = e.result
     o = e.outcome
     est = r.overall
@@ -481,7 +536,8 @@ def reform_html(
         "用双重差分（difference-in-differences）估计岗亭对已设岗亭区的平均效果（ATT）。"
         f"方法：Callaway 与 Sant'Anna（2021），对照组为{control}，"
         "按区 × 月的面板计算，置信区间基于影响函数的解析标准误。</p>"
-        f'<p class="meta">数据：{effect.months[0]} 至 {effect.months[-1]} 共 {len(effect.months)} 个月，'
+        f'<p class="meta">数据：{effect.months[0]} 至 {effect.months[-1]} '
+        f"共 {len(effect.months)} 个月，"
         f"{len(effect.rollout)} 个区（旗县）的岗亭与服务大厅办理记录。</p></section>"
     )
     parts.append("<section><h2>二、岗亭启用时间（实施时间表）</h2>")
@@ -519,7 +575,14 @@ def reform_html(
         )
     parts.append(
         _table(
-            ["结果", "ATT（按组汇总）", f"{round((1 - 0.05) * 100)}% 置信区间", "ATT（简单加权）", "平行趋势检验 p", "区数"],
+            [
+                "结果",
+                "ATT（按组汇总）",
+                f"{round((1 - 0.05) * 100)}% 置信区间",
+                "ATT（简单加权）",
+                "平行趋势检验 p",
+                "区数",
+            ],
             summary_rows,
         )
     )
@@ -528,24 +591,31 @@ def reform_html(
         if e.result is None:
             parts.append(f'<p class="note">无法估计：{escape(e.error or "")}</p>')
             continue
-        parts.append(f"<p>{escape(_effect_sentence(e))}</p>")
+        parts.append(f"<p>{escape(effect_sentence(e))}</p>")
         pre, post = e.means.get("treated", (None, None))
         pt = e.result.pretrend
         p_text = "无法计算" if math.isnan(pt.p_value) else f"{pt.p_value:.3f}"
         parts.append(
-            f'<p class="meta">已设岗亭的区：实施前月均 {_num(pre, 3)}，实施后月均 {_num(post, 3)}（描述性，未扣除共同趋势）。'
+            f'<p class="meta">已设岗亭的区：实施前月均 {_num(pre, 3)}，'
+            f"实施后月均 {_num(post, 3)}（描述性，未扣除共同趋势）。"
             f"平行趋势检验：χ²({pt.df}) = {_num(pt.statistic, 2)}，p = {p_text}"
-            + ("（p 较小，实施前已有差异，结果须谨慎）" if not math.isnan(pt.p_value) and pt.p_value < 0.05 else "")
+            + (
+                "（p 较小，实施前已有差异，结果须谨慎）"
+                if not math.isnan(pt.p_value) and pt.p_value < 0.05
+                else ""
+            )
             + "。</p>"
         )
         if e.left_out:
             left = "、".join(names[c].name if c in names else c for c in e.left_out)
             parts.append(f'<p class="meta">因部分月份无数据未纳入：{escape(left)}。</p>')
         if e.svg:
-            parts.append(_figure(e.svg, f"图{i} {e.outcome.name_zh}的事件研究：相对岗亭启用月的逐月效果"))
+            parts.append(
+                _figure(e.svg, f"图{i} {e.outcome.name_zh}的事件研究：相对岗亭启用月的逐月效果")
+            )
     parts.append("</section>")
     parts.append(
-        "<section><h2>四、注意事项（请在引用结论前阅读）</h2><ul class=\"caveats\">"
+        '<section><h2>四、注意事项（请在引用结论前阅读）</h2><ul class="caveats">'
         + "".join(f"<li>{escape(c)}</li>" for c in CAVEATS)
         + "</ul></section>"
     )

@@ -51,8 +51,8 @@ def find_cjk_font(configured: str = "") -> tuple[Path, int]:
 
 def subset_woff2(text: str, configured: str = "") -> bytes:
     """The CJK font cut down to the characters of ``text`` (plus ASCII), as WOFF2."""
-    from fontTools import subset  # noqa: PLC0415
-    from fontTools.ttLib import TTFont  # noqa: PLC0415
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
 
     path, index = find_cjk_font(configured)
     font = TTFont(str(path), fontNumber=index, lazy=True)

@@ -32,8 +32,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from gangting.geo.districts import baotou_districts
 from gangting.reporting import rules
 from gangting.reporting.sql import (
-    bad_review_remedies,
-    ratings,
     as_uuid,
     booths,
     city_range,
@@ -193,12 +191,10 @@ def service_kpis(
             func.count().label("visits"),
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("completed"),
             func.coalesce(func.sum(case((v.visit_no == 1, 1), else_=0)), 0).label("firsts"),
-            func.coalesce(
-                func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0
-            ).label("first"),
-            func.coalesce(func.sum(case((v.outcome == "refused", 1), else_=0)), 0).label(
-                "refused"
+            func.coalesce(func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0).label(
+                "first"
             ),
+            func.coalesce(func.sum(case((v.outcome == "refused", 1), else_=0)), 0).label("refused"),
             func.coalesce(func.sum(case((v.outcome == "referred", 1), else_=0)), 0).label(
                 "referred"
             ),
@@ -362,9 +358,9 @@ def district_month_counts(session: Session, *, start: date, end: date) -> list[D
             func.coalesce(func.sum(case((v.channel == "booth", 1), else_=0)), 0).label("booth"),
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("completed"),
             func.coalesce(func.sum(case((v.visit_no == 1, 1), else_=0)), 0).label("firsts"),
-            func.coalesce(
-                func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0
-            ).label("first"),
+            func.coalesce(func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0).label(
+                "first"
+            ),
             func.coalesce(func.sum(seconds_between(v.queued_at, v.started_at, dialect)), 0.0).label(
                 "wait"
             ),
@@ -413,7 +409,9 @@ class BeforeAfter:
     booth_visits_after: float | None
 
 
-def _side(rows: list[DistrictMonth]) -> tuple[float | None, float | None, float | None, float | None]:
+def _side(
+    rows: list[DistrictMonth],
+) -> tuple[float | None, float | None, float | None, float | None]:
     if not rows:
         return None, None, None, None
     n = len(rows)
@@ -447,9 +445,7 @@ def before_after(
     end = date(hi_index // 12, hi_index % 12 + 1, 28)
     if until is not None:
         end = min(end, until)
-    counts = district_month_counts(
-        session, start=date(int(lo[:4]), int(lo[5:]), 1), end=end
-    )
+    counts = district_month_counts(session, start=date(int(lo[:4]), int(lo[5:]), 1), end=end)
     by_district: dict[str, dict[int, DistrictMonth]] = defaultdict(dict)
     for c in counts:
         by_district[c.district_code][month_index(c.month)] = c
@@ -479,69 +475,4 @@ def before_after(
                 ba,
             )
         )
-    return out
-
-
-@dataclass(frozen=True)
-class RatingRow:
-    """A booth's 好差评 in the period: ratings, good (4-5) and bad (1-2) ones, the mean
-    level, and the bad ratings' remedies still open."""
-
-    booth_id: uuid.UUID
-    booth_code: str
-    booth_name: str
-    district_code: str
-    ratings: int
-    good: int
-    bad: int
-    level_avg: float | None
-    remedies_open: int
-
-    @property
-    def good_rate(self) -> float | None:
-        return rules.ratio(self.good, self.ratings)
-
-
-def ratings_board(session: Session, *, start: date, end: date) -> list[RatingRow]:
-    """Every booth's ratings in [start, end] (city days), best good-rate first."""
-    since, until = city_range(start, end)
-    r, b, m = ratings.c, booths.c, bad_review_remedies.c
-    open_remedy = (
-        select(func.count())
-        .where(m.rating_id == r.id, m.state != "closed")
-        .correlate(ratings)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            b.id,
-            b.code,
-            b.name,
-            b.district_code,
-            func.count(r.id).label("n"),
-            func.coalesce(func.sum(case((r.level >= 4, 1), else_=0)), 0).label("good"),
-            func.coalesce(func.sum(case((r.level <= 2, 1), else_=0)), 0).label("bad"),
-            func.avg(r.level).label("avg"),
-            func.coalesce(func.sum(open_remedy), 0).label("open"),
-        )
-        .select_from(ratings)
-        .join(booths, b.id == r.booth_id)
-        .where(r.rated_at >= since, r.rated_at < until)
-        .group_by(b.id, b.code, b.name, b.district_code)
-    ).all()
-    out = [
-        RatingRow(
-            uuid.UUID(str(x.id)),
-            x.code,
-            x.name,
-            x.district_code,
-            int(x.n),
-            int(x.good),
-            int(x.bad),
-            float(x.avg) if x.avg is not None else None,
-            int(x.open),
-        )
-        for x in rows
-    ]
-    out.sort(key=lambda x: (-(x.good_rate or 0.0), -x.ratings, x.booth_code))
     return out

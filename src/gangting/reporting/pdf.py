@@ -13,7 +13,7 @@ class ExternalResourceRefused(RuntimeError):
 
 def _no_network(url: str, *args: Any, **kwargs: Any) -> Any:
     if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher  # noqa: PLC0415
+        from weasyprint.urls import default_url_fetcher
 
         return default_url_fetcher(url, *args, **kwargs)
     raise ExternalResourceRefused(f"报表不得引用外部资源：{url[:80]}")
@@ -21,7 +21,7 @@ def _no_network(url: str, *args: Any, **kwargs: Any) -> Any:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML document (fonts embedded as subsets)."""
-    from weasyprint import HTML  # noqa: PLC0415  (heavy: Pango, loaded when printing)
+    from weasyprint import HTML
 
     pdf = HTML(string=html, url_fetcher=_no_network, base_url=None).write_pdf()
     assert pdf is not None

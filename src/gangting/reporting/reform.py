@@ -5,8 +5,8 @@ difference-in-differences estimator (``gangting.analysis.did``) on each.
 Treatment: a district is treated from the month its first booth opened (as
 ``gangting.visits.panel``); a district with no booth opened by the end is never treated.
 The panel's definitions are the visits package's (``district_month_panel``; a test holds
-the two equal), computed here in one statement for all outcomes. The aggregates come from one SQL statement
-(``kpis.district_month_counts``, PostgreSQL or SQLite does the counting); the estimator runs
+the two equal), computed here in one SQL statement for all outcomes
+(``kpis.district_month_counts``: PostgreSQL or SQLite does the counting); the estimator runs
 on the small panel (districts x months) in numpy.
 
 Outcomes:
@@ -123,9 +123,7 @@ class ReformEffect:
                 {
                     "district_code": r.district_code,
                     "district_name": r.district_name,
-                    "first_opened_on": r.first_opened_on.isoformat()
-                    if r.first_opened_on
-                    else None,
+                    "first_opened_on": r.first_opened_on.isoformat() if r.first_opened_on else None,
                     "first_treated": r.first_treated_label if r.first_treated else None,
                 }
                 for r in self.rollout
@@ -140,9 +138,7 @@ def first_treated_month(opened_on: date) -> int:
     return opened_on.year * 12 + opened_on.month - 1
 
 
-def rollout(
-    session: Session, districts: list[str], end: date | None = None
-) -> tuple[Rollout, ...]:
+def rollout(session: Session, districts: list[str], end: date | None = None) -> tuple[Rollout, ...]:
     """Each district's first booth opening and first treated month."""
     rows = session.execute(
         select(booths.c.district_code, booths.c.opened_on).where(booths.c.opened_on.is_not(None))

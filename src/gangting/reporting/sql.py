@@ -63,20 +63,6 @@ booths = table(
     column("opened_on", Date()),
 )
 
-ratings = table(
-    "ratings",
-    column("id", Uuid()),
-    column("booth_id", Uuid()),
-    column("level", Integer()),
-    column("rated_at", UTCDateTime()),
-)
-
-bad_review_remedies = table(
-    "bad_review_remedies",
-    column("rating_id", Uuid()),
-    column("state", String(16)),
-)
-
 
 def month_of(instant: Any, dialect: str) -> ColumnElement[str]:
     """'YYYY-MM' of an instant in the city's zone."""
