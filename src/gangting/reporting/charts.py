@@ -36,6 +36,9 @@ def inline_svg(text: str) -> str:
     w3.org DTD by URL)."""
     text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    # matplotlib's RDF metadata names purl.org / creativecommons.org namespaces and its own
+    # site: not resources, but nothing a report needs either
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
     return text
 
 
