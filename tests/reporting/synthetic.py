@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
+from gangting.applications.models import Application
 from gangting.kernel.ids import new_id
 from gangting.ratings.models import Rating
 from gangting.reporting.sql import service_visits
@@ -26,6 +27,12 @@ ROLLOUT = {
     "150207": ("BT-JY-001", 109.60, 40.61, date(2026, 5, 1)),
     "150205": None,
     "150222": None,
+}
+NAMES = {
+    "BT-KDL-001": "昆都仑区钢铁大街岗亭",
+    "BT-DH-001": "东河区巴彦塔拉岗亭",
+    "BT-QS-001": "青山区文化路岗亭",
+    "BT-JY-001": "九原区建华南路岗亭",
 }
 ITEMS = ("process_violations", "renewal", "pay_fines", "inspection_mark")
 REFUSALS = ("identity.mismatch", "documents.expired", "fines.unpaid_before", "licence.suspended")
@@ -45,8 +52,9 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
     for district, spec in ROLLOUT.items():
         if spec is not None:
             code, lon, lat, opened = spec
-            world.booth(code, district, lon, lat, opened)
+            world.booth(code, district, lon, lat, opened, name=NAMES[code])
     rows: list[dict[str, object]] = []
+    applications: list[dict[str, object]] = []
     ratings: list[dict[str, object]] = []
     matter = 0
     for district, spec in ROLLOUT.items():
@@ -71,11 +79,29 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                     wait = rng.uniform(5, 40) if channel == "hall" else rng.uniform(0, 6)
                     handle = rng.uniform(5, 20)
                     started = queued + timedelta(minutes=wait)
-                    first_ok = rng.random() < (0.9 if channel == "booth" else 0.7)
+                    first_ok = rng.random() < (0.97 if channel == "booth" else 0.6)
                     refused = rng.random() < 0.05
                     # a matter not finished at its first visit is referred (comes back later)
                     outcome = "refused" if refused else ("completed" if first_ok else "referred")
                     item = rng.choice(ITEMS)
+                    app_id = None
+                    if channel == "booth" and outcome != "referred":
+                        app_id = new_id()
+                        applications.append(
+                            {
+                                "id": app_id,
+                                "receipt_no": f"SYN-{matter:08d}",
+                                "service_item": item,
+                                "state": outcome,
+                                "citizen_id": world.citizen_id,
+                                "booth_id": world.booth_ids[spec[0]],  # type: ignore[index]
+                                "created_at": started,
+                                "updated_at": started + timedelta(minutes=handle),
+                                "reasons": [],
+                                "legal_basis": [],
+                                "result": {},
+                            }
+                        )
                     rows.append(
                         {
                             "id": new_id(),
@@ -87,7 +113,7 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                             "district_code": district,
                             "home_district_code": district if rng.random() < 0.9 else None,
                             "citizen_id": None,
-                            "application_id": None,
+                            "application_id": app_id,
                             "service_item": item,
                             "matter_key": f"m:{matter}",
                             "visit_no": 1,
@@ -98,13 +124,13 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                             "refusal_code": rng.choice(REFUSALS) if refused else None,
                         }
                     )
-                    if channel == "booth" and rng.random() < 0.3:
+                    if app_id is not None and rng.random() < 0.3:
                         level = rng.choices([5, 4, 3, 2, 1], [60, 25, 8, 4, 3])[0]
                         ratings.append(
                             {
                                 "id": new_id(),
                                 "booth_id": world.booth_ids[spec[0]],  # type: ignore[index]
-                                "application_id": None,
+                                "application_id": app_id,
                                 "level": level,
                                 "level_name": str(level),
                                 "reason": None,
@@ -113,6 +139,8 @@ def fill(world: World, seed: int = 13, scale: int = 1) -> int:
                             }
                         )
     with world.uow() as uow:
+        for i in range(0, len(applications), 5000):
+            uow.session.execute(insert(Application), applications[i : i + 5000])
         for i in range(0, len(rows), 5000):
             uow.session.execute(insert(service_visits), rows[i : i + 5000])
         if ratings:

@@ -47,11 +47,21 @@ class World:
         with self.uow_factory() as uow:
             yield uow
 
-    def booth(self, code: str, district: str, lon: float, lat: float, opened: date | None) -> None:
+    def booth(
+        self,
+        code: str,
+        district: str,
+        lon: float,
+        lat: float,
+        opened: date | None,
+        name: str | None = None,
+    ) -> None:
         with self.uow() as uow:
             unit = builders.org_unit(uow, f"U{len(self.booth_ids)}")
             b = builders.booth(uow, unit, code)
             b.district_code = district
+            if name:
+                b.name = name
             b.longitude, b.latitude = lon, lat
             if self.citizen_id is None:
                 self.citizen_id = builders.citizen(uow).id
