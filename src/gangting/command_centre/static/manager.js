@@ -10,11 +10,6 @@ const $ = (s, root = document) => root.querySelector(s);
 const $$ = (s, root = document) => [...root.querySelectorAll(s)];
 const SVGNS = "http://www.w3.org/2000/svg";
 const VIEWS = ["kpis", "ratings", "reform", "reports"];
-const SERVICE_ZH = {
-  process_violations: "交通违法处理", pay_fines: "罚款缴纳", renewal: "驾驶证期满换证",
-  replacement: "驾驶证遗失补领", health_certificate: "提交身体条件证明",
-  inspection_mark: "申领检验合格标志", study_deduction: "学法减分",
-};
 let me = null;
 const loaded = {};
 // Exposed for tests: what was drawn, no personal data.
@@ -131,9 +126,13 @@ async function loadOverview() {
 
 // --- the reform's effect ------------------------------------------------------------------
 
-function svgFrom(text) {
-  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-  return document.importNode(doc.documentElement, true);
+// The plot as an image of its own (a data: URL): matplotlib's SVG styles itself inline,
+// which the page's policy (style-src 'self') refuses in the page but not inside an image.
+function svgImage(text, alt) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return el("img", { src: `data:image/svg+xml;base64,${btoa(bin)}`, alt });
 }
 
 function effectCard(e) {
@@ -154,7 +153,7 @@ function effectCard(e) {
     el("p", { class: "muted", text: `95% 置信区间 [${fmt(o.ci_low)}, ${fmt(o.ci_high)}] · 平行趋势检验 p = ${p === null ? "无法计算" : p.toFixed(3)} · ${e.result.n_units} 个区` }),
     el("p", { class: `verdict ${sig ? (good ? "good" : "bad") : "none"}`, text: e.sentence || "" }),
   );
-  if (e.svg) card.append(el("div", { class: "plot" }, svgFrom(e.svg)));
+  if (e.svg) card.append(el("div", { class: "plot" }, svgImage(e.svg, `${e.name_zh}的事件研究图`)));
   return card;
 }
 
@@ -232,6 +231,10 @@ function defaultPeriod() {
 function signOut(message) {
   setToken(null);
   me = null;
+  loaded.overview = loaded.reform = null; // the next person sees their own answers
+  for (const id of ["#kpi-tiles", "#booth-table", "#refusal-table", "#rating-table", "#reform-body", "#trend"]) $(id).replaceChildren();
+  $("#reform-status").textContent = "";
+  $("#download-status").textContent = "";
   $("#me").textContent = "";
   $("#login").hidden = false;
   $("#login-error").textContent = message || "";
