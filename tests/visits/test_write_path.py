@@ -20,7 +20,11 @@ from gangting.visits.models import ServiceVisit
 from tests import builders
 from tests.desks.conftest import Api, Booth
 
-CERT = {"certificate_no": "TJ2026110001", "institution": "包头市中心医院", "issued_on": "2026-11-20"}
+CERT = {
+    "certificate_no": "TJ2026110001",
+    "institution": "包头市中心医院",
+    "issued_on": "2026-11-20",
+}
 
 
 def _verified(api: Api, **licence: Any) -> tuple[Booth, uuid.UUID]:
@@ -43,9 +47,7 @@ def _visits(api: Api, citizen_id: uuid.UUID) -> list[ServiceVisit]:
         return list(rows)
 
 
-def test_a_completed_booth_transaction_writes_one_visit(
-    api: Api, world: dict[str, Any]
-) -> None:
+def test_a_completed_booth_transaction_writes_one_visit(api: Api, world: dict[str, Any]) -> None:
     b, citizen_id = _verified(
         api,
         validity="six_years",

@@ -58,7 +58,7 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale(drivers=200, booths=3, chunk=200, visits=0.08),
+    "tiny": Scale(drivers=200, booths=3, chunk=200, visits=0.05),
     "demo": Scale(drivers=5_000, booths=12, chunk=5_000, visits=0.25),
     # RULES.md §8: 103万 drivers, 90.5万 cars.
     "city": Scale(drivers=1_030_000, booths=60, chunk=20_000, visits=1.0),
@@ -205,7 +205,13 @@ def _build(
 
             catalogue = load_catalogue()
             booths = [Booth(b.id, b.district_code) for b in plan.booths]
-            history = History(rng, today, catalogue, camera_sites(rng), booths)
+            first_open: dict[str, date] = {}
+            for b in plan.booths:
+                if b.opened_on is not None:
+                    first_open[b.district_code] = min(
+                        b.opened_on, first_open.get(b.district_code, b.opened_on)
+                    )
+            history = History(rng, today, catalogue, camera_sites(rng), booths, first_open)
             ids = IdNumberFactory(rng)
             plates = PlateFactory(rng, settings.plate_prefix)
             task = progress.add_task(

@@ -22,6 +22,7 @@ from gangting.licences.rules import scoring_cycle
 from gangting.seed.fleet import VehicleDraft
 from gangting.seed.licensing import LicenceDraft
 from gangting.seed.places import DISTRICT_BY_CODE
+from gangting.seed.visits import processing_mean_lag
 from gangting.violations.catalogue import CatalogueEntry
 
 POINTS_BASIS = "道路交通安全违法行为记分管理办法 第13条"
@@ -174,8 +175,12 @@ class History:
         catalogue: list[CatalogueEntry],
         sites: dict[str, tuple[str, ...]],
         booths: list[Booth],
+        openings: dict[str, date] | None = None,
     ) -> None:
+        """``openings``: district -> the day its first booth opened; drivers living there
+        process their violations sooner from then on (seed.visits.PROCESSING_DAYS_EFFECT)."""
         self.rng = rng
+        self.openings = openings or {}
         self.today = today
         self.catalogue = {e.code: e for e in catalogue}
         self.sites = sites
@@ -226,7 +231,12 @@ class History:
         for _ in range(n):
             occurred_on = lo + timedelta(days=rng.randrange(span))
             age = (self.today - occurred_on).days
-            lag = 3 + int(rng.expovariate(1 / 12))
+            opened = self.openings.get(area)
+            mean_lag = processing_mean_lag(
+                (occurred_on.year - self.start.year) * 12 + occurred_on.month - self.start.month,
+                opened is not None and opened <= occurred_on,
+            )
+            lag = 3 + int(rng.expovariate(1 / mean_lag))
             decided_on: date | None = occurred_on + timedelta(days=lag)
             assert decided_on is not None
             if decided_on > self.today or (age > 120 and rng.random() < 0.03):

@@ -51,6 +51,16 @@ HALL_VISITS_EFFECT = -BOOTH_SHARE_AFTER_OPENING
 LOG_HALL_VISITS_EFFECT = math.log(1 + HALL_VISITS_EFFECT)
 """The same effect on log hall visits: ln 0.6 = -0.511."""
 
+PROCESSING_DAYS_EFFECT = -4.0
+"""Built-in effect of a district's first booth on the days from a camera-recorded violation
+to its processing (decision) for drivers living there: -4 days in expectation (seed.history:
+the mean of the exponential part of the lag drops by 4 days, so does the mean of its floor)."""
+PROCESSING_MEAN_LAG_DAYS = 12.0
+"""Mean of the exponential part of the days to processing at the history's start (3 days
+are added to it)."""
+PROCESSING_TREND_PER_MONTH = -0.1
+"""Common trend: drivers everywhere process 0.1 day sooner each month (apps, SMS notices)."""
+
 # --- what makes naive comparisons wrong --------------------------------------------------
 BASE_MATTERS_PER_10K_MONTH = 40.0
 """New matters per 10,000 residents per month at scale 1 (city-wide about 10,000 a month)."""
@@ -161,6 +171,14 @@ def first_openings(district_codes: Sequence[str], start: date, today: date) -> d
         k = round(k * months / HISTORY_MONTHS_REFERENCE)
         out[code] = min(today, add_months(start.replace(day=1), k))
     return out
+
+
+def processing_mean_lag(months_since_start: int, treated: bool) -> float:
+    """Mean of the exponential part of a violation's days to processing (seed.history)."""
+    mean = PROCESSING_MEAN_LAG_DAYS + PROCESSING_TREND_PER_MONTH * months_since_start
+    if treated:
+        mean += PROCESSING_DAYS_EFFECT
+    return max(1.0, mean)
 
 
 def booth_openings(

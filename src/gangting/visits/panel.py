@@ -25,7 +25,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gangting.booths.models import Booth
-from gangting.kernel.clock import CITY_ZONE
+from gangting.citizens.models import Citizen
+from gangting.fines.models import PenaltyDecision
+from gangting.kernel.clock import CITY_ZONE, city_date
+from gangting.violations.models import Violation
 from gangting.visits.models import ServiceVisit
 
 OUTCOMES: dict[str, str] = {
@@ -36,6 +39,9 @@ OUTCOMES: dict[str, str] = {
     "booth_visits": "booth visits by the district's residents in the month",
     "visits": "all visits (booth and hall) by the district's residents in the month",
     "booth_share": "booth visits / all visits (0–1)",
+    "processing_days": "mean days from a camera-recorded violation (by the month it happened) "
+    "to its penalty decision, for drivers living in the district (citizens.area_code); "
+    "violations not yet decided are not counted, so end the window a few months back",
 }
 
 
@@ -81,6 +87,8 @@ def district_month_panel(
     if end < start:
         raise ValueError("end is before start")
     periods = list(range(period_of(start), period_of(end) + 1))
+    if outcome == "processing_days":
+        return _balanced(_processing_days(session, periods), periods, session, end)
     unit = func.coalesce(ServiceVisit.home_district_code, ServiceVisit.district_code)
     hall = func.sum(case((ServiceVisit.channel == "hall", 1), else_=0))
     booth = func.sum(case((ServiceVisit.channel == "booth", 1), else_=0))
@@ -102,17 +110,39 @@ def district_month_panel(
                 int(n_first or 0),
                 int(n_done or 0),
             )
+    values: dict[str, dict[int, float | None]] = {
+        code: {period: _value(outcome, *by_period.get(period, (0, 0, 0, 0))) for period in periods}
+        for code, by_period in cells.items()
+    }
+    return _balanced(values, periods, session, end)
+
+
+def _processing_days(session: Session, periods: list[int]) -> dict[str, dict[int, float | None]]:
+    out: dict[str, dict[int, float | None]] = defaultdict(dict)
+    for period in periods:
+        lo, hi = _instant(month_start(period)), _instant(month_start(period + 1))
+        sums: dict[str, list[int]] = defaultdict(list)
+        for area, occurred, decided in session.execute(
+            select(Citizen.area_code, Violation.occurred_at, PenaltyDecision.decided_at)
+            .join(PenaltyDecision, PenaltyDecision.violation_id == Violation.id)
+            .join(Citizen, Citizen.id == PenaltyDecision.citizen_id)
+            .where(Violation.occurred_at >= lo, Violation.occurred_at < hi)
+        ):
+            sums[area].append((city_date(decided) - city_date(occurred)).days)
+        for area, lags in sums.items():
+            out[area][period] = sum(lags) / len(lags)
+    return out
+
+
+def _balanced(
+    values: dict[str, dict[int, float | None]], periods: list[int], session: Session, end: date
+) -> list[dict[str, Any]]:
+    """Rows of the units with a value in every period."""
     treated = first_treated_periods(session, end)
     rows: list[dict[str, Any]] = []
-    for code in sorted(cells):
-        values: list[float] = []
-        for period in periods:
-            n_hall, n_booth, n_first, n_done = cells[code].get(period, (0, 0, 0, 0))
-            value = _value(outcome, n_hall, n_booth, n_first, n_done)
-            if value is None:
-                break
-            values.append(value)
-        else:
+    for code in sorted(values):
+        series = [values[code].get(period) for period in periods]
+        if all(value is not None for value in series):
             rows += [
                 {
                     "unit": code,
@@ -120,7 +150,7 @@ def district_month_panel(
                     "first_treated": treated.get(code, 0),
                     "outcome": value,
                 }
-                for period, value in zip(periods, values, strict=True)
+                for period, value in zip(periods, series, strict=True)
             ]
     return rows
 
