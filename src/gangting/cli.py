@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from gangting import all_models  # noqa: F401  (every table, the ledger's bound ones too)
+from gangting.analysis.cli import analyse_app
 from gangting.audit.cli import audit_app
 from gangting.config import Settings
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 console = Console()
 app.add_typer(audit_app, name="audit")
+app.add_typer(analyse_app, name="analyse")
 booths_app = typer.Typer(help="岗亭登记 booth registry: evidence keys", no_args_is_help=True)
 app.add_typer(booths_app, name="booths")
 

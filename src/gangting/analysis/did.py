@@ -137,8 +137,7 @@ class DidResult:
                 for cell in self.att_gt
             ],
             "event_study": [
-                {"event_time": row.event_time, **row.estimate.to_dict()}
-                for row in self.event_study
+                {"event_time": row.event_time, **row.estimate.to_dict()} for row in self.event_study
             ],
         }
 
@@ -168,9 +167,10 @@ def _integers(frame: pd.DataFrame, column: str) -> IntArray:
     bad = values.isna()
     if bool(bad.any()):
         row = int(np.flatnonzero(bad.to_numpy())[0])
+        hint = "（时期用整数，如年份，或 年*12+月-1）" if column == "period" else ""
         raise _bad(
             "not_numeric",
-            f"列 {column} 第 {row + 1} 行不是数字或为空：{frame[column].iloc[row]!r}",
+            f"列 {column} 第 {row + 1} 行不是数字或为空：{frame[column].iloc[row]!r}{hint}",
             column=column,
             row=row + 1,
         )
@@ -277,7 +277,9 @@ def _prepare(panel: pd.DataFrame, control: Control) -> _Panel:
         keep = periods < last
         periods, y = periods[keep], y[:, keep]
         if len(periods) < 2:
-            raise _bad("too_few_periods", "最后一批实施前不足两个时期，无法比较", periods=len(periods))
+            raise _bad(
+                "too_few_periods", "最后一批实施前不足两个时期，无法比较", periods=len(periods)
+            )
     # Treated after the window ends: untreated for every period we see.
     groups = np.where(groups > periods[-1], 0, groups)
     if not bool((groups > 0).any()):
@@ -317,9 +319,7 @@ def _cells(
         before = np.flatnonzero(periods < g)
         last_before = int(before[-1])  # exists: g > first period
         if base_period == "varying":
-            pairs = [
-                (t, last_before if periods[t] >= g else t - 1) for t in range(1, len(periods))
-            ]
+            pairs = [(t, last_before if periods[t] >= g else t - 1) for t in range(1, len(periods))]
         else:
             pairs = [(t, last_before) for t in range(len(periods))]
         treated = groups == g
@@ -505,8 +505,8 @@ def event_study_svg(result: DidResult, *, title: str) -> str:
     """The event study as an SVG: estimates with their confidence intervals, pre-periods
     and post-periods in two colours, the pre-trend test and the group-aggregated ATT in
     the footer. Text is drawn as paths (the SVG needs no font); nothing is fetched."""
-    import matplotlib  # noqa: PLC0415  (heavy; only when a plot is asked for)
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    import matplotlib
+    from matplotlib.figure import Figure
 
     level = round((1.0 - result.alpha) * 100)
     with matplotlib.rc_context(
@@ -531,9 +531,7 @@ def event_study_svg(result: DidResult, *, title: str) -> str:
             mid = [row.estimate.att for row in rows]
             low = [row.estimate.att - row.estimate.ci_low for row in rows]
             high = [row.estimate.ci_high - row.estimate.att for row in rows]
-            axes.errorbar(
-                x, mid, yerr=[low, high], fmt="o", color=colour, capsize=4, label=label
-            )
+            axes.errorbar(x, mid, yerr=[low, high], fmt="o", color=colour, capsize=4, label=label)
         axes.axhline(0.0, color="#6b7280", linewidth=0.8)
         axes.axvline(-0.5, color="#6b7280", linewidth=0.8, linestyle="--")
         axes.set_xlabel("相对实施期 event time (t − g)")
