@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # centre's public page at, and how long a link works (one use).
     public_base_url: str = Field(default="http://127.0.0.1:8600", max_length=200)
     rating_link_ttl_days: int = Field(default=30, ge=1, le=365)
+    # The key the links' tokens are derived from (Ed25519, made on first use, 0600), so that
+    # a replayed answer carries the same link; only the tokens' hashes are stored.
+    rating_link_key_file: Path | None = None
     # The public rating page and API, per source address: at most this many requests
     # within the window, then the address waits for the lockout (429 ratings.too_many_requests).
     rating_link_source_max_requests: int = Field(default=30, ge=1, le=100_000)
@@ -246,6 +249,10 @@ class Settings(BaseSettings):
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key_file or self.var_dir / "ledger-key.pem"
+
+    @property
+    def rating_link_key_path(self) -> Path:
+        return self.rating_link_key_file or self.var_dir / "rating-link-key.pem"
 
     @property
     def ledger_checkpoint_path(self) -> Path:

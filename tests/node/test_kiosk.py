@@ -53,6 +53,8 @@ def test_a_violation_is_previewed_processed_paid_and_printed(
     assert all(f.exists() for f in files)
     text = files[0].read_text(encoding="utf-8")
     assert paid.json()["receipt_no"] in text
+    # 好差评: the payment's one-use rating link is on the paper (docs/decisions/0022)
+    assert paid.json()["rating_link"] in text and "请为本次服务评价" in text
     assert world["driver"] not in text  # no personal data on paper left behind
     node.kiosk.outbox.drain_once(force=True)
     assert count(api, ReceiptPrint) == 1

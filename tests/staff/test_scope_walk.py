@@ -49,7 +49,7 @@ from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from gangting.plate_reads.models import PlateReadRecord
-from gangting.ratings.models import Rating
+from gangting.ratings.models import BadReviewRemedy, Rating
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.scope import sees
 from gangting.watchlists.models import WatchListHit
@@ -128,6 +128,21 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/staff/instructions/{instruction}", foreign=True)
     ],
     "/api/v1/staff/applications": [Call("/api/v1/staff/applications")],
+    "/api/v1/ratings/remedies": [
+        Call("/api/v1/ratings/remedies"),
+        Call("/api/v1/ratings/remedies", {"state": "assigned"}),
+    ],
+    "/api/v1/ratings/remedies/{remedy_id}": [
+        Call("/api/v1/ratings/remedies/{remedy}", foreign=True)
+    ],
+    "/api/v1/ratings/indicators": [
+        Call("/api/v1/ratings/indicators", {"start": "2026-01-01", "end": "2026-12-31"}),
+        Call(
+            "/api/v1/ratings/indicators",
+            {"start": "2026-01-01", "end": "2026-12-31", "by": "month"},
+            a_data=False,
+        ),
+    ],
     "/api/v1/staff/approvals": [
         Call("/api/v1/staff/approvals"),
         Call("/api/v1/staff/approvals", {"state": "pending"}),
@@ -224,6 +239,10 @@ NOT_STAFF: dict[str, str] = {
     "/favicon.svg": "public: the icon",
     "/favicon.ico": "public: the icon",
     "/healthz": "public: liveness and version, no data",
+    "/r/{token}": "public: a receipt's rating link; one application's business, only to whom "
+    "holds its one-use token (no unit listing)",
+    "/r/static/{name}": "public: the rating page's static files, no data",
+    "/api/v1/public/ratings/{token}": "public: the rating link's data, by its one-use token",
     "/m": "public: the officer page's static files (its data comes from the staff API)",
     "/m/": "public: the officer page's static files (its data comes from the staff API)",
     "/m/{name}": "public: the officer page's static files (its data comes from the staff API)",
@@ -435,9 +454,10 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             ("application", Application, Application.booth_id),
             ("alert", Alert, Alert.org_unit_id),
             ("instruction", Instruction, Instruction.org_unit_id),
+            ("remedy", BadReviewRemedy, BadReviewRemedy.org_unit_id),
         ]
         for ref, model, column in per_booth:
-            keys = unit_ids if ref in ("alert", "instruction") else booth_ids
+            keys = unit_ids if ref in ("alert", "instruction", "remedy") else booth_ids
             rows = list(s.execute(select(model).where(column.in_(keys))).scalars())
             assert rows, f"no {ref} planted in unit A"
             ids |= {str(r.id) for r in rows}

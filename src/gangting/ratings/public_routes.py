@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from pydantic import Field, field_validator
+from pydantic import Field, JsonValue, field_validator
 
 from gangting.context import Context
 from gangting.contracts import Request as Body
@@ -25,7 +25,7 @@ from gangting.web.deps import ContextDep, IdempotencyKey
 from gangting.web.openapi import ErrorBody, error_responses
 from gangting.web.writes import render, write_answer
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = FilePath(__file__).parent / "static"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _ASSETS = {
     "rate.css": "text/css; charset=utf-8",
@@ -56,9 +56,21 @@ def _throttle_answer(exc: DomainError) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
 
 
+# Every spelling parse_level accepts, for the API description.
+_LEVEL_KEYS: list[JsonValue] = [
+    *(lv.value for lv in rules.LEVELS),
+    *(str(lv.value) for lv in rules.LEVELS),
+    *(lv.name for lv in rules.LEVELS),
+]
+TokenPath = Annotated[
+    str, Path(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="评价链接令牌")
+]
+
+
 class LinkRating(Body):
     level: int | str = Field(
-        description="5 非常满意 … 1 非常不满意，或 very_satisfied … very_unsatisfied"
+        description="5 非常满意 … 1 非常不满意，或 very_satisfied … very_unsatisfied",
+        json_schema_extra={"enum": _LEVEL_KEYS},
     )
     reason: str | None = Field(default=None, max_length=500, description="差评须说明原因")
 
@@ -75,7 +87,7 @@ class LinkRating(Body):
     responses=error_responses(404, 429),
     summary="评价链接：所评价的业务与五个评价等级（无需登录）",
 )
-def read_link(token: str, request: Request, ctx: ContextDep) -> Any:
+def read_link(token: TokenPath, request: Request, ctx: ContextDep) -> Any:
     try:
         _throttled(ctx, request)
     except DomainError as exc:
@@ -95,7 +107,7 @@ def read_link(token: str, request: Request, ctx: ContextDep) -> Any:
     summary="评价链接：提交评价（无需登录；每个链接只能使用一次）",
 )
 def rate_by_link(
-    token: str,
+    token: TokenPath,
     body: LinkRating,
     request: Request,
     ctx: ContextDep,

@@ -4,13 +4,14 @@ with its audit entries. Issuing and reading the rating links."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from gangting.applications.models import Application
@@ -20,6 +21,7 @@ from gangting.booths.models import Booth
 from gangting.config import Settings
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import HolidayCalendar
+from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.ratings.errors import (
@@ -59,10 +61,23 @@ def remedy_policy(settings: Settings) -> RemedyPolicy:
 class LinkSettings:
     base_url: str
     ttl_days: int
+    key: Ed25519PrivateKey
 
     @classmethod
     def of(cls, settings: Settings) -> LinkSettings:
-        return cls(settings.public_base_url, settings.rating_link_ttl_days)
+        return cls(
+            settings.public_base_url,
+            settings.rating_link_ttl_days,
+            load_or_create_key(settings.rating_link_key_path),
+        )
+
+
+def link_token(key: Ed25519PrivateKey, application_id: uuid.UUID) -> str:
+    """The token of an application's link: derived from the centre's key (an Ed25519
+    signature is deterministic and unforgeable without the key), so a replayed answer gives
+    the same link while the database keeps only its hash. 32 characters, 192 bits."""
+    signature = key.sign(b"gangting.rating-link.v1\n" + application_id.bytes)
+    return base64.urlsafe_b64encode(hashlib.sha256(signature).digest()).decode()[:32]
 
 
 def token_hash(token: str) -> str:
@@ -263,10 +278,10 @@ def _application(uow: UnitOfWork, receipt_no: str, booth_id: object) -> Applicat
 def issue_rating_link(
     uow: UnitOfWork, actor: Actor, application_no: str, link: LinkSettings
 ) -> str | None:
-    """The one-use rating link of a booth application just completed or refused
-    (``{base}/r/{token}``), or None when it has none to get: not a booth's, not finished,
-    already rated, or its link already issued (only the token's hash is kept, so a link is
-    given out once)."""
+    """The one-use rating link of a booth application completed or refused
+    (``{base}/r/{token}``), issued on first call and given again while it may still be used
+    (a replayed answer); None when there is none to give: not a booth's, not finished,
+    already rated, its link used or expired, or the key changed since it was issued."""
     application = uow.session.execute(
         select(Application).where(Application.receipt_no == application_no)
     ).scalar_one_or_none()
@@ -277,13 +292,15 @@ def issue_rating_link(
         or _already_rated(uow, application)
     ):
         return None
-    issued = uow.session.execute(
-        select(RatingLink.id).where(RatingLink.application_id == application.id)
-    ).first()
-    if issued is not None:
-        return None
-    token = secrets.token_urlsafe(24)
+    token = link_token(link.key, application.id)
+    url = f"{link.base_url.rstrip('/')}/r/{token}"
     now = uow.clock.now()
+    issued = uow.session.execute(
+        select(RatingLink).where(RatingLink.application_id == application.id)
+    ).scalar_one_or_none()
+    if issued is not None:
+        usable = link_state(issued.expires_at, issued.used_at, now) == "usable"
+        return url if usable and issued.token_hash == token_hash(token) else None
     row = RatingLink(
         token_hash=token_hash(token),
         application_id=application.id,
@@ -301,7 +318,7 @@ def issue_rating_link(
         application.receipt_no,
         data={"link_id": str(row.id), "expires_at": row.expires_at.isoformat()},
     )
-    return f"{link.base_url.rstrip('/')}/r/{token}"
+    return url
 
 
 def _link(uow: UnitOfWork, token: str, *, lock: bool = False) -> RatingLink:
