@@ -131,7 +131,7 @@ def test_a_supervisor_reads_the_figures_and_downloads_the_reports(
 
         page.click('[data-tab="reform"]')
         cards = page.locator("#reform-body .effect")
-        expect(cards).to_have_count(3, timeout=60_000)
+        expect(cards).to_have_count(4, timeout=60_000)
         expect(cards.first).to_contain_text("服务大厅到访量")
         expect(cards.first.locator(".verdict")).to_contain_text("置信区间")
         expect(page.locator("#reform-body .plot img")).to_have_count(3)

@@ -47,7 +47,7 @@ def test_the_booths_effect_on_hall_visits_is_found(database_url: str) -> None:
             effect = reform_effect(s, start=START, end=END, progress=seen.append)
     finally:
         w.engine.dispose()
-    assert seen == ["aggregates", "hall_visits", "one_visit_rate", "wait_min"]
+    assert seen == ["aggregates", "hall_visits", "one_visit_rate", "wait_min", "processing_days"]
     assert effect.control == "never"  # two districts never get a booth
     assert [r.first_treated_label for r in effect.rollout if r.first_treated] == [
         "2026-01",
@@ -60,6 +60,9 @@ def test_the_booths_effect_on_hall_visits_is_found(database_url: str) -> None:
     # the synthetic booths take 40 % of the hall visits (a base of 30-50 a month): the
     # 95 % interval lies below zero
     assert hall.result.overall.ci_high < 0 < -hall.result.overall.att
+    # no penalty decisions in the synthetic city: said, not estimated
+    days = effect.effects[3]
+    assert days.result is None and days.error and "违法" in days.error
     one = effect.effects[1]
     assert one.result is not None and one.result.overall.att > 0
     assert "http://" not in hall.svg.split("<svg", 1)[0]

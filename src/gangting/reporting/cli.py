@@ -17,7 +17,14 @@ from gangting.reporting import service
 
 STEPS = {
     "monthly": ["total", "months", "booths", "districts", "ratings", "html"],
-    "reform": ["aggregates", "hall_visits", "one_visit_rate", "wait_min", "html"],
+    "reform": [
+        "aggregates",
+        "hall_visits",
+        "one_visit_rate",
+        "wait_min",
+        "processing_days",
+        "html",
+    ],
 }
 STEP_ZH = {
     "total": "合计",
@@ -29,6 +36,7 @@ STEP_ZH = {
     "hall_visits": "估计：服务大厅到访量",
     "one_visit_rate": "估计：一次办结率",
     "wait_min": "估计：平均等候时长",
+    "processing_days": "估计：违法发生至处理天数",
     "html": "生成 HTML",
     "pdf": "生成 PDF（嵌入字体）",
 }

@@ -55,11 +55,15 @@ def subset_woff2(text: str, configured: str = "") -> bytes:
     from fontTools.ttLib import TTFont
 
     path, index = find_cjk_font(configured)
-    font = TTFont(str(path), fontNumber=index, lazy=True)
+    font = TTFont(str(path), fontNumber=index, lazy=True, recalcBBoxes=False)
     options = subset.Options()
     options.flavor = "woff2"
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
+    # Horizontal Chinese, digits and Latin need no OpenType layout (the face chosen is the
+    # Simplified Chinese one, so no locl substitution either): dropping GSUB/GPOS and the
+    # hinting makes the cut several times faster (about 0.5 s instead of 3 s).
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "VORG", "vhea", "vmtx"]
+    options.hinting = False
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
     chars = set(text) | {chr(c) for c in range(32, 127)} | set("，。：；（）、“”《》—…·％")

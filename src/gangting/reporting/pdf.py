@@ -12,8 +12,8 @@ class ExternalResourceRefused(RuntimeError):
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a self-contained HTML document (fonts embedded as subsets)."""
-    from weasyprint import HTML  # noqa: PLC0415  (heavy: Pango, loaded when printing)
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: PLC0415
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True, timeout=1)
     try:

@@ -14,7 +14,9 @@ Outcomes:
 - ``hall_visits``: visits to service halls (服务大厅) by the district's residents a month;
 - ``one_visit_rate``: of the matters the district's residents first visited (booth and
   hall), the share finished at that first visit (一次办结率);
-- ``wait_min``: mean minutes from queue number to service start, booth and hall.
+- ``wait_min``: mean minutes from queue number to service start, booth and hall;
+- ``processing_days``: the visits package's panel (``district_month_panel``), mean days
+  from a camera-recorded violation to its penalty decision.
 
 A district-month with nothing to divide by has no rate; such a district is left out of
 that outcome's panel (the estimator needs a balanced panel) and the report says so.
@@ -69,6 +71,10 @@ OUTCOMES: tuple[Outcome, ...] = (
         lambda d: d.wait_s_sum / d.visits / 60.0 if d.visits else None,
     ),
 )
+# From the visits package's panel (its own SQL over violations, decisions and citizens):
+# mean days from a camera-recorded violation to its penalty decision, by the month the
+# violation happened, for drivers registered in the district.
+PROCESSING_DAYS = Outcome("processing_days", "违法发生至处理天数", "天", "lower", lambda d: None)
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,24 @@ def _means(frame: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
     }
 
 
+def _processing_days(
+    session: Session, start: date, end: date, control: str, alpha: float
+) -> OutcomeEffect:
+    from gangting.visits.panel import district_month_panel
+
+    outcome = PROCESSING_DAYS
+    rows = district_month_panel(session, outcome.key, start, end)
+    if not rows:
+        return OutcomeEffect(outcome, None, "期间内没有可归到区的违法处理记录", None)
+    frame = pd.DataFrame(rows, columns=["unit", "period", "first_treated", "outcome"])
+    try:
+        result = callaway_santanna(frame, control=control, alpha=alpha)  # type: ignore[arg-type]
+    except (PanelError, ValueError) as exc:
+        return OutcomeEffect(outcome, None, getattr(exc, "message", None) or str(exc), None)
+    svg = inline_svg(event_study_svg(result, title=f"{outcome.name_zh}：事件研究 event study"))
+    return OutcomeEffect(outcome, result, None, svg, (), _means(frame))
+
+
 def reform_effect(
     session: Session,
     *,
@@ -240,4 +264,6 @@ def reform_effect(
             message = getattr(exc, "message", None) or str(exc)
             effects.append(OutcomeEffect(outcome, None, message, None, left_out))
         tick(outcome.key)
+    effects.append(_processing_days(session, start, end, control, alpha))
+    tick(PROCESSING_DAYS.key)
     return ReformEffect(start, end, tuple(months), roll, tuple(effects), control)
