@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "DejaVu Sans")
 BLUE = "#1d4ed8"
@@ -13,7 +14,7 @@ AMBER = "#b45309"
 GREY = "#6b7280"
 
 
-def _rc() -> dict[str, object]:
+def _rc() -> dict[str, Any]:
     return {
         "font.family": "sans-serif",
         "font.sans-serif": list(CJK_FONTS),
@@ -57,7 +58,7 @@ def line_chart(
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
         figure = Figure(figsize=(width_in, height_in))
         axes = figure.add_subplot()
         x = list(range(len(labels)))
@@ -96,7 +97,7 @@ def bar_chart(
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
         height = max(1.6, 0.32 * len(labels) + 0.9)
         figure = Figure(figsize=(width_in, height))
         axes = figure.add_subplot()

@@ -95,7 +95,7 @@ def _check_dims(by: Sequence[str]) -> tuple[Dim, ...]:
         if d not in DIMS:
             raise ValueError(f"unknown dimension {d!r}; one of {', '.join(DIMS)}")
         if d not in dims:
-            dims.append(d)  # type: ignore[arg-type]
+            dims.append(d)
     return tuple(dims)
 
 

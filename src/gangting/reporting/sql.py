@@ -81,7 +81,7 @@ def day_of(instant: Any, dialect: str) -> ColumnElement[str]:
 def seconds_between(earlier: Any, later: Any, dialect: str) -> ColumnElement[float]:
     """``later - earlier`` in seconds (a float)."""
     if dialect == "postgresql":
-        return func.extract("epoch", later - earlier)
+        return func.extract("epoch", later - earlier)  # type: ignore[return-value]
     return (func.julianday(later) - func.julianday(earlier)) * literal(86400.0)
 
 
