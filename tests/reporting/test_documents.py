@@ -5,6 +5,7 @@ CJK font inlined), PDF with its fonts embedded and pages that are not blank, and
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from tests.reporting.synthetic import END, START, fill
 from tests.reporting.world import open_world
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screens" / "reports"
 # an attribute, CSS url() or @import that names a http(s) resource
 EXTERNAL = re.compile(
     r"""(?:\b(?:src|href|action|poster|data|srcset)\s*=\s*["']?\s*https?://"""
@@ -109,10 +111,16 @@ def test_reform_html_has_estimates_plots_and_caveats(reform_html: str) -> None:
     assert "无法估计：期间内没有可归到区的违法处理记录" in reform_html  # no decisions here
 
 
-def test_pdf_embeds_its_fonts_and_its_pages_are_not_blank(city_db: str, tmp_path: Path) -> None:
-    pdf = _render(city_db, "reform", "pdf", START, END)
+@pytest.mark.parametrize(
+    ("kind", "start", "end"),
+    [("reform", START, END), ("monthly", date(2026, 10, 1), date(2026, 10, 31))],
+)
+def test_pdf_embeds_its_fonts_and_its_pages_are_not_blank(
+    city_db: str, tmp_path: Path, kind: str, start: date, end: date
+) -> None:
+    pdf = _render(city_db, kind, "pdf", start, end)
     assert pdf.startswith(b"%PDF-")
-    path = tmp_path / "reform.pdf"
+    path = tmp_path / f"{kind}.pdf"
     path.write_bytes(pdf)
     if shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None:
         pytest.skip("poppler-utils not installed")
@@ -131,6 +139,11 @@ def test_pdf_embeds_its_fonts_and_its_pages_are_not_blank(city_db: str, tmp_path
         stat = ImageStat.Stat(grey)
         # a blank page is uniformly white; a page with text and charts has dark pixels
         assert stat.extrema[0][0] < 100 and stat.stddev[0] > 10, page
+    # GANGTING_TEST_WRITE_SCREENS=1: the pages into docs/screens/reports/ (to look at)
+    if os.environ.get("GANGTING_TEST_WRITE_SCREENS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for page in pages:
+            shutil.copy(page, SHOTS / f"{kind}-pdf-{page.stem.split('-')[-1]}.png")
 
 
 def test_pdf_printing_fetches_nothing() -> None:
