@@ -61,11 +61,8 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{db}"
     w = open_world(url)
     fill(w)
-    with w.uow() as uow:
-        unit = builders.org_unit(uow, "BT", kind="detachment")
-        sup = builders.staff(uow, unit, "sup", "supervisor")
-        sup.name = "李明"
-        builders.staff(uow, unit, "off", "officer")
+    w.staff("sup", "supervisor", name="李明")
+    w.staff("off", "officer")
     w.engine.dispose()
     clock = FixedClock(NOW)
     ctx = build_context(

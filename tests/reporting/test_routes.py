@@ -35,10 +35,9 @@ def client(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     url = f"sqlite:///{db}"
     w = open_world(url)
     fill(w)
-    with w.uow() as uow:
-        unit = builders.org_unit(uow, "MGR", kind="detachment")
-        builders.staff(uow, unit, "sup", "supervisor")
-        builders.staff(uow, unit, "off", "officer")
+    w.staff("sup", "supervisor")
+    w.staff("off", "officer")
+    w.staff("sup-kdl", "supervisor", booth="BT-KDL-001")
     w.engine.dispose()
     clock = FixedClock(NOW)
     ctx = build_context(
@@ -137,3 +136,19 @@ def test_downloads(client: TestClient) -> None:
         "reports.format_invalid"
     )
     assert client.get("/api/v1/staff/reports/monthly.docx", headers=h).status_code == 422
+
+
+def test_a_brigade_supervisor_sees_the_booths_of_their_unit(client: TestClient) -> None:
+    h = _auth(client, "sup-kdl")
+    q = {"from": "2026-01-01", "to": "2026-10-31"}
+    body = client.get("/api/v1/staff/reports/overview", params=q, headers=h).json()
+    assert [b["booth_code"] for b in body["booths"]] == ["BT-KDL-001"]
+    assert [r["key"] for r in body["ratings"]] == ["BT-KDL-001"]
+    assert body["total"]["visits"] == body["booths"][0]["visits"]
+    html = client.get("/api/v1/staff/reports/monthly.html", params=q, headers=h).text
+    assert "BT-KDL-001" in html and "BT-DH-001" not in html
+    assert "本单位辖区 1 个岗亭" in html
+    everyone = client.get(
+        "/api/v1/staff/reports/overview", params=q, headers=_auth(client, "sup")
+    ).json()
+    assert len(everyone["booths"]) == 4

@@ -21,6 +21,7 @@ from gangting.kernel.db import make_engine
 from gangting.kernel.ids import new_id
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from gangting.reporting.sql import booths, service_visits
+from gangting.staff.models import OrgUnit
 from tests import builders
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -38,6 +39,18 @@ class World:
     booth_ids: dict[str, uuid.UUID] = field(default_factory=dict)
     citizen_id: uuid.UUID | None = None
     seq: int = 0
+    root_id: uuid.UUID | None = None  # the detachment every booth's unit sits under
+    unit_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # booth code -> its unit
+
+    def staff(self, username: str, role: str, booth: str | None = None, name: str = "") -> None:
+        """A staff account in the detachment (sees every booth), or in ``booth``'s unit."""
+        with self.uow() as uow:
+            unit_id = self.unit_ids[booth] if booth else self.root_id
+            unit = uow.session.get(OrgUnit, unit_id)
+            assert unit is not None
+            account = builders.staff(uow, unit, username, role)
+            if name:
+                account.name = name
 
     def session(self) -> Session:
         return Session(self.engine)
@@ -57,7 +70,11 @@ class World:
         name: str | None = None,
     ) -> None:
         with self.uow() as uow:
-            unit = builders.org_unit(uow, f"U{len(self.booth_ids)}")
+            if self.root_id is None:
+                self.root_id = builders.org_unit(uow, "BT", kind="detachment").id
+            root = uow.session.get(OrgUnit, self.root_id)
+            unit = builders.org_unit(uow, f"U{len(self.booth_ids)}", root)
+            self.unit_ids[code] = unit.id
             b = builders.booth(uow, unit, code)
             b.district_code = district
             if name:

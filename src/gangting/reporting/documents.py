@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
@@ -144,6 +145,7 @@ class MonthlyData:
     before_after: list[kpis.BeforeAfter]
     ratings: list[IndicatorRow]
     trend_from: date
+    scope: str
 
 
 def monthly_data(
@@ -154,14 +156,23 @@ def monthly_data(
     settings: Settings,
     now: datetime,
     progress: Callable[[str], None] | None = None,
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> MonthlyData:
-    """Every figure of the monthly report, from the database (one statement a table)."""
+    """Every figure of the monthly report, from the database (one statement a table); with
+    ``booth_ids`` (a caller's scope) the booths' figures are those booths' only (the halls'
+    are the city's)."""
     tick = progress or (lambda _: None)
     a = assumptions_from(settings)
 
     def k(by: Sequence[str], channel: Any = "booth") -> list[kpis.KpiRow]:
         return kpis.service_kpis(
-            session, start=start, end=end, by=by, channel=channel, assumptions=a
+            session,
+            start=start,
+            end=end,
+            by=by,
+            channel=channel,
+            assumptions=a,
+            booth_ids=booth_ids if channel == "booth" else None,
         )
 
     total = k([])
@@ -178,9 +189,11 @@ def monthly_data(
     items = k(["service_item"])
     halls = k([], "hall")
     tick("districts")
-    refusals = kpis.refusals_by_reason(session, start=start, end=end)
-    ba = kpis.before_after(session, window_months=settings.report_window_months, until=end)
-    board = rating_indicators(session, start=start, end=end, by="booth")
+    refusals = kpis.refusals_by_reason(session, start=start, end=end, booth_ids=booth_ids)
+    ba = kpis.before_after(
+        session, window_months=settings.report_window_months, until=end, booth_ids=booth_ids
+    )
+    board = rating_indicators(session, start=start, end=end, by="booth", booth_ids=booth_ids)
     board.sort(key=lambda r: (-(r.good_rate or 0.0), -r.ratings, r.key))
     tick("ratings")
     return MonthlyData(
@@ -200,6 +213,7 @@ def monthly_data(
         ba,
         board,
         trend_from,
+        "全市" if booth_ids is None else f"本单位辖区 {len(booth_ids)} 个岗亭",
     )
 
 
@@ -225,6 +239,7 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
     title = f"{d.city_name}交通智慧岗亭服务月报"
     t = d.total
     parts = [_cover(title, d.start, d.end, d.generated_at, d.city_name)]
+    parts.append(f'<p class="meta">统计范围：{escape(d.scope)}（服务大厅为全市）</p>')
     parts.append("<section><h2>一、总体情况</h2>")
     if t is None:
         parts.append('<p class="note">统计期间没有岗亭办理记录。</p>')

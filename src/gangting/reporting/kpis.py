@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -110,12 +110,21 @@ def _dim_columns(dims: Sequence[Dim], dialect: str) -> list[ColumnElement[Any]]:
     return [exprs[d].label(d) for d in dims]
 
 
-def _where(start: date, end: date, channel: Channel | None) -> list[ColumnElement[bool]]:
+def _where(
+    start: date,
+    end: date,
+    channel: Channel | None,
+    booth_ids: Collection[uuid.UUID] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The period (and channel); with ``booth_ids`` (a caller's scope), the visits at those
+    booths only."""
     since, until = city_range(start, end)
     v = service_visits.c
     conds: list[ColumnElement[bool]] = [v.started_at >= since, v.started_at < until]
     if channel is not None:
         conds.append(v.channel == channel)
+    if booth_ids is not None:
+        conds.append(v.booth_id.in_(list(booth_ids)))
     return conds
 
 
@@ -172,17 +181,19 @@ def service_kpis(
     channel: Channel | None = "booth",
     assumptions: rules.Assumptions | None = None,
     halls: Sequence[rules.Place] | None = None,
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> list[KpiRow]:
     """The KPIs of the visits started in [start, end] (city days), grouped ``by`` any of
     booth, district, month, service_item (none: one row for everything). ``channel`` 'booth'
-    (default) or 'hall' or None (both)."""
+    (default) or 'hall' or None (both); ``booth_ids``: those booths' visits only (a
+    caller's scope; None: all)."""
     if end < start:
         raise ValueError("end before start")
     dims = _check_dims(by)
     a = assumptions or rules.Assumptions()
     dialect = session.get_bind().dialect.name
     v = service_visits.c
-    where = _where(start, end, channel)
+    where = _where(start, end, channel, booth_ids)
     group = _dim_columns(dims, dialect)
     completed = v.outcome == "completed"
     totals = session.execute(
@@ -300,6 +311,7 @@ def refusals_by_reason(
     end: date,
     by: Sequence[str] = (),
     channel: Channel | None = "booth",
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> list[RefusalRow]:
     """Refused visits per reason code (and per the dimensions ``by``), most first."""
     dims = _check_dims(by)
@@ -309,7 +321,7 @@ def refusals_by_reason(
     code = func.coalesce(v.refusal_code, "unknown").label("code")
     rows = session.execute(
         select(*group, code, func.count().label("n"))
-        .where(*_where(start, end, channel), v.outcome == "refused")
+        .where(*_where(start, end, channel, booth_ids), v.outcome == "refused")
         .group_by(*[g.element for g in group], code.element)
     ).all()
     out = []
@@ -426,16 +438,22 @@ def _side(
 
 
 def before_after(
-    session: Session, *, window_months: int = 6, until: date | None = None
+    session: Session,
+    *,
+    window_months: int = 6,
+    until: date | None = None,
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> list[BeforeAfter]:
     """Each opened booth's district, ``window_months`` before its opening month against as
-    many after (fewer where the data ends; ``until`` caps the after side)."""
+    many after (fewer where the data ends; ``until`` caps the after side); with
+    ``booth_ids``, those booths only (their districts' figures are the city's)."""
     v = booths.c
-    opened = session.execute(
-        select(v.id, v.code, v.name, v.district_code, v.opened_on)
-        .where(v.opened_on.is_not(None))
-        .order_by(v.opened_on, v.code)
-    ).all()
+    query = select(v.id, v.code, v.name, v.district_code, v.opened_on).where(
+        v.opened_on.is_not(None)
+    )
+    if booth_ids is not None:
+        query = query.where(v.id.in_(list(booth_ids)))
+    opened = session.execute(query.order_by(v.opened_on, v.code)).all()
     if not opened:
         return []
     first = min(r.opened_on for r in opened)

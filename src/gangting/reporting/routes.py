@@ -1,7 +1,8 @@
 """The manager page's API and the report downloads (issue 13 §5): parse, call the reporting
 service, render. Supervisors and administrators only (there is no separate manager role;
-docs/decisions/0024-reports.md); every answer is a city-wide aggregate without personal
-data, so reading it writes no audit entry."""
+docs/decisions/0024-reports.md). Booth figures are those of the booths in the caller's
+scope (``staff.scope``; an admin sees all); the reform estimates are the city's, by
+district. Aggregates without personal data: reading them writes no audit entry."""
 
 from __future__ import annotations
 
@@ -71,7 +72,12 @@ def kpi_rows(
 ) -> dict[str, Any]:
     require_role(actor, ROLE)
     first, last = service.parse_period(start, end, ctx.clock.today(), months=1)
-    return run_read(ctx, lambda uow: service.kpi_rows(uow.session, ctx.settings, first, last, by))
+    return run_read(
+        ctx,
+        lambda uow: service.kpi_rows(
+            uow.session, ctx.settings, first, last, by, service.booths_in_scope(uow.session, actor)
+        ),
+    )
 
 
 @router.get(
@@ -84,7 +90,12 @@ def overview(
 ) -> dict[str, Any]:
     require_role(actor, ROLE)
     first, last = service.parse_period(start, end, ctx.clock.today(), months=12)
-    return run_read(ctx, lambda uow: service.overview(uow.session, ctx.settings, first, last))
+    return run_read(
+        ctx,
+        lambda uow: service.overview(
+            uow.session, ctx.settings, first, last, service.booths_in_scope(uow.session, actor)
+        ),
+    )
 
 
 @router.get(
@@ -102,7 +113,15 @@ def reform(ctx: ContextDep, actor: ActorDep, start: From = None, end: To = None)
 @router.get(
     "/{kind}.{fmt}",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}, "application/pdf": {}}}},
+    responses={
+        200: {
+            "description": "报告文件（附件下载）",
+            "content": {
+                "text/html": {"schema": {"type": "string", "description": "自包含的 HTML"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
     summary="下载报告：monthly（服务月报）或 reform（改革成效），html 或 pdf（督察及以上）",
 )
 def download(
@@ -114,7 +133,14 @@ def download(
     body = run_read(
         ctx,
         lambda uow: service.render(
-            uow.session, ctx.settings, kind, fmt, first, last, ctx.clock.now()
+            uow.session,
+            ctx.settings,
+            kind,
+            fmt,
+            first,
+            last,
+            ctx.clock.now(),
+            booth_ids=service.booths_in_scope(uow.session, actor),
         ),
     )
     name = service.file_name(kind, fmt, first, last)

@@ -4,17 +4,23 @@ data (docs/decisions/0024-reports.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gangting.booths.models import Booth
 from gangting.config import Settings
+from gangting.kernel.actor import Actor
 from gangting.ratings.indicators import rating_indicators
 from gangting.reporting import documents, kpis, reform
 from gangting.reporting.errors import FormatInvalid, PeriodInvalid
+from gangting.staff.models import OrgUnit
+from gangting.staff.scope import ADMIN, scoped
 
 MAX_MONTHS = 60
 Kind = Literal["monthly", "reform"]
@@ -53,8 +59,24 @@ def _kpi(row: kpis.KpiRow) -> dict[str, Any]:
     return out
 
 
+def booths_in_scope(session: Session, actor: Actor) -> set[uuid.UUID] | None:
+    """The booths the caller's unit sees (``staff.scope``); None for an admin (all)."""
+    if actor.role == ADMIN:
+        return None
+    return set(
+        session.execute(
+            scoped(select(Booth.id).join(OrgUnit, OrgUnit.id == Booth.org_unit_id), actor)
+        ).scalars()
+    )
+
+
 def kpi_rows(
-    session: Session, settings: Settings, start: date, end: date, by: str
+    session: Session,
+    settings: Settings,
+    start: date,
+    end: date,
+    by: str,
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> dict[str, Any]:
     dims = [d for d in by.split(",") if d] if by else []
     try:
@@ -64,6 +86,7 @@ def kpi_rows(
             end=end,
             by=dims,
             assumptions=documents.assumptions_from(settings),
+            booth_ids=booth_ids,
         )
     except ValueError:
         raise PeriodInvalid(
@@ -79,16 +102,27 @@ def kpi_rows(
     }
 
 
-def overview(session: Session, settings: Settings, start: date, end: date) -> dict[str, Any]:
+def overview(
+    session: Session,
+    settings: Settings,
+    start: date,
+    end: date,
+    booth_ids: Collection[uuid.UUID] | None = None,
+) -> dict[str, Any]:
     """The manager page's first view: the period's totals, the monthly trend, the booths
-    ranked, the refusals, the 好差评 board."""
+    ranked, the refusals, the 好差评 board; of the booths in ``booth_ids`` (a caller's
+    scope; None: all)."""
     a = documents.assumptions_from(settings)
-    total = kpis.service_kpis(session, start=start, end=end, by=[], assumptions=a)
-    months = kpis.service_kpis(session, start=start, end=end, by=["month"], assumptions=a)
-    booths = kpis.service_kpis(session, start=start, end=end, by=["booth"], assumptions=a)
+
+    def k(by: list[str]) -> list[kpis.KpiRow]:
+        return kpis.service_kpis(
+            session, start=start, end=end, by=by, assumptions=a, booth_ids=booth_ids
+        )
+
+    total, months, booths = k([]), k(["month"]), k(["booth"])
     booths.sort(key=lambda r: (-r.completed, r.booth_code or ""))
-    refusals = kpis.refusals_by_reason(session, start=start, end=end)
-    board = rating_indicators(session, start=start, end=end, by="booth")
+    refusals = kpis.refusals_by_reason(session, start=start, end=end, booth_ids=booth_ids)
+    board = rating_indicators(session, start=start, end=end, by="booth", booth_ids=booth_ids)
     board.sort(key=lambda r: (-(r.good_rate or 0.0), -r.ratings, r.key))
     return {
         "from": start.isoformat(),
@@ -121,8 +155,11 @@ def render(
     end: date,
     now: datetime,
     progress: Progress | None = None,
+    booth_ids: Collection[uuid.UUID] | None = None,
 ) -> bytes:
-    """The document, as UTF-8 HTML or PDF bytes."""
+    """The document, as UTF-8 HTML or PDF bytes. The monthly report's booth figures are
+    those of ``booth_ids`` (a caller's scope; None: all); the reform report is the city's,
+    by district (no unit's records in it)."""
     if kind not in ("monthly", "reform"):
         raise FormatInvalid(
             "报告只有 monthly（服务月报）和 reform（改革成效）两种", data={"kind": kind}
@@ -132,7 +169,13 @@ def render(
     tick = progress or (lambda _: None)
     if kind == "monthly":
         data = documents.monthly_data(
-            session, start=start, end=end, settings=settings, now=now, progress=tick
+            session,
+            start=start,
+            end=end,
+            settings=settings,
+            now=now,
+            progress=tick,
+            booth_ids=booth_ids,
         )
         html = documents.monthly_html(data, font=settings.report_font)
     else:
