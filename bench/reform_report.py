@@ -42,13 +42,13 @@ PDF_BUDGET_S = 30.0
 # The ceiling: the report's aggregates (kpis.district_month_counts), written by hand.
 CEILING_SQL = """
 SELECT coalesce(home_district_code, district_code) AS district,
-       to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month,
+       date_trunc('month', started_at AT TIME ZONE 'Asia/Shanghai') AS month,
        count(*) FILTER (WHERE channel = 'hall') AS hall,
        count(*) FILTER (WHERE channel = 'booth') AS booth,
        count(*) FILTER (WHERE outcome = 'completed') AS completed,
        count(*) FILTER (WHERE visit_no = 1) AS firsts,
        count(*) FILTER (WHERE visit_no = 1 AND outcome = 'completed') AS first_done,
-       coalesce(sum(extract(epoch FROM started_at - queued_at)), 0) AS wait_s,
+       coalesce(extract(epoch FROM sum(started_at - queued_at)), 0) AS wait_s,
        count(*) AS visits
 FROM service_visits
 WHERE started_at >= %(lo)s AND started_at < %(hi)s
@@ -160,7 +160,7 @@ def run(url: str, start: date, end: date) -> dict[str, Any]:
     ceiling_s, ceiling_rows = ceiling(url, start, end)
     ours_s, our_rows = ours(url, start, end)
     want = sorted(
-        (str(r[0]), str(r[1]), *(int(x) for x in r[2:7]), round(float(r[7]), 1), int(r[8]))
+        (str(r[0]), f"{r[1]:%Y-%m}", *(int(x) for x in r[2:7]), round(float(r[7]), 1), int(r[8]))
         for r in ceiling_rows
     )
     same = sorted(our_rows) == want

@@ -33,14 +33,16 @@ from gangting.geo.districts import baotou_districts
 from gangting.reporting import rules
 from gangting.reporting.sql import (
     as_uuid,
+    avg_seconds,
     booths,
     city_range,
     day_of,
     month_index,
     month_label,
     month_of,
-    seconds_between,
+    month_text,
     service_visits,
+    sum_seconds,
 )
 
 Dim = Literal["booth", "district", "month", "service_item"]
@@ -134,7 +136,7 @@ def _key(row: Any, dims: Sequence[Dim]) -> tuple[Any, ...]:
     return (
         as_uuid(m["booth"]) if "booth" in dims else None,
         m["district"] if "district" in dims else None,
-        m["month"] if "month" in dims else None,
+        month_text(m["month"]) if "month" in dims else None,
         m["service_item"] if "service_item" in dims else None,
     )
 
@@ -209,8 +211,8 @@ def service_kpis(
             func.coalesce(func.sum(case((v.outcome == "referred", 1), else_=0)), 0).label(
                 "referred"
             ),
-            func.avg(seconds_between(v.queued_at, v.started_at, dialect)).label("wait"),
-            func.avg(seconds_between(v.started_at, v.finished_at, dialect)).label("handle"),
+            avg_seconds(v.queued_at, v.started_at, dialect).label("wait"),
+            avg_seconds(v.started_at, v.finished_at, dialect).label("handle"),
             func.count(v.application_id).label("applications"),
             func.coalesce(func.sum(case((v.channel == "booth", 1), else_=0)), 0).label(
                 "booth_visits"
@@ -373,9 +375,7 @@ def district_month_counts(session: Session, *, start: date, end: date) -> list[D
             func.coalesce(func.sum(case((and_(completed, v.visit_no == 1), 1), else_=0)), 0).label(
                 "first"
             ),
-            func.coalesce(func.sum(seconds_between(v.queued_at, v.started_at, dialect)), 0.0).label(
-                "wait"
-            ),
+            sum_seconds(v.queued_at, v.started_at, dialect).label("wait"),
             func.count().label("visits"),
         )
         .where(*_where(start, end, None))
@@ -385,7 +385,7 @@ def district_month_counts(session: Session, *, start: date, end: date) -> list[D
         (
             DistrictMonth(
                 str(r.district),
-                str(r.month),
+                month_text(r.month),
                 int(r.hall),
                 int(r.booth),
                 int(r.completed),

@@ -64,25 +64,44 @@ booths = table(
 )
 
 
-def month_of(instant: Any, dialect: str) -> ColumnElement[str]:
-    """'YYYY-MM' of an instant in the city's zone."""
+def month_of(instant: Any, dialect: str) -> ColumnElement[Any]:
+    """The city-zone month of an instant, to group by: PostgreSQL the month's first moment
+    (``date_trunc``: cheaper per row than formatting text), SQLite 'YYYY-MM'. Read the
+    answer back with ``month_text``."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone(CITY_TZ, instant), "YYYY-MM")
+        return func.date_trunc("month", func.timezone(CITY_TZ, instant))
     return func.strftime("%Y-%m", instant, "+8 hours")
 
 
-def day_of(instant: Any, dialect: str) -> ColumnElement[str]:
-    """'YYYY-MM-DD' of an instant in the city's zone."""
+def month_text(value: Any) -> str:
+    """'YYYY-MM' of what ``month_of`` answered."""
+    if isinstance(value, datetime | date):
+        return f"{value:%Y-%m}"
+    return str(value)
+
+
+def day_of(instant: Any, dialect: str) -> ColumnElement[Any]:
+    """The city-zone day of an instant, to group by."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone(CITY_TZ, instant), "YYYY-MM-DD")
+        return func.date_trunc("day", func.timezone(CITY_TZ, instant))
     return func.strftime("%Y-%m-%d", instant, "+8 hours")
 
 
-def seconds_between(earlier: Any, later: Any, dialect: str) -> ColumnElement[float]:
-    """``later - earlier`` in seconds (a float)."""
+def avg_seconds(earlier: Any, later: Any, dialect: str) -> ColumnElement[Any]:
+    """The mean of ``later - earlier`` in seconds (PostgreSQL averages the intervals and
+    converts once, not per row)."""
     if dialect == "postgresql":
-        return func.extract("epoch", later - earlier)  # type: ignore[return-value]
-    return (func.julianday(later) - func.julianday(earlier)) * literal(86400.0)
+        return func.extract("epoch", func.avg(later - earlier))
+    return func.avg((func.julianday(later) - func.julianday(earlier)) * literal(86400.0))
+
+
+def sum_seconds(earlier: Any, later: Any, dialect: str) -> ColumnElement[Any]:
+    """The sum of ``later - earlier`` in seconds, 0 when there is nothing."""
+    if dialect == "postgresql":
+        return func.coalesce(func.extract("epoch", func.sum(later - earlier)), 0)
+    return func.coalesce(
+        func.sum((func.julianday(later) - func.julianday(earlier)) * literal(86400.0)), 0.0
+    )
 
 
 def city_range(start: date, end: date) -> tuple[datetime, datetime]:
