@@ -100,8 +100,8 @@ def _city(engine: Engine) -> None:
         s.add_all([early, later, after_end])
         s.flush()
 
-        def utc(*args: int) -> datetime:
-            return datetime(*args, tzinfo=UTC)
+        def utc(year: int, month: int, day: int, hour: int) -> datetime:
+            return datetime(year, month, day, hour, tzinfo=UTC)
 
         # District A: January, two matters; the refused one comes back in February.
         _visit(s, utc(2026, 1, 5, 2), home=A, served=A, key="m1")

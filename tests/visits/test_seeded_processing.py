@@ -44,7 +44,7 @@ def test_a_two_by_two_did_recovers_the_built_in_processing_effect() -> None:
         area_of[vehicle.id] = area
         history.random_for_vehicle(vehicle, licence, area)
     rows = history.take_rows()
-    occurred = {v[0]: (city_date(v[3]), area_of[v[6]]) for v in rows.violations}  # type: ignore[arg-type]
+    occurred = {v[0]: (city_date(v[3]), area_of[v[6]]) for v in rows.violations}  # type: ignore[arg-type,index]
     cells: dict[tuple[str, bool], list[int]] = {}
     horizon = TODAY - timedelta(days=150)  # later violations may not be decided yet
     for d in rows.decisions:

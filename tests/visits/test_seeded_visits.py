@@ -57,6 +57,7 @@ def test_booths_open_staggered_and_some_districts_stay_untreated(seeded: Engine)
     start = add_years(TODAY, -3)
     for code, opened in openings:
         month = ROLL_OUT_MONTH[code]
+        assert opened is not None
         assert month is not None and opened.day == 1
         assert (opened.year - start.year) * 12 + opened.month - start.month == month
     assert len({opened for _, opened in openings}) >= 2  # staggered
@@ -74,6 +75,7 @@ def test_visits_at_halls_and_booths_and_never_at_a_booth_before_it_opened(seeded
         )
         assert by_channel["hall"] > 10_000 and by_channel["booth"] > 1_000
         for booth_id, opened in s.execute(select(Booth.id, Booth.opened_on)).all():
+            assert opened is not None
             early = s.scalar(
                 select(func.count())
                 .select_from(ServiceVisit)
@@ -122,7 +124,7 @@ def _did(rows: list[dict[str, Any]], transform: Any = None) -> tuple[float, floa
         values = [
             r["outcome"] for r in rows if r["first_treated"] == group and (r["period"] >= g) == post
         ]
-        return transform(values) if transform else mean(values)
+        return float(transform(values)) if transform else mean(values)
 
     naive = m(g, True) - m(g, False)
     return naive - (m(0, True) - m(0, False)), naive

@@ -57,8 +57,11 @@ def test_a_completed_booth_transaction_writes_one_visit(api: Api, world: dict[st
     )
     session_start = api.clock.now()
     api.clock.advance(timedelta(minutes=3))
-    r = b.post("/api/v1/licences/renewal", {"health_certificate": CERT})
+    r = b.post("/api/v1/licences/renewal", {"health_certificate": CERT}, key="renew-1")
     assert r.status_code == 200, r.text
+    # The booth's retry with the same key is a replay: no second visit.
+    again = b.post("/api/v1/licences/renewal", {"health_certificate": CERT}, key="renew-1")
+    assert again.json()["receipt_no"] == r.json()["receipt_no"]
     [visit] = _visits(api, citizen_id)
     with api.ctx.uow() as uow:
         app = uow.session.scalars(
@@ -142,3 +145,24 @@ def test_a_rolled_back_transaction_writes_no_visit(api: Api, world: dict[str, An
             )
             == 0
         )
+
+
+def test_a_sessions_second_item_starts_when_the_first_finished(
+    api: Api, world: dict[str, Any], booth: Booth
+) -> None:
+    session_start = api.clock.now()
+    api.clock.advance(timedelta(minutes=2))
+    r = booth.post("/api/v1/violations/process", {"violation_refs": [world["v2"]]})
+    assert r.status_code == 200, r.text
+    api.clock.advance(timedelta(minutes=1))
+    r = booth.post("/api/v1/violations/process", {"violation_refs": [world["v1"]]})
+    assert r.status_code == 200, r.text
+    first, second = _visits(api, world["driver_id"])
+    assert first.queued_at == second.queued_at == session_start
+    assert first.started_at == session_start
+    assert second.started_at == first.finished_at == session_start + timedelta(minutes=2)
+    assert second.finished_at == session_start + timedelta(minutes=3)
+    # The first matter was completed: the second item is a matter of its own.
+    assert first.matter_key != second.matter_key
+    assert first.visit_no == second.visit_no == 1
+    assert first.matter_key.startswith(f"violation:{world['driver_id'].hex}:")

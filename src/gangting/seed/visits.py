@@ -85,9 +85,9 @@ ROLL_OUT_MONTH: dict[str, int | None] = {
     "150204": 14,  # 青山区
     "150207": 14,  # 九原区
     "150221": 22,  # 土默特右旗
-    "150222": 22,  # 固阳县
     "150223": 30,  # 达茂旗
-    "150205": None,  # 石拐区: opens on the demo day (never treated in the history)
+    "150222": None,  # 固阳县: opens on the demo day (never treated in the history)
+    "150205": None,  # 石拐区: likewise
     "150206": None,  # 白云鄂博矿区: likewise
 }
 """Months after the history's first month (of a three-year history; longer or shorter

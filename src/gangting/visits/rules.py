@@ -13,10 +13,9 @@ The rule (docs/decisions/0023):
   (``visit_no`` + 1); otherwise it opens a new matter, whose key is the subject and the
   UTC second of its first visit: ``<subject>:<YYYYMMDDTHHMMSS>``.
 
-Source: the State Council's "最多跑一次" / 一次办结 reform counts a matter as done in one
-visit when the citizen did not have to come back for it; 公安部 "放管服" measures
-(2019 交管便民利民措施) ask that traffic-police services be handled "一次办结". Where the
-rules are silent (how long a matter stays open), the window is our choice.
+Source: the reform's own promise "马上办·网上办·就近办·一次办" (shared/domain/GLOSSARY.md:
+"in one visit"): a matter is done in one visit when the citizen did not have to come back
+for it. How long a refused matter stays open is not written anywhere; the window is ours.
 """
 
 from __future__ import annotations
