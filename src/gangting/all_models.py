@@ -23,8 +23,7 @@ from gangting.kernel.idempotency import IdempotencyRecord
 from gangting.licences.models import DrivingLicence
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
-from gangting.ratings.models import BadReviewRemedy, Rating
-from gangting.ratings.models import RatingLink, RemedyEscalation
+from gangting.ratings.models import BadReviewRemedy, Rating, RatingLink, RemedyEscalation
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.vehicles.models import InspectionMark, Vehicle
 from gangting.violations.models import Violation, ViolationCode

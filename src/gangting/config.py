@@ -105,7 +105,9 @@ class Settings(BaseSettings):
     bad_review_complex_working_days: int = Field(default=15, ge=0, le=60)
     # The rating link on the receipt (/r/{token}): the address citizens' phones reach the
     # centre's public page at, and how long a link works (one use).
-    public_base_url: str = Field(default="http://127.0.0.1:8600", max_length=200)
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8600", max_length=200, pattern=r"^https?://[^\s/]+(/\S*)?$"
+    )
     rating_link_ttl_days: int = Field(default=30, ge=1, le=365)
     # The key the links' tokens are derived from (Ed25519, made on first use, 0600), so that
     # a replayed answer carries the same link; only the tokens' hashes are stored.

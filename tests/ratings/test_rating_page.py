@@ -1,10 +1,15 @@
 """The receipt's rating link in a real browser (Playwright + system Chromium, a 390x844
 phone): rate good; a bad rating without a reason is refused, with one it opens a remedy; a
 second use of a link is refused, on the page and by the API behind it. Nothing is loaded
-from elsewhere and nothing scrolls sideways. Screenshots: docs/screens/rating-link/."""
+from elsewhere and nothing scrolls sideways. Screenshots go to docs/screens/rating-link/ with
+GANGTING_WRITE_SCREENS=1 (else to a temporary folder):
+
+    GANGTING_WRITE_SCREENS=1 .venv/bin/pytest tests/ratings/test_rating_page.py
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +32,11 @@ def _count(api: Api, model: Any) -> int:
         return int(uow.session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def _shot(page: Page, name: str) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+def _shot(page: Page, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
 
 
 def _no_sideways_scroll(page: Page) -> None:
@@ -38,8 +45,9 @@ def _no_sideways_scroll(page: Page) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
-    api: Api, world: dict[str, Any], browser: Browser
+    api: Api, world: dict[str, Any], browser: Browser, tmp_path: Path
 ) -> None:
+    shots = OUT if os.environ.get("GANGTING_WRITE_SCREENS") == "1" else tmp_path / "screens"
     actor = booth_actor(api)
     tokens = []
     for _ in range(3):
@@ -62,13 +70,13 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         expect(page.locator("#service")).to_contain_text("交通违法处理")
         expect(page.locator(".level")).to_have_count(5)
         _no_sideways_scroll(page)
-        _shot(page, "01-page")
+        _shot(page, shots, "01-page")
         page.get_by_text("非常满意").click()
         expect(page.locator("#reason-box")).to_be_hidden()
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#done")).to_be_visible()
         expect(page.locator("#done-text")).to_contain_text("非常满意")
-        _shot(page, "02-rated-good")
+        _shot(page, shots, "02-rated-good")
         assert _count(api, Rating) == 1
 
         # 2. a bad rating without a reason is refused; with one it opens a remedy
@@ -78,12 +86,12 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#error")).to_contain_text("请说明原因")
         assert page.locator("#error").get_attribute("data-code") == "ratings.reason_required"
-        _shot(page, "03-bad-without-reason-refused")
+        _shot(page, shots, "03-bad-without-reason-refused")
         assert _count(api, Rating) == 1
         page.locator("#reason").fill("等候时间太长，工作人员未及时引导")
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#done-text")).to_contain_text("前与您联系核实")
-        _shot(page, "04-bad-with-reason")
+        _shot(page, shots, "04-bad-with-reason")
         assert _count(api, Rating) == 2 and _count(api, BadReviewRemedy) == 1
 
         # 3. second use: the used link's page says so ...
@@ -91,7 +99,7 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         assert response is not None and response.status == 409
         expect(page.locator("h1")).to_have_text("该评价链接已使用")
         expect(page.locator(".code")).to_contain_text("ratings.link_used")
-        _shot(page, "05-second-use-refused")
+        _shot(page, shots, "05-second-use-refused")
 
         # ... and a page opened before the application was rated elsewhere refuses on submit
         page.goto(f"{url}/r/{tokens[2][1]}")
@@ -100,7 +108,7 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#error")).to_contain_text("只能评价一次")
         expect(page.get_by_role("button", name="提交评价")).to_be_disabled()
-        _shot(page, "06-already-rated-refused")
+        _shot(page, shots, "06-already-rated-refused")
         assert _count(api, Rating) == 3
         context.close()
     assert outside == []

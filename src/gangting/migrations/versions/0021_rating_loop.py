@@ -114,6 +114,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("bad_review_escalations")
+    # The old code knows open and closed only.
+    op.execute("UPDATE bad_review_remedies SET state = 'open' WHERE state <> 'closed'")
     with op.batch_alter_table("bad_review_remedies", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_bad_review_remedies_escalated_to_unit_id_org_units"),
@@ -137,5 +139,5 @@ def downgrade() -> None:
         ):
             batch_op.drop_column(column)
     op.drop_table("rating_links")
-    with op.batch_alter_table("ratings", schema=None) as batch_op:
-        batch_op.drop_column("channel")
+    # Not a batch copy: other tables' rows refer to ratings (SQLite >= 3.35 drops in place).
+    op.execute("ALTER TABLE ratings DROP COLUMN channel")
