@@ -10,6 +10,7 @@ from tests.command_centre.browser import README_SECTION as CENTRE_SECTION
 from tests.command_centre.test_supervision_screen import README_SECTION as SUPERVISION_SECTION
 from tests.instructions import make_screens as officer
 from tests.node.kiosk import make_screens as kiosk
+from tests.reporting.test_manager_screen import README_SECTION as MANAGER_SECTION
 from tests.screens_readme import README, SCREENS, sections, with_section, write_section
 from tests.staff.test_login_screens import README_SECTION as LOGIN_SECTION
 
@@ -39,7 +40,14 @@ def test_a_section_is_replaced_in_place_and_the_others_stay() -> None:
 
 def test_the_index_has_every_makers_section_and_its_links_exist() -> None:
     text = README.read_text(encoding="utf-8")
-    assert list(sections(text)) == ["kiosk", "command-centre", "officer", "supervision", "login"]
+    assert list(sections(text)) == [
+        "kiosk",
+        "command-centre",
+        "officer",
+        "supervision",
+        "login",
+        "manager",
+    ]
     links = re.findall(r"\]\(([^)]+)\)", text)
     assert len(links) > 100
     missing = [link for link in links if not (SCREENS / link).exists()]
@@ -56,6 +64,7 @@ def test_running_any_one_maker_keeps_the_other_sections(tmp_path: Path) -> None:
         "command-centre": CENTRE_SECTION,
         "supervision": SUPERVISION_SECTION,
         "login": LOGIN_SECTION,
+        "manager": MANAGER_SECTION,
     }
     for name, body in writes.items():
         write_section(name, body, readme)

@@ -40,6 +40,7 @@ from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.ratings.public_routes import router as rating_link_router
 from gangting.ratings.remedy_routes import router as remedies_router
 from gangting.ratings.routes import router as ratings_router
+from gangting.reporting.routes import router as reports_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
 from gangting.surveys.routes import router as surveys_router
@@ -120,6 +121,7 @@ def create_app(ctx: Context) -> FastAPI:
         staff_accounts_router,
         detection_router,
         ledger_router,
+        reports_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

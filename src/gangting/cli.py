@@ -426,6 +426,29 @@ def _start_worker() -> subprocess.Popen[bytes]:
     )
 
 
+@app.command()
+def report(
+    kind: Annotated[str, typer.Argument(help="monthly（服务月报）| reform（改革成效）")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="开始日期 YYYY-MM-DD（默认上月/前36个月）")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="结束日期 YYYY-MM-DD（含）")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html | pdf")] = "html",
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件")] = None,
+) -> None:
+    """Write the monthly service report or the reform-effect report (zh-CN) as HTML or PDF,
+    with a progress bar; nothing is fetched from the network."""
+    from gangting.kernel.errors import DomainError
+    from gangting.reporting.cli import write_report
+
+    try:
+        path, seconds = write_report(Settings(), kind, start, end, fmt, out, console)
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/] ({exc.code})")
+        raise typer.Exit(2) from None
+    console.print(f"[green]报告已生成[/] {path} ({path.stat().st_size:,} bytes, {seconds:.1f} s)")
+
+
 def main() -> None:
     app()
 

@@ -227,6 +227,24 @@ class Settings(BaseSettings):
     idempotency_retention_days: int = Field(default=7, ge=1, le=3650)
     idempotency_purge_batch: int = Field(default=1000, ge=1, le=10_000)
 
+    # Service KPIs and reports (issue 13 §2, §5; docs/decisions/0024-reports.md). [U]: these
+    # are this project's assumptions, not a regulation's; a city states its own. Minutes of a
+    # hall counter clerk's time one matter takes (what a booth matter saves) and the minutes
+    # an officer still spends on a booth matter (remote assistance, checks); a booth's opening
+    # hours a day (the denominator of applications per booth-hour). Kilometres saved: the
+    # round trip from the citizen's home district's centroid to the nearest service hall
+    # minus the round trip to the booth, straight-line (haversine) distance times
+    # report_road_factor. report_window_months: months on each side of a booth's opening in
+    # its before/after comparison.
+    report_counter_minutes_per_matter: float = Field(default=15.0, ge=0, le=480)
+    report_booth_officer_minutes_per_matter: float = Field(default=2.0, ge=0, le=480)
+    report_booth_hours_per_day: float = Field(default=12.0, gt=0, le=24)
+    report_road_factor: float = Field(default=1.3, ge=1, le=3)
+    report_window_months: int = Field(default=6, ge=1, le=36)
+    # The CJK font the reports embed (a subset): a file, or file#index in a collection; empty:
+    # fc-match's Noto Sans CJK SC (fonts-noto-cjk).
+    report_font: str = ""
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix):

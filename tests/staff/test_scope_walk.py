@@ -143,6 +143,26 @@ CALLS: dict[str, list[Call]] = {
             a_data=False,
         ),
     ],
+    # the reports (docs/decisions/0024): booth figures of the caller's booths only; the
+    # reform estimates are the city's by district (no unit's identifiers)
+    "/api/v1/staff/reports/overview": [
+        Call("/api/v1/staff/reports/overview", {"from": "2026-01-01", "to": "2026-12-31"})
+    ],
+    "/api/v1/staff/reports/kpis": [
+        Call(
+            "/api/v1/staff/reports/kpis",
+            {"from": "2026-01-01", "to": "2026-12-31", "by": "booth"},
+            a_data=False,
+        )
+    ],
+    "/api/v1/staff/reports/reform": [
+        Call(
+            "/api/v1/staff/reports/reform", {"from": "2026-01-01", "to": "2026-12-31"}, a_data=False
+        )
+    ],
+    "/api/v1/staff/reports/{kind}.{fmt}": [
+        Call("/api/v1/staff/reports/monthly.html", {"from": "2026-01-01", "to": "2026-12-31"})
+    ],
     "/api/v1/staff/approvals": [
         Call("/api/v1/staff/approvals"),
         Call("/api/v1/staff/approvals", {"state": "pending"}),

@@ -34,6 +34,9 @@ _FILES = {
     "supervision.html": "supervision.html",
     "supervision.js": "supervision.js",
     "supervision.css": "supervision.css",
+    "manager.html": "manager.html",
+    "manager.js": "manager.js",
+    "manager.css": "manager.css",
 }
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
