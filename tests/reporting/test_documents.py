@@ -139,8 +139,8 @@ def test_pdf_embeds_its_fonts_and_its_pages_are_not_blank(
         stat = ImageStat.Stat(grey)
         # a blank page is uniformly white; a page with text and charts has dark pixels
         assert stat.extrema[0][0] < 100 and stat.stddev[0] > 10, page
-    # GANGTING_TEST_WRITE_SCREENS=1: the pages into docs/screens/reports/ (to look at)
-    if os.environ.get("GANGTING_TEST_WRITE_SCREENS") == "1":
+    # GANGTING_WRITE_SCREENS=1: the pages into docs/screens/reports/ (to look at)
+    if os.environ.get("GANGTING_WRITE_SCREENS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         for page in pages:
             shutil.copy(page, SHOTS / f"{kind}-pdf-{page.stem.split('-')[-1]}.png")
