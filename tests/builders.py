@@ -121,6 +121,20 @@ class StaffTokens:
             del self._tokens[key]
 
 
+def staff_auth(client: Any, username: str) -> dict[str, str]:
+    """The Authorization header of ``username`` for a TestClient of the app, logged in once
+    per TOTP step (the tokens are kept on the app's state; its context's clock)."""
+    state = client.app.state
+    tokens: StaffTokens = state.__dict__.setdefault("test_staff_tokens", StaffTokens())
+
+    def post(body: dict[str, str]) -> str:
+        r = client.post("/api/v1/auth/staff", json=body)
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+    return {"Authorization": f"Bearer {tokens.token(username, state.context.clock.now(), post)}"}
+
+
 def staff(
     uow: UnitOfWork, unit: OrgUnit, username: str, role: str, *, bound: bool | None = None
 ) -> StaffAccount:

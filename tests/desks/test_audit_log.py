@@ -71,16 +71,7 @@ def client(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Tes
 
 
 def _audit(client: TestClient, username: str, **params: Any) -> Any:
-    state = client.app.state  # type: ignore[attr-defined]
-    tokens: builders.StaffTokens = state.__dict__.setdefault("tokens", builders.StaffTokens())
-
-    def post(body: dict[str, str]) -> str:
-        r = client.post("/api/v1/auth/staff", json=body)
-        assert r.status_code == 200, r.text
-        return str(r.json()["access_token"])
-
-    token = tokens.token(username, state.context.clock.now(), post)
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = builders.staff_auth(client, username)
     return client.get("/api/v1/staff/audit", params=params, headers=headers)
 
 

@@ -52,11 +52,7 @@ def client(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def _auth(client: TestClient, username: str) -> dict[str, str]:
-    r = client.post(
-        "/api/v1/auth/staff", json={"username": username, "password": builders.STAFF_PASSWORD}
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return builders.staff_auth(client, username)
 
 
 def test_login_and_role_are_required(client: TestClient) -> None:
