@@ -28,6 +28,7 @@ class ApprovalKind(StrEnum):
     KIOSK_LOCK = "kiosk_lock"
     CITIZEN_REVEAL = "citizen_reveal"
     STAFF_ROLE_CHANGE = "staff_role_change"
+    FINE_DEFERRAL = "fine_deferral"
 
 
 KIND_ZH: dict[ApprovalKind, str] = {
@@ -36,6 +37,7 @@ KIND_ZH: dict[ApprovalKind, str] = {
     ApprovalKind.KIOSK_LOCK: "远程锁定岗亭自助终端",
     ApprovalKind.CITIZEN_REVEAL: "查看本单位辖区外公民的完整信息",
     ApprovalKind.STAFF_ROLE_CHANGE: "变更民警账号角色",
+    ApprovalKind.FINE_DEFERRAL: "批准暂缓或分期缴纳罚款",
 }
 
 
