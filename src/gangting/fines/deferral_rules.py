@@ -125,8 +125,8 @@ def instalment_plan(
     adds one fen to each of the first instalments (20 000 in 3 -> 6 667, 6 667, 6 666).
     Instalment ``i`` (from 1) is due ``(i - 1) × interval_days`` after ``first_due_on``.
     """
-    if fine_fen <= 0 or count < 1 or interval_days < 1:
-        raise ValueError("fine_fen > 0, count >= 1 and interval_days >= 1")
+    if count < 1 or fine_fen < count or interval_days < 1:
+        raise ValueError("count >= 1, fine_fen >= count (no empty instalment), interval >= 1")
     base, extra = divmod(fine_fen, count)
     return [
         PlannedInstalment(
