@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from gangting.applications.models import Application
 from gangting.audit.models import AuditEntry
+from gangting.audit.verify import verify
 from gangting.fines.models import FineDeferral, FineInstalment, Payment, PenaltyDecision
 from gangting.kernel.clock import CITY_ZONE
 from tests.approvals.helpers import add_supervisor, approved, decide
@@ -264,6 +265,9 @@ def test_instalments_sum_to_the_fine_and_each_is_paid_exactly_once(
         d = uow.session.execute(select(PenaltyDecision)).scalar_one()
         assert (d.state, d.late_fee_paid_fen) == ("paid", 0)
     assert count(api, FineInstalment, FineInstalment.state == "paid") == 3
+    with api.ctx.uow() as uow:  # the new rows are bound to the ledger and verify
+        report = verify(uow.session)
+    assert report.ok, report.problems
 
 
 def test_a_missed_instalment_makes_the_rest_due_with_their_late_fee(
