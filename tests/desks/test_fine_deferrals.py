@@ -311,3 +311,16 @@ def test_a_decision_paid_while_the_application_waits_cannot_be_granted(
     assert paid.json()["state"] == "succeeded"
     r = staff_post(api, "sup-kdl", f"{STAFF}/{no}/grant", {})
     assert r.status_code == 409 and r.json()["error"] == "fines.already_paid"
+
+
+def test_a_deferral_granted_during_an_open_review_leaves_the_review_to_be_closed(
+    api: Api, booth: Booth, decision_no: str
+) -> None:
+    no = apply(booth, decision_no, defer_until="2027-01-31").json()["deferral"]["deferral_no"]
+    with api.ctx.uow() as uow:
+        d = uow.session.execute(select(PenaltyDecision)).scalar_one()
+        d.pauses = [["2026-11-26", None, "包府行复〔2026〕12号", "review"]]
+    granted(api, no)
+    with api.ctx.uow() as uow:
+        pauses = uow.session.execute(select(PenaltyDecision.pauses)).scalar_one()
+    assert [p[3] for p in pauses] == ["deferral", "review"]  # the open review stays last

@@ -225,7 +225,9 @@ def grant_deferral(
         assert deferral.defer_until is not None
         start, end = deferral_pause(deferral.applied_on, decision.due_on, deferral.defer_until)
         pauses = [Pause.from_json(p) for p in decision.pauses]
-        pauses.append(Pause(start, end, deferral.deferral_no, "deferral"))
+        # before a review or lawsuit still open: that one stays last, to be closed later
+        at = len(pauses) - 1 if pauses and pauses[-1].end is None else len(pauses)
+        pauses.insert(at, Pause(start, end, deferral.deferral_no, "deferral"))
         decision.pauses = [p.to_json() for p in pauses]
     else:
         assert deferral.instalment_count is not None
