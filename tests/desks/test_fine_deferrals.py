@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from gangting.applications.models import Application
 from gangting.audit.models import AuditEntry
 from gangting.audit.verify import verify
+from gangting.fines.deferral_rules import DeferralState
 from gangting.fines.models import FineDeferral, FineInstalment, Payment, PenaltyDecision
 from gangting.kernel.clock import CITY_ZONE
 from tests.approvals.helpers import add_supervisor, approved, decide
@@ -211,7 +212,7 @@ def test_one_open_application_per_decision_and_none_after_the_due_date(
     assert second.status_code == 409 and second.json()["error"] == "fines.deferral_exists"
     move_to(api, booth, world, "2026-12-12")
     with api.ctx.uow() as uow:
-        uow.session.execute(select(FineDeferral)).scalar_one().state = "refused"
+        uow.session.execute(select(FineDeferral)).scalar_one().state = DeferralState.REFUSED
     late = apply(booth, decision_no, defer_until="2027-01-31")
     assert late.status_code == 409 and late.json()["error"] == "fines.deferral_too_late"
 
