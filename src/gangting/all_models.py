@@ -15,7 +15,13 @@ from gangting.booths.models import (
 from gangting.citizens.models import Citizen, HealthCertificate
 from gangting.command_centre.models import AssistMessage, AssistSession
 from gangting.detection.models import DetectionCase
-from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
+from gangting.fines.models import (
+    FineDeferral,
+    FineInstalment,
+    Payment,
+    PaymentItem,
+    PenaltyDecision,
+)
 from gangting.identity.models import IdentityToken
 from gangting.instructions.models import Instruction, InstructionEscalation, InstructionTarget
 from gangting.kernel.db import Base
@@ -48,6 +54,8 @@ __all__ = [
     "Citizen",
     "DetectionCase",
     "DrivingLicence",
+    "FineDeferral",
+    "FineInstalment",
     "HealthCertificate",
     "HelpCall",
     "IdempotencyRecord",

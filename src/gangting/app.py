@@ -21,6 +21,8 @@ from gangting.desks.booth_command_routes import router as booth_command_issue_ro
 from gangting.desks.booth_report_routes import router as booths_router
 from gangting.desks.citizen_routes import router as citizens_router
 from gangting.desks.detection_routes import router as detection_router
+from gangting.desks.fine_deferral_routes import router as fine_deferrals_router
+from gangting.desks.fine_deferral_routes import staff_router as fine_deferrals_staff_router
 from gangting.desks.identity_routes import router as identity_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.ledger_routes import router as ledger_router
@@ -117,6 +119,8 @@ def create_app(ctx: Context) -> FastAPI:
         officer_page_router,
         audit_router,
         fines_staff_router,
+        fine_deferrals_router,
+        fine_deferrals_staff_router,
         approvals_router,
         staff_accounts_router,
         detection_router,

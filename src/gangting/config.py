@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     # Two keys (maker–checker): a risky act's request not approved or rejected within this
     # many seconds expires (GANGTING_APPROVAL_EXPIRES_AFTER_S; default one day).
     approval_expires_after_s: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    # 首违不罚 (行政处罚法 第33条第1款): the province's list of eligible codes (a JSON file, shape
+    # of gangting/violations/data/first_offence_codes.json); empty: the packaged EXAMPLE list.
+    # GANGTING_FIRST_OFFENCE_ENABLED=false turns the rule off.
+    first_offence_enabled: bool = True
+    first_offence_list_path: str = ""
+    # 暂缓或者分期缴纳罚款 (行政处罚法 第66条第2款), [U] values (the law sets none): the longest
+    # deferral in days after the decision's due date, the most instalments, the days between
+    # two instalments, and whether a missed instalment makes the rest due at once.
+    fine_deferral_max_days: int = Field(default=90, ge=1, le=365)
+    fine_instalments_max_count: int = Field(default=6, ge=2, le=24)
+    fine_instalment_interval_days: int = Field(default=30, ge=7, le=92)
+    fine_instalment_missed_makes_rest_due: bool = True
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
     # The "1-5-15" rule of the remedy (docs/decisions/0022; ratings.rules.RemedyPolicy): reach

@@ -11,4 +11,5 @@ SERVICE_ZH = {
     "health_certificate": "提交身体条件证明",
     "inspection_mark": "申领检验合格标志",
     "study_deduction": "学法减分",
+    "apply_fine_deferral": "申请暂缓或分期缴纳罚款",
 }

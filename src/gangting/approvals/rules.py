@@ -29,6 +29,7 @@ class ApprovalKind(StrEnum):
     CITIZEN_REVEAL = "citizen_reveal"
     STAFF_ROLE_CHANGE = "staff_role_change"
     STAFF_TOTP_RESET = "staff_totp_reset"
+    FINE_DEFERRAL = "fine_deferral"
 
 
 KIND_ZH: dict[ApprovalKind, str] = {
@@ -38,6 +39,7 @@ KIND_ZH: dict[ApprovalKind, str] = {
     ApprovalKind.CITIZEN_REVEAL: "查看本单位辖区外公民的完整信息",
     ApprovalKind.STAFF_ROLE_CHANGE: "变更民警账号角色",
     ApprovalKind.STAFF_TOTP_RESET: "重置民警账号的动态验证码（手机遗失或更换）",
+    ApprovalKind.FINE_DEFERRAL: "批准暂缓或分期缴纳罚款",
 }
 
 

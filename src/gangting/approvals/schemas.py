@@ -13,7 +13,7 @@ class ApprovalView(Answer):
     id: Id
     kind: str = Field(
         description="late_fee_pause | watch_list_entry | kiosk_lock | citizen_reveal | "
-        "staff_role_change"
+        "staff_role_change | fine_deferral"
     )
     kind_zh: str
     state: str = Field(description="pending | approved | rejected | expired | executed")

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from gangting.citizens.models import Citizen
 from gangting.context import Context
-from gangting.contracts import PaymentQuoteRequest, StartPayment
+from gangting.contracts import PaymentQuoteRequest, Request, StartPayment
+from gangting.desks.fine_deferrals import deferral_policy
 from gangting.desks.transaction import citizen_answer, fine_settings, with_rating_link
-from gangting.fines import service
+from gangting.fines import deferrals, service
 from gangting.fines.errors import PaymentNotFound
 from gangting.identity.service import resolve_citizen
 from gangting.kernel.actor import Actor
@@ -23,6 +26,11 @@ from gangting.kernel.money import format_yuan
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.violations.service import FineSettings, plan_processing
 from gangting.web.writes import Answer
+
+
+class StartInstalments(Request):
+    instalment_nos: list[str] = Field(min_length=1, max_length=24, description="期款编号")
+    payer_code: str = Field(min_length=1, max_length=64, description="缴款终端读取的付款码")
 
 
 def pay_fines(
@@ -42,6 +50,40 @@ def pay_fines(
                 actor,
                 citizen,
                 list(dict.fromkeys(body.decision_nos)),
+                fine_settings(ctx).policy,
+            )
+        ),
+        status_code=201,
+        service_item="pay_fines",
+    )
+    if created.status_code != 201:
+        return created
+    settled = _settle(
+        ctx, actor, created.body["payment_no"], created.body["amount_fen"], body.payer_code
+    )
+    return Answer(201, settled)
+
+
+def pay_instalments(
+    ctx: Context, actor: Actor, key: str | None, identity: str | None, body: StartInstalments
+) -> Answer:
+    """The same two steps for instalments of approved plans (行政处罚法 第66条第2款): each
+    instalment with its late fee as of today, paid once."""
+    policy = deferral_policy(ctx.settings)
+    created = citizen_answer(
+        ctx,
+        actor,
+        key,
+        identity,
+        "/payments/instalments",
+        body,
+        lambda uow, citizen: _created(
+            deferrals.create_instalment_payment(
+                uow,
+                actor,
+                citizen,
+                list(dict.fromkeys(body.instalment_nos)),
+                policy,
                 fine_settings(ctx).policy,
             )
         ),

@@ -9,7 +9,13 @@ from fastapi.responses import JSONResponse
 
 from gangting.contracts import PaymentQuoteRequest, StartPayment
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
-from gangting.desks.payment import pay_fines, payment_status, quote_payment
+from gangting.desks.payment import (
+    StartInstalments,
+    pay_fines,
+    pay_instalments,
+    payment_status,
+    quote_payment,
+)
 from gangting.desks.schemas import PaymentQuote, PaymentView
 from gangting.desks.transaction import fine_settings
 from gangting.web.openapi import error_responses
@@ -31,6 +37,17 @@ router = APIRouter(
 )
 def start_payment(body: StartPayment, call: BoothCallDep) -> JSONResponse:
     return render(pay_fines(call.ctx, call.actor, call.key, call.identity, body))
+
+
+@router.post(
+    "/instalments",
+    status_code=201,
+    response_model=PaymentView,
+    responses=error_responses(409),
+    summary="缴纳分期款项（经批准分期缴纳的各期款项 + 逾期的加处罚款）",
+)
+def start_instalment_payment(body: StartInstalments, call: BoothCallDep) -> JSONResponse:
+    return render(pay_instalments(call.ctx, call.actor, call.key, call.identity, body))
 
 
 @router.post(

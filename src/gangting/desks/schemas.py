@@ -150,6 +150,10 @@ class PlannedDecision(Answer):
     fine_fen: int
     fine_display: str
     due_on: IsoDate = Field(description="缴款期限")
+    outcome: Literal["penalty", "no_penalty"] = Field(
+        description="penalty 处罚 | no_penalty 不予行政处罚（首违不罚：不罚款、不记分，予以教育）"
+    )
+    outcome_text: str
     legal_basis: list[str]
 
 
@@ -194,6 +198,7 @@ class ProcessAnswer(ApplicationAnswer, ProcessingSummary):
 
 class PaymentItem(Answer):
     decision_no: str
+    instalment_no: str | None = Field(description="分期缴纳的期款编号（整笔缴纳：空）")
     fine_fen: int
     late_fee_fen: int
     days_late: int

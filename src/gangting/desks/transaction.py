@@ -21,6 +21,7 @@ from gangting.kernel.errors import DomainError
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.ratings.service import LinkSettings, issue_rating_link
 from gangting.vehicles.rules import InspectionPolicy
+from gangting.violations.first_offence import load_first_offence_list
 from gangting.violations.service import FineSettings
 from gangting.visits.service import record_booth_visit, session_started_at
 from gangting.web.writes import Answer, write_answer
@@ -30,7 +31,12 @@ CitizenWork = Callable[[UnitOfWork, Citizen], dict[str, Any]]
 
 def fine_settings(ctx: Context) -> FineSettings:
     """The fine policy, holiday calendar and configured fine amounts of the running system."""
-    return FineSettings(FinePolicy(), ctx.calendar, ctx.fine_overrides_fen)
+    first_offences = (
+        load_first_offence_list(ctx.settings.first_offence_list_path or None)
+        if ctx.settings.first_offence_enabled
+        else None
+    )
+    return FineSettings(FinePolicy(), ctx.calendar, ctx.fine_overrides_fen, first_offences)
 
 
 def inspection_policy(ctx: Context) -> InspectionPolicy:

@@ -27,7 +27,7 @@ from gangting.booths.errors import BoothUnknown
 from gangting.booths.rules import CommandKind
 from gangting.booths.service import booth_in_scope
 from gangting.config import Settings
-from gangting.desks import late_fee_pauses, supervision
+from gangting.desks import fine_deferrals, late_fee_pauses, supervision
 from gangting.fines import service as fines
 from gangting.fines.rules import FinePolicy
 from gangting.kernel.actor import Actor
@@ -279,3 +279,13 @@ register(
         check_checker=_totp_reset_checker,
     )
 )
+
+
+def _fine_deferral_subject(uow: UnitOfWork, maker: Actor, p: Payload, _s: Settings) -> Subject:
+    # The citizen applied at a booth; the maker is the first supervisor, who asks to grant it
+    # (docs/decisions/0025). The record is the application, its unit the decision's.
+    path = fine_deferrals.deferral_path(uow, maker, p["deferral_no"])
+    return Subject("fine_deferral", p["deferral_no"], path)
+
+
+register(Act(ApprovalKind.FINE_DEFERRAL, _fine_deferral_subject, fine_deferrals.grant))

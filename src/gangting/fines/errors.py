@@ -63,3 +63,61 @@ class PauseCaseRegistered(Conflict):
     """A second period under a case number already registered on the decision."""
 
     code = "fines.pause_case_registered"
+
+
+class DeferralReasonRequired(Invalid):
+    """An application for deferral or instalments names no hardship (第66条第2款)."""
+
+    code = "fines.deferral_reason_required"
+
+
+class DeferralUntilInvalid(Invalid):
+    """A deferral's end is missing, not after the due date and today, or too far."""
+
+    code = "fines.deferral_until_invalid"
+
+
+class InstalmentCountInvalid(Invalid):
+    code = "fines.instalment_count_invalid"
+
+
+class DeferralExists(Conflict):
+    """The decision already has a pending or approved deferral or instalment plan."""
+
+    code = "fines.deferral_exists"
+
+
+class DeferralNotFound(NotFound):
+    code = "fines.deferral_not_found"
+
+
+class DeferralDecided(Conflict):
+    """The application was approved or refused already."""
+
+    code = "fines.deferral_decided"
+
+
+class NothingToDefer(Conflict):
+    """A decision with no fine (no penalty, or a zero fine) has nothing to defer."""
+
+    code = "fines.nothing_to_defer"
+
+
+class UnderInstalments(Conflict):
+    """A decision paid by approved instalments is paid instalment by instalment."""
+
+    code = "fines.under_instalments"
+
+
+class InstalmentNotFound(NotFound):
+    code = "fines.instalment_not_found"
+
+
+class InstalmentPaid(Conflict):
+    code = "fines.instalment_paid"
+
+
+class DeferralTooLate(Conflict):
+    """Applied after the decision's due date: the deadline to move has passed."""
+
+    code = "fines.deferral_too_late"

@@ -31,6 +31,13 @@ class DecisionState(StrEnum):
     PAID = "paid"
 
 
+class DecisionOutcome(StrEnum):
+    """What the decision decides: a penalty, or no penalty (不予行政处罚, 行政处罚法 第33条)."""
+
+    PENALTY = "penalty"
+    NO_PENALTY = "no_penalty"
+
+
 class PaymentState(StrEnum):
     """A payment order: pending -> succeeded | declined | failed (timed out and confirmed
     unpaid)."""

@@ -27,7 +27,9 @@ class PausePeriod(Answer):
     start: IsoDate = Field(description="开始日期")
     end: IsoDate | None = Field(description="结束日期（为空：尚未结束）")
     case_no: str | None = Field(description="行政复议或诉讼案号（早期登记的期间为空）")
-    kind: str | None = Field(description="review 行政复议 | litigation 行政诉讼")
+    kind: str | None = Field(
+        description="review 行政复议 | litigation 行政诉讼 | deferral 暂缓缴纳（案号为申请编号）"
+    )
 
 
 class LateFeePauseAnswer(AmountView):

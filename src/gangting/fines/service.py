@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from gangting.applications.service import record_application
 from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
+from gangting.fines.deferral_rules import DeferralKind, DeferralState
 from gangting.fines.errors import (
     AlreadyPaid,
     DecisionNotFound,
@@ -25,8 +26,15 @@ from gangting.fines.errors import (
     PauseOpen,
     PaymentNotFound,
     PaymentPending,
+    UnderInstalments,
 )
-from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
+from gangting.fines.models import (
+    FineDeferral,
+    FineInstalment,
+    Payment,
+    PaymentItem,
+    PenaltyDecision,
+)
 from gangting.fines.rules import (
     DecisionState,
     FinePolicy,
@@ -93,6 +101,23 @@ def unpaid_decisions(
     paid = [d.decision_no for d in decisions if d.state == "paid"]
     if paid:
         raise AlreadyPaid("该处罚决定的罚款已缴纳，无需重复缴纳", data={"decision_nos": paid})
+    by_instalments = sorted(
+        uow.session.execute(
+            select(PenaltyDecision.decision_no)
+            .join(FineDeferral, FineDeferral.decision_id == PenaltyDecision.id)
+            .where(
+                FineDeferral.decision_id.in_([d.id for d in decisions]),
+                FineDeferral.kind == DeferralKind.INSTALMENTS,
+                FineDeferral.state == DeferralState.APPROVED,
+            )
+        ).scalars()
+    )
+    if by_instalments:
+        raise UnderInstalments(
+            "该罚款已批准分期缴纳，请按期缴纳各期款项",
+            data={"decision_nos": by_instalments},
+            legal_basis=[law.cite(law.PENALTY_LAW, "第66条第2款")],
+        )
     return list(decisions)
 
 
@@ -230,6 +255,9 @@ def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
         .with_for_update(of=PenaltyDecision)
     ).all()
     for item, decision in items:
+        if item.instalment_id is not None:
+            _mark_instalment_paid(uow, item, decision, today)
+            continue
         decision.state = DecisionState.PAID
         decision.paid_on = today
         decision.late_fee_paid_fen = item.late_fee_fen
@@ -262,6 +290,29 @@ def _mark_paid(uow: UnitOfWork, actor: Actor, payment: Payment) -> None:
     )
 
 
+def _mark_instalment_paid(
+    uow: UnitOfWork, item: PaymentItem, decision: PenaltyDecision, today: date
+) -> None:
+    """The instalment is paid; the decision is paid with its last instalment (its late fee
+    paid: the sum of the instalments')."""
+    instalment = uow.session.execute(
+        select(FineInstalment).where(FineInstalment.id == item.instalment_id).with_for_update()
+    ).scalar_one()
+    instalment.state = DecisionState.PAID
+    instalment.paid_on = today
+    instalment.late_fee_paid_fen = item.late_fee_fen
+    uow.session.flush()
+    plan = list(
+        uow.session.execute(
+            select(FineInstalment).where(FineInstalment.deferral_id == instalment.deferral_id)
+        ).scalars()
+    )
+    if all(i.state == DecisionState.PAID for i in plan):
+        decision.state = DecisionState.PAID
+        decision.paid_on = today
+        decision.late_fee_paid_fen = sum(i.late_fee_paid_fen for i in plan)
+
+
 def get_payment(uow: UnitOfWork, payment_no: str) -> Payment:
     payment = uow.session.execute(
         select(Payment).where(Payment.payment_no == payment_no)
@@ -273,8 +324,9 @@ def get_payment(uow: UnitOfWork, payment_no: str) -> Payment:
 
 def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
     items = uow.session.execute(
-        select(PaymentItem, PenaltyDecision.decision_no)
+        select(PaymentItem, PenaltyDecision.decision_no, FineInstalment.instalment_no)
         .join(PenaltyDecision, PenaltyDecision.id == PaymentItem.decision_id)
+        .outerjoin(FineInstalment, FineInstalment.id == PaymentItem.instalment_id)
         .where(PaymentItem.payment_id == payment.id)
     ).all()
     state_zh = {
@@ -295,11 +347,12 @@ def payment_view(uow: UnitOfWork, payment: Payment) -> dict[str, Any]:
         "items": [
             {
                 "decision_no": no,
+                "instalment_no": instalment_no,
                 "fine_fen": item.fine_fen,
                 "late_fee_fen": item.late_fee_fen,
                 "days_late": item.days_late,
             }
-            for item, no in items
+            for item, no, instalment_no in items
         ],
         "legal_basis": list(PAYMENT_BASIS),
     }

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gangting.kernel.db import Base, IdMixin, StrEnumText
@@ -56,3 +56,6 @@ class Violation(IdMixin, Base):
         StrEnumText(ViolationState, 16), default=ViolationState.UNPROCESSED
     )
     driver_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("citizens.id"), index=True)
+    # Harm (危害后果) recorded with the act: such an act is never a first minor offence
+    # (行政处罚法 第33条第1款).
+    harm_recorded: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gangting.applications.service import answer, legal_basis_of, record_application
+from gangting.audit import service as audit
 from gangting.citizens.models import Citizen
 from gangting.fines.models import PenaltyDecision
-from gangting.fines.rules import FinePolicy, due_on, late_fee_notice
+from gangting.fines.rules import DecisionOutcome, FinePolicy, due_on, late_fee_notice
 from gangting.kernel import law
 from gangting.kernel.actor import Actor
 from gangting.kernel.calendar import HolidayCalendar
-from gangting.kernel.decision import Reason
+from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import DomainError
 from gangting.kernel.ids import reference
 from gangting.kernel.money import format_yuan
@@ -42,6 +43,7 @@ from gangting.violations.errors import (
     ViolationNotFound,
 )
 from gangting.violations.models import Violation, ViolationCode, ViolationState
+from gangting.violations.rules import FirstOffenceList, first_offence
 
 PROCESSING_BASIS = law.cite(law.PROCEDURE, "第58条")
 POINTS_AT_DECISION = law.cite(law.SCORING, "第13条")
@@ -52,6 +54,8 @@ class FineSettings:
     policy: FinePolicy
     calendar: HolidayCalendar
     overrides_fen: dict[str, int]
+    # The province's first-offence list (首违不罚); None: no act goes unpunished as one.
+    first_offences: FirstOffenceList | None = None
 
     def fine_for(self, code: ViolationCode) -> int:
         return self.overrides_fen.get(code.code, code.fine_default_fen)
@@ -65,6 +69,16 @@ class PlannedDecision:
     code: ViolationCode
     fine_fen: int
     due_on: date
+    # Allowed: a first minor offence, decided as no penalty (行政处罚法 第33条第1款).
+    leniency: Decision | None = None
+
+    @property
+    def no_penalty(self) -> bool:
+        return self.leniency is not None
+
+    @property
+    def points(self) -> int:
+        return 0 if self.no_penalty else self.code.points
 
 
 @dataclass
@@ -133,17 +147,27 @@ def plan_processing(
             (PROCESSING_BASIS,),
         )
     )
+    earlier = _earlier_acts(uow, citizen, rows, fines.first_offences)
     for violation, code, vehicle in rows:
         refusal = _refusal(violation, code, vehicle, citizen, total)
         if refusal is not None:
             plan.refusals.append(refusal)
             continue
-        plan.items.append(
-            PlannedDecision(
-                violation, code, fines.fine_for(code), due_on(today, fines.policy, fines.calendar)
-            )
+        leniency = _leniency(violation, earlier, fines.first_offences)
+        item = PlannedDecision(
+            violation,
+            code,
+            0 if leniency is not None else fines.fine_for(code),
+            due_on(today, fines.policy, fines.calendar),
+            leniency,
         )
-        total += code.points
+        plan.items.append(item)
+        if leniency is not None:
+            plan.reasons.extend(
+                Reason(r.code, r.message, r.legal_basis, {**r.data, "ref": violation.ref})
+                for r in leniency.reasons
+            )
+        total += item.points
     plan.points_after = total
     if total // 12 > plan.points_before // 12:  # crosses 12 (or another 12) in this cycle
         plan.full_score = full_score_consequences(total, total // 12, licence.classes.split(","))
@@ -156,6 +180,51 @@ def plan_processing(
         )
     )
     return plan
+
+
+def _earlier_acts(
+    uow: UnitOfWork,
+    citizen: Citizen,
+    rows: list[Any],
+    listed: FirstOffenceList | None,
+) -> dict[str, list[Any]]:
+    """For each listed code among ``rows``: when the driver committed acts of it (the acts
+    already decided in the driver's name, and the other acts of this batch). Acts still
+    unprocessed outside the batch carry no driver yet and do not count."""
+    if listed is None:
+        return {}
+    codes = {v.code for v, _, _ in rows if v.code in listed.codes}
+    if not codes:
+        return {}
+    acts: dict[str, list[Any]] = {code: [] for code in codes}
+    for code, at in uow.session.execute(
+        select(Violation.code, Violation.occurred_at).where(
+            Violation.driver_id == citizen.id,
+            Violation.code.in_(codes),
+            Violation.state == ViolationState.DECIDED,
+        )
+    ):
+        acts[code].append(at)
+    for violation, _, _ in rows:
+        if violation.code in codes and violation.state == ViolationState.UNPROCESSED:
+            acts[violation.code].append(violation.occurred_at)
+    return acts
+
+
+def _leniency(
+    violation: Violation, earlier: dict[str, list[Any]], listed: FirstOffenceList | None
+) -> Decision | None:
+    """The first-offence rule's allowance for this act, or None (not eligible)."""
+    if listed is None or violation.code not in earlier:
+        return None
+    verdict = first_offence(
+        violation.code,
+        violation.occurred_at,
+        earlier[violation.code],
+        harm_recorded=violation.harm_recorded,
+        listed=listed,
+    )
+    return verdict if verdict.allowed else None
 
 
 def _refusal(
@@ -216,15 +285,18 @@ def process_violations(
     decisions: list[dict[str, Any]] = []
     for item in plan.items:
         decision = _decide(uow, actor, citizen, item)
-        points.record_points(
-            uow,
-            citizen.id,
-            plan.cycle,
-            decision.points,
-            source_kind="decision",
-            source_id=decision.decision_no,
-            legal_basis=POINTS_AT_DECISION,
-        )
+        if item.no_penalty:
+            _audit_no_penalty(uow, actor, item, decision)
+        else:
+            points.record_points(
+                uow,
+                citizen.id,
+                plan.cycle,
+                decision.points,
+                source_kind="decision",
+                source_id=decision.decision_no,
+                legal_basis=POINTS_AT_DECISION,
+            )
         decisions.append(_decision_view(item, decision.decision_no))
     if plan.full_score is not None:
         plan.licence.status = LicenceStatus.DETAINED
@@ -246,14 +318,14 @@ def _decide(
 ) -> PenaltyDecision:
     now = uow.clock.now()
     today = uow.clock.today()
-    violation, code = item.violation, item.code
+    violation = item.violation
     # Delivered electronically at the booth the moment it is made (处理程序规定 第56条).
     decision = PenaltyDecision(
         decision_no=reference("JD", now),
         violation_id=violation.id,
         citizen_id=citizen.id,
         booth_id=actor.booth_id,
-        points=code.points,
+        points=item.points,
         fine_fen=item.fine_fen,
         decided_at=now,
         received_on=today,
@@ -261,7 +333,8 @@ def _decide(
         state="unpaid" if item.fine_fen > 0 else "paid",
         paid_on=None if item.fine_fen > 0 else today,
         pauses=[],
-        legal_basis=[b for b in (code.points_basis, code.fine_basis, PROCESSING_BASIS) if b],
+        legal_basis=_basis(item),
+        outcome=DecisionOutcome.NO_PENALTY if item.no_penalty else DecisionOutcome.PENALTY,
     )
     uow.session.add(decision)
     violation.state = ViolationState.DECIDED
@@ -269,19 +342,52 @@ def _decide(
     return decision  # flushed with the others: one batched INSERT for all decisions
 
 
+def _basis(item: PlannedDecision) -> list[str]:
+    if item.leniency is not None:
+        return [*item.leniency.legal_basis, PROCESSING_BASIS]
+    code = item.code
+    return [b for b in (code.points_basis, code.fine_basis, PROCESSING_BASIS) if b]
+
+
+def _audit_no_penalty(
+    uow: UnitOfWork, actor: Actor, item: PlannedDecision, decision: PenaltyDecision
+) -> None:
+    assert item.leniency is not None
+    audit.record(
+        uow,
+        actor,
+        "decision.no_penalty",
+        "penalty_decision",
+        decision.decision_no,
+        data={
+            "violation_ref": item.violation.ref,
+            "code": item.code.code,
+            "reasons": [r.code for r in item.leniency.reasons],
+            "legal_basis": list(item.leniency.legal_basis),
+        },
+    )
+
+
 def _decision_view(item: PlannedDecision, decision_no: str | None) -> dict[str, Any]:
     code = item.code
     view: dict[str, Any] = {} if decision_no is None else {"decision_no": decision_no}
+    outcome = DecisionOutcome.NO_PENALTY if item.no_penalty else DecisionOutcome.PENALTY
     return {
         **view,
         "violation_ref": item.violation.ref,
         "code": code.code,
         "description": code.description,
-        "points": code.points,
+        "points": item.points,
         "fine_fen": item.fine_fen,
         "fine_display": format_yuan(item.fine_fen),
         "due_on": item.due_on.isoformat(),
-        "legal_basis": [code.points_basis, code.fine_basis, PROCESSING_BASIS],
+        "outcome": outcome.value,
+        "outcome_text": "不予行政处罚（首违不罚，予以教育）" if item.no_penalty else "处罚",
+        "legal_basis": (
+            _basis(item)
+            if item.no_penalty
+            else [code.points_basis, code.fine_basis, PROCESSING_BASIS]
+        ),
     }
 
 
