@@ -27,6 +27,7 @@ from gangting.desks.identity_routes import router as identity_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.ledger_routes import router as ledger_router
 from gangting.desks.licence_routes import router as licences_router
+from gangting.desks.link_survey_routes import router as link_survey_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
 from gangting.desks.point_routes import router as points_router
@@ -105,6 +106,7 @@ def create_app(ctx: Context) -> FastAPI:
         ratings_router,
         remedies_router,
         rating_link_router,
+        link_survey_router,
         surveys_router,
         surveys_staff_router,
         booths_router,

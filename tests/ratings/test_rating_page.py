@@ -1,6 +1,7 @@
 """The receipt's rating link in a real browser (Playwright + system Chromium, a 390x844
-phone): rate good; a bad rating without a reason is refused, with one it opens a remedy; a
-second use of a link is refused, on the page and by the API behind it. Nothing is loaded
+phone): rate good, then answer the optional survey the page offers; a bad rating without a
+reason is refused, with one it opens a remedy, and its survey is skipped; a second use of a
+link is refused, on the page and by the API behind it. Nothing is loaded
 from elsewhere and nothing scrolls sideways. Screenshots go to docs/screens/rating-link/ with
 GANGTING_WRITE_SCREENS=1 (else to a temporary folder):
 
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from gangting.app import create_app
 from gangting.ratings.models import BadReviewRemedy, Rating
+from gangting.surveys.models import SurveyAnswer, SurveyResponse
 from tests.app_server import serving
 from tests.desks.conftest import Api
 from tests.ratings.helpers import application, booth_actor, link, rate_kiosk
@@ -76,8 +78,30 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#done")).to_be_visible()
         expect(page.locator("#done-text")).to_contain_text("非常满意")
+        expect(page.locator("#survey")).to_be_visible()
+        expect(page.locator("#survey-title")).to_have_text("岗亭服务体验问卷（可选）")
+        expect(page.locator(".survey-item")).to_have_count(9)
+        _no_sideways_scroll(page)
         _shot(page, shots, "02-rated-good")
         assert _count(api, Rating) == 1
+
+        # 1a. the optional survey: nothing chosen is refused on the page, then three answers
+        page.get_by_role("button", name="提交问卷").click()
+        expect(page.locator("#survey-error")).to_contain_text("请至少回答一道题目")
+        assert _count(api, SurveyResponse) == 0
+        chosen = {"conv1": "非常同意", "rel3": "不同意", "tru1": "同意"}
+        for item, label in chosen.items():
+            page.locator(f'.survey-item[data-item="{item}"]').get_by_text(label, exact=True).click()
+        expect(page.locator('.survey-item[data-item="conv1"] input:checked')).to_have_value("5")
+        expect(page.locator("#survey-error")).to_be_hidden()
+        _no_sideways_scroll(page)
+        _shot(page, shots, "02a-survey-filled")
+        page.get_by_role("button", name="提交问卷").click()
+        expect(page.locator("#finished-text")).to_contain_text("问卷已提交")
+        expect(page.locator("#finished-text")).to_contain_text("共回答 3 题")
+        expect(page.locator("#survey")).to_be_hidden()
+        _shot(page, shots, "02b-survey-answered")
+        assert _count(api, SurveyResponse) == 1 and _count(api, SurveyAnswer) == 3
 
         # 2. a bad rating without a reason is refused; with one it opens a remedy
         page.goto(f"{url}/r/{tokens[1][1]}")
@@ -91,15 +115,34 @@ def test_a_citizen_rates_from_the_receipts_link_on_a_phone(
         page.locator("#reason").fill("等候时间太长，工作人员未及时引导")
         page.get_by_role("button", name="提交评价").click()
         expect(page.locator("#done-text")).to_contain_text("前与您联系核实")
+        expect(page.locator("#survey")).to_be_visible()
         _shot(page, shots, "04-bad-with-reason")
         assert _count(api, Rating) == 2 and _count(api, BadReviewRemedy) == 1
 
-        # 3. second use: the used link's page says so ...
-        response = page.goto(f"{url}/r/{tokens[0][1]}")
+        # 2a. its survey is skipped: the page ends, nothing is recorded
+        page.get_by_role("button", name="跳过").click()
+        expect(page.locator("#survey")).to_be_hidden()
+        expect(page.locator("#finished-text")).to_contain_text("评价已完成")
+        _shot(page, shots, "04a-survey-skipped")
+        assert _count(api, SurveyResponse) == 1
+
+        # 3. second use: the used link's page says so (its survey answered: none offered) ...
+        with page.expect_response(lambda r: "/api/v1/public/surveys/" in r.url) as asked:
+            response = page.goto(f"{url}/r/{tokens[0][1]}")
         assert response is not None and response.status == 409
+        assert asked.value.json()["state"] == "answered"
         expect(page.locator("h1")).to_have_text("该评价链接已使用")
         expect(page.locator(".code")).to_contain_text("ratings.link_used")
+        expect(page.locator("#survey")).to_be_hidden()
         _shot(page, shots, "05-second-use-refused")
+
+        # ... and a used link whose survey was skipped still offers it
+        response = page.goto(f"{url}/r/{tokens[1][1]}")
+        assert response is not None and response.status == 409
+        expect(page.locator("#survey")).to_be_visible()
+        expect(page.locator(".survey-item")).to_have_count(9)
+        _no_sideways_scroll(page)
+        _shot(page, shots, "05a-used-link-offers-the-survey")
 
         # ... and a page opened before the application was rated elsewhere refuses on submit
         page.goto(f"{url}/r/{tokens[2][1]}")

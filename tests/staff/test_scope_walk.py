@@ -263,6 +263,8 @@ NOT_STAFF: dict[str, str] = {
     "holds its one-use token (no unit listing)",
     "/r/static/{name}": "public: the rating page's static files, no data",
     "/api/v1/public/ratings/{token}": "public: the rating link's data, by its one-use token",
+    "/api/v1/public/surveys/{token}": "public: the link's survey questions (package data) and "
+    "whether its one application may still answer, only to whom holds its token",
     "/m": "public: the officer page's static files (its data comes from the staff API)",
     "/m/": "public: the officer page's static files (its data comes from the staff API)",
     "/m/{name}": "public: the officer page's static files (its data comes from the staff API)",

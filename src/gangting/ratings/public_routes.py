@@ -1,6 +1,7 @@
 """The citizen's rating link (/r/{token}, printed on the receipt): a small public page (no
 log-in, zh-CN, local assets only, for a phone) and its public API. The link rates one
-application once; a second use is refused (``ratings.link_used``). Every request counts
+application once; a second use is refused (``ratings.link_used``). After the rating the page
+offers the short survey (``desks.link_survey_routes``, the same token). Every request counts
 against its source address (``ratings.throttle``)."""
 
 from __future__ import annotations
@@ -40,18 +41,22 @@ def _source(request: Request) -> str | None:
     return request.client.host if request.client is not None else None
 
 
-def _throttled(ctx: Context, request: Request) -> None:
+def count_source(ctx: Context, request: Request) -> None:
+    """Count the request against its source address (every public link route does);
+    raises ``ratings.too_many_requests`` once the address must wait."""
     with ctx.uow() as uow:
         count_request(uow, _source(request), source_limit(ctx.settings))
 
 
-def _checked(token: str) -> str:
+def checked_token(token: str) -> str:
+    """The token when it is shaped like one, else ``ratings.link_unknown``."""
     if not _TOKEN.match(token):
         raise LinkUnknown("评价链接无效，请核对回执上的链接")
     return token
 
 
-def _throttle_answer(exc: DomainError) -> JSONResponse:
+def throttle_answer(exc: DomainError) -> JSONResponse:
+    """The 429 answer of a throttled source, with Retry-After."""
     wait = int(exc.data.get("retry_after_s", 60))
     return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
 
@@ -89,11 +94,11 @@ class LinkRating(Body):
 )
 def read_link(token: TokenPath, request: Request, ctx: ContextDep) -> Any:
     try:
-        _throttled(ctx, request)
+        count_source(ctx, request)
     except DomainError as exc:
-        return _throttle_answer(exc)
+        return throttle_answer(exc)
     with ctx.uow() as uow:
-        return service.link_view(uow, _checked(token))
+        return service.link_view(uow, checked_token(token))
 
 
 @router.post(
@@ -114,10 +119,10 @@ def rate_by_link(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     try:
-        _throttled(ctx, request)
+        count_source(ctx, request)
     except DomainError as exc:
-        return _throttle_answer(exc)
-    _checked(token)
+        return throttle_answer(exc)
+    checked_token(token)
     policy = service.remedy_policy(ctx.settings)
     return render(
         write_answer(
@@ -181,13 +186,36 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(page, status_code=status, headers=_PAGE_HEADERS)
 
 
-def _notice_page(state: str) -> HTMLResponse:
+def _survey_sections(token: str) -> str:
+    """The optional survey's place (``rate.js`` fills it from the public survey API when the
+    link may still answer it) and the page's last word."""
+    return f"""<section id="survey" class="card survey" data-token="{html.escape(token)}"
+ aria-labelledby="survey-title" hidden>
+<h2 id="survey-title"></h2>
+<p id="survey-intro" class="hint"></p>
+<form id="survey-form" novalidate>
+<div id="survey-items"></div>
+<p id="survey-error" class="error" role="alert" hidden></p>
+<button type="submit" id="survey-submit">提交问卷</button>
+<button type="button" id="survey-skip" class="secondary">跳过</button>
+</form>
+</section>
+<section id="finished" class="card done" hidden>
+<p id="finished-text"></p>
+</section>"""
+
+
+def _notice_page(state: str, token: str | None = None) -> HTMLResponse:
+    """A refusal as a page; a used link (``token`` given) still offers its survey when the
+    application has no answer sheet yet (a citizen who rated and left comes back)."""
     code, title, text = _STATE_TEXT[state]
     body = f"""<section class="card notice" data-error="{code}">
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(text)}</p>
 <p class="code">代码：{code}</p>
 </section>"""
+    if token is not None:
+        body += "\n" + _survey_sections(token)
     return _page(title, body, _STATUS[state])
 
 
@@ -225,7 +253,8 @@ def _rating_page(token: str, view: dict[str, Any]) -> HTMLResponse:
 <section id="done" class="card done" hidden>
 <h1>感谢您的评价</h1>
 <p id="done-text"></p>
-</section>"""
+</section>
+{_survey_sections(token)}"""
     return _page("请为本次服务评价", body)
 
 
@@ -241,7 +270,7 @@ def rating_asset(name: str) -> FileResponse:
 @router.get("/r/{token}", response_class=HTMLResponse, include_in_schema=False)
 def rating_page(token: str, request: Request, ctx: ContextDep) -> HTMLResponse:
     try:
-        _throttled(ctx, request)
+        count_source(ctx, request)
     except DomainError:
         return _notice_page("throttled")
     if not _TOKEN.match(token):
@@ -252,5 +281,5 @@ def rating_page(token: str, request: Request, ctx: ContextDep) -> HTMLResponse:
         except LinkUnknown:
             return _notice_page("unknown")
     if view["state"] != "usable":
-        return _notice_page(view["state"])
+        return _notice_page(view["state"], token if view["state"] == "used" else None)
     return _rating_page(token, view)

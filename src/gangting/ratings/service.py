@@ -398,3 +398,28 @@ def rate_by_link(
         calendar=calendar,
     )
     return _rating_view(rating, application.receipt_no, level, remedy, verdict)
+
+
+@dataclass(frozen=True)
+class LinkedApplication:
+    """The application a link names, for what follows its rating on the link's page."""
+
+    receipt_no: str
+    rated: bool  # through the link or on the booth's screen
+    expires_at: datetime
+
+
+def linked_application(uow: UnitOfWork, token: str, *, lock: bool = False) -> LinkedApplication:
+    """The application of a link that has not expired (a used link still names its
+    application until then: the survey follows the rating on the same page). ``lock``
+    serialises writes through one link. Raises LinkUnknown, LinkExpired."""
+    row = _link(uow, token, lock=lock)
+    if uow.clock.now() >= row.expires_at:
+        raise LinkExpired(
+            "该评价链接已过期",
+            data={"expired_at": row.expires_at.astimezone(CITY_ZONE).isoformat()},
+        )
+    application = uow.session.get(Application, row.application_id)
+    assert application is not None
+    rated = row.used_at is not None or _already_rated(uow, application)
+    return LinkedApplication(application.receipt_no, rated, row.expires_at)

@@ -29,3 +29,7 @@ class ReceiptNotFound(NotFound):
 
 class NotThisBooth(Forbidden):
     code = "surveys.not_this_booth"
+
+
+class RatingFirst(Conflict):
+    code = "surveys.rating_first"

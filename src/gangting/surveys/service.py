@@ -134,6 +134,25 @@ def record_link_response(
     )
 
 
+def has_sheet(uow: UnitOfWork, receipt_no: str, survey_code: str = DEFAULT_SURVEY) -> bool:
+    """Whether the application ``receipt_no`` already has an answer sheet of the survey's
+    latest version (from any channel: one sheet per application and survey)."""
+    survey = get_survey(survey_code)
+    return (
+        uow.session.execute(
+            select(models.SurveyResponse.id)
+            .join(models.Survey, models.Survey.id == models.SurveyResponse.survey_id)
+            .join(Application, Application.id == models.SurveyResponse.application_id)
+            .where(
+                models.Survey.code == survey.code,
+                models.Survey.version == survey.version,
+                Application.receipt_no == receipt_no,
+            )
+        ).first()
+        is not None
+    )
+
+
 def record_response(
     uow: UnitOfWork,
     actor: Actor,
