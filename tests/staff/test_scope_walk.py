@@ -23,7 +23,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from gangting.context import Context, build_context
 from gangting.detection.models import DetectionCase
 from gangting.detection.rules import Pattern, Proposal, Reason
 from gangting.detection.service import upsert_cases
+from gangting.fines.models import FineDeferral
 from gangting.instructions.models import Instruction
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform
@@ -128,6 +129,10 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/staff/instructions/{instruction}", foreign=True)
     ],
     "/api/v1/staff/applications": [Call("/api/v1/staff/applications")],
+    "/api/v1/staff/fine-deferrals": [
+        Call("/api/v1/staff/fine-deferrals"),
+        Call("/api/v1/staff/fine-deferrals", {"state": "pending"}),
+    ],
     "/api/v1/ratings/remedies": [
         Call("/api/v1/ratings/remedies"),
         Call("/api/v1/ratings/remedies", {"state": "assigned"}),
@@ -273,6 +278,8 @@ NOT_STAFF: dict[str, str] = {
     "/centre/{name}": "public: the command-centre screen's static files (data from the API)",
     "/centre/map.json": "public: the city's district outlines, no unit data",
     "/api/v1/surveys/{code}": "booths only: a survey's questions (package data), no records",
+    "/api/v1/fine-deferrals/{deferral_no}": "booths only: the identified citizen's own "
+    "application (X-Identity-Token), refused to staff",
     "/api/v1/staff/surveys": "the surveys' definitions (package data) and answer counts, "
     "no row of any unit",
     "/api/v1/staff/surveys/{code}": "one survey's questions (package data), no records",
@@ -437,6 +444,27 @@ def _unit_data(p: Planted, clock: FixedClock, unit: str, codes: tuple[str, ...])
             )
         )
     with new_uow() as uow:
+        # a fine deferral applied for at the unit's booth (docs/decisions/0025)
+        payer = builders.citizen(uow, name="张缓缴")
+        car = builders.vehicle(uow, payer, f"蒙B{unit}7001")
+        booth = uow.session.execute(select(Booth).where(Booth.code == codes[0])).scalar_one()
+        decision = builders.overdue_decision(
+            uow, payer, car, date(2010, 3, 15), decided_on=now.date(), booth_id=booth.id
+        )
+        uow.session.add(
+            FineDeferral(
+                deferral_no=f"HJ{unit}0001",
+                decision_id=decision.id,
+                citizen_id=payer.id,
+                booth_id=booth.id,
+                kind="instalments",
+                reason="家庭困难，申请分期缴纳",
+                instalment_count=3,
+                applied_at=now,
+                applied_on=now.date(),
+            )
+        )
+    with new_uow() as uow:
         squad = uow.session.execute(select(OrgUnit).where(OrgUnit.code == f"{unit}-1")).scalar_one()
         case = Proposal(
             Pattern.OPERATIONS_OFF_HOURS,
@@ -484,6 +512,7 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             ("alert", Alert, Alert.org_unit_id),
             ("instruction", Instruction, Instruction.org_unit_id),
             ("remedy", BadReviewRemedy, BadReviewRemedy.org_unit_id),
+            ("deferral", FineDeferral, FineDeferral.booth_id),
         ]
         for ref, model, column in per_booth:
             keys = unit_ids if ref in ("alert", "instruction", "remedy") else booth_ids
@@ -495,6 +524,12 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             a.receipt_no
             for a in s.execute(
                 select(Application).where(Application.booth_id.in_(booth_ids))
+            ).scalars()
+        }
+        ids |= {
+            d.deferral_no
+            for d in s.execute(
+                select(FineDeferral).where(FineDeferral.booth_id.in_(booth_ids))
             ).scalars()
         }
         approvals = list(
