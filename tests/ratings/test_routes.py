@@ -129,6 +129,14 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
     assert listed[0]["channel"] == "link" and listed[0]["reason"] == "态度生硬"
     remedy = listed[0]["remedy_id"]
     assert api.client.get("/api/v1/ratings/remedies", headers=other).json()["remedies"] == []
+    url = "/api/v1/ratings/remedies?status="
+    assert [
+        r["remedy_id"] for r in api.client.get(url + "open", headers=officer).json()["remedies"]
+    ] == [remedy]
+    assert api.client.get(url + "open", headers=other).json()["remedies"] == []
+    assert api.client.get(url + "closed", headers=officer).json()["remedies"] == []
+    assert api.client.get(url + "late", headers=officer).status_code == 422
+    assert listed[0]["next_step"] == "contact" and listed[0]["working_days_left"] == 1
     base = f"/api/v1/ratings/remedies/{remedy}"
 
     def step(action: str, body: dict[str, Any], who: dict[str, str] = officer) -> Any:
@@ -158,8 +166,18 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
     assert step("close", {"note": "办结", "citizen_answer": "ok"}).status_code == 422
     closed = step("close", {"note": "群众表示满意", "citizen_answer": "satisfied"})
     assert closed.json()["state"] == "closed" and closed.json()["citizen_answer"] == "satisfied"
+    assert closed.json()["history"][-1]["detail"] == "评价人意见：满意"
     got = api.client.get(base, headers=_staff(api, "admin")).json()
     assert got["closed_at"] is not None and got["result"] == "群众表示满意"
+    assert [h["action"] for h in got["history"]][-4:] == [
+        "contacted",
+        "fixed",
+        "return_visited",
+        "closed",
+    ]
+    assert got["history"][-4]["note"] == "电话联系，核实属实"
+    closed_list = api.client.get(url + "closed", headers=officer).json()["remedies"]
+    assert [r["remedy_id"] for r in closed_list] == [remedy]
 
 
 def test_the_indicators_route_answers_in_scope_and_refuses_bad_periods(

@@ -18,7 +18,7 @@ from gangting.contracts import Request
 from gangting.kernel.errors import Invalid
 from gangting.ratings import remedies, service
 from gangting.ratings.indicators import rating_indicators
-from gangting.ratings.schemas import IndicatorList, RemedyDetail, RemedyList
+from gangting.ratings.schemas import IndicatorList, RemedyList, RemedyWithHistory
 from gangting.staff.models import OrgUnit
 from gangting.staff.scope import scoped
 from gangting.staff.service import require_role
@@ -64,18 +64,30 @@ def list_remedies(
     actor: ActorDep,
     state: Literal["open", "assigned", "contacted", "fixed", "return_visited", "closed"]
     | None = None,
+    status: Literal["open", "overdue", "escalated", "closed"] | None = Query(
+        default=None,
+        description="工作台筛选：open 未办结，overdue 已逾期，escalated 已升级督办（未办结），"
+        "closed 已办结（最近办结在前）",
+    ),
 ) -> dict[str, Any]:
-    return {"remedies": run_read(ctx, lambda uow: remedies.list_remedies(uow, actor, state=state))}
+    return {
+        "remedies": run_read(
+            ctx,
+            lambda uow: remedies.list_remedies(
+                uow, actor, state=state, status=status, calendar=ctx.calendar
+            ),
+        )
+    }
 
 
 @router.get(
     "/remedies/{remedy_id}",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=error_responses(401, 403, 404, 422),
-    summary="差评整改：一条整改记录",
+    summary="差评整改：一条整改记录及其办理经过",
 )
 def get_remedy(remedy_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
-    return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id))
+    return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id, ctx.calendar))
 
 
 def _step(
@@ -113,7 +125,7 @@ _STEP_RESPONSES = error_responses(401, 403, 404, 409, 422)
 
 @router.post(
     "/remedies/{remedy_id}/contact",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已联系评价人并核实（可标为复杂事项）",
 )
@@ -129,7 +141,7 @@ def contact(
 
 @router.post(
     "/remedies/{remedy_id}/fix",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已整改",
 )
@@ -145,7 +157,7 @@ def fix(
 
 @router.post(
     "/remedies/{remedy_id}/return-visit",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已回访评价人",
 )
@@ -161,7 +173,7 @@ def return_visit(
 
 @router.post(
     "/remedies/{remedy_id}/close",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：办结（记录评价人的意见）",
 )
