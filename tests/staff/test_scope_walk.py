@@ -132,7 +132,6 @@ CALLS: dict[str, list[Call]] = {
         Call("/api/v1/ratings/remedies"),
         Call("/api/v1/ratings/remedies", {"state": "assigned"}),
         Call("/api/v1/ratings/remedies", {"status": "open"}),
-        Call("/api/v1/ratings/remedies", {"status": "overdue"}),
     ],
     "/api/v1/ratings/remedies/{remedy_id}": [
         Call("/api/v1/ratings/remedies/{remedy}", foreign=True)

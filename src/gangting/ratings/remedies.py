@@ -225,7 +225,8 @@ def _history_detail(action: str, data: dict[str, Any], units: dict[str, str]) ->
     if action == "bad_review_remedy.escalated":
         step = STEP_ZH.get(str(data.get("step")), str(data.get("step")))
         to = data.get("to_unit")
-        return f"“{step}”已逾期（期限 {data.get('due_on')}）" + (f"，升级至 {to}" if to else "")
+        where = f"，升级至{units.get(str(to), str(to))}" if to else ""
+        return f"“{step}”已逾期（期限 {data.get('due_on')}）{where}"
     return None
 
 
@@ -256,12 +257,18 @@ def remedy_history(uow: UnitOfWork, remedy_id: uuid.UUID) -> list[dict[str, Any]
         for e in entries
         if e.action == "bad_review_remedy.assigned" and _is_uuid(str(e.data.get("org_unit_id")))
     }
-    units = {
-        str(i): n
-        for i, n in uow.session.execute(
-            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))
-        ).all()
+    unit_codes = {
+        str(e.data.get("to_unit"))
+        for e in entries
+        if e.action == "bad_review_remedy.escalated" and e.data.get("to_unit")
     }
+    units: dict[str, str] = {}
+    for i, code, name in uow.session.execute(
+        select(OrgUnit.id, OrgUnit.code, OrgUnit.name).where(
+            or_(OrgUnit.id.in_(unit_ids), OrgUnit.code.in_(unit_codes))
+        )
+    ).all():
+        units[str(i)] = units[code] = name
     out = []
     for e in entries:
         if e.actor_kind == "staff":
