@@ -207,9 +207,7 @@ def test_a_remedy_goes_from_assigned_to_closed_through_the_screen(
         expect(page.locator("#remedy-detail")).to_contain_text("民警解释不耐烦，态度生硬")
         expect(page.locator("#step-form")).to_have_attribute("data-step", "contact")
         _step(page, "   ")  # blank: the server's own message
-        expect(page.locator("#step-error")).to_have_text(
-            "请求内容不符合要求（note：去掉首尾空白后内容过短）"
-        )
+        expect(page.locator("#step-error")).to_have_text("请填写“联系核实”的情况说明")
         page.screenshot(path=str(shots / "03-refused.png"))
 
         page.check("#step-complex")
@@ -229,7 +227,7 @@ def test_a_remedy_goes_from_assigned_to_closed_through_the_screen(
         expect(page.locator("#step-form")).to_have_attribute("data-step", "close")
         _step(page, "整改完成")  # no answer picked: refused in the server's words
         expect(page.locator("#step-error")).to_have_text(
-            "请求格式不正确（citizen_answer：缺少必填字段）"
+            "办结时须记录评价人对整改结果的意见：满意或不满意"
         )
         page.check("#answer-satisfied")
         page.fill("#step-note", "评价人对整改结果表示满意")

@@ -146,7 +146,9 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
 
     assert step("fix", {"note": "已整改"}).json()["error"] == "ratings.remedy_state_conflict"
     assert step("contact", {"note": "已联系"}, other).json()["error"] == "auth.out_of_scope"
-    assert step("contact", {"note": ""}).status_code == 422
+    blank = step("contact", {"note": "  "})
+    assert blank.status_code == 422 and blank.json()["error"] == "ratings.remedy_note_required"
+    assert blank.json()["message"] == "请填写“联系核实”的情况说明"
     assert step("contact", {"note": "x", "complex_matter": "maybe"}).status_code == 422
     booth_try = api.client.post(
         f"{base}/contact", json={"note": "x"}, headers=booth.headers(uuid.uuid4().hex)
@@ -162,7 +164,9 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
     assert contacted.json()["state"] == "contacted"
     assert step("fix", {"note": "已加强引导"}).json()["state"] == "fixed"
     assert step("return-visit", {"note": "已回访"}).json()["state"] == "return_visited"
-    assert step("close", {"note": "办结"}).status_code == 422  # the citizen's answer is needed
+    no_answer = step("close", {"note": "办结"})  # the citizen's answer is needed
+    assert no_answer.status_code == 422
+    assert no_answer.json()["error"] == "ratings.citizen_answer_required"
     assert step("close", {"note": "办结", "citizen_answer": "ok"}).status_code == 422
     closed = step("close", {"note": "群众表示满意", "citizen_answer": "satisfied"})
     assert closed.json()["state"] == "closed" and closed.json()["citizen_answer"] == "satisfied"

@@ -323,7 +323,7 @@ def advance_remedy(
         raise RemedyNoteRequired(f"请填写“{STEP_ZH[action]}”的情况说明", data={"action": action})
     if action == "close" and citizen_answer not in CITIZEN_ANSWERS:
         raise RemedyNoteRequired(
-            "办结时须记录评价人的意见：satisfied（满意）或 not_satisfied（不满意）",
+            "办结时须记录评价人对整改结果的意见：满意或不满意",
             code="ratings.citizen_answer_required",
             data={"answers": list(CITIZEN_ANSWERS)},
         )

@@ -38,7 +38,8 @@ FORMULAS = {
 
 
 class StepNote(Request):
-    note: str = Field(min_length=1, max_length=500, description="本步骤的情况说明")
+    # Blank notes are refused by the service with its own message (ratings.remedy_note_required)
+    note: str = Field(max_length=500, description="本步骤的情况说明（必填）")
 
 
 class ContactStep(StepNote):
@@ -48,8 +49,9 @@ class ContactStep(StepNote):
 
 
 class CloseStep(StepNote):
-    citizen_answer: Literal["satisfied", "not_satisfied"] = Field(
-        description="评价人对整改结果的意见：满意 / 不满意"
+    # A missing answer is refused by the service in words (ratings.citizen_answer_required)
+    citizen_answer: Literal["satisfied", "not_satisfied"] | None = Field(
+        default=None, description="评价人对整改结果的意见：满意 / 不满意（必填）"
     )
 
 
