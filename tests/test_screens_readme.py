@@ -10,6 +10,7 @@ from tests.command_centre.browser import README_SECTION as CENTRE_SECTION
 from tests.command_centre.test_supervision_screen import README_SECTION as SUPERVISION_SECTION
 from tests.instructions import make_screens as officer
 from tests.node.kiosk import make_screens as kiosk
+from tests.ratings.test_remedy_screen import README_SECTION as REMEDIES_SECTION
 from tests.reporting.test_manager_screen import README_SECTION as MANAGER_SECTION
 from tests.screens_readme import README, SCREENS, sections, with_section, write_section
 from tests.staff.test_login_screens import README_SECTION as LOGIN_SECTION
@@ -47,6 +48,7 @@ def test_the_index_has_every_makers_section_and_its_links_exist() -> None:
         "supervision",
         "login",
         "manager",
+        "remedies",
     ]
     links = re.findall(r"\]\(([^)]+)\)", text)
     assert len(links) > 100
@@ -65,6 +67,7 @@ def test_running_any_one_maker_keeps_the_other_sections(tmp_path: Path) -> None:
         "supervision": SUPERVISION_SECTION,
         "login": LOGIN_SECTION,
         "manager": MANAGER_SECTION,
+        "remedies": REMEDIES_SECTION,
     }
     for name, body in writes.items():
         write_section(name, body, readme)

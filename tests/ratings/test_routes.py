@@ -129,6 +129,14 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
     assert listed[0]["channel"] == "link" and listed[0]["reason"] == "态度生硬"
     remedy = listed[0]["remedy_id"]
     assert api.client.get("/api/v1/ratings/remedies", headers=other).json()["remedies"] == []
+    url = "/api/v1/ratings/remedies?status="
+    assert [
+        r["remedy_id"] for r in api.client.get(url + "open", headers=officer).json()["remedies"]
+    ] == [remedy]
+    assert api.client.get(url + "open", headers=other).json()["remedies"] == []
+    assert api.client.get(url + "closed", headers=officer).json()["remedies"] == []
+    assert api.client.get(url + "late", headers=officer).status_code == 422
+    assert listed[0]["next_step"] == "contact" and listed[0]["working_days_left"] == 1
     base = f"/api/v1/ratings/remedies/{remedy}"
 
     def step(action: str, body: dict[str, Any], who: dict[str, str] = officer) -> Any:
@@ -138,7 +146,9 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
 
     assert step("fix", {"note": "已整改"}).json()["error"] == "ratings.remedy_state_conflict"
     assert step("contact", {"note": "已联系"}, other).json()["error"] == "auth.out_of_scope"
-    assert step("contact", {"note": ""}).status_code == 422
+    blank = step("contact", {"note": "  "})
+    assert blank.status_code == 422 and blank.json()["error"] == "ratings.remedy_note_required"
+    assert blank.json()["message"] == "请填写“联系核实”的情况说明"
     assert step("contact", {"note": "x", "complex_matter": "maybe"}).status_code == 422
     booth_try = api.client.post(
         f"{base}/contact", json={"note": "x"}, headers=booth.headers(uuid.uuid4().hex)
@@ -154,12 +164,24 @@ def test_staff_move_a_remedy_along_in_order_within_their_unit(
     assert contacted.json()["state"] == "contacted"
     assert step("fix", {"note": "已加强引导"}).json()["state"] == "fixed"
     assert step("return-visit", {"note": "已回访"}).json()["state"] == "return_visited"
-    assert step("close", {"note": "办结"}).status_code == 422  # the citizen's answer is needed
+    no_answer = step("close", {"note": "办结"})  # the citizen's answer is needed
+    assert no_answer.status_code == 422
+    assert no_answer.json()["error"] == "ratings.citizen_answer_required"
     assert step("close", {"note": "办结", "citizen_answer": "ok"}).status_code == 422
     closed = step("close", {"note": "群众表示满意", "citizen_answer": "satisfied"})
     assert closed.json()["state"] == "closed" and closed.json()["citizen_answer"] == "satisfied"
+    assert closed.json()["history"][-1]["detail"] == "评价人意见：满意"
     got = api.client.get(base, headers=_staff(api, "admin")).json()
     assert got["closed_at"] is not None and got["result"] == "群众表示满意"
+    assert [h["action"] for h in got["history"]][-4:] == [
+        "contacted",
+        "fixed",
+        "return_visited",
+        "closed",
+    ]
+    assert got["history"][-4]["note"] == "电话联系，核实属实"
+    closed_list = api.client.get(url + "closed", headers=officer).json()["remedies"]
+    assert [r["remedy_id"] for r in closed_list] == [remedy]
 
 
 def test_the_indicators_route_answers_in_scope_and_refuses_bad_periods(

@@ -14,11 +14,13 @@ from gangting.ratings.rules import (
     RemedyState,
     closed_on_time,
     link_state,
+    next_step,
     overdue_steps,
     rate,
     remedy_deadlines,
     step_allowed,
     step_due_on,
+    working_days_left,
 )
 
 PLAIN = HolidayCalendar()
@@ -156,3 +158,33 @@ def test_a_rate_of_nothing_is_none_not_zero() -> None:
     assert rate(0, 0) is None
     assert rate(0, 4) == 0.0
     assert rate(3, 4) == 0.75
+
+
+@pytest.mark.parametrize(
+    ("today", "due_on", "calendar", "left"),
+    [
+        (date(2026, 12, 3), date(2026, 12, 3), PLAIN, 0),  # due today
+        (date(2026, 11, 26), date(2026, 12, 3), PLAIN, 5),  # as remedy_due_on counted them
+        (date(2026, 12, 4), date(2026, 12, 7), PLAIN, 1),  # Fri -> Mon: the weekend is free
+        (date(2026, 12, 4), date(2026, 12, 3), PLAIN, -1),  # the day after: one day late
+        (date(2026, 12, 6), date(2026, 12, 4), PLAIN, -1),  # past it over a weekend only
+        (date(2026, 12, 9), date(2026, 12, 3), PLAIN, -4),  # Fri, Mon, Tue, Wed
+        (date(2026, 9, 30), date(2026, 10, 9), GOLDEN_WEEK, 2),  # 8 and 9 Oct, not 1-7
+        (date(2026, 10, 12), date(2026, 9, 30), GOLDEN_WEEK, -4),  # 8, 9, 10 (调休), 12 Oct
+    ],
+)
+def test_working_days_left_count_as_the_deadlines_do(
+    today: date, due_on: date, calendar: HolidayCalendar, left: int
+) -> None:
+    assert working_days_left(today, due_on, calendar) == left
+
+
+def test_the_next_step_follows_the_state() -> None:
+    assert [next_step(s) for s in RemedyState] == [
+        None,
+        "contact",
+        "fix",
+        "return_visit",
+        "close",
+        None,
+    ]

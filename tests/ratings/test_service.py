@@ -359,3 +359,64 @@ def test_the_indicators_agree_with_hand_counted_data(api: Api, world: dict[str, 
             booth_ids={qs_booth} if qs_booth else set(),
         )
     assert [r.key for r in only] == ["BT-QS-001"]
+
+
+def test_the_worklist_filters_counts_working_days_and_tells_each_remedys_history(
+    api: Api, world: dict[str, Any]
+) -> None:
+    at(api, 2026, 11, 26)  # Thursday: contact by Fri 27, close by Thu 3 Dec
+    late, complex_, done = (_bad_rating(api, world) for _ in range(3))
+    _step(api, "off-kdl", complex_, "contact", complex_matter=True)
+    _step(api, "off-kdl", done, "contact", note="电话联系评价人，情况属实")
+    for action in ("fix", "return_visit"):
+        _step(api, "off-kdl", done, action)
+    _step(api, "off-kdl", done, "close", note="群众认可", citizen_answer="satisfied")
+    officer, other = staff_actor(api, "off-kdl"), staff_actor(api, "off-qs")
+
+    def ids(who: Any, status: str) -> list[str]:
+        with api.ctx.uow() as uow:
+            rows = remedies.list_remedies(uow, who, status=status, calendar=api.ctx.calendar)
+        return [r["remedy_id"] for r in rows]
+
+    assert ids(officer, "open") == [str(late), str(complex_)]  # the earliest due first
+    assert ids(officer, "closed") == [str(done)]
+    assert ids(officer, "overdue") == ids(officer, "escalated") == []
+    with api.ctx.uow() as uow:
+        view = remedies.get_remedy(uow, officer, late, api.ctx.calendar)
+        cx = remedies.get_remedy(uow, officer, complex_, api.ctx.calendar)
+        closed = remedies.get_remedy(uow, officer, done, api.ctx.calendar)
+    assert (view["next_step"], view["next_due_on"], view["working_days_left"]) == (
+        "contact",
+        "2026-11-27",
+        1,
+    )
+    assert view["service_zh"] == "交通违法处理" and view["level_zh"] == "非常不满意"
+    assert (cx["next_step"], cx["next_due_on"], cx["working_days_left"]) == (
+        "fix",
+        "2026-12-17",
+        15,
+    )
+    assert closed["next_step"] is None and closed["working_days_left"] is None
+    assert [h["action"] for h in closed["history"]] == [
+        "opened",
+        "assigned",
+        "contacted",
+        "fixed",
+        "return_visited",
+        "closed",
+    ]
+    assert closed["history"][2]["note"] == "电话联系评价人，情况属实"
+    assert closed["history"][2]["by"] == "测试officer"
+    assert closed["history"][-1]["detail"] == "评价人意见：满意"
+    assert "复杂事项" in str(cx["history"][2]["detail"])
+
+    at(api, 2026, 11, 30)  # Monday: the contact of `late` is one working day late
+    assert ids(officer, "overdue") == [str(late)] and ids(other, "overdue") == []
+    with api.ctx.uow() as uow:
+        assert escalate_overdue_remedies(uow)["escalated"] == 1
+    assert ids(officer, "escalated") == [str(late)] and ids(other, "escalated") == []
+    with api.ctx.uow() as uow:
+        view = remedies.get_remedy(uow, officer, late, api.ctx.calendar)
+    assert view["working_days_left"] == -1 and view["overdue"] is True
+    assert view["history"][-1]["action"] == "escalated"
+    assert "联系核实" in str(view["history"][-1]["detail"])

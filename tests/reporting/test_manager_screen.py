@@ -120,7 +120,9 @@ def test_a_supervisor_reads_the_figures_and_downloads_the_reports(
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{site}/centre/manager.html?{PERIOD}")
-        _login(page, "sup")
+        # supervisors sign in with the second factor (docs/decisions/0019)
+        expect(page.locator("#login")).to_be_visible()
+        sign_in(page, "sup", builders.STAFF_PASSWORD, builders.totp_secret("sup"), NOW)
         expect(page.locator("#me")).to_contain_text("李明")
         tiles = page.locator("#kpi-tiles .kpi-tile")
         expect(tiles).to_have_count(9)

@@ -136,6 +136,7 @@ CALLS: dict[str, list[Call]] = {
     "/api/v1/ratings/remedies": [
         Call("/api/v1/ratings/remedies"),
         Call("/api/v1/ratings/remedies", {"state": "assigned"}),
+        Call("/api/v1/ratings/remedies", {"status": "open"}),
     ],
     "/api/v1/ratings/remedies/{remedy_id}": [
         Call("/api/v1/ratings/remedies/{remedy}", foreign=True)

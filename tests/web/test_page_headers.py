@@ -28,6 +28,7 @@ CENTRE_PAGES = [
     "/centre/",
     "/centre/records.html",
     "/centre/supervision.html",
+    "/centre/remedies.html",
     "/docs",
     "/redoc",
 ]

@@ -37,6 +37,9 @@ _FILES = {
     "manager.html": "manager.html",
     "manager.js": "manager.js",
     "manager.css": "manager.css",
+    "remedies.html": "remedies.html",
+    "remedies.js": "remedies.js",
+    "remedies.css": "remedies.css",
 }
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -18,7 +18,7 @@ from gangting.contracts import Request
 from gangting.kernel.errors import Invalid
 from gangting.ratings import remedies, service
 from gangting.ratings.indicators import rating_indicators
-from gangting.ratings.schemas import IndicatorList, RemedyDetail, RemedyList
+from gangting.ratings.schemas import IndicatorList, RemedyList, RemedyWithHistory
 from gangting.staff.models import OrgUnit
 from gangting.staff.scope import scoped
 from gangting.staff.service import require_role
@@ -38,7 +38,8 @@ FORMULAS = {
 
 
 class StepNote(Request):
-    note: str = Field(min_length=1, max_length=500, description="本步骤的情况说明")
+    # Blank notes are refused by the service with its own message (ratings.remedy_note_required)
+    note: str = Field(max_length=500, description="本步骤的情况说明（必填）")
 
 
 class ContactStep(StepNote):
@@ -48,8 +49,9 @@ class ContactStep(StepNote):
 
 
 class CloseStep(StepNote):
-    citizen_answer: Literal["satisfied", "not_satisfied"] = Field(
-        description="评价人对整改结果的意见：满意 / 不满意"
+    # A missing answer is refused by the service in words (ratings.citizen_answer_required)
+    citizen_answer: Literal["satisfied", "not_satisfied"] | None = Field(
+        default=None, description="评价人对整改结果的意见：满意 / 不满意（必填）"
     )
 
 
@@ -64,18 +66,30 @@ def list_remedies(
     actor: ActorDep,
     state: Literal["open", "assigned", "contacted", "fixed", "return_visited", "closed"]
     | None = None,
+    status: Literal["open", "overdue", "escalated", "closed"] | None = Query(
+        default=None,
+        description="工作台筛选：open 未办结，overdue 已逾期，escalated 已升级督办（未办结），"
+        "closed 已办结（最近办结在前）",
+    ),
 ) -> dict[str, Any]:
-    return {"remedies": run_read(ctx, lambda uow: remedies.list_remedies(uow, actor, state=state))}
+    return {
+        "remedies": run_read(
+            ctx,
+            lambda uow: remedies.list_remedies(
+                uow, actor, state=state, status=status, calendar=ctx.calendar
+            ),
+        )
+    }
 
 
 @router.get(
     "/remedies/{remedy_id}",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=error_responses(401, 403, 404, 422),
-    summary="差评整改：一条整改记录",
+    summary="差评整改：一条整改记录及其办理经过",
 )
 def get_remedy(remedy_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
-    return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id))
+    return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id, ctx.calendar))
 
 
 def _step(
@@ -113,7 +127,7 @@ _STEP_RESPONSES = error_responses(401, 403, 404, 409, 422)
 
 @router.post(
     "/remedies/{remedy_id}/contact",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已联系评价人并核实（可标为复杂事项）",
 )
@@ -129,7 +143,7 @@ def contact(
 
 @router.post(
     "/remedies/{remedy_id}/fix",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已整改",
 )
@@ -145,7 +159,7 @@ def fix(
 
 @router.post(
     "/remedies/{remedy_id}/return-visit",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：已回访评价人",
 )
@@ -161,7 +175,7 @@ def return_visit(
 
 @router.post(
     "/remedies/{remedy_id}/close",
-    response_model=RemedyDetail,
+    response_model=RemedyWithHistory,
     responses=_STEP_RESPONSES,
     summary="差评整改：办结（记录评价人的意见）",
 )

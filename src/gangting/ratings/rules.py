@@ -210,6 +210,35 @@ def overdue_steps(
     return out
 
 
+# The step a remedy waits for in each state (none while unassigned or once closed).
+NEXT_STEP: dict[RemedyState, str] = {start: action for action, (start, _) in REMEDY_STEPS.items()}
+
+
+def next_step(state: RemedyState) -> str | None:
+    """The step the remedy waits for: "contact" when assigned, … "close" when called back;
+    None while it has no unit yet (open) and once closed."""
+    return NEXT_STEP.get(state)
+
+
+def working_days_left(today: date, due_on: date, calendar: HolidayCalendar) -> int:
+    """Working days from ``today`` (city date) to the end of ``due_on``, counted as
+    ``remedy_due_on`` counts them (today itself not counted): 0 is "due today", 2 "two
+    working days left". Past the due date the answer is negative: minus the working days
+    since it (at least -1, so a due date passed over a weekend still reads as overdue)."""
+    if today <= due_on:
+        return sum(
+            1
+            for n in range(1, (due_on - today).days + 1)
+            if calendar.is_working_day(today + timedelta(days=n))
+        )
+    late = sum(
+        1
+        for n in range(1, (today - due_on).days + 1)
+        if calendar.is_working_day(due_on + timedelta(days=n))
+    )
+    return -max(1, late)
+
+
 def closed_on_time(closed_on: date | None, due_on: date) -> bool:
     """A remedy closed by the end of its due date (closed_on in the city's zone)."""
     return closed_on is not None and closed_on <= due_on

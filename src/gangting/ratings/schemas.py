@@ -53,14 +53,28 @@ class RemedyDetail(Answer):
     org_unit: str | None = Field(description="责任单位代码")
     org_unit_name: str | None
     booth: str | None
+    booth_name: str | None
     receipt_no: str | None
+    service_item: str | None = Field(description="所评办件的业务（无办件的评价：空）")
+    service_zh: str | None = Field(description="业务（中文）")
     level: int
+    level_zh: str = Field(description="不满意 | 非常不满意")
     reason: str | None = Field(description="差评原因")
     channel: str = Field(description="kiosk（岗亭屏幕）| link（回执链接）")
     rated_at: IsoDateTime
     complex_matter: bool = Field(description="复杂事项（整改期限按复杂事项计）")
     contact_due_on: IsoDate
     due_on: IsoDate
+    next_step: Literal["contact", "fix", "return_visit", "close"] | None = Field(
+        description="待办步骤（待分派、已办结：空）"
+    )
+    next_step_zh: str | None
+    next_due_on: IsoDate | None = Field(
+        description="待办步骤的期限（联系核实按联系期限，其余按整改期限）"
+    )
+    working_days_left: int | None = Field(
+        description="距待办步骤期限的工作日数：0 今日到期，负数为已逾期的工作日数（已办结：空）"
+    )
     opened_at: IsoDateTime
     assigned_at: IsoDateTime | None
     contacted_at: IsoDateTime | None
@@ -69,9 +83,25 @@ class RemedyDetail(Answer):
     closed_at: IsoDateTime | None
     citizen_answer: Literal["satisfied", "not_satisfied"] | None
     result: str | None
+    overdue: bool = Field(description="有步骤已逾期")
     overdue_steps: list[str] = Field(description="已逾期的步骤：contact | close")
     escalated: bool
     escalated_at: IsoDateTime | None
+
+
+class RemedyStepView(Answer):
+    action: str = Field(
+        description="opened | assigned | contacted | fixed | return_visited | closed | escalated"
+    )
+    action_zh: str
+    at: IsoDateTime
+    by: str = Field(description="办理人（民警姓名；系统）")
+    note: str | None = Field(description="情况说明")
+    detail: str | None = Field(description="期限、评价人意见、升级等补充")
+
+
+class RemedyWithHistory(RemedyDetail):
+    history: list[RemedyStepView] = Field(description="办理经过（审计账本），最早在前")
 
 
 class RemedyList(Answer):
