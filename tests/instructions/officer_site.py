@@ -49,7 +49,7 @@ class Site:
     tokens: builders.StaffTokens = field(default_factory=builders.StaffTokens)
 
     def staff(self, username: str) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=10)
+        client = httpx.Client(base_url=self.url, timeout=30)
 
         def post(body: dict[str, str]) -> str:
             r = client.post("/api/v1/auth/staff", json=body)
