@@ -9,16 +9,20 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 
+from gangting.applications.models import Application
 from gangting.geo.districts import baotou_districts
 from gangting.reporting import rules
 from gangting.reporting.kpis import (
     before_after,
     district_month_counts,
+    refusal_labels,
     refusals_by_reason,
     service_kpis,
 )
-from tests.reporting.world import World, open_world
+from gangting.reporting.sql import service_visits
+from tests.reporting.world import World, at, open_world
 
 A_LONLAT = (109.82, 40.66)
 B_LONLAT = (110.20, 40.58)
@@ -317,3 +321,40 @@ def test_before_and_after_a_booth_opened(database_url: str) -> None:
     assert ba.wait_s_before == pytest.approx(600) and ba.wait_s_after == pytest.approx(
         (600 * 2 + 120) / 3
     )
+
+
+def test_refusal_labels_are_the_rules_own_words(world: World) -> None:
+    """The refusals table names each reason in the rules' zh-CN words, read from a refused
+    application that carries the code; a code with no application stays as it is."""
+    with world.uow() as uow:
+        app = Application(
+            receipt_no="R-TEST-LABEL",
+            service_item="renewal",
+            state="refused",
+            citizen_id=world.citizen_id,
+            booth_id=world.booth_ids["BT-A"],
+            created_at=at("2026-11-20 10:00"),
+            updated_at=at("2026-11-20 10:05"),
+            reasons=[
+                {"code": "other.first", "message": "先前的原因", "legal_basis": []},
+                {
+                    "code": "licence.suspended",
+                    "message": "驾驶证被暂扣，不能换证",
+                    "legal_basis": [],
+                },
+            ],
+        )
+        uow.session.add(app)
+        uow.session.flush()
+        uow.session.execute(
+            update(service_visits)
+            .where(service_visits.c.refusal_code == "documents.expired")
+            .values(refusal_code="licence.suspended", application_id=app.id)
+        )
+    with world.session() as s:
+        labels = refusal_labels(s, ["licence.suspended", "identity.mismatch", "unknown"])
+    assert labels == {
+        "licence.suspended": "驾驶证被暂扣，不能换证",
+        "identity.mismatch": "identity.mismatch",
+        "unknown": "未注明",
+    }

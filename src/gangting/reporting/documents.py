@@ -26,10 +26,6 @@ from gangting.reporting.fonts import FAMILY, font_face_css
 from gangting.reporting.reform import ReformEffect
 from gangting.reporting.rules import Assumptions
 
-REFUSAL_ZH = {
-    "unknown": "未注明",
-}
-
 CSS = """
 @page { size: A4; margin: 16mm 14mm 16mm 14mm;
   @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #6b7280; } }
@@ -142,6 +138,7 @@ class MonthlyData:
     items: list[kpis.KpiRow]
     halls_total: kpis.KpiRow | None
     refusals: list[kpis.RefusalRow]
+    refusal_zh: dict[str, str]  # each refusal code's words (kpis.refusal_labels)
     before_after: list[kpis.BeforeAfter]
     ratings: list[IndicatorRow]
     trend_from: date
@@ -190,6 +187,7 @@ def monthly_data(
     halls = k([], "hall")
     tick("districts")
     refusals = kpis.refusals_by_reason(session, start=start, end=end, booth_ids=booth_ids)
+    refusal_zh = kpis.refusal_labels(session, [r.refusal_code for r in refusals])
     ba = kpis.before_after(
         session, window_months=settings.report_window_months, until=end, booth_ids=booth_ids
     )
@@ -210,6 +208,7 @@ def monthly_data(
         items,
         halls[0] if halls else None,
         refusals,
+        refusal_zh,
         ba,
         board,
         trend_from,
@@ -407,10 +406,10 @@ def monthly_html(d: MonthlyData, *, font: str = "") -> str:
     refused_total = sum(r.refusals for r in d.refusals)
     parts.append(
         _table(
-            ["原因代码", "次数", "占拒办"],
+            ["拒办原因", "次数", "占拒办"],
             [
                 [
-                    REFUSAL_ZH.get(r.refusal_code, r.refusal_code),
+                    d.refusal_zh.get(r.refusal_code, r.refusal_code),
                     f"{r.refusals:,}",
                     _pct(r.refusals / refused_total if refused_total else None),
                 ]
@@ -611,7 +610,12 @@ def reform_html(
         parts.append(f"<p>{escape(effect_sentence(e))}</p>")
         pre, post = e.means.get("treated", (None, None))
         pt = e.result.pretrend
-        p_text = "无法计算" if math.isnan(pt.p_value) else f"{pt.p_value:.3f}"
+        p_text = (
+            f"无法计算（{e.result.n_units} 个区不足以联合检验实施前 {pt.df} 个格子；"
+            "请看事件研究图中实施前各期的置信区间）"
+            if math.isnan(pt.p_value)
+            else f"{pt.p_value:.3f}"
+        )
         parts.append(
             f'<p class="meta">已设岗亭的区：实施前月均 {_num(pre, 3)}，'
             f"实施后月均 {_num(post, 3)}（描述性，未扣除共同趋势）。"

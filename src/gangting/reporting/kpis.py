@@ -29,6 +29,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from gangting.applications.models import Application
 from gangting.geo.districts import baotou_districts
 from gangting.reporting import rules
 from gangting.reporting.sql import (
@@ -338,6 +339,28 @@ def refusals_by_reason(
         )
     )
     return out
+
+
+def refusal_labels(session: Session, codes: Collection[str]) -> dict[str, str]:
+    """Each refusal code's zh-CN words: the rules' own message on one refused application
+    that carries the code (the code itself when none is found; "未注明" for a visit filed
+    without one)."""
+    v = service_visits.c
+    labels: dict[str, str] = {"unknown": "未注明"}
+    for code in sorted(set(codes) - set(labels)):
+        app_id = session.execute(
+            select(v.application_id)
+            .where(v.refusal_code == code, v.application_id.is_not(None))
+            .limit(1)
+        ).scalar()
+        reasons = (
+            session.execute(select(Application.reasons).where(Application.id == app_id)).scalar()
+            if app_id is not None
+            else None
+        )
+        found = [r.get("message") for r in reasons or [] if r.get("code") == code]
+        labels[code] = str(found[0]) if found and found[0] else code
+    return {code: labels[code] for code in codes}
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ def overview(
     total, months, booths = k([]), k(["month"]), k(["booth"])
     booths.sort(key=lambda r: (-r.completed, r.booth_code or ""))
     refusals = kpis.refusals_by_reason(session, start=start, end=end, booth_ids=booth_ids)
+    labels = kpis.refusal_labels(session, [r.refusal_code for r in refusals])
     board = rating_indicators(session, start=start, end=end, by="booth", booth_ids=booth_ids)
     board.sort(key=lambda r: (-(r.good_rate or 0.0), -r.ratings, r.key))
     return {
@@ -130,7 +131,14 @@ def overview(
         "total": _kpi(total[0]) if total else None,
         "months": [_kpi(r) for r in months],
         "booths": [_kpi(r) for r in booths],
-        "refusals": [{"refusal_code": r.refusal_code, "refusals": r.refusals} for r in refusals],
+        "refusals": [
+            {
+                "refusal_code": r.refusal_code,
+                "reason_zh": labels[r.refusal_code],
+                "refusals": r.refusals,
+            }
+            for r in refusals
+        ],
         "ratings": [r.to_dict() for r in board],
         "assumptions": asdict(a),
     }

@@ -112,8 +112,8 @@ async function loadOverview() {
   const refused = data.refusals.reduce((a, r) => a + r.refusals, 0);
   table(
     $("#refusal-table"),
-    [["原因代码"], ["次数", "num"], ["占拒办", "num"]],
-    data.refusals.map((r) => el("tr", {}, td(r.refusal_code), td(num(r.refusals), "num"), td(pct(refused ? r.refusals / refused : null), "num"))),
+    [["拒办原因"], ["次数", "num"], ["占拒办", "num"]],
+    data.refusals.map((r) => el("tr", {}, td(r.reason_zh || r.refusal_code), td(num(r.refusals), "num"), td(pct(refused ? r.refusals / refused : null), "num"))),
   );
   table(
     $("#rating-table"),
@@ -151,6 +151,7 @@ function effectCard(e) {
   card.append(
     el("p", { class: "att", text: `ATT ${fmt(o.att)}${unit}` }),
     el("p", { class: "muted", text: `95% 置信区间 [${fmt(o.ci_low)}, ${fmt(o.ci_high)}] · 平行趋势检验 p = ${p === null ? "无法计算" : p.toFixed(3)} · ${e.result.n_units} 个区` }),
+    ...(p === null ? [el("p", { class: "muted", text: `区数少于实施前的 ${e.result.pretrend.df} 个格子，无法联合检验；请看图中实施前各期的置信区间是否含零。` })] : []),
     el("p", { class: `verdict ${sig ? (good ? "good" : "bad") : "none"}`, text: e.sentence || "" }),
   );
   if (e.svg) card.append(el("div", { class: "plot" }, svgImage(e.svg, `${e.name_zh}的事件研究图`)));
