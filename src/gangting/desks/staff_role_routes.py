@@ -8,6 +8,7 @@ A lost second factor is reset the same way (docs/decisions/0019)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,8 +19,10 @@ from gangting.approvals.rules import ApprovalKind
 from gangting.approvals.schemas import ApprovalView
 from gangting.contracts import Request
 from gangting.desks import two_keys
+from gangting.kernel.actor import Actor
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.staff import roles
+from gangting.staff.models import StaffAccount
 from gangting.staff.service import account_in_scope, list_accounts, require_role
 from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
 from gangting.web.openapi import Answer, Id, error_responses
@@ -82,27 +85,51 @@ def change_role(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
+    return _ask_two_keys(
+        ctx,
+        actor,
+        key,
+        account_id,
+        body,
+        "role",
+        ApprovalKind.STAFF_ROLE_CHANGE,
+        lambda account: {
+            "from": account.role,
+            "role": roles.parse_role(body.role),
+            "reason": roles.change_reason(body.reason),
+        },
+        "change_staff_role",
+    )
+
+
+def _ask_two_keys(
+    ctx: ContextDep,
+    actor: Actor,
+    key: str | None,
+    account_id: uuid.UUID,
+    body: Request,
+    what: str,
+    kind: ApprovalKind,
+    details: Callable[[StaffAccount], dict[str, Any]],
+    action: str,
+) -> JSONResponse:
+    """The maker's side of a two-keys act on a staff account of the maker's scope: 202 with
+    the pending approval (a supervisor or up asks; docs/decisions/0012, 0019)."""
     require_role(actor, "supervisor")
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
         account, _path = account_in_scope(uow, actor, account_id)
-        payload = {
-            "account": str(account.id),
-            "username": account.username,
-            "from": account.role,
-            "role": roles.parse_role(body.role),
-            "reason": roles.change_reason(body.reason),
-        }
-        return two_keys.request(uow, actor, ApprovalKind.STAFF_ROLE_CHANGE, payload, ctx.settings)
+        payload = {"account": str(account.id), "username": account.username, **details(account)}
+        return two_keys.request(uow, actor, kind, payload, ctx.settings)
 
     return post_write(
         ctx,
         actor,
         key,
-        f"/staff/accounts/{account_id}/role",
+        f"/staff/accounts/{account_id}/{what}",
         body,
         work,
-        action="change_staff_role",
+        action=action,
         status=202,
     )
 
@@ -127,20 +154,14 @@ def reset_totp(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    require_role(actor, "supervisor")
-
-    def work(uow: UnitOfWork) -> dict[str, Any]:
-        account, _path = account_in_scope(uow, actor, account_id)
-        payload = {"account": str(account.id), "username": account.username, "reason": body.reason}
-        return two_keys.request(uow, actor, ApprovalKind.STAFF_TOTP_RESET, payload, ctx.settings)
-
-    return post_write(
+    return _ask_two_keys(
         ctx,
         actor,
         key,
-        f"/staff/accounts/{account_id}/totp/reset",
+        account_id,
         body,
-        work,
-        action="reset_staff_totp",
-        status=202,
+        "totp/reset",
+        ApprovalKind.STAFF_TOTP_RESET,
+        lambda _account: {"reason": body.reason},
+        "reset_staff_totp",
     )
