@@ -218,3 +218,93 @@ setInterval(async () => {
     // A refused renewal (session over) signs the screen out through centre:unauthorised.
   }
 }, 30 * 1000);
+
+// The staff screens' login box, one for all of them. A page holds the placeholder
+//   <div id="login" class="overlay" role="dialog" aria-modal="true"
+//        aria-labelledby="login-title" data-title="…登录" hidden></div>
+// (its title names the screen); this builds the form into it, signs in through loginFromForm
+// (the second factor and its binding step included), and brings the box back on the bar's
+// sign-out button (#btn-logout) and when the session ends (centre:unauthorised).
+// start: the screen's own start after a log-in (awaited; a failure shows in the box).
+// forget: the screen drops what it showed for the one who signed out.
+export const SESSION_ENDED = "登录已失效，请重新登录";
+
+function node(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  n.append(...children);
+  return n;
+}
+
+export function staffLogin({ start, forget = () => {} }) {
+  const box = document.getElementById("login");
+  const title = node("h2", { id: "login-title" }, `${box.dataset.title} `, node("span", { class: "en", lang: "en" }, "Sign in"));
+  const user = node("input", { id: "login-user", autocomplete: "username", required: "", maxlength: "64" });
+  const pass = node("input", {
+    id: "login-pass",
+    type: "password",
+    autocomplete: "current-password",
+    required: "",
+    maxlength: "128",
+  });
+  const error = node("p", { id: "login-error", class: "error", role: "alert", hidden: "" });
+  const form = node(
+    "form",
+    { class: "dialog login", id: "login-form" },
+    title,
+    node("label", { for: "login-user" }, "用户名"),
+    user,
+    node("label", { for: "login-pass" }, "密码"),
+    pass,
+    error,
+    node("button", { type: "submit", class: "btn primary" }, "登录"),
+  );
+  box.replaceChildren(form);
+
+  const say = (message) => {
+    error.textContent = message || "";
+    error.hidden = !message;
+  };
+  const signOut = (message) => {
+    forget();
+    setToken(null);
+    box.hidden = false;
+    say(message);
+    user.focus();
+  };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await loginFromForm(form);
+      await start();
+    } catch (err) {
+      say(err.message);
+    }
+  });
+  const logoutButton = document.getElementById("btn-logout");
+  if (logoutButton) logoutButton.addEventListener("click", () => logout().then(() => signOut(null)));
+  document.addEventListener("centre:unauthorised", () => signOut(SESSION_ENDED));
+
+  return {
+    signOut,
+    hide: () => (box.hidden = true),
+    // On the page's load: a token kept from earlier in this tab goes straight to the screen.
+    begin: () => (token() ? start() : signOut(null)),
+    // The signed-in staff member (GET /api/v1/centre/me), named in the bar's #me, the box
+    // hidden; null when the session has ended (the box is back) or the server failed
+    // (onError is told why).
+    async whoAmI(onError) {
+      let me;
+      try {
+        me = await call("GET", "/api/v1/centre/me");
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) signOut(SESSION_ENDED);
+        else onError(e);
+        return null;
+      }
+      box.hidden = true;
+      document.getElementById("me").textContent = `${me.name}（${me.role_zh}${me.unit ? " · " + me.unit : ""}）`;
+      return me;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // The command-centre screen (指挥中心 · 实时监控): a snapshot from /api/v1/centre/snapshot,
 // then live events from /api/v1/live. Plain DOM, no framework, nothing from elsewhere.
 
-import { ApiError, get, loginFromForm, logout, post, setToken, token } from "./api.js";
+import { ApiError, SESSION_ENDED, get, post, staffLogin, token } from "./api.js";
 import { AssistPanel } from "./assist.js";
 import { drawChart } from "./chart.js";
 import { connectLive } from "./live.js";
@@ -262,7 +262,7 @@ function startLive() {
       metrics.resets += 1;
       loadSnapshot().catch(showError);
     },
-    onAuth: () => signOut("登录已失效，请重新登录"),
+    onAuth: () => login.signOut(SESSION_ENDED),
   });
 }
 
@@ -689,19 +689,8 @@ function renderCommands() {
 
 // --- start-up, login ------------------------------------------------------------------------
 
-function signOut(message) {
-  if (live) live.stop();
-  live = null;
-  setToken(null);
-  $("#login").hidden = false;
-  const err = $("#login-error");
-  err.hidden = !message;
-  err.textContent = message || "";
-  $("#login-user").focus();
-}
-
 async function start() {
-  $("#login").hidden = true;
+  login.hide();
   try {
     const geo = await fetch("/centre/map.json", { cache: "force-cache" }).then((r) => r.json());
     map.setDistricts(geo);
@@ -712,7 +701,7 @@ async function start() {
     await loadSnapshot();
     startLive();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signOut("登录已失效，请重新登录");
+    if (e instanceof ApiError && e.status === 401) return login.signOut(SESSION_ENDED);
     showError(e);
   }
 }
@@ -731,19 +720,6 @@ function wire() {
       mark("alerts");
     },
   });
-  $("#login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      await loginFromForm($("#login-form"));
-      await start();
-    } catch (err) {
-      const box = $("#login-error");
-      box.textContent = err.message;
-      box.hidden = false;
-    }
-  });
-  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
-  document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   for (const list of [$("#alert-list"), $("#assist-list")]) {
     list.addEventListener("click", (e) => {
       const b = e.target.closest("[data-act]");
@@ -811,6 +787,12 @@ function wire() {
   window.__centreReady = true;
 }
 
+const login = staffLogin({
+  start,
+  forget: () => {
+    if (live) live.stop();
+    live = null;
+  },
+});
 wire();
-if (token()) start();
-else signOut(null);
+login.begin();

@@ -3,7 +3,7 @@
 // estimates with their event-study plots, and the two reports to download (HTML, PDF).
 // Supervisors and administrators; every figure is what the API answers. Plain DOM.
 
-import { ApiError, call, get, loginFromForm, logout, setToken, token } from "./api.js";
+import { ApiError, get, staffLogin, token } from "./api.js";
 import { el, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -229,30 +229,18 @@ function defaultPeriod() {
   $("#p-to").value = last.toISOString().slice(0, 10);
 }
 
-function signOut(message) {
-  setToken(null);
+function forget() {
   me = null;
   loaded.overview = loaded.reform = null; // the next person sees their own answers
   for (const id of ["#kpi-tiles", "#booth-table", "#refusal-table", "#rating-table", "#reform-body", "#trend"]) $(id).replaceChildren();
   $("#reform-status").textContent = "";
   $("#download-status").textContent = "";
   $("#me").textContent = "";
-  $("#login").hidden = false;
-  $("#login-error").textContent = message || "";
-  $("#login-error").hidden = !message;
-  $("#login-user").focus();
 }
 
 async function start() {
-  try {
-    me = await call("GET", "/api/v1/centre/me");
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signOut("登录已失效，请重新登录");
-    toast(e.message);
-    return;
-  }
-  $("#login").hidden = true;
-  $("#me").textContent = `${me.name}（${me.role_zh}${me.unit ? " · " + me.unit : ""}）`;
+  me = await login.whoAmI((e) => toast(e.message));
+  if (!me) return;
   show();
   window.__managerReady = true;
 }
@@ -262,18 +250,6 @@ function wire() {
   defaultPeriod();
   if (params.get("from")) $("#p-from").value = params.get("from");
   if (params.get("to")) $("#p-to").value = params.get("to");
-  $("#login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      await loginFromForm($("#login-form"));
-      await start();
-    } catch (err) {
-      $("#login-error").textContent = err.message;
-      $("#login-error").hidden = false;
-    }
-  });
-  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
-  document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   $("#period").addEventListener("submit", (e) => {
     e.preventDefault();
     loaded.overview = loaded.reform = null;
@@ -283,6 +259,6 @@ function wire() {
   window.addEventListener("hashchange", () => me && show());
 }
 
+const login = staffLogin({ start, forget });
 wire();
-if (token()) start();
-else signOut(null);
+login.begin();

@@ -5,7 +5,7 @@
 // and the form of the next step (contact, fix, return visit, close with the citizen's
 // answer). Every refusal shows the server's own zh-CN message. Plain DOM, no framework.
 
-import { ApiError, call, get, loginFromForm, logout, post, setToken, token } from "./api.js";
+import { get, post, staffLogin } from "./api.js";
 import { el, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -304,46 +304,21 @@ function show() {
   loadList();
 }
 
-function signOut(message) {
-  setToken(null);
+function forget() {
   me = null;
   $("#me").textContent = "";
   $("#remedy-list").replaceChildren();
   $("#remedy-detail").replaceChildren();
-  $("#login").hidden = false;
-  showError($("#login-error"), message ? { message } : null);
-  $("#login-user").focus();
 }
 
 async function start() {
-  try {
-    me = await call("GET", "/api/v1/centre/me");
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signOut("登录已失效，请重新登录");
-    toast(e.message);
-    return;
-  }
-  $("#login").hidden = true;
-  $("#me").textContent = `${me.name}（${me.role_zh}${me.unit ? " · " + me.unit : ""}）`;
+  me = await login.whoAmI((e) => toast(e.message));
+  if (!me) return;
   list.selected = null;
   show();
 }
 
 function wire() {
-  $("#login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const answer = await loginFromForm($("#login-form"));
-      await start();
-      if (answer.second_factor === "enrolment_required") {
-        toast("管理员、督察须绑定动态验证码：请尽快完成绑定", true);
-      }
-    } catch (err) {
-      showError($("#login-error"), err);
-    }
-  });
-  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
-  document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   window.addEventListener("hashchange", () => {
     if (!me) return;
     list.selected = null;
@@ -351,6 +326,6 @@ function wire() {
   });
 }
 
+const login = staffLogin({ start, forget });
 wire();
-if (token()) start();
-else signOut(null);
+login.begin();

@@ -4,7 +4,7 @@
 // last verification. Every list is what the API answers for the caller's unit, and every
 // refusal shows the server's own zh-CN message. Plain DOM, no framework.
 
-import { ApiError, call, get, loginFromForm, logout, post, setToken, token } from "./api.js";
+import { get, post, staffLogin } from "./api.js";
 import { el, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
@@ -496,25 +496,14 @@ function show() {
   else loadLedger();
 }
 
-function signOut(message) {
-  setToken(null);
+function forget() {
   me = null;
   $("#me").textContent = "";
-  $("#login").hidden = false;
-  showError($("#login-error"), message ? { message } : null);
-  $("#login-user").focus();
 }
 
 async function start() {
-  try {
-    me = await call("GET", "/api/v1/centre/me");
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return signOut("登录已失效，请重新登录");
-    toast(e.message);
-    return;
-  }
-  $("#login").hidden = true;
-  $("#me").textContent = `${me.name}（${me.role_zh}${me.unit ? " · " + me.unit : ""}）`;
+  me = await login.whoAmI((e) => toast(e.message));
+  if (!me) return;
   show();
   countOpen();
   countPending();
@@ -522,20 +511,6 @@ async function start() {
 }
 
 function wire() {
-  $("#login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const answer = await loginFromForm($("#login-form"));
-      await start();
-      if (answer.second_factor === "enrolment_required") {
-        toast("管理员、督察须绑定动态验证码：请尽快完成绑定（POST /api/v1/staff/totp/enrol）", true);
-      }
-    } catch (err) {
-      showError($("#login-error"), err);
-    }
-  });
-  $("#btn-logout").addEventListener("click", () => logout().then(() => signOut(null)));
-  document.addEventListener("centre:unauthorised", () => signOut("登录已失效，请重新登录"));
   $("#case-filter").addEventListener("submit", (e) => {
     e.preventDefault();
     queue.selected = null;
@@ -553,6 +528,6 @@ function wire() {
   window.addEventListener("hashchange", () => me && show());
 }
 
+const login = staffLogin({ start, forget });
 wire();
-if (token()) start();
-else signOut(null);
+login.begin();
