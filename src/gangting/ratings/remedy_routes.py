@@ -92,101 +92,56 @@ def get_remedy(remedy_id: uuid.UUID, ctx: ContextDep, actor: ActorDep) -> dict[s
     return run_read(ctx, lambda uow: remedies.get_remedy(uow, actor, remedy_id, ctx.calendar))
 
 
-def _step(
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: str | None,
-    remedy_id: uuid.UUID,
-    action: str,
-    body: StepNote,
-    **extra: Any,
-) -> JSONResponse:
-    policy = service.remedy_policy(ctx.settings)
-    return post_write(
-        ctx,
-        actor,
-        key,
-        f"/ratings/remedies/{remedy_id}/{action}",
-        body,
-        lambda uow: remedies.advance_remedy(
-            uow,
-            actor,
-            remedy_id,
-            action,
-            note=body.note,
-            policy=policy,
-            calendar=ctx.calendar,
-            **extra,
-        ),
-        action=f"bad_review_remedy.{action}",
-    )
-
-
 _STEP_RESPONSES = error_responses(401, 403, 404, 409, 422)
 
 
-@router.post(
-    "/remedies/{remedy_id}/contact",
-    response_model=RemedyWithHistory,
-    responses=_STEP_RESPONSES,
-    summary="差评整改：已联系评价人并核实（可标为复杂事项）",
-)
-def contact(
-    remedy_id: uuid.UUID,
-    body: ContactStep,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, remedy_id, "contact", body, complex_matter=body.complex_matter)
+def _step_route(path: str, action: str, body_type: type[StepNote], summary: str) -> None:
+    """One step's route: POST /remedies/{id}/<path> moves the remedy by ``action`` with the
+    note and whatever else the step's body carries (complex_matter, citizen_answer)."""
+
+    def step(
+        remedy_id: uuid.UUID,
+        body: StepNote,
+        ctx: ContextDep,
+        actor: ActorDep,
+        key: IdempotencyKey = None,
+    ) -> JSONResponse:
+        policy = service.remedy_policy(ctx.settings)
+        extra = body.model_dump(exclude={"note"})
+        return post_write(
+            ctx,
+            actor,
+            key,
+            f"/ratings/remedies/{remedy_id}/{action}",
+            body,
+            lambda uow: remedies.advance_remedy(
+                uow,
+                actor,
+                remedy_id,
+                action,
+                note=body.note,
+                policy=policy,
+                calendar=ctx.calendar,
+                **extra,
+            ),
+            action=f"bad_review_remedy.{action}",
+        )
+
+    # FastAPI reads the body's model from the annotation: each step has its own.
+    step.__annotations__["body"] = body_type
+    router.post(
+        f"/remedies/{{remedy_id}}/{path}",
+        response_model=RemedyWithHistory,
+        responses=_STEP_RESPONSES,
+        summary=summary,
+        name=action,
+    )(step)
 
 
-@router.post(
-    "/remedies/{remedy_id}/fix",
-    response_model=RemedyWithHistory,
-    responses=_STEP_RESPONSES,
-    summary="差评整改：已整改",
-)
-def fix(
-    remedy_id: uuid.UUID,
-    body: StepNote,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, remedy_id, "fix", body)
-
-
-@router.post(
-    "/remedies/{remedy_id}/return-visit",
-    response_model=RemedyWithHistory,
-    responses=_STEP_RESPONSES,
-    summary="差评整改：已回访评价人",
-)
-def return_visit(
-    remedy_id: uuid.UUID,
-    body: StepNote,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, remedy_id, "return_visit", body)
-
-
-@router.post(
-    "/remedies/{remedy_id}/close",
-    response_model=RemedyWithHistory,
-    responses=_STEP_RESPONSES,
-    summary="差评整改：办结（记录评价人的意见）",
-)
-def close(
-    remedy_id: uuid.UUID,
-    body: CloseStep,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, remedy_id, "close", body, citizen_answer=body.citizen_answer)
+_step_route("contact", "contact", ContactStep, "差评整改：已联系评价人并核实（可标为复杂事项）")
+_step_route("fix", "fix", StepNote, "差评整改：已整改")
+_step_route("return-visit", "return_visit", StepNote, "差评整改：已回访评价人")
+_step_route("close", "close", CloseStep, "差评整改：办结（记录评价人的意见）")
 
 
 @router.get(
