@@ -11,6 +11,7 @@ granted instalment plan writes the instalments, each paid once through the payme
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,7 +58,7 @@ from gangting.fines.models import (
     PenaltyDecision,
 )
 from gangting.fines.rules import DecisionState, FinePolicy, Pause
-from gangting.fines.service import pauses_of
+from gangting.fines.service import PaymentLine, open_payment, pauses_of, pending_payment_no
 from gangting.kernel.actor import Actor
 from gangting.kernel.decision import Reason
 from gangting.kernel.ids import new_id, reference
@@ -452,59 +453,21 @@ def create_instalment_payment(
     paid = sorted(i.instalment_no for i, _ in rows if i.state == DecisionState.PAID)
     if paid:
         raise InstalmentPaid("该期款项已缴纳，无需重复缴纳", data={"instalment_nos": paid})
-    pending = (
-        uow.session.execute(
-            select(Payment.payment_no)
-            .join(PaymentItem, PaymentItem.payment_id == Payment.id)
-            .where(
-                PaymentItem.instalment_id.in_([i.id for i, _ in rows]), Payment.state == "pending"
-            )
-        )
-        .scalars()
-        .first()
-    )
+    pending = pending_payment_no(uow, PaymentItem.instalment_id.in_([i.id for i, _ in rows]))
     if pending is not None:
         raise PaymentPending(
             "该期款项有一笔缴款正在确认中，请稍候查询结果", data={"payment_no": pending}
         )
-    now = uow.clock.now()
-    payment = Payment(
-        id=new_id(),
-        payment_no=reference("JK", now),
-        citizen_id=citizen.id,
-        booth_id=actor.booth_id,
-        amount_fen=0,
-        state="pending",
-        created_at=now,
-    )
-    uow.session.add(payment)
-    total = 0
-    for deferral in {d.id: d for _, d in rows}.values():
-        decision = decision_of(uow, deferral)
-        plan = instalments_of(uow, deferral)
-        dues = _dues(decision, plan, today, policy, fine_policy)
-        for item, due in zip(plan, dues, strict=True):
-            if item.instalment_no not in instalment_nos:
-                continue
-            total += item.amount_fen + due.late_fee_fen
-            uow.session.add(
-                PaymentItem(
-                    payment_id=payment.id,
-                    decision_id=decision.id,
-                    instalment_id=item.id,
-                    fine_fen=item.amount_fen,
-                    late_fee_fen=due.late_fee_fen,
-                    days_late=due.days_late,
-                )
-            )
-    payment.amount_fen = total
-    uow.session.flush()
-    audit.record(
-        uow,
-        actor,
-        "payment.created",
-        "payment",
-        payment.payment_no,
-        data={"amount_fen": total, "instalments": instalment_nos},
-    )
-    return payment
+
+    def lines() -> Iterable[PaymentLine]:
+        for deferral in {d.id: d for _, d in rows}.values():
+            decision = decision_of(uow, deferral)
+            plan = instalments_of(uow, deferral)
+            dues = _dues(decision, plan, today, policy, fine_policy)
+            for item, due in zip(plan, dues, strict=True):
+                if item.instalment_no in instalment_nos:
+                    yield PaymentLine(
+                        decision.id, item.amount_fen, due.late_fee_fen, due.days_late, item.id
+                    )
+
+    return open_payment(uow, actor, citizen, lines(), {"instalments": instalment_nos})

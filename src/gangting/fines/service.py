@@ -9,10 +9,13 @@ pending payment cannot get a second one: money is never taken twice.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from gangting.applications.service import record_application
 from gangting.audit import service as audit
@@ -132,30 +135,41 @@ def quote_decisions(
     return [amount_view(d, today, policy) for d in decisions]
 
 
-def create_payment(
-    uow: UnitOfWork,
-    actor: Actor,
-    citizen: Citizen,
-    decision_nos: list[str],
-    policy: FinePolicy,
-) -> Payment:
-    today = uow.clock.today()
-    decisions = unpaid_decisions(uow, citizen, decision_nos, lock=True)
-    pending = (
+def pending_payment_no(uow: UnitOfWork, items: ColumnElement[bool]) -> str | None:
+    """The number of a pending payment with an item matching ``items`` (one is enough: money
+    is never taken twice), or None."""
+    return (
         uow.session.execute(
             select(Payment.payment_no)
             .join(PaymentItem, PaymentItem.payment_id == Payment.id)
-            .where(
-                PaymentItem.decision_id.in_([d.id for d in decisions]), Payment.state == "pending"
-            )
+            .where(items, Payment.state == "pending")
         )
         .scalars()
         .first()
     )
-    if pending is not None:
-        raise PaymentPending(
-            "该罚款有一笔缴款正在确认中，请稍候查询结果", data={"payment_no": pending}
-        )
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One item of a payment order: a decision's fine, or one instalment of it, with its
+    late fee."""
+
+    decision_id: uuid.UUID
+    fine_fen: int
+    late_fee_fen: int
+    days_late: int
+    instalment_id: uuid.UUID | None = None
+
+
+def open_payment(
+    uow: UnitOfWork,
+    actor: Actor,
+    citizen: Citizen,
+    lines: Iterable[PaymentLine],
+    audit_data: dict[str, Any],
+) -> Payment:
+    """Write the pending payment order of these lines (its amount their sum), audited as
+    ``payment.created`` with the amount and ``audit_data``."""
     now = uow.clock.now()
     payment = Payment(
         id=new_id(),
@@ -168,16 +182,16 @@ def create_payment(
     )
     uow.session.add(payment)
     total = 0
-    for decision in decisions:
-        fee = fee_of(decision, today, policy)
-        total += decision.fine_fen + fee.amount_fen
+    for line in lines:
+        total += line.fine_fen + line.late_fee_fen
         uow.session.add(
             PaymentItem(
                 payment_id=payment.id,
-                decision_id=decision.id,
-                fine_fen=decision.fine_fen,
-                late_fee_fen=fee.amount_fen,
-                days_late=fee.days_late,
+                decision_id=line.decision_id,
+                instalment_id=line.instalment_id,
+                fine_fen=line.fine_fen,
+                late_fee_fen=line.late_fee_fen,
+                days_late=line.days_late,
             )
         )
     payment.amount_fen = total
@@ -188,9 +202,32 @@ def create_payment(
         "payment.created",
         "payment",
         payment.payment_no,
-        data={"amount_fen": total, "decisions": decision_nos},
+        data={"amount_fen": total, **audit_data},
     )
     return payment
+
+
+def create_payment(
+    uow: UnitOfWork,
+    actor: Actor,
+    citizen: Citizen,
+    decision_nos: list[str],
+    policy: FinePolicy,
+) -> Payment:
+    today = uow.clock.today()
+    decisions = unpaid_decisions(uow, citizen, decision_nos, lock=True)
+    pending = pending_payment_no(uow, PaymentItem.decision_id.in_([d.id for d in decisions]))
+    if pending is not None:
+        raise PaymentPending(
+            "该罚款有一笔缴款正在确认中，请稍候查询结果", data={"payment_no": pending}
+        )
+
+    def lines() -> Iterable[PaymentLine]:
+        for decision in decisions:
+            fee = fee_of(decision, today, policy)
+            yield PaymentLine(decision.id, decision.fine_fen, fee.amount_fen, fee.days_late)
+
+    return open_payment(uow, actor, citizen, lines(), {"decisions": decision_nos})
 
 
 def ask_platform(
