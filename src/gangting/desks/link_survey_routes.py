@@ -13,19 +13,13 @@ from pydantic import Field
 
 from gangting.contracts import Request as Body
 from gangting.desks.link_survey import answer_link_survey, link_survey_view
-from gangting.kernel.errors import DomainError
-from gangting.ratings.public_routes import TokenPath, checked_token, count_source, throttle_answer
-from gangting.ratings.service import link_actor
+from gangting.ratings.public_routes import EXPIRED, TokenPath, link_write, throttled
 from gangting.surveys.schemas import ResponseRecorded, SurveyView
 from gangting.web.deps import ContextDep, IdempotencyKey
-from gangting.web.openapi import Answer, ErrorBody, error_responses
-from gangting.web.writes import render, run_read, write_answer
+from gangting.web.openapi import Answer, error_responses
+from gangting.web.writes import run_read
 
 router = APIRouter(tags=["问卷 surveys"])
-
-_EXPIRED: dict[int | str, dict[str, Any]] = {
-    410: {"model": ErrorBody, "description": "评价链接已过期（ratings.link_expired）"}
-}
 
 
 class LinkSurveyView(Answer):
@@ -44,15 +38,12 @@ class LinkSurveyAnswers(Body):
 @router.get(
     "/api/v1/public/surveys/{token}",
     response_model=LinkSurveyView,
-    responses={**error_responses(404, 429), **_EXPIRED},
+    responses={**error_responses(404, 429), **EXPIRED},
     summary="评价链接的服务体验问卷：题目及能否填写（无需登录）",
 )
 def link_survey(token: TokenPath, request: Request, ctx: ContextDep) -> Any:
-    try:
-        count_source(ctx, request)
-    except DomainError as exc:
-        return throttle_answer(exc)
-    checked_token(token)
+    if (answer := throttled(ctx, request, token)) is not None:
+        return answer
     return run_read(ctx, lambda uow: link_survey_view(uow, token))
 
 
@@ -60,7 +51,7 @@ def link_survey(token: TokenPath, request: Request, ctx: ContextDep) -> Any:
     "/api/v1/public/surveys/{token}",
     status_code=201,
     response_model=ResponseRecorded,
-    responses={**error_responses(404, 409, 422, 429), **_EXPIRED},
+    responses={**error_responses(404, 409, 422, 429), **EXPIRED},
     summary="评价链接：提交服务体验问卷（评价之后，可选；每笔业务一份答卷）",
 )
 def answer_survey(
@@ -70,20 +61,14 @@ def answer_survey(
     ctx: ContextDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    try:
-        count_source(ctx, request)
-    except DomainError as exc:
-        return throttle_answer(exc)
-    checked_token(token)
-    return render(
-        write_answer(
-            ctx,
-            link_actor(token),
-            key,
-            "POST",
-            "/public/surveys",
-            body.model_dump(mode="json"),
-            lambda uow: (201, answer_link_survey(uow, token, body.answers)),
-            action="survey_link",
-        )
+    if (answer := throttled(ctx, request, token)) is not None:
+        return answer
+    return link_write(
+        ctx,
+        token,
+        key,
+        "/public/surveys",
+        body,
+        lambda uow: (201, answer_link_survey(uow, token, body.answers)),
+        action="survey_link",
     )

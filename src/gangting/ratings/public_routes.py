@@ -24,7 +24,7 @@ from gangting.ratings.schemas import LinkView, RatingAnswer
 from gangting.ratings.throttle import count_request, source_limit
 from gangting.web.deps import ContextDep, IdempotencyKey
 from gangting.web.openapi import ErrorBody, error_responses
-from gangting.web.writes import render, write_answer
+from gangting.web.writes import Work, render, write_answer
 
 STATIC_DIR = FilePath(__file__).parent / "static"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -61,6 +61,33 @@ def throttle_answer(exc: DomainError) -> JSONResponse:
     return JSONResponse(exc.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
 
 
+def throttled(ctx: Context, request: Request, token: str) -> JSONResponse | None:
+    """The start of every public link API route: count the request against its source and
+    answer 429 when the source must wait; else None, once the token is shaped like one
+    (else ``ratings.link_unknown``)."""
+    try:
+        count_source(ctx, request)
+    except DomainError as exc:
+        return throttle_answer(exc)
+    checked_token(token)
+    return None
+
+
+def link_write(
+    ctx: Context, token: str, key: str | None, path: str, body: Body, work: Work, *, action: str
+) -> JSONResponse:
+    """A write by the link's token (idempotent in the link's own key space), rendered."""
+    payload = body.model_dump(mode="json")
+    actor = service.link_actor(token)
+    return render(write_answer(ctx, actor, key, "POST", path, payload, work, action=action))
+
+
+# A link past its time (the rating's and the survey's routes).
+EXPIRED: dict[int | str, dict[str, Any]] = {
+    410: {"model": ErrorBody, "description": "评价链接已过期（ratings.link_expired）"}
+}
+
+
 # Every spelling parse_level accepts, for the API description.
 _LEVEL_KEYS: list[JsonValue] = [
     *(lv.value for lv in rules.LEVELS),
@@ -93,22 +120,17 @@ class LinkRating(Body):
     summary="评价链接：所评价的业务与五个评价等级（无需登录）",
 )
 def read_link(token: TokenPath, request: Request, ctx: ContextDep) -> Any:
-    try:
-        count_source(ctx, request)
-    except DomainError as exc:
-        return throttle_answer(exc)
+    if (answer := throttled(ctx, request, token)) is not None:
+        return answer
     with ctx.uow() as uow:
-        return service.link_view(uow, checked_token(token))
+        return service.link_view(uow, token)
 
 
 @router.post(
     "/api/v1/public/ratings/{token}",
     status_code=201,
     response_model=RatingAnswer,
-    responses={
-        **error_responses(404, 409, 422, 429),
-        410: {"model": ErrorBody, "description": "评价链接已过期（ratings.link_expired）"},
-    },
+    responses={**error_responses(404, 409, 422, 429), **EXPIRED},
     summary="评价链接：提交评价（无需登录；每个链接只能使用一次）",
 )
 def rate_by_link(
@@ -118,33 +140,27 @@ def rate_by_link(
     ctx: ContextDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    try:
-        count_source(ctx, request)
-    except DomainError as exc:
-        return throttle_answer(exc)
-    checked_token(token)
+    if (answer := throttled(ctx, request, token)) is not None:
+        return answer
     policy = service.remedy_policy(ctx.settings)
-    return render(
-        write_answer(
-            ctx,
-            service.link_actor(token),
-            key,
-            "POST",
-            "/public/ratings",
-            body.model_dump(mode="json"),
-            lambda uow: (
-                201,
-                service.rate_by_link(
-                    uow,
-                    token,
-                    level=rules.parse_level(body.level),
-                    reason=body.reason,
-                    policy=policy,
-                    calendar=ctx.calendar,
-                ),
+    return link_write(
+        ctx,
+        token,
+        key,
+        "/public/ratings",
+        body,
+        lambda uow: (
+            201,
+            service.rate_by_link(
+                uow,
+                token,
+                level=rules.parse_level(body.level),
+                reason=body.reason,
+                policy=policy,
+                calendar=ctx.calendar,
             ),
-            action="rating_link",
-        )
+        ),
+        action="rating_link",
     )
 
 
