@@ -9,6 +9,7 @@ maker keeps the others' sections (and any text outside the markers).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -44,3 +45,16 @@ def write_section(name: str, body: str, readme: Path = README) -> None:
     readme.parent.mkdir(parents=True, exist_ok=True)
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
     readme.write_text(with_section(text, name, body), encoding="utf-8")
+
+
+def shots_folder(name: str, shots: Path, section: str, tmp: Path) -> Path:
+    """Where a screen maker puts its screenshots: with GANGTING_WRITE_SCREENS=1 its docs
+    folder ``shots`` (and its README section ``name`` rewritten to ``section``), else a
+    folder under the test's ``tmp``."""
+    if os.environ.get("GANGTING_WRITE_SCREENS") == "1":
+        shots.mkdir(parents=True, exist_ok=True)
+        write_section(name, section, shots.parent / "README.md")
+        return shots
+    out = tmp / "shots"
+    out.mkdir(exist_ok=True)
+    return out

@@ -12,7 +12,6 @@ writes the screenshots into docs/screens/supervision/ (else into a temporary fol
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import uuid
@@ -40,7 +39,7 @@ from tests import builders
 from tests.app_server import serving
 from tests.command_centre.browser import sign_in
 from tests.desks.supervision_plant import Planted, make_org, plant_agents, plant_seller
-from tests.screens_readme import write_section
+from tests.screens_readme import shots_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screens" / "supervision"
@@ -130,16 +129,6 @@ def _checkpoint_and_verify(site: Site) -> None:
         )
 
 
-def _shots(tmp: Path) -> Path:
-    if os.environ.get("GANGTING_WRITE_SCREENS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        write_section("supervision", README_SECTION, SHOTS.parent / "README.md")
-        return SHOTS
-    out = tmp / "shots"
-    out.mkdir()
-    return out
-
-
 @pytest.fixture
 def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
     if shutil.which("chromium") is None:
@@ -164,7 +153,7 @@ def test_a_supervisor_reviews_a_case_decides_approvals_searches_and_sees_the_led
     other = _lock(site, "sup-kdl-2", "BT-KDL-001")  # another supervisor's request
     own = _lock(site, "sup-kdl", "BT-KDL-002")  # the viewer's own
     _checkpoint_and_verify(site)
-    shots = _shots(tmp_path)
+    shots = shots_folder("supervision", SHOTS, README_SECTION, tmp_path)
     context = browser.new_context(viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     seen = _watch(page, site)

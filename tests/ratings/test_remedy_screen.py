@@ -12,7 +12,6 @@ writes the screenshots into docs/screens/remedies/ (else into a temporary folder
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from tests import builders
 from tests.app_server import serving
 from tests.command_centre.browser import sign_in
 from tests.desks.supervision_plant import make_org
-from tests.screens_readme import write_section
+from tests.screens_readme import shots_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screens" / "remedies"
@@ -136,16 +135,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
         ctx.close()
 
 
-def _shots(tmp: Path) -> Path:
-    if os.environ.get("GANGTING_WRITE_SCREENS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        write_section("remedies", README_SECTION, SHOTS.parent / "README.md")
-        return SHOTS
-    out = tmp / "shots"
-    out.mkdir()
-    return out
-
-
 def _card(page: Page, booth: str) -> object:
     return page.locator("#remedy-list .remedy-card", has_text=booth)
 
@@ -158,7 +147,7 @@ def _step(page: Page, note: str) -> None:
 def test_a_remedy_goes_from_assigned_to_closed_through_the_screen(
     site: Site, browser: Browser, tmp_path: Path
 ) -> None:
-    shots = _shots(tmp_path)
+    shots = shots_folder("remedies", SHOTS, README_SECTION, tmp_path)
     context = browser.new_context(viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
     requests: list[str] = []

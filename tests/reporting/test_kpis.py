@@ -38,108 +38,57 @@ ASSUME = rules.Assumptions(
 )
 
 
+# Where each place stands (a visit's district is its place's).
+PLACES = {"BT-A": "150203", "BT-B": "150202", "HALL-DH": "150202"}
+# Every visit, one a row: place (a booth, or a hall), home district, matter (its kind names
+# the service item), visit number, "day queued started finished" (city time), outcome: True
+# completed with an application, None completed without one, else the refusal's code.
+VISITS: list[tuple[str, str | None, str, int, str, bool | str | None]] = [
+    # A1: wait 300 s, handle 600 s, completed at the first visit, an application
+    ("BT-A", "150203", "violation:1", 1, "2026-11-02 09:00 09:05 09:15", True),
+    # A2: wait 120, handle 240, refused (identity), first visit of matter 2
+    ("BT-A", "150203", "violation:2", 1, "2026-11-02 10:00 10:02 10:06", "identity.mismatch"),
+    # A3: wait 600, handle 600, matter 2 completed at its second visit
+    ("BT-A", "150207", "violation:2", 2, "2026-11-03 11:00 11:10 11:20", True),
+    # A4: 00:30 on 1 November in the city (16:30 UTC on 31 October): November; wait 60,
+    # handle 300, no home district
+    ("BT-A", None, "renewal:1", 1, "2026-11-01 00:29 00:30 00:35", True),
+    # A5: 23:30 on 31 October in the city: October
+    ("BT-A", "150203", "renewal:2", 1, "2026-10-31 23:20 23:30 23:40", True),
+    # B1: wait 1200, handle 1800, completed first visit
+    ("BT-B", "150202", "renewal:3", 1, "2026-11-05 14:00 14:20 14:50", True),
+    # B2: wait 0, handle 60, refused (documents)
+    ("BT-B", "150202", "renewal:4", 1, "2026-11-05 15:00 15:00 15:01", "documents.expired"),
+    # H1: a hall visit of a 昆都仑区 resident in 东河区
+    ("HALL-DH", "150203", "violation:9", 1, "2026-11-06 09:00 09:30 09:40", None),
+]
+
+
 @pytest.fixture
 def world(database_url: str) -> Iterator[World]:
     w = open_world(database_url)
     w.booth("BT-A", "150203", *A_LONLAT, opened=date(2026, 11, 1))
     w.booth("BT-B", "150202", *B_LONLAT, opened=None)
-    v = w.visit
-    # A1: wait 300 s, handle 600 s, completed at the first visit, an application
-    v(
-        booth="BT-A",
-        district="150203",
-        home="150203",
-        matter="violation:1",
-        queued="2026-11-02 09:00",
-        started="2026-11-02 09:05",
-        finished="2026-11-02 09:15",
-        application=True,
-    )
-    # A2: wait 120, handle 240, refused (identity), first visit of matter 2
-    v(
-        booth="BT-A",
-        district="150203",
-        home="150203",
-        matter="violation:2",
-        queued="2026-11-02 10:00",
-        started="2026-11-02 10:02",
-        finished="2026-11-02 10:06",
-        outcome="refused",
-        refusal="identity.mismatch",
-    )
-    # A3: wait 600, handle 600, matter 2 completed at its second visit
-    v(
-        booth="BT-A",
-        district="150203",
-        home="150207",
-        matter="violation:2",
-        visit_no=2,
-        queued="2026-11-03 11:00",
-        started="2026-11-03 11:10",
-        finished="2026-11-03 11:20",
-        application=True,
-    )
-    # A4: 00:30 on 1 November in the city (16:30 UTC on 31 October): November; wait 60,
-    # handle 300, no home district
-    v(
-        booth="BT-A",
-        district="150203",
-        home=None,
-        item="renewal",
-        matter="renewal:1",
-        queued="2026-11-01 00:29",
-        started="2026-11-01 00:30",
-        finished="2026-11-01 00:35",
-        application=True,
-    )
-    # A5: 23:30 on 31 October in the city: October
-    v(
-        booth="BT-A",
-        district="150203",
-        home="150203",
-        item="renewal",
-        matter="renewal:2",
-        queued="2026-10-31 23:20",
-        started="2026-10-31 23:30",
-        finished="2026-10-31 23:40",
-        application=True,
-    )
-    # B1: wait 1200, handle 1800, completed first visit
-    v(
-        booth="BT-B",
-        district="150202",
-        home="150202",
-        item="renewal",
-        matter="renewal:3",
-        queued="2026-11-05 14:00",
-        started="2026-11-05 14:20",
-        finished="2026-11-05 14:50",
-        application=True,
-    )
-    # B2: wait 0, handle 60, refused (documents)
-    v(
-        booth="BT-B",
-        district="150202",
-        home="150202",
-        item="renewal",
-        matter="renewal:4",
-        queued="2026-11-05 15:00",
-        started="2026-11-05 15:00",
-        finished="2026-11-05 15:01",
-        outcome="refused",
-        refusal="documents.expired",
-    )
-    # H1: a hall visit of a 昆都仑区 resident in 东河区
-    v(
-        channel="hall",
-        hall="HALL-DH",
-        district="150202",
-        home="150203",
-        matter="violation:9",
-        queued="2026-11-06 09:00",
-        started="2026-11-06 09:30",
-        finished="2026-11-06 09:40",
-    )
+    for place, home, matter, visit_no, times, outcome in VISITS:
+        day, queued, started, finished = times.split()
+        hall = place.startswith("HALL")
+        refusal = outcome if isinstance(outcome, str) else None
+        w.visit(
+            channel="hall" if hall else "booth",
+            booth=None if hall else place,
+            hall=place if hall else None,
+            district=PLACES[place],
+            home=home,
+            item="renewal" if matter.startswith("renewal:") else "process_violations",
+            matter=matter,
+            visit_no=visit_no,
+            queued=f"{day} {queued}",
+            started=f"{day} {started}",
+            finished=f"{day} {finished}",
+            outcome="refused" if refusal else "completed",
+            refusal=refusal,
+            application=outcome is True,
+        )
     yield w
     w.engine.dispose()
 

@@ -11,7 +11,6 @@ writes the screenshots into docs/screens/manager/ (else into a temporary folder)
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime
@@ -32,7 +31,7 @@ from tests.app_server import serving
 from tests.command_centre.browser import sign_in
 from tests.reporting.synthetic import fill
 from tests.reporting.world import open_world
-from tests.screens_readme import write_section
+from tests.screens_readme import shots_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screens" / "manager"
@@ -81,20 +80,6 @@ def site(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
         ctx.close()
 
 
-def _shots(tmp: Path) -> Path:
-    # tests/conftest.py drops GANGTING_* settings but keeps GANGTING_TEST_*
-    if "1" in (
-        os.environ.get("GANGTING_WRITE_SCREENS"),
-        os.environ.get("GANGTING_WRITE_SCREENS"),
-    ):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        write_section("manager", README_SECTION, SHOTS.parent / "README.md")
-        return SHOTS
-    out = tmp / "shots"
-    out.mkdir()
-    return out
-
-
 def _login(page: Page, username: str) -> None:
     expect(page.locator("#login")).to_be_visible()
     if username == "off":
@@ -108,7 +93,7 @@ def _login(page: Page, username: str) -> None:
 def test_a_supervisor_reads_the_figures_and_downloads_the_reports(
     site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    shots = _shots(tmp_path)
+    shots = shots_folder("manager", SHOTS, README_SECTION, tmp_path)
     context = browser.new_context(
         viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
     )

@@ -5,7 +5,6 @@ code field, the code signs them in; the log-out button ends the token on the ser
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from gangting.staff import totp
 from gangting.staff.models import AccessToken, StaffAccount
 from tests import builders
 from tests.app_server import serving
-from tests.screens_readme import write_section
+from tests.screens_readme import shots_folder
 
 SECRET = totp.new_secret()
 
@@ -116,14 +115,6 @@ Made by `tests/staff/test_login_screens.py` (`GANGTING_WRITE_SCREENS=1`).
   first code signs them in (docs/decisions/0019)."""
 
 
-def _shots(tmp: Path) -> Path:
-    if os.environ.get("GANGTING_WRITE_SCREENS") == "1":
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        write_section("login", README_SECTION, SHOTS.parent / "README.md")
-        return SHOTS
-    return tmp
-
-
 @pytest.mark.parametrize("page_path", ["/centre/supervision.html", "/centre/"])
 def test_an_unbound_supervisor_binds_the_second_factor_in_the_login_box(
     browser: Browser, site: Site, page_path: str, tmp_path: Path
@@ -147,7 +138,10 @@ def test_an_unbound_supervisor_binds_the_second_factor_in_the_login_box(
         secret = page.locator("#login-bind-secret").inner_text().replace(" ", "")
         if page_path == "/centre/":
             page.locator("#login-form").screenshot(
-                path=str(_shots(tmp_path) / "bind-second-factor.png")
+                path=str(
+                    shots_folder("login", SHOTS, README_SECTION, tmp_path)
+                    / "bind-second-factor.png"
+                )
             )
         # a wrong code is refused and the box stays in the binding step
         wrong = "000000" if totp.code_at(secret, site.clock.now()) != "000000" else "111111"

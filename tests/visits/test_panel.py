@@ -64,40 +64,26 @@ def _city(engine: Engine) -> None:
         top = OrgUnit(code="BT", name="支队", kind="detachment", parent_id=None, path="/BT/")
         s.add(top)
         s.flush()
-        early = Booth(
-            code="BT-KDL-001",
-            name="a",
-            org_unit_id=top.id,
-            district_code=A,
-            address="a",
-            longitude=109.8,
-            latitude=40.6,
-            secret_hash="x",
-            opened_on=date(2026, 3, 15),
+        # Two booths of A opened in March and April, B's only after the period.
+        opened = [
+            ("BT-KDL-001", "a", A, 109.8, date(2026, 3, 15)),
+            ("BT-KDL-002", "b", A, 109.8, date(2026, 4, 2)),
+            ("BT-SG-001", "c", B, 110.2, date(2026, 6, 1)),
+        ]
+        s.add_all(
+            Booth(
+                code=code,
+                name=name,
+                org_unit_id=top.id,
+                district_code=district,
+                address=name,
+                longitude=longitude,
+                latitude=40.6,
+                secret_hash="x",
+                opened_on=on,
+            )
+            for code, name, district, longitude, on in opened
         )
-        later = Booth(
-            code="BT-KDL-002",
-            name="b",
-            org_unit_id=top.id,
-            district_code=A,
-            address="b",
-            longitude=109.8,
-            latitude=40.6,
-            secret_hash="x",
-            opened_on=date(2026, 4, 2),
-        )
-        after_end = Booth(
-            code="BT-SG-001",
-            name="c",
-            org_unit_id=top.id,
-            district_code=B,
-            address="c",
-            longitude=110.2,
-            latitude=40.6,
-            secret_hash="x",
-            opened_on=date(2026, 6, 1),
-        )
-        s.add_all([early, later, after_end])
         s.flush()
 
         def utc(year: int, month: int, day: int, hour: int) -> datetime:
