@@ -19,6 +19,17 @@ export function el(tag, attrs = {}, ...children) {
 
 let toastTimer = null;
 /** The page's notice (#toast) for 5 s: an error, or with ``info`` a confirmation. */
+// A list card that opens with a click, Enter or Space (keyboard users reach it by Tab).
+export function onActivate(node, open) {
+  node.addEventListener("click", open);
+  node.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      open();
+    }
+  });
+}
+
 export function toast(text, info = false) {
   const t = document.getElementById("toast");
   t.textContent = text;

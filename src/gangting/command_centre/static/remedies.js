@@ -6,7 +6,7 @@
 // answer). Every refusal shows the server's own zh-CN message. Plain DOM, no framework.
 
 import { get, post, staffLogin } from "./api.js";
-import { el, toast } from "./panels.js";
+import { el, onActivate, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const $$ = (s, root = document) => [...root.querySelectorAll(s)];
@@ -127,13 +127,7 @@ function card(r) {
       dueTag(r),
     ),
   );
-  li.addEventListener("click", () => select(r.remedy_id));
-  li.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") {
-      e.preventDefault();
-      select(r.remedy_id);
-    }
-  });
+  onActivate(li, () => select(r.remedy_id));
   return li;
 }
 

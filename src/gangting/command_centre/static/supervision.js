@@ -5,7 +5,7 @@
 // refusal shows the server's own zh-CN message. Plain DOM, no framework.
 
 import { get, post, staffLogin } from "./api.js";
-import { el, toast } from "./panels.js";
+import { el, onActivate, toast } from "./panels.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const $$ = (s, root = document) => [...root.querySelectorAll(s)];
@@ -94,13 +94,7 @@ function caseCard(c) {
     el("div", { class: "card-title", text: c.pattern_zh }),
     el("div", { class: "card-meta" }, el("span", { class: "subject", text: c.subject_label }), el("span", { class: "case-score", text: `强度 ${c.score.toFixed(2)}` })),
   );
-  li.addEventListener("click", () => selectCase(c.id));
-  li.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") {
-      e.preventDefault();
-      selectCase(c.id);
-    }
-  });
+  onActivate(li, () => selectCase(c.id));
   return li;
 }
 
