@@ -171,6 +171,17 @@ def copy_tree(src: Path, dst: Path) -> None:
 Json = dict[str, Any]
 
 
+def watch(page: Any) -> tuple[list[str], list[str]]:
+    """The URLs the page requests and its console errors and uncaught exceptions, as they
+    come (a screen must fetch nothing from elsewhere and throw nothing)."""
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return requests, errors
+
+
 def sign_in(page: Any, username: str, password: str, secret: str, at: datetime) -> None:
     """The centre screens' login box for an administrator or supervisor with the second
     factor bound: user name and password, then (asked for it) the authenticator's code."""

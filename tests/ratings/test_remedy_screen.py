@@ -38,7 +38,7 @@ from gangting.ratings.rules import parse_level
 from gangting.staff.models import OrgUnit
 from tests import builders
 from tests.app_server import serving
-from tests.command_centre.browser import sign_in
+from tests.command_centre.browser import sign_in, watch
 from tests.desks.supervision_plant import make_org
 from tests.screens_readme import shots_folder
 
@@ -150,11 +150,7 @@ def test_a_remedy_goes_from_assigned_to_closed_through_the_screen(
     shots = shots_folder("remedies", SHOTS, README_SECTION, tmp_path)
     context = browser.new_context(viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests, errors = watch(page)
     try:
         page.goto(f"{site.url}/centre/remedies.html")
         sign_in(page, "sup-kdl", builders.STAFF_PASSWORD, builders.totp_secret("sup-kdl"), NOW)

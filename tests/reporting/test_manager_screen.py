@@ -28,7 +28,7 @@ from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from tests import builders
 from tests.app_server import serving
-from tests.command_centre.browser import sign_in
+from tests.command_centre.browser import sign_in, watch
 from tests.reporting.synthetic import fill
 from tests.reporting.world import open_world
 from tests.screens_readme import shots_folder
@@ -98,11 +98,7 @@ def test_a_supervisor_reads_the_figures_and_downloads_the_reports(
         viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
     )
     page = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests, errors = watch(page)
     try:
         page.goto(f"{site}/centre/manager.html?{PERIOD}")
         # supervisors sign in with the second factor (docs/decisions/0019)
