@@ -1,5 +1,5 @@
 """Every refusal a business's use case can raise is a condition of its guide: the scan reads
-the services' and rules' source from the entry point (gangting.guides.scan), so a new refusal
+the services' and rules' source from the entry points (gangting.guides.scan), so a new refusal
 code without a condition fails here."""
 
 from __future__ import annotations

@@ -57,7 +57,15 @@ def test_one_guide_carries_the_running_settings(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert any("缴款期限后60日" in c["text"] for c in body["conditions"])
-    for key in ("applicants", "materials", "steps", "legal_basis", "fees", "time_limits", "channels"):
+    for key in (
+        "applicants",
+        "materials",
+        "steps",
+        "legal_basis",
+        "fees",
+        "time_limits",
+        "channels",
+    ):
         assert body[key], key
 
 
@@ -100,7 +108,10 @@ def test_the_pdf_embeds_its_fonts_and_is_not_blank(client: TestClient, tmp_path:
     assert rows, fonts.stdout
     for row in rows:  # the "emb" column: every font embedded
         assert " yes " in row, row
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
     png = next(tmp_path.glob("p*.png"))
     image = Image.open(png).convert("L")
     dark = sum(1 for v in image.getdata() if v < 128)
@@ -119,7 +130,11 @@ def test_a_refused_booth_call_points_at_its_condition(
         ).id_number
     booth = Booth(api, api.login_booth())
     assert booth.verify(person).status_code == 200
-    cert = {"certificate_no": "TJ2026119999", "institution": "包头市中心医院", "issued_on": "2026-11-20"}
+    cert = {
+        "certificate_no": "TJ2026119999",
+        "institution": "包头市中心医院",
+        "issued_on": "2026-11-20",
+    }
     r = booth.post("/api/v1/licences/renewal", {"health_certificate": cert})
     assert r.status_code == 409
     pointer = r.json()["data"]["guide"]

@@ -144,10 +144,10 @@ def pointer(business: str, code: str) -> dict[str, str]:
 class GuideSpec:
     """A business's guide as a domain registers it.
 
-    ``entry`` is the use case ("module:function") whose refusals the guide must cover;
-    ``scan`` the packages whose functions the coverage scan follows from it."""
+    ``entries`` are the use cases ("module:function") whose refusals the guide must cover;
+    ``scan`` the packages whose functions the coverage scan follows from them."""
 
     business: str
     build: Callable[[Settings], Guide]
-    entry: str
+    entries: tuple[str, ...]
     scan: tuple[str, ...]

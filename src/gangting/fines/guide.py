@@ -80,6 +80,18 @@ def pay_fines_guide(settings: Settings) -> Guide:
                 "已批准分期缴纳的，请按期缴纳各期款项",
             ),
             Condition(
+                "fines.instalment_not_found",
+                "所缴的分期款项是申请人本人名下的",
+                (DEFERRAL_BASIS,),
+                "未查询到该期款项的，请核对后重新选择",
+            ),
+            Condition(
+                "fines.instalment_paid",
+                "所缴的分期款项尚未缴纳",
+                (DEFERRAL_BASIS,),
+                "已缴纳的分期款项无需重复缴纳",
+            ),
+            Condition(
                 "fines.payment_pending",
                 "没有正在确认中的缴款",
                 _DUE,
@@ -92,7 +104,7 @@ def pay_fines_guide(settings: Settings) -> Guide:
         ),
         steps=(
             Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“违法处理与缴款”，查看本指南"),
+            Step("选择业务", "选择“违法处理与缴款”，查看本指南"),
             Step("核对金额", "核对罚款和加处罚款（由中心按缴款当日计算）"),
             Step("出示付款码", "在缴款终端出示付款码，等待缴款平台确认"),
             Step("领取凭证", "打印或者扫码保存缴款凭证"),
@@ -194,12 +206,18 @@ def fine_deferral_guide(settings: Settings) -> Guide:
 
 GUIDES = (
     GuideSpec(
-        "pay_fines", pay_fines_guide, "gangting.fines.service:create_payment", ("gangting.fines",)
+        "pay_fines",
+        pay_fines_guide,
+        (
+            "gangting.fines.service:create_payment",
+            "gangting.fines.deferrals:create_instalment_payment",
+        ),
+        ("gangting.fines",),
     ),
     GuideSpec(
         "apply_fine_deferral",
         fine_deferral_guide,
-        "gangting.fines.deferrals:apply_for_deferral",
+        ("gangting.fines.deferrals:apply_for_deferral",),
         ("gangting.fines",),
     ),
 )

@@ -8,7 +8,7 @@ from gangting.guides.scan import refusal_codes, resolve
 
 
 def raised_codes(spec: GuideSpec) -> set[str]:
-    return refusal_codes(resolve(spec.entry), spec.scan)
+    return set().union(*(refusal_codes(resolve(entry), spec.scan) for entry in spec.entries))
 
 
 def uncovered(spec: GuideSpec, guide: Guide) -> set[str]:

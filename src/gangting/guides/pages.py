@@ -17,6 +17,10 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+def _version(guide: Guide) -> str:
+    return f"版本 {_e(guide.version)} · 自 {_e(guide.effective_on)} 起施行"
+
+
 def _basis(lines: Iterable[str]) -> str:
     items = "".join(f"<li>{_e(b)}</li>" for b in lines)
     return f'<ul class="basis" aria-label="法律依据">{items}</ul>' if items else ""
@@ -36,7 +40,8 @@ def guide_body(guide: Guide) -> str:
         for c in guide.conditions
     )
     materials = "".join(
-        f"<li><b>{_e(m.name)}</b>{'：' + _e(m.note) if m.note else ''}</li>" for m in guide.materials
+        f"<li><b>{_e(m.name)}</b>{'：' + _e(m.note) if m.note else ''}</li>"
+        for m in guide.materials
     )
     steps = "".join(f"<li><b>{_e(s.title)}</b>：{_e(s.text)}</li>" for s in guide.steps)
     fees = "".join(
@@ -46,20 +51,29 @@ def guide_body(guide: Guide) -> str:
         for f in guide.fees
     )
     limits = "".join(
-        f"<li><b>{_e(t.item)}</b>：{_e(t.text)}{_basis(t.legal_basis)}</li>" for t in guide.time_limits
+        f"<li><b>{_e(t.item)}</b>：{_e(t.text)}{_basis(t.legal_basis)}</li>"
+        for t in guide.time_limits
     )
     return (
         f'<header class="guide-head"><p class="org">办事指南</p><h1>{_e(guide.title)}</h1>'
         f'<p class="summary">{_e(guide.summary)}</p>'
-        f'<p class="meta">版本 {_e(guide.version)} · 自 {_e(guide.effective_on)} 起施行</p></header>'
-        + _section("谁可以申请", "<ul>" + "".join(f"<li>{_e(a)}</li>" for a in guide.applicants) + "</ul>", "applicants")
+        f'<p class="meta">{_version(guide)}</p></header>'
+        + _section(
+            "谁可以申请",
+            "<ul>" + "".join(f"<li>{_e(a)}</li>" for a in guide.applicants) + "</ul>",
+            "applicants",
+        )
         + _section("办理条件", f'<ol class="conditions">{conditions}</ol>', "conditions")
         + _section("申请材料", f"<ul>{materials}</ul>", "materials")
         + _section("办理流程", f'<ol class="steps">{steps}</ol>', "steps")
         + _section("法律依据", _basis(guide.legal_basis), "legal-basis")
         + _section("收费标准", f"<ul>{fees}</ul>", "fees")
         + _section("办理时限", f"<ul>{limits}</ul>", "time-limits")
-        + _section("其他办理渠道", "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in guide.channels) + "</ul>", "channels")
+        + _section(
+            "其他办理渠道",
+            "<ul>" + "".join(f"<li>{_e(c)}</li>" for c in guide.channels) + "</ul>",
+            "channels",
+        )
     )
 
 
@@ -75,7 +89,7 @@ def _page(title: str, body: str) -> str:
 def list_page(guides: Sequence[Guide]) -> str:
     rows = "".join(
         f'<li class="guide-item"><a href="{_e(page_url(g.business))}">{_e(g.title)}</a>'
-        f'<p>{_e(g.summary)}</p><p class="meta">版本 {_e(g.version)} · 自 {_e(g.effective_on)} 起施行'
+        f'<p>{_e(g.summary)}</p><p class="meta">{_version(g)}'
         f' · <a href="/guides/{_e(g.business)}.pdf">下载PDF</a></p></li>'
         for g in guides
     )
@@ -98,10 +112,12 @@ def guide_page(guide: Guide) -> str:
 
 PRINT_CSS = """
 @page { size: A4; margin: 14mm 14mm 16mm;
-  @bottom-center { content: "办事指南 · " counter(page) " / " counter(pages); font-size: 8pt; color: #4b5563; } }
+  @bottom-center { content: "办事指南 · " counter(page) " / " counter(pages);
+    font-size: 8pt; color: #4b5563; } }
 html { font-family: '%(family)s', sans-serif; color: #111827; font-size: 10.5pt; line-height: 1.5; }
 h1 { font-size: 22pt; margin: 0 0 2mm; }
-h2 { font-size: 13pt; margin: 5mm 0 1.5mm; border-left: 4px solid #1d4ed8; padding-left: 2mm; break-after: avoid; }
+h2 { font-size: 13pt; margin: 5mm 0 1.5mm; border-left: 4px solid #1d4ed8; padding-left: 2mm;
+  break-after: avoid; }
 .org { color: #1d4ed8; margin: 0; font-size: 10pt; }
 .summary { font-size: 12pt; margin: 0 0 1mm; }
 .meta, .code { color: #4b5563; font-size: 8.5pt; margin: 0; }

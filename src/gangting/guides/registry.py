@@ -30,7 +30,9 @@ class GuideNotFound(LookupError):
 
 
 def configured_on(settings: Settings) -> date | None:
-    return date.fromisoformat(settings.guides_effective_on) if settings.guides_effective_on else None
+    return (
+        date.fromisoformat(settings.guides_effective_on) if settings.guides_effective_on else None
+    )
 
 
 def build(spec: GuideSpec, settings: Settings) -> Guide:

@@ -70,7 +70,9 @@ def yearly_certificate_age() -> int:
     """From which age a driver submits a health certificate every cycle."""
     birth = date(1940, 7, 1)
     age = 1
-    while age < 120 and not health_certificate_required(birth, add_years(birth, age), _PROBE).required:
+    while (
+        age < 120 and not health_certificate_required(birth, add_years(birth, age), _PROBE).required
+    ):
         age += 1
     return age
 
@@ -279,9 +281,7 @@ def health_certificate_guide(settings: Settings) -> Guide:
         ),
         fees=(Fee("提交身体条件证明", "不收取费用", amount_fen=0),),
         time_limits=(
-            TimeLimit(
-                "提交期限", f"每个记分周期结束后{days}日内", (law.cite(_R, "第74条"),)
-            ),
+            TimeLimit("提交期限", f"每个记分周期结束后{days}日内", (law.cite(_R, "第74条"),)),
             TimeLimit(
                 "逾期后果",
                 f"记分周期结束后{cancel_years}年内仍未提交的，驾驶证依法注销",
@@ -295,12 +295,14 @@ def health_certificate_guide(settings: Settings) -> Guide:
 
 _SCAN = ("gangting.licences",)
 GUIDES = (
-    GuideSpec("renewal", renewal_guide, "gangting.licences.service:renew_licence", _SCAN),
-    GuideSpec("replacement", replacement_guide, "gangting.licences.service:replace_licence", _SCAN),
+    GuideSpec("renewal", renewal_guide, ("gangting.licences.service:renew_licence",), _SCAN),
+    GuideSpec(
+        "replacement", replacement_guide, ("gangting.licences.service:replace_licence",), _SCAN
+    ),
     GuideSpec(
         "health_certificate",
         health_certificate_guide,
-        "gangting.licences.service:submit_health_certificate",
+        ("gangting.licences.service:submit_health_certificate",),
         _SCAN,
     ),
 )

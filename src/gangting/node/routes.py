@@ -247,7 +247,9 @@ def study_deduction(
     )
 
 
-@router.get("/guides/{business}", response_model=CentreBody, summary="办事指南（中心按规则与配置生成）")
+@router.get(
+    "/guides/{business}", response_model=CentreBody, summary="办事指南（中心按规则与配置生成）"
+)
 def guide(
     business: Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")], kiosk: KioskDep
 ) -> JSONResponse:

@@ -162,7 +162,7 @@ GUIDES = (
     GuideSpec(
         "study_deduction",
         study_deduction_guide,
-        "gangting.desks.study_deduction:record_study_deduction",
+        ("gangting.desks.study_deduction:record_study_deduction",),
         ("gangting.desks.study_deduction", "gangting.points", "gangting.licences"),
     ),
 )

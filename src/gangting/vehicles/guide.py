@@ -28,7 +28,9 @@ _ART16 = law.cite(law.IMPLEMENTING, "第16条")
 
 def policy_of(settings: Settings) -> InspectionPolicy:
     """The policy the centre applies (desks.transaction.inspection_policy)."""
-    return InspectionPolicy(require_processed_violations=settings.mark_requires_violations_processed)
+    return InspectionPolicy(
+        require_processed_violations=settings.mark_requires_violations_processed
+    )
 
 
 def _years(years: tuple[int, ...]) -> str:
@@ -90,7 +92,11 @@ def inspection_mark_guide(settings: Settings) -> Guide:
             "检验有效期尚未届满",
             (_ART54, _ART16),
             "已超过检验有效期的"
-            + ("，应当先到机动车安全技术检验机构检验" if p.overdue_exempt_requires_onsite else "，请到车辆管理所办理"),
+            + (
+                "，应当先到机动车安全技术检验机构检验"
+                if p.overdue_exempt_requires_onsite
+                else "，请到车辆管理所办理"
+            ),
         ),
         Condition(
             "vehicles.insurance_invalid",
@@ -171,7 +177,7 @@ GUIDES = (
     GuideSpec(
         "inspection_mark",
         inspection_mark_guide,
-        "gangting.vehicles.service:issue_inspection_mark",
+        ("gangting.vehicles.service:issue_inspection_mark",),
         ("gangting.vehicles",),
     ),
 )

@@ -97,7 +97,7 @@ def process_violations_guide(settings: Settings) -> Guide:
         materials=(Material("居民身份证", "在岗亭读卡并进行人脸核验"),),
         steps=(
             Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“违法处理与缴款”，查看本指南"),
+            Step("选择业务", "选择“违法处理与缴款”，查看本指南"),
             Step("确认记录", "核对违法时间、地点、行为、记分和罚款，勾选要处理的记录"),
             Step("作出决定", "确认后当场作出处罚决定，记分随决定记录"),
             Step("缴纳罚款", "出示付款码缴纳罚款，或者在期限内通过其他渠道缴纳"),
@@ -121,7 +121,7 @@ GUIDES = (
     GuideSpec(
         "process_violations",
         process_violations_guide,
-        "gangting.violations.service:process_violations",
+        ("gangting.violations.service:process_violations",),
         ("gangting.violations", "gangting.licences", "gangting.points"),
     ),
 )

@@ -17,12 +17,19 @@ from tests.node.kiosk.conftest import Stack
 from tests.node.kiosk.flows import TIMEOUT_MS, Kiosk, fill_certificate
 from tests.node.kiosk.stack import ROOT
 
-LAYOUTS = {"portrait": {"width": 1080, "height": 1920}, "landscape": {"width": 1920, "height": 1080}}
+LAYOUTS = {
+    "portrait": {"width": 1080, "height": 1920},
+    "landscape": {"width": 1920, "height": 1080},
+}
 FAILED = "licences.renewal_too_early"
 
 
 def _shots(tmp_path: Path) -> Path:
-    return ROOT / "docs" / "screens" / "guides" if os.environ.get("GANGTING_WRITE_SCREENS") else tmp_path
+    return (
+        ROOT / "docs" / "screens" / "guides"
+        if os.environ.get("GANGTING_WRITE_SCREENS")
+        else tmp_path
+    )
 
 
 def _refused_renewal_with_guide(k: Kiosk) -> None:
@@ -36,7 +43,16 @@ def _refused_renewal_with_guide(k: Kiosk) -> None:
     expect(page.locator("#guide-title")).to_have_text(SERVICE_ZH["renewal"])
     expect(page.locator("#guide-title")).to_be_focused()
     body = page.locator("#guide-body")
-    for heading in ("谁可以申请", "办理条件", "申请材料", "办理流程", "收费标准", "办理时限", "法律依据", "其他办理渠道"):
+    for heading in (
+        "谁可以申请",
+        "办理条件",
+        "申请材料",
+        "办理流程",
+        "收费标准",
+        "办理时限",
+        "法律依据",
+        "其他办理渠道",
+    ):
         expect(body.locator("h3", has_text=heading)).to_have_count(1)
     assert body.locator(".condition").count() >= 5
     assert body.locator(".condition.failed").count() == 0
