@@ -70,7 +70,7 @@ def _reason_code(node: ast.Call) -> str | None:
 
 def _codes_of(fn: Callable[..., Any]) -> tuple[set[str], list[Callable[..., Any]]]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    scope = dict(fn.__globals__)
+    scope: dict[str, Any] = dict(getattr(fn, "__globals__", {}))
     func = tree.body[0]
     assert isinstance(func, ast.FunctionDef)
     returns = ast.unparse(func.returns) if func.returns is not None else ""

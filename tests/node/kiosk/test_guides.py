@@ -32,11 +32,13 @@ def _shots(tmp_path: Path) -> Path:
     )
 
 
-def _refused_renewal_with_guide(k: Kiosk) -> None:
-    """A learner asks to renew: the guide first, then the centre's refusal and its condition."""
+def _refused_renewal_with_guide(k: Kiosk, shots: Path) -> None:
+    """A learner asks to renew: the guide first, then the centre's refusal and its condition
+    (screenshots of these steps only: the others are the flows')."""
     page = k.page
     k.identify("learner")
     k.choose("renewal")
+    k.shots = shots
     k.act("guide")
     guide = page.locator("#guide")
     expect(guide).to_be_visible(timeout=TIMEOUT_MS)
@@ -81,9 +83,9 @@ def test_the_guide_shows_before_a_business_and_marks_the_failed_condition(
 ) -> None:
     context = browser.new_context(viewport=LAYOUTS[layout], locale="zh-CN")
     try:
-        k = Kiosk(context.new_page(), stack.node.url, shots=_shots(tmp_path), suffix=f"-{layout}")
+        k = Kiosk(context.new_page(), stack.node.url, suffix=f"-{layout}")
         k.open()
-        _refused_renewal_with_guide(k)
+        _refused_renewal_with_guide(k, _shots(tmp_path))
     finally:
         context.close()
 
@@ -95,10 +97,10 @@ def test_elderly_mode_reads_the_guide_and_the_failed_condition_aloud(
     kiosk.page.on(
         "request", lambda r: spoken.append(r.post_data or "") if r.url.endswith("/speak") else None
     )
-    kiosk.shots, kiosk.suffix = _shots(tmp_path), "-elderly"
+    kiosk.suffix = "-elderly"
     kiosk.act("toggle-elder")
     expect(kiosk.page.locator("body")).to_have_class("elder")
-    _refused_renewal_with_guide(kiosk)
+    _refused_renewal_with_guide(kiosk, _shots(tmp_path))
     texts = [json.loads(s)["text"] for s in spoken if s]
     assert any(t.startswith("办事指南") and "办理条件" in t for t in texts), texts
     said = next(t for t in texts if "未满足的条件" in t)

@@ -222,9 +222,9 @@ async function openGuide(business, failed = []) {
     el("p", { class: "meta", text: `版本 ${g.version}，自${dateZh(g.effective_on)}起施行` }),
   );
   $("#guide").hidden = false;
+  $("#guide-title").focus({ preventScroll: true });
   const miss = $("#guide-body .condition.failed");
   if (miss) miss.scrollIntoView({ block: "center" });
-  $("#guide-title").focus();
   if (elder) say(guideSpeech(g, failed));
 }
 
