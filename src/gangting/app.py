@@ -36,6 +36,7 @@ from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
 from gangting.desks.violation_routes import router as violations_router
 from gangting.desks.watch_list_entry_routes import router as watch_list_entry_router
+from gangting.guides.routes import router as guides_router
 from gangting.instructions.pages import router as officer_page_router
 from gangting.instructions.routes import router as instructions_router
 from gangting.kernel.errors import Forbidden
@@ -128,6 +129,7 @@ def create_app(ctx: Context) -> FastAPI:
         detection_router,
         ledger_router,
         reports_router,
+        guides_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

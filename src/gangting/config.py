@@ -256,6 +256,12 @@ class Settings(BaseSettings):
     # The CJK font the reports embed (a subset): a file, or file#index in a collection; empty:
     # fc-match's Noto Sans CJK SC (fonts-noto-cjk).
     report_font: str = ""
+    # Service guides (办事指南, docs/decisions/0026): the day the running configuration took
+    # effect (YYYY-MM-DD; a guide is in force from the later of it and its rules' day), and
+    # the 工本费 of a renewed or replaced licence card in fen ([U] the province's price list;
+    # 0: the guide says no fee is charged).
+    guides_effective_on: str = Field(default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
+    licence_card_fee_fen: int = Field(default=0, ge=0, le=100_000)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -278,6 +278,12 @@ NOT_STAFF: dict[str, str] = {
     "/centre/": "public: the command-centre screen's static files (data from the staff API)",
     "/centre/{name}": "public: the command-centre screen's static files (data from the API)",
     "/centre/map.json": "public: the city's district outlines, no unit data",
+    "/api/v1/guides": "public: the service guides (办事指南), generated from rules and settings",
+    "/api/v1/guides/{business}": "public: one service guide, rules and settings only",
+    "/guides/": "public: the page listing every service guide, no records",
+    "/guides/{business}.html": "public: one service guide's page, no records",
+    "/guides/{business}.pdf": "public: one service guide as PDF, no records",
+    "/guides/static/{name}": "public: the guide pages' stylesheet",
     "/api/v1/surveys/{code}": "booths only: a survey's questions (package data), no records",
     "/api/v1/fine-deferrals/{deferral_no}": "booths only: the identified citizen's own "
     "application (X-Identity-Token), refused to staff",

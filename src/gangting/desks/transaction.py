@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gangting.applications.guides import pointer
 from gangting.applications.service import filed_in, record_application
 from gangting.citizens.models import Citizen
 from gangting.context import Context
@@ -71,7 +72,8 @@ def citizen_answer(
     status_code: int = 200,
 ) -> Answer:
     """Every transaction is an application: a refusal is recorded as one too (state
-    'refused', with its reasons and legal basis), and its receipt number is in the answer."""
+    'refused', with its reasons and legal basis), and its receipt number is in the answer,
+    with the pointer to the failed condition of the business's guide (``data.guide``)."""
     payload = body.model_dump(mode="json") if body is not None else {}
     citizen_id: list[uuid.UUID] = []
     # The citizen resolved in a unit of work, reused by the work in that same one.
@@ -121,6 +123,8 @@ def citizen_answer(
             payload=payload,
         )
         exc.data["receipt_no"] = application.receipt_no
+        # The condition of the business's guide (办事指南) that failed (decision 0026).
+        exc.data["guide"] = pointer(service_item, exc.code)
         link = issue_rating_link(uow, actor, application.receipt_no, LinkSettings.of(ctx.settings))
         if link is not None:
             exc.data["rating_link"] = link

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, Depends, Request, Response
+from fastapi import APIRouter, Cookie, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
@@ -245,6 +245,15 @@ def study_deduction(
     return relay(
         kiosk.business(session, "/api/v1/points/study-deduction", body.model_dump(mode="json"))
     )
+
+
+@router.get(
+    "/guides/{business}", response_model=CentreBody, summary="办事指南（中心按规则与配置生成）"
+)
+def guide(
+    business: Annotated[str, Path(pattern=r"^[a-z_]{1,40}$")], kiosk: KioskDep
+) -> JSONResponse:
+    return relay(kiosk.centre.call("GET", f"/api/v1/guides/{business}"))
 
 
 @router.post("/print", response_model=Printed, summary="打印最近一笔业务的受理回执")

@@ -139,6 +139,7 @@ function notice(message, { basis = [], info = false } = {}) {
 }
 
 function clearNotice() {
+  $("#notice-guide").hidden = true;
   $("#notice").hidden = true;
   $("#notice-text").textContent = "";
   $("#notice-basis").replaceChildren();
@@ -151,7 +152,90 @@ function showError(err) {
   const more = newReasons(e.message, reasons);
   const message = ["request.invalid", "request.blank"].includes(e.code) ? invalidText(e.data.fields) : e.message;
   notice(more.length ? `${message}（${more.join("；")}）` : message, { basis });
+  // a business refusal points at the failed condition of the business's guide (办事指南)
+  const pointer = e.data && e.data.guide;
+  if (pointer && pointer.business) {
+    const codes = [pointer.condition, ...((e.data.reasons || []).map((r) => r.code))].filter(Boolean);
+    failedGuide = { business: pointer.business, codes };
+    $("#notice-guide").hidden = false;
+  }
   return e;
+}
+
+// ---------- service guide (办事指南): before a business starts, and after a refusal ----------
+
+// the kiosk's services and the centre's businesses (application service items)
+const GUIDE_OF = {
+  violations: "process_violations",
+  renewal: "renewal",
+  replacement: "replacement",
+  mark: "inspection_mark",
+  study: "study_deduction",
+  health: "health_certificate",
+};
+let failedGuide = null; // { business, codes } of the last refusal
+
+function guideList(title, items) {
+  return items.length ? [el("h3", { text: title }), el("ul", {}, items.map((t) => el("li", { text: t })))] : [];
+}
+
+function guideConditions(g, failed) {
+  return el(
+    "ol",
+    { class: "conditions", "aria-label": "办理条件" },
+    g.conditions.map((c) => {
+      const miss = c.codes.some((code) => failed.includes(code));
+      return el(
+        "li",
+        { class: miss ? "condition failed" : "condition", "data-code": c.code, "aria-current": miss ? "true" : false },
+        el("p", {}, el("strong", { text: c.text }), miss ? el("span", { class: "flag", text: "未满足" }) : null),
+        el("p", { class: "fail", text: `不符合时：${c.on_failure}` }),
+        basisList(c.legal_basis),
+      );
+    }),
+  );
+}
+
+// what elder mode reads aloud: the failed conditions, or the guide's summary and conditions
+function guideSpeech(g, failed) {
+  const missed = g.conditions.filter((c) => c.codes.some((code) => failed.includes(code)));
+  const text = missed.length
+    ? `办事指南，${g.title}。未满足的条件：${missed.map((c) => `${c.text}。${c.on_failure}`).join("；")}`
+    : `办事指南，${g.title}。${g.summary}办理条件：${g.conditions.map((c) => c.text).join("；")}`;
+  return text.slice(0, 300); // the speaker's limit
+}
+
+async function openGuide(business, failed = []) {
+  const g = await api("GET", `/guides/${business}`);
+  $("#guide-title").textContent = g.title;
+  $("#guide-body").replaceChildren(
+    el("p", { class: "lead", text: g.summary }),
+    ...guideList("谁可以申请", g.applicants),
+    el("h3", { text: "办理条件" }),
+    guideConditions(g, failed),
+    ...guideList("申请材料", g.materials.map((m) => (m.note ? `${m.name}：${m.note}` : m.name))),
+    ...guideList("办理流程", g.steps.map((st) => `${st.title}：${st.text}`)),
+    ...guideList("收费标准", g.fees.map((f) => `${f.item}：${f.text}`)),
+    ...guideList("办理时限", g.time_limits.map((t) => `${t.item}：${t.text}`)),
+    ...guideList("法律依据", g.legal_basis),
+    ...guideList("其他办理渠道", g.channels),
+    el("p", { class: "meta", text: `版本 ${g.version}，自${dateZh(g.effective_on)}起施行` }),
+  );
+  $("#guide").hidden = false;
+  $("#guide-title").focus({ preventScroll: true });
+  const miss = $("#guide-body .condition.failed");
+  if (miss) miss.scrollIntoView({ block: "center" });
+  if (elder) say(guideSpeech(g, failed));
+}
+
+async function showGuide(button, business, failed) {
+  await busy(button, async () => {
+    try {
+      await openGuide(business, failed);
+    } catch (err) {
+      showError(err);
+    }
+  });
 }
 
 // What the citizen typed or chose, by the request field's last name: a form's own label.
@@ -702,6 +786,7 @@ async function chooseService(id, button) {
     try {
       const { parts, confirm } = await REVIEW[id]();
       $("#review-content").replaceChildren(...parts);
+      $("#btn-guide").hidden = !GUIDE_OF[id];
       const btn = $("#btn-confirm");
       btn.hidden = !confirm;
       btn.textContent = confirm || "";
@@ -1114,6 +1199,9 @@ function wipe() {
   $("#ecert").hidden = true;
   $("#ecert-body").replaceChildren();
   $("#ecert-title").textContent = "";
+  $("#guide").hidden = true;
+  $("#guide-body").replaceChildren();
+  failedGuide = null;
   $("#rate-reason").value = "";
   $("#reason-box").hidden = true;
   $("#notice").hidden = true;
@@ -1279,6 +1367,11 @@ const ACTIONS = {
   "skip-survey": () => toDone(),
   finish: () => finish(),
   dismiss: () => clearNotice(),
+  guide: (b) => showGuide(b, GUIDE_OF[session.service], []),
+  "guide-failed": (b) => failedGuide && showGuide(b, failedGuide.business, failedGuide.codes),
+  "guide-close": () => {
+    $("#guide").hidden = true;
+  },
   "still-here": () => touch(),
 };
 
