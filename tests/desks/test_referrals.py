@@ -340,7 +340,7 @@ def test_an_overdue_referral_raises_exactly_one_alert(
         alerts = list(uow.session.execute(select(Alert).order_by(Alert.severity)).scalars())
         assert {(a.kind, a.subject_kind) for a in alerts} == {("missed_deadline", "referral")}
         assert {a.subject_id for a in alerts} == {ref_no, obj_no}
-        codes = dict(uow.session.execute(select(OrgUnit.id, OrgUnit.code)).tuples().all())
+        codes = {i: c for i, c in uow.session.execute(select(OrgUnit.id, OrgUnit.code))}
         assert {a.subject_id: codes[a.org_unit_id] for a in alerts} == {
             ref_no: "KDL",
             obj_no: "QS",

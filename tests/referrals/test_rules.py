@@ -4,10 +4,12 @@ it, the overdue test, the unit of a violation's place, and the citizen's texts."
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 
+from gangting.geo.districts import baotou_districts
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.referrals.rules import (
     OBJECTION_BASIS,
@@ -28,6 +30,8 @@ from gangting.referrals.rules import (
     place_district,
     working_days_between,
 )
+from gangting.seed.org import plan_org
+from gangting.seed.places import DISTRICT_BY_CODE, camera_sites
 
 R, A, M, F, D = (
     ReferralState.REFERRED,
@@ -191,28 +195,40 @@ def test_material_references_are_trimmed_and_deduplicated() -> None:
             material_refs(bad)
 
 
+def _text(
+    kind: ReferralKind, step: Step, note: str | None = None, outcome: Outcome | None = None
+) -> str:
+    return notice_text(
+        kind,
+        step,
+        referral_no="YY1",
+        matter="交通违法异议",
+        unit_name="青山区大队",
+        due=date(2026, 12, 3),
+        note=note,
+        outcome=outcome,
+    )
+
+
 def test_the_texts_say_each_step_and_the_objections_answer() -> None:
-    common = {"referral_no": "YY1", "matter": "交通违法异议", "unit_name": "青山区大队"}
-    due = date(2026, 12, 3)
-    filed = notice_text(ReferralKind.OBJECTION, Step.REFER, due=due, **common)
+    filed = _text(ReferralKind.OBJECTION, Step.REFER)
     assert "青山区大队" in filed and "2026-12-03" in filed and "暂不处理" in filed
-    upheld = notice_text(
-        ReferralKind.OBJECTION,
-        Step.FINISH,
-        due=due,
-        note="号牌被套用",
-        outcome=Outcome.UPHELD,
-        **common,
-    )
+    upheld = _text(ReferralKind.OBJECTION, Step.FINISH, "号牌被套用", Outcome.UPHELD)
     assert "异议成立" in upheld and "消除" in upheld
-    rejected = notice_text(
-        ReferralKind.OBJECTION,
-        Step.FINISH,
-        due=due,
-        note="证据清楚",
-        outcome=Outcome.REJECTED,
-        **common,
-    )
+    rejected = _text(ReferralKind.OBJECTION, Step.FINISH, "证据清楚", Outcome.REJECTED)
     assert "异议不成立" in rejected and "证据清楚" in rejected
-    more = notice_text(ReferralKind.REFERRAL, Step.REQUEST_MORE, due=due, note="户口本", **common)
+    more = _text(ReferralKind.REFERRAL, Step.REQUEST_MORE, "户口本")
     assert "补充材料" in more and "户口本" in more
+
+
+def test_every_demo_camera_site_finds_its_districts_brigade() -> None:
+    """The rule holds for the demo city: each seeded camera site (seed.places) starts with its
+    district's name, and each district's brigade (seed.org) is named after it."""
+    names = {code: shape.name for code, shape in baotou_districts().items()}
+    for code, places in camera_sites(random.Random(7), per_district=8).items():
+        for place in places:
+            assert place_district(place, names) == code, place
+    plan = plan_org(random.Random(1), 9, demo_secrets=False)
+    brigades = {u.code: u.name for u in plan.units if u.kind == "brigade"}
+    for code, name in names.items():
+        assert brigade_of(name, brigades) == DISTRICT_BY_CODE[code].abbr
