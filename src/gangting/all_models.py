@@ -30,6 +30,7 @@ from gangting.licences.models import DrivingLicence
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating, RatingLink, RemedyEscalation
+from gangting.referrals.models import Referral, ReferralStep
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
 from gangting.surveys.models import Survey, SurveyAnswer, SurveyImport, SurveyResponse
 from gangting.vehicles.models import InspectionMark, Vehicle
@@ -72,6 +73,8 @@ __all__ = [
     "PointEntry",
     "Rating",
     "RatingLink",
+    "Referral",
+    "ReferralStep",
     "RemedyEscalation",
     "ReceiptPrint",
     "ServiceVisit",

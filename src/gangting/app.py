@@ -31,6 +31,9 @@ from gangting.desks.link_survey_routes import router as link_survey_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
 from gangting.desks.point_routes import router as points_router
+from gangting.desks.referral_routes import objection_router
+from gangting.desks.referral_routes import router as referrals_router
+from gangting.desks.referral_routes import staff_router as referrals_staff_router
 from gangting.desks.staff_role_routes import router as staff_accounts_router
 from gangting.desks.supervision_routes import router as audit_router
 from gangting.desks.vehicle_routes import router as vehicles_router
@@ -124,6 +127,9 @@ def create_app(ctx: Context) -> FastAPI:
         fines_staff_router,
         fine_deferrals_router,
         fine_deferrals_staff_router,
+        referrals_router,
+        objection_router,
+        referrals_staff_router,
         approvals_router,
         staff_accounts_router,
         detection_router,

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     fine_instalments_max_count: int = Field(default=6, ge=2, le=24)
     fine_instalment_interval_days: int = Field(default=30, ge=7, le=92)
     fine_instalment_missed_makes_rest_due: bool = True
+    # 转办: working days the responsible unit has to finish a booth's referral (decision 0027;
+    # objections always have 5, 处理程序规定 第5条第3款 with 第81条第2款).
+    referral_working_days: int = Field(default=5, ge=1, le=60)
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
     # The "1-5-15" rule of the remedy (docs/decisions/0022; ratings.rules.RemedyPolicy): reach

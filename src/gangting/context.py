@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gangting.config import Settings
 from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
+from gangting.integrations.notifications import FakeNotifier, Notifier
 from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
 from gangting.kernel.calendar import HolidayCalendar
 from gangting.kernel.clock import Clock, FixedClock, SystemClock
@@ -28,6 +29,8 @@ class Context:
     learning: LearningPlatform
     calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
     fine_overrides_fen: dict[str, int] = field(default_factory=dict)
+    # the SMS port (referrals' steps); None: nobody is told (build_context sets the fake)
+    notifier: Notifier | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
@@ -37,6 +40,8 @@ class Context:
         self.engine.dispose()
         self.payments.close()
         self.learning.close()
+        if self.notifier is not None:
+            self.notifier.close()
 
 
 def settings_clock(settings: Settings) -> Clock:
@@ -52,6 +57,7 @@ def build_context(
     clock: Clock | None = None,
     payments: PaymentPlatform | None = None,
     learning: LearningPlatform | None = None,
+    notifier: Notifier | None = None,
 ) -> Context:
     engine = make_engine(
         settings.database_url,
@@ -69,6 +75,8 @@ def build_context(
         )
     if learning is None:
         learning = FakeLearningPlatform(settings.var_dir / "fake_learning_platform.db")
+    if notifier is None:
+        notifier = FakeNotifier(settings.var_dir / "fake_sms.db", clock=clock)
     holidays = frozenset(
         date.fromisoformat(d.strip()) for d in settings.holidays.split(",") if d.strip()
     )
@@ -88,4 +96,5 @@ def build_context(
             ),
         ),
         fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
+        notifier=notifier,
     )

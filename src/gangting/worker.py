@@ -22,7 +22,9 @@ own unit of work:
 - bad-review remedies past a step's due date escalated to the parent unit with an alert,
   once per step (``ratings.escalate``, with the instructions' cadence);
 - stored idempotent answers older than GANGTING_IDEMPOTENCY_RETENTION_DAYS removed, in
-  batches (``idempotency.retention``, daily; docs/decisions/0017).
+  batches (``idempotency.retention``, daily; docs/decisions/0017);
+- referrals and objections past their due day: one alert each for the command centre
+  (``referrals.overdue``, with the instructions' cadence; docs/decisions/0027).
 
 A job that fails is logged and tried again at its next turn; it never stops the others.
 """
@@ -52,6 +54,7 @@ from gangting.config import Settings
 from gangting.desks import plate_read_retention
 from gangting.desks.detection import run_detection, thresholds_from_settings
 from gangting.desks.plate_reads import record_plate_reads
+from gangting.desks.referral_sweep import alert_overdue_referrals
 from gangting.desks.remedy_escalations import escalate_overdue_remedies
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
@@ -170,6 +173,11 @@ def centre_jobs(
             result = escalate_overdue_remedies(uow)
         return result if result["escalated"] else None
 
+    def alert_referrals() -> dict[str, Any] | None:
+        with new_uow() as uow:
+            result = alert_overdue_referrals(uow)
+        return result if result["alerted"] else None
+
     def rebuild_watch_list() -> dict[str, Any]:
         with new_uow() as uow:
             return rebuild_derived_entries(uow, watch)
@@ -242,6 +250,7 @@ def centre_jobs(
         Job("approvals.expire", commands_every_s, expire_approvals),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
         Job("ratings.escalate", instructions_every_s, escalate_remedies),
+        Job("referrals.overdue", instructions_every_s, alert_referrals),
         Job("watch_list.rebuild", watch_list_every_s, rebuild_watch_list),
         Job("telemetry.retention", retention_every_s, purge_history),
         Job("plate_reads.retention", retention_every_s, purge_plate_reads),

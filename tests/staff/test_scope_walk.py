@@ -51,6 +51,7 @@ from gangting.integrations.payment import FakePaymentPlatform
 from gangting.kernel.clock import FixedClock
 from gangting.plate_reads.models import PlateReadRecord
 from gangting.ratings.models import BadReviewRemedy, Rating
+from gangting.referrals.models import Referral
 from gangting.staff.models import OrgUnit, StaffAccount
 from gangting.staff.scope import sees
 from gangting.watchlists.models import WatchListHit
@@ -132,6 +133,15 @@ CALLS: dict[str, list[Call]] = {
     "/api/v1/staff/fine-deferrals": [
         Call("/api/v1/staff/fine-deferrals"),
         Call("/api/v1/staff/fine-deferrals", {"state": "pending"}),
+    ],
+    "/api/v1/staff/referrals": [
+        Call("/api/v1/staff/referrals"),
+        Call("/api/v1/staff/referrals", {"state": "referred"}),
+        Call("/api/v1/staff/referrals", {"kind": "objection"}),
+        Call("/api/v1/staff/referrals", {"overdue": "true"}),
+    ],
+    "/api/v1/staff/referrals/{referral_no}": [
+        Call("/api/v1/staff/referrals/{referral_no}", foreign=True)
     ],
     "/api/v1/ratings/remedies": [
         Call("/api/v1/ratings/remedies"),
@@ -287,6 +297,8 @@ NOT_STAFF: dict[str, str] = {
     "/api/v1/surveys/{code}": "booths only: a survey's questions (package data), no records",
     "/api/v1/fine-deferrals/{deferral_no}": "booths only: the identified citizen's own "
     "application (X-Identity-Token), refused to staff",
+    "/api/v1/referrals/{referral_no}": "booths only: the identified citizen's own referral "
+    "or objection (X-Identity-Token), refused to staff",
     "/api/v1/staff/surveys": "the surveys' definitions (package data) and answer counts, "
     "no row of any unit",
     "/api/v1/staff/surveys/{code}": "one survey's questions (package data), no records",
@@ -472,6 +484,42 @@ def _unit_data(p: Planted, clock: FixedClock, unit: str, codes: tuple[str, ...])
             )
         )
     with new_uow() as uow:
+        # an objection referred to the unit, long overdue (docs/decisions/0027)
+        objector = builders.citizen(uow, name="赵异议")
+        car = builders.vehicle(uow, objector, f"蒙B{unit}7002")
+        act = builders.violation(uow, car)
+        booth = uow.session.execute(select(Booth).where(Booth.code == codes[0])).scalar_one()
+        target = uow.session.execute(select(OrgUnit).where(OrgUnit.code == unit)).scalar_one()
+        filed = Application(
+            receipt_no=f"SL{unit}0002",
+            service_item="file_objection",
+            state="pending",
+            citizen_id=objector.id,
+            booth_id=booth.id,
+            created_at=now - timedelta(days=20),
+            updated_at=now - timedelta(days=20),
+        )
+        uow.session.add(filed)
+        uow.session.flush()
+        uow.session.add(
+            Referral(
+                referral_no=f"YY{unit}0001",
+                kind="objection",
+                state="referred",
+                application_id=filed.id,
+                citizen_id=objector.id,
+                booth_id=booth.id,
+                org_unit_id=target.id,
+                service_item="file_objection",
+                reason=f"{codes[0]}附近号牌被套用",
+                materials={"evidence_refs": [], "documents": [], "data": {}},
+                violation_id=act.id,
+                referred_at=now - timedelta(days=20),
+                referred_on=(now - timedelta(days=20)).date(),
+                due_on=(now - timedelta(days=13)).date(),
+            )
+        )
+    with new_uow() as uow:
         squad = uow.session.execute(select(OrgUnit).where(OrgUnit.code == f"{unit}-1")).scalar_one()
         case = Proposal(
             Pattern.OPERATIONS_OFF_HOURS,
@@ -520,6 +568,7 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             ("instruction", Instruction, Instruction.org_unit_id),
             ("remedy", BadReviewRemedy, BadReviewRemedy.org_unit_id),
             ("deferral", FineDeferral, FineDeferral.booth_id),
+            ("referral", Referral, Referral.booth_id),
         ]
         for ref, model, column in per_booth:
             keys = unit_ids if ref in ("alert", "instruction", "remedy") else booth_ids
@@ -539,6 +588,12 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
                 select(FineDeferral).where(FineDeferral.booth_id.in_(booth_ids))
             ).scalars()
         }
+        referral_nos = [
+            r.referral_no
+            for r in s.execute(select(Referral).where(Referral.booth_id.in_(booth_ids))).scalars()
+        ]
+        ids |= set(referral_nos)
+        refs["referral_no"] = referral_nos[0]
         approvals = list(
             s.execute(select(Approval).where(Approval.subject_path.like("/BT/ALF/%"))).scalars()
         )
@@ -556,7 +611,7 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
         refs["citizen"] = s.execute(
             select(Citizen.id_number)
             .join(Application, Application.citizen_id == Citizen.id)
-            .where(Application.booth_id.in_(booth_ids))
+            .where(Application.booth_id.in_(booth_ids), Application.service_item == "renewal")
         ).scalar_one()
     return ids, refs
 

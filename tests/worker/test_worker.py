@@ -66,6 +66,7 @@ def test_jobs_rebuild_the_watch_list_and_a_plate_read_message_becomes_a_hit(
         "approvals.expire",
         "instructions.sweep",
         "ratings.escalate",
+        "referrals.overdue",
         "watch_list.rebuild",
         "telemetry.retention",
         "plate_reads.retention",

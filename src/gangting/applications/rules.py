@@ -12,4 +12,7 @@ SERVICE_ZH = {
     "inspection_mark": "申领检验合格标志",
     "study_deduction": "学法减分",
     "apply_fine_deferral": "申请暂缓或分期缴纳罚款",
+    "file_objection": "交通违法异议",
+    "refer_application": "转办",
+    "supply_referral": "补充转办材料",
 }

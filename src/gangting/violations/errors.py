@@ -21,3 +21,10 @@ class OtherVehicleRefused(Conflict):
 
 class NotYourViolation(Forbidden):
     code = "violations.not_yours"
+
+
+class UnderObjection(Conflict):
+    """An objection to the record is being reviewed (处理程序规定 第5条第3款): the act is
+    not processed until the unit of the place answers it."""
+
+    code = "violations.under_objection"

@@ -35,11 +35,13 @@ from gangting.points.rules import (
     full_score_consequences,
     may_process_other_vehicle,
 )
+from gangting.referrals.service import open_objection_violations
 from gangting.vehicles.models import Vehicle
 from gangting.violations.errors import (
     AlreadyProcessed,
     NotProcessableAtBooth,
     OtherVehicleRefused,
+    UnderObjection,
     ViolationNotFound,
 )
 from gangting.violations.models import Violation, ViolationCode, ViolationState
@@ -148,8 +150,9 @@ def plan_processing(
         )
     )
     earlier = _earlier_acts(uow, citizen, rows, fines.first_offences)
+    objected = open_objection_violations(uow, [v.id for v, _, _ in rows])
     for violation, code, vehicle in rows:
-        refusal = _refusal(violation, code, vehicle, citizen, total)
+        refusal = _refusal(violation, code, vehicle, citizen, total, violation.id in objected)
         if refusal is not None:
             plan.refusals.append(refusal)
             continue
@@ -233,9 +236,16 @@ def _refusal(
     vehicle: Vehicle | None,
     citizen: Citizen,
     total: int,
+    under_objection: bool = False,
 ) -> DomainError | None:
     if violation.state != "unprocessed":
         return AlreadyProcessed("该违法记录已处理，请勿重复处理", data={"ref": violation.ref})
+    if under_objection:
+        return UnderObjection(
+            "该违法记录的异议正在由违法行为发生地交警部门审查，审查结束前暂不能处理",
+            data={"ref": violation.ref},
+            legal_basis=[law.cite(law.PROCEDURE, "第5条第3款")],
+        )
     if not code.camera_processable:
         return NotProcessableAtBooth(
             "该违法行为需适用一般程序，请到交警大队窗口处理",
