@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gangting.config import Settings
+from gangting.integrations.cognitive_test import CognitiveTestDevice, FakeCognitiveTestDevice
 from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
 from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
 from gangting.kernel.calendar import HolidayCalendar
@@ -28,6 +29,7 @@ class Context:
     learning: LearningPlatform
     calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
     fine_overrides_fen: dict[str, int] = field(default_factory=dict)
+    cognitive_tests: CognitiveTestDevice = field(default_factory=FakeCognitiveTestDevice)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
@@ -37,6 +39,7 @@ class Context:
         self.engine.dispose()
         self.payments.close()
         self.learning.close()
+        self.cognitive_tests.close()
 
 
 def settings_clock(settings: Settings) -> Clock:
@@ -52,6 +55,7 @@ def build_context(
     clock: Clock | None = None,
     payments: PaymentPlatform | None = None,
     learning: LearningPlatform | None = None,
+    cognitive_tests: CognitiveTestDevice | None = None,
 ) -> Context:
     engine = make_engine(
         settings.database_url,
@@ -69,6 +73,8 @@ def build_context(
         )
     if learning is None:
         learning = FakeLearningPlatform(settings.var_dir / "fake_learning_platform.db")
+    if cognitive_tests is None:
+        cognitive_tests = FakeCognitiveTestDevice(settings.var_dir / "fake_cognitive_tests.db")
     holidays = frozenset(
         date.fromisoformat(d.strip()) for d in settings.holidays.split(",") if d.strip()
     )
@@ -88,4 +94,5 @@ def build_context(
             ),
         ),
         fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
+        cognitive_tests=cognitive_tests,
     )

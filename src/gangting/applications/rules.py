@@ -12,4 +12,8 @@ SERVICE_ZH = {
     "inspection_mark": "申领检验合格标志",
     "study_deduction": "学法减分",
     "apply_fine_deferral": "申请暂缓或分期缴纳罚款",
+    "full_score_clearance": "满分教育考试合格清除记分、发还驾驶证",
+    "driver_review": "驾驶人审验",
+    "cognitive_test": "登记三力测试结果",
+    "inspection_mark_reissue": "补领、换领检验合格标志",
 }
