@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, cast
 
+import pytest
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from gangting.desks.schemas import (
 )
 from gangting.detection.models import DetectionCase
 from gangting.fines.models import PenaltyDecision
+from gangting.fines.rules import DecisionState
 from gangting.integrations.cognitive_test import CognitiveTestResult, FakeCognitiveTestDevice
 from gangting.integrations.learning import EducationRecord, StudyCompletion
 from gangting.licences.models import AccidentRecord, DriverReview, DrivingLicence
@@ -32,6 +34,12 @@ CERT = {
     "institution": "包头市中心医院",
     "issued_on": "2026-11-20",
 }
+
+
+@pytest.fixture(autouse=True)
+def _booths_and_staff(world: dict[str, Any]) -> dict[str, Any]:
+    """Every test here needs the detachment, its booth and staff (the ``world``)."""
+    return world
 
 
 def _booth_for(api: Api, id_number: str) -> Booth:
@@ -118,7 +126,7 @@ def test_full_score_is_cleared_and_the_licence_returned_exactly_once(api: Api) -
     api.clock.advance(timedelta(days=10))
     with api.ctx.uow() as uow:
         for d in uow.session.execute(select(PenaltyDecision)).scalars():
-            d.state, d.paid_on = "paid", date(2026, 12, 5)
+            d.state, d.paid_on = DecisionState.PAID, date(2026, 12, 5)
     b = _booth_for(api, person)
     r = b.post("/api/v1/points/full-score/clearance", {}, key="clear-1")
     body = _described(r, FullScoreClearanceAnswer)
@@ -152,7 +160,7 @@ def test_second_full_score_after_clearance_asks_the_road_skill_exam(api: Api) ->
     api.clock.advance(timedelta(days=10))
     with api.ctx.uow() as uow:
         for d in uow.session.execute(select(PenaltyDecision)).scalars():
-            d.state, d.paid_on = "paid", date(2026, 12, 5)
+            d.state, d.paid_on = DecisionState.PAID, date(2026, 12, 5)
         car = uow.session.execute(
             select(Vehicle).where(Vehicle.plate_no == "蒙B60002")
         ).scalar_one()
@@ -215,7 +223,7 @@ def _b2_driver_with_points_last_cycle(api: Api) -> str:
         d = builders.overdue_decision(
             uow, person, car, date(2010, 3, 15), decided_on=date(2025, 6, 1), points=3
         )
-        d.state, d.paid_on = "paid", date(2025, 6, 10)
+        d.state, d.paid_on = DecisionState.PAID, date(2025, 6, 10)
     return person.id_number
 
 

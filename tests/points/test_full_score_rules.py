@@ -151,8 +151,9 @@ def test_large_class_driver_needs_thirty_days_with_ten_onsite_or_online() -> Non
     )
     codes = {r.code for r in refused.reasons}
     assert codes == {
-        "points.full_score_onsite_online_short",
-        "points.full_score_study_short",
+        "points.full_score_onsite_short",  # 2 < 5
+        "points.full_score_onsite_online_short",  # 5 < 10
+        "points.full_score_study_short",  # 7 < 30
     }
 
 
