@@ -26,9 +26,9 @@ from gangting.identity.models import IdentityToken
 from gangting.instructions.models import Instruction, InstructionEscalation, InstructionTarget
 from gangting.kernel.db import Base
 from gangting.kernel.idempotency import IdempotencyRecord
-from gangting.licences.models import DrivingLicence
+from gangting.licences.models import AccidentRecord, CognitiveTest, DriverReview, DrivingLicence
 from gangting.plate_reads.models import PlateReadRecord
-from gangting.points.models import PointEntry, StudyDeduction
+from gangting.points.models import FullScoreRecord, PointEntry, StudyDeduction
 from gangting.ratings.models import BadReviewRemedy, Rating, RatingLink, RemedyEscalation
 from gangting.referrals.models import Referral, ReferralStep
 from gangting.staff.models import AccessToken, OrgUnit, StaffAccount
@@ -42,6 +42,10 @@ metadata = Base.metadata
 
 __all__ = [
     "AccessToken",
+    "AccidentRecord",
+    "CognitiveTest",
+    "DriverReview",
+    "FullScoreRecord",
     "Alert",
     "Application",
     "Approval",

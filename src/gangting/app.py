@@ -27,6 +27,7 @@ from gangting.desks.identity_routes import router as identity_router
 from gangting.desks.late_fee_pause_routes import staff_router as fines_staff_router
 from gangting.desks.ledger_routes import router as ledger_router
 from gangting.desks.licence_routes import router as licences_router
+from gangting.desks.licence_routes import staff_router as licences_staff_router
 from gangting.desks.link_survey_routes import router as link_survey_router
 from gangting.desks.payment_routes import router as fines_router
 from gangting.desks.plate_read_routes import router as plate_read_reports_router
@@ -136,6 +137,7 @@ def create_app(ctx: Context) -> FastAPI:
         ledger_router,
         reports_router,
         guides_router,
+        licences_staff_router,
     ):
         app.include_router(router)
     install_command_centre(app, ctx)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from gangting.config import Settings
+from gangting.integrations.cognitive_test import CognitiveTestDevice, FakeCognitiveTestDevice
 from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
 from gangting.integrations.notifications import FakeNotifier, Notifier
 from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
@@ -31,6 +32,7 @@ class Context:
     fine_overrides_fen: dict[str, int] = field(default_factory=dict)
     # the SMS port (referrals' steps); None: nobody is told (build_context sets the fake)
     notifier: Notifier | None = None
+    cognitive_tests: CognitiveTestDevice = field(default_factory=FakeCognitiveTestDevice)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
@@ -42,6 +44,7 @@ class Context:
         self.learning.close()
         if self.notifier is not None:
             self.notifier.close()
+        self.cognitive_tests.close()
 
 
 def settings_clock(settings: Settings) -> Clock:
@@ -58,6 +61,7 @@ def build_context(
     payments: PaymentPlatform | None = None,
     learning: LearningPlatform | None = None,
     notifier: Notifier | None = None,
+    cognitive_tests: CognitiveTestDevice | None = None,
 ) -> Context:
     engine = make_engine(
         settings.database_url,
@@ -77,6 +81,8 @@ def build_context(
         learning = FakeLearningPlatform(settings.var_dir / "fake_learning_platform.db")
     if notifier is None:
         notifier = FakeNotifier(settings.var_dir / "fake_sms.db", clock=clock)
+    if cognitive_tests is None:
+        cognitive_tests = FakeCognitiveTestDevice(settings.var_dir / "fake_cognitive_tests.db")
     holidays = frozenset(
         date.fromisoformat(d.strip()) for d in settings.holidays.split(",") if d.strip()
     )
@@ -97,4 +103,5 @@ def build_context(
         ),
         fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
         notifier=notifier,
+        cognitive_tests=cognitive_tests,
     )

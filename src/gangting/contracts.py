@@ -49,6 +49,17 @@ class MarkRequest(Request):
     plate: str = Field(min_length=7, max_length=12, description="号牌号码，如 蒙B·12345")
 
 
+class MarkReissueRequest(Request):
+    plate: str = Field(min_length=7, max_length=12, description="号牌号码，如 蒙B·12345")
+    reason: str = Field(
+        default="lost", pattern="^(lost|damaged)$", description="lost 丢失/灭失 | damaged 损毁"
+    )
+
+
+class CognitiveTestRequest(Request):
+    test_ref: str = Field(min_length=4, max_length=64, description="测试设备的三力测试记录编号")
+
+
 class PaymentQuoteRequest(Request):
     """What the citizen is about to pay: violations still to be processed and decisions
     already made. The centre prices both; the kiosk only shows the answer."""

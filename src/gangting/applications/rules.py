@@ -15,4 +15,8 @@ SERVICE_ZH = {
     "file_objection": "交通违法异议",
     "refer_application": "转办",
     "supply_referral": "补充转办材料",
+    "full_score_clearance": "满分教育考试合格清除记分、发还驾驶证",
+    "driver_review": "驾驶人审验",
+    "cognitive_test": "登记三力测试结果",
+    "inspection_mark_reissue": "补领、换领检验合格标志",
 }

@@ -14,7 +14,7 @@ from gangting.kernel import law
 from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
-from gangting.licences.service import licence_view
+from gangting.licences.service import health_certificate_lapse, licence_view
 from gangting.points import service as ledger
 from gangting.vehicles.models import Vehicle
 from gangting.vehicles.rules import InspectionPolicy, display_plate
@@ -30,7 +30,11 @@ def licence_summary(uow: UnitOfWork, citizen: Citizen) -> dict[str, Any]:
         return {"licence": None, "points": None}
     cycle = ledger.current_cycle(licence, uow.clock.today())
     return {
-        "licence": licence_view(licence, uow.clock.today()),
+        "licence": licence_view(
+            licence,
+            uow.clock.today(),
+            health_lapsed=health_certificate_lapse(uow, citizen, licence, uow.clock.today()),
+        ),
         "points": {
             "cycle_start": cycle.start.isoformat(),
             "cycle_end": cycle.end.isoformat(),

@@ -17,7 +17,10 @@ from gangting.web.openapi import Answer, ErrorBody, IsoDate, IsoDateTime, Reason
 
 class LicenceView(Answer):
     effective_status: str = Field(
-        description="今日的状态：valid | expired | cancellation_due | detained | …"
+        description=(
+            "今日的状态：valid | expired | cancellation_due | health_cancellation_due"
+            " | detained | …"
+        )
     )
     effective_status_text: str
     licence_no_masked: str = Field(description="驾驶证号（脱敏）")
@@ -125,6 +128,24 @@ class StudyDeductionAnswer(ApplicationAnswer):
     deducted_this_cycle: int
 
 
+class FullScoreClearanceAnswer(ApplicationAnswer):
+    """满分学习、考试合格且罚款已缴纳：记分清除，驾驶证发还 (记分办法 第23条)."""
+
+    points_cleared: int = Field(description="清除的记分")
+    points_this_cycle: int = Field(description="清除后本周期累积记分")
+    licence_returned: bool = Field(description="驾驶证已发还（同时暂扣的，暂扣期满后发还）")
+    licence: LicenceView
+
+
+class CognitiveTestAnswer(ApplicationAnswer):
+    """70周岁以上驾驶人的记忆力、判断力、反应力能力测试结果已登记 (驾驶证规定 第73条第3款)."""
+
+    test_ref: str
+    taken_on: IsoDate
+    passed: bool
+    source: Literal["device", "operator"]
+
+
 class InspectionMark(Answer):
     mark_no: str = Field(description="电子检验合格标志编号")
     plate: str
@@ -138,6 +159,17 @@ class InspectionMark(Answer):
 
 class InspectionMarkAnswer(ApplicationAnswer):
     mark: InspectionMark
+
+
+class ReissuedMark(InspectionMark):
+    replaces: str | None = Field(description="被替换的标志编号（原标志作废）")
+    reissue_reason: Literal["lost", "damaged"] = Field(description="lost 丢失/灭失 | damaged 损毁")
+
+
+class MarkReissueAnswer(ApplicationAnswer):
+    """补领、换领检验合格标志 (登记规定 第57条)."""
+
+    mark: ReissuedMark
 
 
 class PlannedDecision(Answer):
@@ -166,6 +198,15 @@ class CycleView(Answer):
     end: IsoDate
 
 
+class DriverReviewAnswer(ApplicationAnswer):
+    """审验办结 (驾驶证规定 第72–73条)."""
+
+    cycle: CycleView = Field(description="所审验的记分周期")
+    due_by: IsoDate = Field(description="审验期限（记分周期结束后三十日）")
+    study_minutes: int = Field(description="审验教育学习时长（分钟）")
+    cognitive_test_ref: str | None = Field(description="三力测试记录（70周岁以上）")
+
+
 class FullScoreView(Answer):
     study_days: int = Field(description="满分教育学习天数")
     exams: list[str]
@@ -177,6 +218,10 @@ class ProcessingSummary(Answer):
     cycle: CycleView
     total_fine_fen: int
     full_score: FullScoreView | None = Field(description="处理后达到12分的后果（未达到：空）")
+    learner_class_cancelled: bool = Field(
+        default=False,
+        description="实习期内违法记满12分，注销实习的准驾车型驾驶资格（驾驶证规定 第80条）",
+    )
 
 
 class ViolationPreview(ProcessingSummary):

@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 
 from gangting.applications.service import answer, record_application
 from gangting.citizens.models import Citizen
+from gangting.desks.driver_review import review_overdue_for
+from gangting.detection.models import DetectionCase
+from gangting.detection.rules import CaseState, Pattern
 from gangting.fines.models import PenaltyDecision
 from gangting.integrations.learning import LearningPlatform
 from gangting.kernel import law
@@ -27,12 +30,17 @@ from gangting.points import service as ledger
 from gangting.points.models import PointEntry, StudyDeduction
 from gangting.points.rules import DeductionWay, deduction_points, study_deduction_eligibility
 from gangting.vehicles.models import Vehicle
+from gangting.vehicles.rules import VehicleStatus, deregistration_due
 from gangting.violations.models import Violation, ViolationCode
 
 _A = law.SCORING
 # Catalogue keys of the acts named in 第26条(二): drink-driving, hit-and-run, forged or
 # another vehicle's plates/documents.
 SERIOUS_CODES = frozenset({"1711", "1702", "GT-R31", "1705", "5701", "5704"})
+# Detection patterns of point trading (买分卖分, 记分办法 第30条) whose case names the driver.
+POINT_TRADING_PATTERNS = frozenset(
+    {Pattern.POINTS_MANY_OWNERS, Pattern.POINTS_REPEAT_TAKER, Pattern.POINTS_DENSE_BLOCK}
+)
 WAY_ZH = {"online": "网上学习", "onsite": "现场学习", "public_welfare": "交通安全公益活动"}
 
 
@@ -83,6 +91,31 @@ def _pending_points(uow: UnitOfWork, citizen: Citizen) -> int:
     return int(total)
 
 
+def _owns_vehicle_due_for_deregistration(uow: UnitOfWork, citizen: Citizen) -> bool:
+    """第26条(四): a vehicle in the driver's name that should have been deregistered."""
+    statuses = uow.session.execute(
+        select(Vehicle.status).where(Vehicle.owner_id == citizen.id)
+    ).scalars()
+    return any(deregistration_due(VehicleStatus(s)) for s in statuses)
+
+
+def _point_trading_case(uow: UnitOfWork, citizen: Citizen, since: date) -> bool:
+    """第26条(五) as the city applies it (decision 0028): an open or confirmed point-trading
+    case (a detection case of 买分卖分) naming the driver as its subject, seen within the last
+    three cycles. A case judged a false alarm does not count."""
+    found = uow.session.execute(
+        select(func.count())
+        .select_from(DetectionCase)
+        .where(
+            DetectionCase.pattern.in_([p.value for p in POINT_TRADING_PATTERNS]),
+            DetectionCase.subject_id == str(citizen.id),
+            DetectionCase.state.in_([CaseState.OPEN.value, CaseState.CONFIRMED.value]),
+            DetectionCase.last_seen_at >= city_midnight(since),
+        )
+    ).scalar_one()
+    return int(found) > 0
+
+
 def _eligibility(
     uow: UnitOfWork, citizen: Citizen, licence: DrivingLicence
 ) -> tuple[Decision, int, int]:
@@ -108,11 +141,11 @@ def _eligibility(
         ),
         serious_offences_last_3_cycles=_serious_offences(uow, citizen, add_years(cycle.start, -2)),
         in_learner_period=licence.learner_until is not None and today <= licence.learner_until,
-        review_overdue=False,
+        review_overdue=review_overdue_for(uow, citizen, licence, today),
         licence_status=LicenceStatus(licence.status),
         owns_overdue_inspection_vehicle=bool(overdue_vehicle),
-        owns_underegistered_vehicle=False,
-        fraud_last_3_cycles=False,
+        owns_underegistered_vehicle=_owns_vehicle_due_for_deregistration(uow, citizen),
+        fraud_last_3_cycles=_point_trading_case(uow, citizen, add_years(cycle.start, -2)),
     )
     return decision, current, deducted
 

@@ -1,13 +1,14 @@
-"""Vehicle business: the inspection mark of an inspection-exempt vehicle."""
+"""Vehicle business: the inspection mark of an inspection-exempt vehicle, and the reissue of
+a lost or damaged mark."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gangting.contracts import MarkRequest
+from gangting.contracts import MarkReissueRequest, MarkRequest
 from gangting.desks.booth_call import BoothCallDep
-from gangting.desks.schemas import InspectionMarkAnswer
+from gangting.desks.schemas import InspectionMarkAnswer, MarkReissueAnswer
 from gangting.desks.transaction import inspection_policy
 from gangting.vehicles import service
 from gangting.violations.service import unprocessed_violation_count
@@ -38,4 +39,24 @@ def inspection_mark(
             unprocessed_violation_count,
         ),
         service_item="inspection_mark",
+    )
+
+
+@router.post(
+    "/inspection-mark/reissue",
+    response_model=MarkReissueAnswer,
+    responses=error_responses(401, 403, 404, 409, 422),
+    summary="补领、换领检验合格标志（丢失或损毁；交强险有效的当日补发）",
+)
+def reissue_inspection_mark(
+    body: MarkReissueRequest,
+    call: BoothCallDep,
+) -> JSONResponse:
+    return call.write(
+        "/vehicles/inspection-mark/reissue",
+        body,
+        lambda uow, citizen: service.reissue_inspection_mark(
+            uow, call.actor, citizen, body.plate, body.reason
+        ),
+        service_item="inspection_mark_reissue",
     )

@@ -1,7 +1,10 @@
-"""The learning-platform port (交管学习平台) for study deductions (学法减分, 记分办法 第27条).
+"""The learning-platform port (交管学习平台): study deductions (学法减分, 记分办法 第27条),
+the full-score study and exams (满分学习、考试, 第18–22条) and the review study (审验教育,
+驾驶证规定 第73条第2款).
 
-The platform reports a finished study: who, which way, how long, exam passed. The fake
-keeps completions in memory or in its own SQLite file (for the demo and restarts).
+The platform reports a finished study: who, which way, how long, exam passed; and, per
+person, the education records (study days and exam results). The fake keeps them in memory
+or in its own SQLite file (for the demo and restarts).
 """
 
 from __future__ import annotations
@@ -24,8 +27,29 @@ class StudyCompletion:
     completed_on: date
 
 
+@dataclass(frozen=True)
+class EducationRecord:
+    """One education record of a person: a day's full-score study (``kind`` full_score_study,
+    ``way`` onsite | online | self, ``minutes``), a full-score exam (``kind`` full_score_exam,
+    ``exam`` theory | field_skill | road_skill, ``passed``) or review study (``kind``
+    review_study, ``minutes``)."""
+
+    ref: str
+    id_number: str
+    kind: str  # full_score_study | full_score_exam | review_study
+    on: date
+    minutes: int = 0
+    way: str | None = None
+    exam: str | None = None
+    passed: bool | None = None
+
+
 class LearningPlatform(Protocol):
     def find_completion(self, ref: str) -> StudyCompletion | None: ...
+
+    def education_records(self, id_number: str) -> list[EducationRecord]:
+        """Every education record of the person, oldest first."""
+        ...
 
     def close(self) -> None:
         """Release the adapter's connections (the context's end)."""
@@ -34,6 +58,7 @@ class LearningPlatform(Protocol):
 class FakeLearningPlatform:
     def __init__(self, path: Path | None = None) -> None:
         self._memory: dict[str, StudyCompletion] = {}
+        self._education: dict[str, list[dict[str, object]]] = {}
         self._store = DocumentStore(path) if path is not None else None
 
     def add_completion(self, completion: StudyCompletion) -> None:
@@ -47,6 +72,31 @@ class FakeLearningPlatform:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+    def add_education(self, record: EducationRecord) -> None:
+        key = f"education:{record.id_number}"
+        rows = [r for r in self._education_bodies(key) if r["ref"] != record.ref]
+        body = asdict(record)
+        body["on"] = record.on.isoformat()
+        rows.append(body)
+        if self._store is not None:
+            self._store.replace(key, {"records": rows})
+        else:
+            self._education[key] = rows
+
+    def _education_bodies(self, key: str) -> list[dict[str, object]]:
+        if self._store is None:
+            return list(self._education.get(key, []))
+        doc = self._store.get(key)
+        return [] if doc is None else list(doc["records"])
+
+    def education_records(self, id_number: str) -> list[EducationRecord]:
+        records = []
+        for body in self._education_bodies(f"education:{id_number}"):
+            row = dict(body)
+            row["on"] = date.fromisoformat(str(row["on"]))
+            records.append(EducationRecord(**row))  # type: ignore[arg-type]
+        return sorted(records, key=lambda r: (r.on, r.ref))
 
     def find_completion(self, ref: str) -> StudyCompletion | None:
         if self._store is None:

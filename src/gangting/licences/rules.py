@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -352,3 +352,272 @@ def scoring_cycle(first_issued_on: date, on: date) -> Cycle:
     start = anniversary(first_issued_on, k)
     end = anniversary(first_issued_on, k + 1) - timedelta(days=1)
     return Cycle(start, end)
+
+
+def classes_over_age(classes: Iterable[str], birth_date: date, on: date) -> tuple[Reason, ...]:
+    """The held classes whose upper age limit the holder has passed on ``on``.
+
+    Source: 第14条 (the age table, as amended by 172号令 from 2025-01-01, via
+    ``applicant_age_allowed``) and 第65条 — past the limit the class may no longer be
+    driven and the licence is to be exchanged for a lower class (降级换证) at a 车管所
+    window. Only the upper bound matters for a holder; unknown class codes are skipped.
+    """
+    out: list[Reason] = []
+    for code in classes:
+        try:
+            licence_class = LicenceClass(code.strip())
+        except ValueError:
+            continue
+        verdict = applicant_age_allowed(licence_class, birth_date, on)
+        for r in verdict.reasons:
+            if r.code == "licences.age_too_old":
+                out.append(
+                    Reason(
+                        "licences.class_over_age",
+                        f"{r.message}，已超过年龄上限，应当到车辆管理所办理降级换证",
+                        (*r.legal_basis, f"{_R} 第65条"),
+                        {**r.data, "class": licence_class.value},
+                    )
+                )
+    return tuple(out)
+
+
+def health_certificate_lapsed(
+    birth_date: date, cycle_end: date, on: date, submitted_since_cycle_end: bool
+) -> bool:
+    """Is the licence to be cancelled for a missing 70+ health certificate? (第79条(九))
+
+    True when the driver was 70 or older at ``cycle_end``, more than one year has passed
+    since it (``health_certificate_required(...).cancellable``), and no certificate was
+    submitted for that cycle. A certificate submitted later restores the licence while it
+    is valid or expired under a year (第79条第4款): pass ``submitted_since_cycle_end``
+    True then, and this answers False.
+    """
+    due = health_certificate_required(birth_date, cycle_end, on)
+    return due.cancellable and not submitted_since_cycle_end
+
+
+# --- review (审验), 第72–74条 ---------------------------------------------------------------
+
+REVIEW_STUDY_MINUTES = 180
+"""第73条第2款: no less than three hours of study."""
+
+
+class AccidentLiability(StrEnum):
+    """Liability for a traffic accident as the accident decision states it (事故认定书)."""
+
+    FULL = "full"  # 全部责任
+    MAIN = "main"  # 主要责任
+    EQUAL = "equal"  # 同等责任
+    MINOR = "minor"  # 次要责任
+    NONE = "none"  # 无责任
+
+
+EQUAL_OR_MORE = frozenset({AccidentLiability.FULL, AccidentLiability.MAIN, AccidentLiability.EQUAL})
+
+
+@dataclass(frozen=True)
+class Accident:
+    """A traffic accident of the driver in a cycle, as the accident system records it."""
+
+    occurred_on: date
+    deaths: int
+    serious_injuries: int
+    liability: AccidentLiability
+    processed: bool = True
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """Whether a driver must be reviewed (审验) for one ended scoring cycle, and what it holds."""
+
+    required: bool
+    due_by: date | None
+    study_minutes: int
+    cognitive_test: bool
+    reasons: tuple[Reason, ...]
+
+
+def review_due(
+    *,
+    classes: Iterable[str],
+    cycle_end: date,
+    points_in_cycle: int,
+    age_at_cycle_end: int,
+    accidents_in_cycle: Iterable[Accident] = (),
+) -> ReviewDue:
+    """Must the driver be reviewed for the cycle that ended on ``cycle_end``?
+
+    Sources: 第72条第3款 — A1/A2/A3/B1/B2 holders within 30 days after each cycle ends,
+    exempt for a cycle with no points; 第72条第4款 — other classes after a fatal accident
+    with equal or greater liability (licence not revoked); 第72条第5款 — aged 70+ after a
+    liable accident causing serious injury or death. Content (第73条第2–3款): ≥ 3 hours of
+    study + accident case education for the first two; the 70+ ability test (记忆力、判断
+    力、反应力, 三力测试) for anyone 70+ at the review. ``due_by`` = cycle end + 30 natural
+    days, inclusive. The renewal review (第72条第2款) is part of renewal, not this rule.
+    Worked example: a B2 holder with 3 points in the cycle ending 2026-03-14 must be
+    reviewed by 2026-04-13 with 3 hours' study; with no points he is exempt.
+    """
+    held = {c.strip() for c in classes}
+    large = any(c in LARGE_CLASSES for c in held)
+    accidents = tuple(accidents_in_cycle)
+    fatal = any(a.deaths > 0 and a.liability in EQUAL_OR_MORE for a in accidents)
+    serious = any(
+        (a.deaths > 0 or a.serious_injuries > 0) and a.liability is not AccidentLiability.NONE
+        for a in accidents
+    )
+    due_by = add_days(cycle_end, 30)
+    reasons: list[Reason] = []
+    study = 0
+    if large and points_in_cycle > 0:
+        study = REVIEW_STUDY_MINUTES
+        reasons.append(
+            Reason(
+                "licences.review_large_class",
+                "持有大中型客货车驾驶证，本记分周期有记分，应当在记分周期结束后三十日内接受审验，"
+                "并参加不少于三小时的学习和事故案例警示教育",
+                (f"{_R} 第72条第3款", f"{_R} 第73条第2款"),
+                {"points_in_cycle": points_in_cycle},
+            )
+        )
+    elif not large and fatal:
+        study = REVIEW_STUDY_MINUTES
+        reasons.append(
+            Reason(
+                "licences.review_fatal_accident",
+                "发生交通事故造成人员死亡承担同等以上责任，应当在记分周期结束后三十日内接受审验，"
+                "并参加不少于三小时的学习和事故案例警示教育",
+                (f"{_R} 第72条第4款", f"{_R} 第73条第2款"),
+            )
+        )
+    if age_at_cycle_end >= 70 and serious:
+        reasons.append(
+            Reason(
+                "licences.review_seventy_accident",
+                "年满70周岁发生责任交通事故造成人员重伤或者死亡，应当在记分周期结束后三十日内接受审验",
+                (f"{_R} 第72条第5款",),
+            )
+        )
+    if not reasons:
+        exempt = (
+            (
+                Reason(
+                    "licences.review_exempt_no_points",
+                    "本记分周期没有记分记录，免予本记分周期审验",
+                    (f"{_R} 第72条第3款",),
+                ),
+            )
+            if large
+            else (
+                Reason(
+                    "licences.review_not_required",
+                    "本记分周期无需接受审验（期满换证时一并审验）",
+                    (f"{_R} 第72条",),
+                ),
+            )
+        )
+        return ReviewDue(False, None, 0, False, exempt)
+    cognitive = age_at_cycle_end >= 70
+    if cognitive:
+        reasons.append(
+            Reason(
+                "licences.review_cognitive_test",
+                "年满70周岁，审验时应当进行记忆力、判断力、反应力能力测试",
+                (f"{_R} 第73条第3款",),
+            )
+        )
+    return ReviewDue(True, due_by, study, cognitive, tuple(reasons))
+
+
+def review_overdue(due: ReviewDue, completed: bool, on: date) -> bool:
+    """Overdue for review (逾期未审验): required, not completed and ``on`` past ``due_by``.
+
+    Consequences: no 学法减分 (记分办法 第26条(三)); driving meanwhile is fined 200–500
+    yuan (第99条第1款(三)).
+    """
+    return due.required and not completed and due.due_by is not None and on > due.due_by
+
+
+def review_outcome(
+    due: ReviewDue,
+    *,
+    on: date,
+    unprocessed_violations: int,
+    unprocessed_accidents: int,
+    study_minutes_done: int,
+    cognitive_test_passed: bool | None,
+    health_fit: bool = True,
+) -> Decision:
+    """Does the driver pass the review? Every failing condition is returned.
+
+    Source: 第73条第4款 — not passed when violations or accidents are unprocessed, the
+    body no longer qualifies (``health_fit``), or the required study, education or tests
+    were not taken; the study of 第73条第2款 (``due.study_minutes``, 180) and the ability
+    test of 第73条第3款 (``cognitive_test_passed``: None = not taken, False = failed). A
+    review after ``due_by`` is still taken; the answer says it is late (第99条(三)).
+    """
+    art = f"{_R} 第73条第4款"
+    if not due.required:
+        return Decision.refuse(*due.reasons)
+    r: list[Reason] = []
+    if unprocessed_violations > 0:
+        r.append(
+            Reason(
+                "licences.review_violations_unprocessed",
+                f"有{unprocessed_violations}条交通违法记录未处理完毕",
+                (art,),
+                {"count": unprocessed_violations},
+            )
+        )
+    if unprocessed_accidents > 0:
+        r.append(
+            Reason(
+                "licences.review_accidents_unprocessed",
+                f"有{unprocessed_accidents}起交通事故未处理完毕",
+                (art,),
+                {"count": unprocessed_accidents},
+            )
+        )
+    if not health_fit:
+        r.append(
+            Reason(
+                "licences.review_health_unfit",
+                "身体条件不符合驾驶许可条件或者未按规定提交身体条件证明",
+                (art, f"{_R} 第74条"),
+            )
+        )
+    if study_minutes_done < due.study_minutes:
+        r.append(
+            Reason(
+                "licences.review_study_short",
+                f"审验教育学习{study_minutes_done}分钟，不少于{due.study_minutes}分钟",
+                (art, f"{_R} 第73条第2款"),
+                {"minutes": study_minutes_done, "required": due.study_minutes},
+            )
+        )
+    if due.cognitive_test and cognitive_test_passed is not True:
+        r.append(
+            Reason(
+                "licences.review_cognitive_test_missing"
+                if cognitive_test_passed is None
+                else "licences.review_cognitive_test_failed",
+                "尚未进行记忆力、判断力、反应力能力测试"
+                if cognitive_test_passed is None
+                else "记忆力、判断力、反应力能力测试未通过",
+                (art, f"{_R} 第73条第3款"),
+            )
+        )
+    if r:
+        return Decision.refuse(*r)
+    reasons = [Reason("licences.review_passed", "审验通过", (f"{_R} 第72条", f"{_R} 第73条"))]
+    if due.due_by is not None and on > due.due_by:
+        reasons.append(
+            Reason(
+                "licences.review_late",
+                f"已超过审验期限（{due.due_by:%Y年%m月%d日}）；逾期未审验期间驾驶机动车的，"
+                "处二百元以上五百元以下罚款",
+                (f"{_R} 第99条第1款第(三)项",),
+                {"due_by": due.due_by.isoformat()},
+            )
+        )
+    return Decision.allow(*reasons)

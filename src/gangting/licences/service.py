@@ -22,7 +22,9 @@ from gangting.licences.models import DrivingLicence
 from gangting.licences.rules import (
     LicenceStatus,
     Validity,
+    classes_over_age,
     expiry_on,
+    health_certificate_lapsed,
     health_certificate_required,
     health_certificate_valid,
     next_validity,
@@ -49,6 +51,7 @@ STATUS_ZH = {
     "revoked": "吊销",
     "cancelled": "注销",
     "cancellation_due": "超过有效期一年以上，应予注销",
+    "health_cancellation_due": "年满70周岁未按期提交身体条件证明超过一年，应予注销",
 }
 
 
@@ -66,19 +69,59 @@ def lock_licence(uow: UnitOfWork, citizen_id: uuid.UUID) -> DrivingLicence:
     return find_licence(uow, citizen_id, lock=True)
 
 
-def effective_status(licence: DrivingLicence, today: date) -> str:
+def effective_status(licence: DrivingLicence, today: date, *, health_lapsed: bool = False) -> str:
     """The status as of today: a 'valid' licence past its expiry is expired (实施条例 第28条),
-    and one expired more than a year is due for cancellation (第79条(八))."""
+    and one expired more than a year is due for cancellation (第79条(八)); a 70+ driver's
+    licence whose yearly health certificate is missing over a year after a cycle end is due
+    for cancellation too (第79条(九); ``health_lapsed``, see ``health_certificate_lapse``)."""
     if licence.status in ("valid", "expired") and licence.expires_on is not None:
         if should_cancel_for_expiry(licence.expires_on, today):
             return "cancellation_due"
+    if licence.status in ("valid", "expired") and health_lapsed:
+        return "health_cancellation_due"
+    if licence.status in ("valid", "expired") and licence.expires_on is not None:
         if licence.expires_on < today:
             return "expired"
     return licence.status
 
 
-def licence_view(licence: DrivingLicence, today: date) -> dict[str, Any]:
-    status = effective_status(licence, today)
+def health_certificate_lapse(
+    uow: UnitOfWork, citizen: Citizen, licence: DrivingLicence, today: date
+) -> bool:
+    """第79条(九): is the licence of a driver aged 70+ due for cancellation because the
+    health certificate of a cycle was not submitted within a year after its end?
+
+    The cycle looked at is the latest that ended more than a year ago. A certificate
+    (yearly or for a renewal) issued after that cycle's start counts for it — one submitted
+    late restores the licence (第79条第4款). Below 70 at that cycle's end: False."""
+    cycle = scoring_cycle(licence.first_issued_on, today)
+    while cycle.start > licence.first_issued_on:
+        ended = scoring_cycle(
+            licence.first_issued_on, date.fromordinal(cycle.start.toordinal() - 1)
+        )
+        if health_certificate_required(citizen.birth_date, ended.end, today).cancellable:
+            submitted = (
+                uow.session.execute(
+                    select(HealthCertificate.id)
+                    .where(
+                        HealthCertificate.citizen_id == citizen.id,
+                        HealthCertificate.issued_on >= ended.start,
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
+            return health_certificate_lapsed(citizen.birth_date, ended.end, today, submitted)
+        if not health_certificate_required(citizen.birth_date, ended.end, today).required:
+            return False
+        cycle = ended
+    return False
+
+
+def licence_view(
+    licence: DrivingLicence, today: date, *, health_lapsed: bool = False
+) -> dict[str, Any]:
+    status = effective_status(licence, today, health_lapsed=health_lapsed)
     return {
         "effective_status": status,
         "effective_status_text": STATUS_ZH[status],
@@ -142,6 +185,11 @@ def renew_licence(
         raise AssertionError("unreachable")
     window = renewal_window(licence.expires_on, today)
     ensure_allowed(window)
+    # A 70+ licence lapsed for a missing certificate (第79条(九)) is restored by the one
+    # renewal brings (第79条第4款): no refusal here.
+    over_age = classes_over_age(licence.classes.split(","), citizen.birth_date, today)
+    if over_age:
+        ensure_allowed(Decision.refuse(*over_age))
     _add_certificate(uow, citizen, certificate, "renewal")
     old = Validity(licence.validity)
     new = next_validity(old, licence.had_full_score_in_validity)
@@ -175,10 +223,29 @@ def renew_licence(
     return answer(application)
 
 
+def _refuse_health_lapse(
+    uow: UnitOfWork, citizen: Citizen, licence: DrivingLicence, today: date
+) -> None:
+    """第79条(九): a licence due for cancellation for a missing 70+ health certificate is
+    not replaced; submitting the certificate restores it (第79条第4款)."""
+    if health_certificate_lapse(uow, citizen, licence, today):
+        ensure_allowed(
+            Decision.refuse(
+                Reason(
+                    "licences.health_certificate_lapsed",
+                    "年满70周岁，记分周期结束后一年内未提交身体条件证明，驾驶证应予注销；"
+                    "提交身体条件证明后可恢复驾驶资格",
+                    (f"{_R} 第79条第1款第(九)项", f"{_R} 第79条第4款"),
+                )
+            )
+        )
+
+
 def replace_licence(uow: UnitOfWork, actor: Actor, citizen: Citizen) -> dict[str, Any]:
     licence = lock_licence(uow, citizen.id)
     verdict = replacement_allowed(LicenceStatus(licence.status))
     ensure_allowed(verdict)
+    _refuse_health_lapse(uow, citizen, licence, uow.clock.today())
     licence.serial_no += 1  # the old card is void from now on (第69条)
     reasons = [
         *verdict.reasons,

@@ -45,3 +45,27 @@ class StudyDeduction(IdMixin, Base):
     points: Mapped[int]
     platform_ref: Mapped[str] = mapped_column(String(64), unique=True)
     recorded_at: Mapped[datetime]
+
+
+@ledger_bound
+class FullScoreRecord(IdMixin, Base):
+    """One 满分 (reaching 12 points, or another 12, in a cycle; 记分办法 第17条) with the study
+    and exams it calls for (第18–22条), open until the points are cleared and the licence
+    returned (第23条). (citizen_id, cycle_start, sequence) is unique: a 满分 is recorded once;
+    ``state`` goes open -> cleared exactly once."""
+
+    __tablename__ = "full_score_records"
+    __table_args__ = (UniqueConstraint("citizen_id", "cycle_start", "sequence"),)
+
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("citizens.id"), index=True)
+    cycle_start: Mapped[date]
+    sequence: Mapped[int]  # 1 = the first 满分 of the cycle
+    total_points: Mapped[int]
+    study_days: Mapped[int]
+    min_onsite_online_days: Mapped[int]
+    min_onsite_days: Mapped[int]
+    exams: Mapped[str] = mapped_column(String(64))  # "theory,road_skill"
+    reached_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | cleared
+    cleared_at: Mapped[datetime | None]
+    clearance_receipt_no: Mapped[str | None] = mapped_column(String(32))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
@@ -278,6 +278,7 @@ class PointSourceKind(StrEnum):
     DECISION = "decision"
     DEDUCTION = "deduction"
     CARRY_OVER = "carry_over"
+    CLEARANCE = "clearance"  # full-score points cleared after study and exams (第23条)
 
 
 class DeductionWay(StrEnum):
@@ -322,3 +323,169 @@ def learner_full_score_cancels(points_for_violations_in_learner_period: int) -> 
     violation, not the date of the decision.
     """
     return points_for_violations_in_learner_period >= FULL_SCORE
+
+
+# --- full score: study, exams, clearance (满分学习、考试, 第18–23条) ---------------------
+
+
+class StudyWay(StrEnum):
+    """How a full-score study day was spent (记分办法 第19条)."""
+
+    ONSITE = "onsite"  # 现场学习
+    ONLINE = "online"  # 网络学习 (交管互联网学习教育平台)
+    SELF = "self"  # 自主学习
+
+
+STUDY_DAY_MINUTES = 180
+"""第19条第3款: more than three hours in a day counts as one study day."""
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """Minutes of full-score study on one day, as the learning platform reports them."""
+
+    day: date
+    way: StudyWay
+    minutes: int
+
+
+@dataclass(frozen=True)
+class StudyDays:
+    onsite: int
+    onsite_or_online: int
+    total: int
+
+
+def full_score_study_days(sessions: Iterable[StudySession]) -> StudyDays:
+    """Study days counted under 记分办法 第19条.
+
+    A day counts as an on-site day when the on-site study that day is *more than* three
+    hours (> 180 minutes; exactly 180 does not count), as an online day when the online
+    study that day totals more than three hours. A day with both counts once (同日既参加
+    现场学习又参加网络学习的，学习天数不累积计算) — as an on-site day, the scarcer kind.
+    Self-study (自主学习) fills the remaining days: each reported self-study day counts
+    once, and not on a day already counted. Minutes of one way on one day add up.
+    """
+    minutes: dict[tuple[date, StudyWay], int] = {}
+    for s in sessions:
+        minutes[(s.day, s.way)] = minutes.get((s.day, s.way), 0) + max(s.minutes, 0)
+    onsite = {d for (d, w), m in minutes.items() if w is StudyWay.ONSITE and m > STUDY_DAY_MINUTES}
+    online = {
+        d for (d, w), m in minutes.items() if w is StudyWay.ONLINE and m > STUDY_DAY_MINUTES
+    } - onsite
+    own = {d for (d, w), m in minutes.items() if w is StudyWay.SELF and m > 0} - onsite - online
+    return StudyDays(len(onsite), len(onsite) + len(online), len(onsite) + len(online) + len(own))
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    exam: Exam
+    taken_on: date
+    passed: bool
+
+
+def full_score_clearance(
+    *,
+    study_days_required: int,
+    min_onsite_online_days: int,
+    min_onsite_days: int,
+    exams_required: Iterable[Exam],
+    study: StudyDays,
+    exams: Iterable[ExamResult],
+    unpaid_fines: int,
+    suspension_ends_on: date | None = None,
+    on: date,
+) -> Decision:
+    """May the full-score points be cleared and the detained licence returned?
+
+    Source: 记分办法 第23条 — "经满分学习、考试合格且罚款已缴纳的，记分予以清除，发还机动车驾驶
+    证"; the study is the one 第18–19条 fixed for this 满分 (``study_days_required`` in all,
+    of them ``min_onsite_online_days`` on-site or online and ``min_onsite_days`` on-site);
+    the exams are those of 第21–22条 (``exams_required``), each passed at least once (a
+    failed try may be retaken after ten days, 第21条: only the pass matters here). Every
+    failing condition is returned. ``unpaid_fines`` counts the driver's penalty decisions
+    with a fine not yet paid. A licence also suspended (暂扣) is returned only after the
+    suspension ends (第23条第二句): then the points are cleared but the licence stays —
+    the allowed decision says so (reason ``points.licence_kept_until_suspension_ends``).
+    Worked example (第18–19条): an ordinary driver at his first 满分 needs 7 days, 5 of
+    them on-site or online, 2 on-site, and the theory exam.
+    """
+    art19, art23 = f"{_A} 第19条", f"{_A} 第23条"
+    r: list[Reason] = []
+    if study.onsite < min_onsite_days:
+        r.append(
+            Reason(
+                "points.full_score_onsite_short",
+                f"现场学习{study.onsite}天，不少于{min_onsite_days}天",
+                (art19,),
+                {"onsite_days": study.onsite, "required": min_onsite_days},
+            )
+        )
+    if study.onsite_or_online < min_onsite_online_days:
+        r.append(
+            Reason(
+                "points.full_score_onsite_online_short",
+                f"现场学习和网络学习合计{study.onsite_or_online}天，"
+                f"不少于{min_onsite_online_days}天",
+                (art19,),
+                {"days": study.onsite_or_online, "required": min_onsite_online_days},
+            )
+        )
+    if study.total < study_days_required:
+        r.append(
+            Reason(
+                "points.full_score_study_short",
+                f"满分学习{study.total}天，应当学习满{study_days_required}天",
+                (f"{_A} 第18条", art19),
+                {"days": study.total, "required": study_days_required},
+            )
+        )
+    passed = {e.exam for e in exams if e.passed}
+    missing = [e for e in exams_required if e not in passed]
+    if missing:
+        r.append(
+            Reason(
+                "points.full_score_exam_missing",
+                "尚未考试合格：" + "、".join(_EXAM_ZH[e] for e in missing),
+                (f"{_A} 第21条", f"{_A} 第22条"),
+                {"exams": [e.value for e in missing]},
+            )
+        )
+    if unpaid_fines > 0:
+        r.append(
+            Reason(
+                "points.full_score_fines_unpaid",
+                f"有{unpaid_fines}笔罚款尚未缴纳，缴纳后方可清除记分、发还驾驶证",
+                (art23,),
+                {"unpaid_fines": unpaid_fines},
+            )
+        )
+    if r:
+        return Decision.refuse(*r)
+    reasons = [
+        Reason(
+            "points.full_score_cleared",
+            "满分学习、考试合格且罚款已缴纳，记分予以清除",
+            (art23,),
+        )
+    ]
+    if suspension_ends_on is not None and on <= suspension_ends_on:
+        reasons.append(
+            Reason(
+                "points.licence_kept_until_suspension_ends",
+                f"驾驶证同时被暂扣，暂扣期满（{suspension_ends_on:%Y年%m月%d日}）后发还",
+                (art23,),
+                {"suspension_ends_on": suspension_ends_on.isoformat()},
+            )
+        )
+    else:
+        reasons.append(Reason("points.licence_returned", "发还机动车驾驶证", (art23,)))
+    return Decision.allow(*reasons)
+
+
+def exam_retake_on(failed_on: date) -> date:
+    """The first day a failed full-score exam may be booked again (第21条, 第22条: 十日后).
+
+    Natural days (第36条): failed on 2026-11-01 → from 2026-11-11.
+    """
+    return failed_on + timedelta(days=10)

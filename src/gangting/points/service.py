@@ -13,9 +13,9 @@ from gangting.kernel.calendar import add_days
 from gangting.kernel.unit_of_work import UnitOfWork
 from gangting.licences.models import DrivingLicence
 from gangting.licences.rules import Cycle, scoring_cycle
-from gangting.points.models import PointEntry
+from gangting.points.models import FullScoreRecord, PointEntry
+from gangting.points.rules import FullScore, cycle_close
 from gangting.points.rules import PointEntry as RulePointEntry
-from gangting.points.rules import cycle_close
 
 
 def current_cycle(licence: DrivingLicence, on: date) -> Cycle:
@@ -113,3 +113,47 @@ def record_points(
     )
     uow.session.add(entry)
     return entry
+
+
+def full_score_records(
+    uow: UnitOfWork, citizen_id: uuid.UUID, *, state: str | None = None
+) -> list[FullScoreRecord]:
+    """The citizen's 满分 records, oldest first (``state`` open | cleared to filter)."""
+    query = select(FullScoreRecord).where(FullScoreRecord.citizen_id == citizen_id)
+    if state is not None:
+        query = query.where(FullScoreRecord.state == state)
+    return list(
+        uow.session.execute(
+            query.order_by(FullScoreRecord.cycle_start, FullScoreRecord.sequence)
+        ).scalars()
+    )
+
+
+def full_score_count(uow: UnitOfWork, citizen_id: uuid.UUID, cycle: Cycle) -> int:
+    """How many 满分 the citizen had in the cycle so far (记分办法 第18条, 第22条)."""
+    count = uow.session.execute(
+        select(func.count())
+        .select_from(FullScoreRecord)
+        .where(FullScoreRecord.citizen_id == citizen_id, FullScoreRecord.cycle_start == cycle.start)
+    ).scalar_one()
+    return int(count)
+
+
+def open_full_score(
+    uow: UnitOfWork, citizen_id: uuid.UUID, cycle: Cycle, total: int, consequence: FullScore
+) -> FullScoreRecord:
+    """Record a 满分 with the study and exams it calls for; the next sequence of the cycle."""
+    record = FullScoreRecord(
+        citizen_id=citizen_id,
+        cycle_start=cycle.start,
+        sequence=full_score_count(uow, citizen_id, cycle) + 1,
+        total_points=total,
+        study_days=consequence.study_days,
+        min_onsite_online_days=consequence.min_onsite_online_days,
+        min_onsite_days=consequence.min_onsite_days,
+        exams=",".join(e.value for e in consequence.exams),
+        reached_at=uow.clock.now(),
+        state="open",
+    )
+    uow.session.add(record)
+    return record

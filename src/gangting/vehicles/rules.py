@@ -472,3 +472,71 @@ def shown_plate(plate_no: str) -> str:
         return display_plate(plate_no)
     except InvalidPlate:
         return plate_no
+
+
+_ART57 = law.cite(law.REGISTRATION, "第57条")
+
+
+def mark_reissue_allowed(
+    *,
+    on: date,
+    compulsory_insurance_until: date | None,
+    inspection_valid_until: date,
+    vehicle_status: VehicleStatus,
+) -> Decision:
+    """May a lost or damaged inspection mark be reissued (补领、换领) at once?
+
+    Source: 登记规定 第57条 — with the owner's ID or 行驶证; issued within one day when the
+    交强险 is valid (until-date inclusive). 第57条 asks nothing about violations. Decisions
+    where it is silent: there is a mark to reissue only while the inspection is valid
+    (``inspection_valid_until`` ≥ ``on``; past it the vehicle needs a new inspection,
+    第54条), and only for a vehicle in normal status. Every failing reason is returned.
+    """
+    reasons: list[Reason] = []
+    if compulsory_insurance_until is None or compulsory_insurance_until < on:
+        reasons.append(
+            Reason(
+                "vehicles.insurance_invalid",
+                "机动车交通事故责任强制保险（交强险）不在有效期内，不能补领、换领检验合格标志",
+                (_ART57, law.cite(law.INSURANCE, "第4条")),
+            )
+        )
+    if inspection_valid_until < on:
+        reasons.append(
+            Reason(
+                "vehicles.inspection_expired",
+                f"检验有效期已于{inspection_valid_until:%Y年%m月%d日}届满，请申领新的检验合格标志",
+                (_ART54,),
+                {"valid_until": inspection_valid_until.isoformat()},
+            )
+        )
+    if vehicle_status is not VehicleStatus.NORMAL:
+        reasons.append(
+            Reason(
+                "vehicles.status_not_normal",
+                "车辆不在正常状态，不能补领、换领检验合格标志",
+                (_ART57,),
+                {"status": vehicle_status.value},
+            )
+        )
+    if reasons:
+        return Decision.refuse(*reasons)
+    return Decision.allow(
+        Reason(
+            "vehicles.mark_reissue_allowed",
+            "交强险在有效期内，当日补发或者换发检验合格标志",
+            (_ART57,),
+        )
+    )
+
+
+def deregistration_due(status: VehicleStatus) -> bool:
+    """Should the vehicle have been deregistered (应当注销未注销)?
+
+    Source: 登记规定 第37条第1款(一) — a vehicle that reached the compulsory scrapping
+    standard must be deregistered by its owner; 第41条(一) — the documents are declared
+    void when he does not. A vehicle still registered in ``SCRAPPED`` status (达到报废标准)
+    is therefore due. Used for 记分办法 第26条(四). The compulsory-scrapping rule for three
+    inspection periods missed (强制报废标准规定 第4条) is not read here [U] and not applied.
+    """
+    return status is VehicleStatus.SCRAPPED

@@ -1,5 +1,6 @@
 """Vehicle business at a booth: the inspection mark of an inspection-exempt vehicle
-(登记规定 第55条), issued as an electronic mark (第56条) with printable data."""
+(登记规定 第55条), issued as an electronic mark (第56条) with printable data, and the
+reissue of a lost or damaged mark (第57条)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from gangting.vehicles.rules import (
     display_plate,
     inspection_due,
     inspection_mark_eligibility,
+    mark_reissue_allowed,
     mark_window_open,
     parse_plate,
 )
@@ -154,6 +156,81 @@ def issue_inspection_mark(
         uow,
         actor,
         service_item="inspection_mark",
+        citizen_id=citizen.id,
+        state="completed",
+        reasons=reasons,
+        result={"mark": data},
+    )
+    return answer(application)
+
+
+REISSUE_ZH = {"lost": "丢失、灭失", "damaged": "损毁"}
+
+
+def reissue_inspection_mark(
+    uow: UnitOfWork, actor: Actor, citizen: Citizen, plate_text: str, reason: str
+) -> dict[str, Any]:
+    """Reissue (补领) a lost or exchange (换领) a damaged inspection mark at once, for the
+    inspection period now valid, when the 交强险 is valid (登记规定 第57条). The new mark
+    replaces the latest one of the period, which is void from now on; the owner proves who
+    he is at the booth (ID card + live face), as 第57条 allows."""
+    today = uow.clock.today()
+    vehicle = get_own_vehicle(uow, citizen, plate_text, lock=True)
+    verdict = mark_reissue_allowed(
+        on=today,
+        compulsory_insurance_until=vehicle.compulsory_insurance_until,
+        inspection_valid_until=vehicle.inspection_valid_until,
+        vehicle_status=VehicleStatus(vehicle.status),
+    )
+    ensure_allowed(verdict)
+    period = vehicle.inspection_valid_until
+    earlier = list(
+        uow.session.execute(
+            select(InspectionMark)
+            .where(InspectionMark.vehicle_id == vehicle.id, InspectionMark.valid_until == period)
+            .order_by(InspectionMark.issued_at)
+        ).scalars()
+    )
+    replaced = earlier[-1] if earlier else None
+    now = uow.clock.now()
+    mark_no = reference("BZ", now)
+    data = {
+        "mark_no": mark_no,
+        "plate": display_plate(vehicle.plate_no),
+        "vehicle_kind": vehicle.kind,
+        "valid_until": period.strftime("%Y-%m"),
+        "issued_on": today.isoformat(),
+        "issuer": "包头市公安局交通管理支队",
+        "title": "机动车检验合格标志（电子）",
+        "legal_note": "电子检验合格标志与纸质标志具有同等效力（机动车登记规定 第56条）",
+        "replaces": replaced.mark_no if replaced is not None else None,
+        "reissue_reason": reason,
+    }
+    uow.session.add(
+        InspectionMark(
+            mark_no=mark_no,
+            vehicle_id=vehicle.id,
+            # the period's reissue n (the first issue's key is "{id}:{date}"); fits 48
+            period_key=f"{vehicle.id.hex}:{period:%Y%m%d}:r{len(earlier)}",
+            valid_until=period,
+            issued_at=now,
+            data=data,
+        )
+    )
+    reasons = [
+        *verdict.reasons,
+        Reason(
+            "vehicles.mark_reissued",
+            f"检验合格标志{REISSUE_ZH[reason]}，"
+            + ("补发" if reason == "lost" else "换发")
+            + "电子检验合格标志，原标志作废",
+            (law.cite(law.REGISTRATION, "第57条"), _ART56),
+        ),
+    ]
+    application = record_application(
+        uow,
+        actor,
+        service_item="inspection_mark_reissue",
         citizen_id=citizen.id,
         state="completed",
         reasons=reasons,

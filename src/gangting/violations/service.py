@@ -20,7 +20,8 @@ from gangting.fines.models import PenaltyDecision
 from gangting.fines.rules import DecisionOutcome, FinePolicy, due_on, late_fee_notice
 from gangting.kernel import law
 from gangting.kernel.actor import Actor
-from gangting.kernel.calendar import HolidayCalendar
+from gangting.kernel.calendar import HolidayCalendar, add_days, add_years
+from gangting.kernel.clock import city_date, city_midnight
 from gangting.kernel.decision import Decision, Reason
 from gangting.kernel.errors import DomainError
 from gangting.kernel.ids import reference
@@ -33,6 +34,7 @@ from gangting.points import service as points
 from gangting.points.rules import (
     FullScore,
     full_score_consequences,
+    learner_full_score_cancels,
     may_process_other_vehicle,
 )
 from gangting.referrals.service import open_objection_violations
@@ -95,6 +97,8 @@ class Plan:
     refusals: list[DomainError] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     full_score: FullScore | None = None
+    # 驾驶证规定 第80条: 12 points for acts in the learner period cancel the learner class.
+    learner_cancelled: bool = False
 
     def summary(self, decisions: list[dict[str, Any]]) -> dict[str, Any]:
         return {
@@ -109,6 +113,7 @@ class Plan:
                 "exams": [e.value for e in self.full_score.exams],
                 "licence_detained": True,
             },
+            "learner_class_cancelled": self.learner_cancelled,
         }
 
 
@@ -172,8 +177,19 @@ def plan_processing(
             )
         total += item.points
     plan.points_after = total
-    if total // 12 > plan.points_before // 12:  # crosses 12 (or another 12) in this cycle
-        plan.full_score = full_score_consequences(total, total // 12, licence.classes.split(","))
+    plan.learner_cancelled = _learner_cancelled(uow, citizen, licence, plan.items)
+    if plan.learner_cancelled:
+        plan.reasons.append(
+            Reason(
+                "licences.learner_class_cancelled",
+                "实习期内发生的交通违法行为被记满12分，注销实习的准驾车型驾驶资格",
+                (law.cite(law.LICENCE, "第80条"),),
+            )
+        )
+    elif total // 12 > plan.points_before // 12:  # crosses 12 (or another 12) in this cycle
+        # the n-th 满分 of the cycle: those recorded (some may be cleared already) + 1
+        count = max(total // 12, points.full_score_count(uow, citizen.id, cycle) + 1)
+        plan.full_score = full_score_consequences(total, count, licence.classes.split(","))
         plan.reasons.extend(plan.full_score.reasons)
     plan.reasons.append(
         Reason(
@@ -183,6 +199,31 @@ def plan_processing(
         )
     )
     return plan
+
+
+def _learner_cancelled(
+    uow: UnitOfWork, citizen: Citizen, licence: DrivingLicence, items: list[PlannedDecision]
+) -> bool:
+    """驾驶证规定 第80条: do the acts committed in the learner period (the 12 months ending on
+    ``learner_until``), decided before and in this batch, reach 12 points? Counted by the
+    day of the act, not of the decision. The licence keeps one learner period (decision
+    0028): its learner class is the licence's classes."""
+    if licence.learner_until is None:
+        return False
+    first = add_years(add_days(licence.learner_until, 1), -1)
+    new = [i for i in items if first <= city_date(i.violation.occurred_at) <= licence.learner_until]
+    if not new:
+        return False  # nothing added to the learner period now: no new consequence
+    earlier = uow.session.execute(
+        select(func.coalesce(func.sum(PenaltyDecision.points), 0))
+        .join(Violation, Violation.id == PenaltyDecision.violation_id)
+        .where(
+            PenaltyDecision.citizen_id == citizen.id,
+            Violation.occurred_at >= city_midnight(first),
+            Violation.occurred_at < city_midnight(add_days(licence.learner_until, 1)),
+        )
+    ).scalar_one()
+    return learner_full_score_cancels(int(earlier) + sum(i.points for i in new))
 
 
 def _earlier_acts(
@@ -308,9 +349,12 @@ def process_violations(
                 legal_basis=POINTS_AT_DECISION,
             )
         decisions.append(_decision_view(item, decision.decision_no))
-    if plan.full_score is not None:
+    if plan.learner_cancelled:
+        plan.licence.status = LicenceStatus.CANCELLED
+    elif plan.full_score is not None:
         plan.licence.status = LicenceStatus.DETAINED
         plan.licence.had_full_score_in_validity = True
+        points.open_full_score(uow, citizen.id, plan.cycle, plan.points_after, plan.full_score)
     application = record_application(
         uow,
         actor,

@@ -32,6 +32,10 @@ MATTER_PREFIX: dict[str, str] = {
     "health_certificate": "health",
     "inspection_mark": "mark",
     "study_deduction": "study",
+    "full_score_clearance": "full_score",
+    "driver_review": "review",
+    "cognitive_test": "cognitive",
+    "inspection_mark_reissue": "mark_reissue",
 }
 # A refused matter the citizen does not come back for within this many days is abandoned;
 # a later visit on the same subject opens a new matter.
@@ -55,7 +59,7 @@ def matter_subject(service_item: str, citizen_id: uuid.UUID, plate: str | None =
     vehicle). Unknown service items use their own name as the prefix."""
     prefix = MATTER_PREFIX.get(service_item, service_item)
     subject = f"{prefix}:{citizen_id.hex}"
-    if service_item == "inspection_mark" and plate:
+    if service_item in ("inspection_mark", "inspection_mark_reissue") and plate:
         subject += f":{plate.strip().upper()}"
     return subject
 
