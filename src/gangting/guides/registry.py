@@ -12,6 +12,7 @@ from gangting.config import Settings
 from gangting.fines import guide as fines_guide
 from gangting.licences import guide as licences_guide
 from gangting.points import guide as points_guide
+from gangting.referrals import guide as referrals_guide
 from gangting.vehicles import guide as vehicles_guide
 from gangting.violations import guide as violations_guide
 
@@ -22,6 +23,7 @@ SPECS: tuple[GuideSpec, ...] = (
     *licences_guide.GUIDES,
     *vehicles_guide.GUIDES,
     *points_guide.GUIDES,
+    *referrals_guide.GUIDES,
 )
 
 

@@ -23,9 +23,11 @@ from gangting.kernel.calendar import add_months, add_years
 from gangting.kernel.money import format_yuan
 from gangting.licences.rules import (
     AGE_LIMITS_BY_EFFECTIVE_DATE,
+    REVIEW_STUDY_MINUTES,
     health_certificate_required,
     health_certificate_valid,
     renewal_window,
+    review_due,
     should_cancel_for_expiry,
 )
 
@@ -83,6 +85,26 @@ def yearly_certificate_terms() -> tuple[int, int]:
     due = health_certificate_required(birth, _PROBE, _PROBE)
     assert due.submit_by is not None and due.cancel_if_not_submitted_after is not None
     return (due.submit_by - _PROBE).days, due.cancel_if_not_submitted_after.year - _PROBE.year
+
+
+def review_due_days() -> int:
+    """Within how many days after a scoring cycle ends the review is due (``review_due``)."""
+    due = review_due(classes=("B2",), cycle_end=_PROBE, points_in_cycle=1, age_at_cycle_end=40)
+    assert due.due_by is not None
+    return (due.due_by - _PROBE).days
+
+
+def cognitive_test_age() -> int:
+    """From which age (at the cycle's end) the review holds the ability test (三力测试)."""
+    age = 18
+    while (
+        age < 120
+        and not review_due(
+            classes=("B2",), cycle_end=_PROBE, points_in_cycle=1, age_at_cycle_end=age
+        ).cognitive_test
+    ):
+        age += 1
+    return age
 
 
 def _fee(settings: Settings, item: str) -> Fee:
@@ -168,6 +190,13 @@ def renewal_guide(settings: Settings) -> Guide:
                 ),
                 f"超过有效期{years}年以上的驾驶证应当注销，不能换证；注销后二年内可通过科目一考试恢复驾驶资格",
             ),
+            Condition(
+                "licences.class_over_age",
+                "所持准驾车型未超过该车型的年龄上限",
+                (*(row[1] for row in AGE_LIMITS_BY_EFFECTIVE_DATE), law.cite(_R, "第65条")),
+                "超过年龄上限的准驾车型不能在岗亭换证；请到车辆管理所窗口办理降级换证",
+                ("licences.age_too_old", "licences.age_too_young"),
+            ),
             *_certificate_conditions(months),
         ),
         materials=(
@@ -183,8 +212,10 @@ def renewal_guide(settings: Settings) -> Guide:
         ),
         legal_basis=(
             law.cite(_R, "第13条"),
+            law.cite(_R, "第14条"),
             law.cite(_R, "第62条"),
             law.cite(_R, "第63条"),
+            law.cite(_R, "第65条"),
             law.cite(_R, "第68条"),
             law.cite(_R, "第79条"),
             law.cite(_R, "第85条"),
@@ -203,6 +234,8 @@ def renewal_guide(settings: Settings) -> Guide:
 
 def replacement_guide(settings: Settings) -> Guide:
     title = SERVICE_ZH["replacement"]
+    age = yearly_certificate_age()
+    cancel_years = yearly_certificate_terms()[1]
     return Guide(
         business="replacement",
         title=title,
@@ -228,6 +261,13 @@ def replacement_guide(settings: Settings) -> Guide:
                 (law.cite(_R, "第63条"),),
                 "驾驶证已超过有效期的，请办理期满换证（换证即领取新证）",
             ),
+            Condition(
+                "licences.health_certificate_lapsed",
+                f"年满{age}周岁的驾驶人，已按期提交每个记分周期的身体条件证明",
+                (law.cite(_R, "第79条第1款第(九)项"), law.cite(_R, "第79条第4款")),
+                f"记分周期结束后{cancel_years}年内未提交身体条件证明的，驾驶证应予注销，不能补领；"
+                "请先在本岗亭“提交身体条件证明”，提交后恢复驾驶资格",
+            ),
         ),
         materials=(Material("居民身份证", "在岗亭读卡并进行人脸核验"),),
         steps=(
@@ -236,7 +276,11 @@ def replacement_guide(settings: Settings) -> Guide:
             Step("确认办理", "选择补领原因（遗失或损毁），确认提交"),
             Step("领取凭证", "打印或者扫码保存受理凭证；原驾驶证自补领之日起作废"),
         ),
-        legal_basis=(law.cite(_R, "第69条"), law.cite(_R, "第79条"), law.cite(_R, "第68条")),
+        legal_basis=(
+            law.cite(_R, "第69条"),
+            law.cite(_R, "第79条"),
+            law.cite(_R, "第68条"),
+        ),
         fees=(_fee(settings, "补领驾驶证"),),
         time_limits=(TimeLimit("办结时限", "符合规定的，当日核发", (law.cite(_R, "第68条"),)),),
         channels=CHANNELS,
@@ -293,6 +337,161 @@ def health_certificate_guide(settings: Settings) -> Guide:
     )
 
 
+def driver_review_guide(settings: Settings) -> Guide:
+    days = review_due_days()
+    hours = REVIEW_STUDY_MINUTES // 60
+    age = cognitive_test_age()
+    title = SERVICE_ZH["driver_review"]
+    art73_4 = law.cite(_R, "第73条第4款")
+    return Guide(
+        business="driver_review",
+        title=title,
+        summary=f"应当审验的驾驶人，在记分周期结束后{days}日内，处理完违法行为和交通事故、"
+        f"完成审验教育后在岗亭办理审验。",
+        applicants=(
+            "持有大型客车、重型牵引挂车、城市公交车、中型客车、大型货车驾驶证，"
+            "记分周期内有记分的驾驶人",
+            "持有其他准驾车型驾驶证，发生交通事故造成人员死亡承担同等以上责任，"
+            "未被吊销驾驶证的驾驶人",
+            f"年满{age}周岁，发生责任交通事故造成人员重伤或者死亡的驾驶人",
+        ),
+        conditions=(
+            _not_found(),
+            Condition(
+                "licences.review_not_required",
+                "上一个记分周期已结束，且依法应当审验",
+                (law.cite(_R, "第72条"),),
+                "无需审验的，不予办理",
+            ),
+            Condition(
+                "licences.review_already_done",
+                "该记分周期尚未完成审验",
+                (law.cite(_R, "第72条"),),
+                "每个记分周期只审验一次；请在“查询”中查看审验凭证",
+            ),
+            Condition(
+                "licences.review_violations_unprocessed",
+                "名下机动车的交通违法行为已处理完毕",
+                (art73_4,),
+                "有未处理的违法记录的，请先在本岗亭“违法处理与缴款”中处理",
+            ),
+            Condition(
+                "licences.review_accidents_unprocessed",
+                "发生的道路交通事故已处理完毕",
+                (art73_4,),
+                "有未处理完毕的交通事故的，请先到交警大队处理",
+            ),
+            Condition(
+                "licences.review_health_unfit",
+                f"年满{age}周岁的，已提交本记分周期的身体条件证明",
+                (art73_4, law.cite(_R, "第74条")),
+                "请先在本岗亭“提交身体条件证明”，再办理审验",
+            ),
+            Condition(
+                "licences.review_study_short",
+                f"参加道路交通安全法律法规、交通安全文明驾驶、应急处置等知识学习不少于{hours}小时，"
+                "并接受交通事故案例警示教育",
+                (art73_4, law.cite(_R, "第73条第2款")),
+                f"学习不满{hours}小时的，请通过学习平台完成学习后再办理",
+            ),
+            Condition(
+                "licences.review_cognitive_test_missing",
+                f"年满{age}周岁的，记忆力、判断力、反应力能力测试（三力测试）合格",
+                (art73_4, law.cite(_R, "第73条第3款")),
+                "请先在本岗亭进行三力测试并登记结果；测试未通过的，不能通过审验",
+                ("licences.review_cognitive_test_failed",),
+            ),
+            Condition(
+                "licences.review_late",
+                f"在记分周期结束后{days}日内审验",
+                (law.cite(_R, "第72条"), law.cite(_R, "第99条第1款第(三)项")),
+                "逾期的仍可审验；逾期未审验期间驾驶机动车的，依法处以罚款",
+                ("licences.review_passed",),
+            ),
+        ),
+        materials=(
+            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            Material("审验教育记录", "学习平台联网核查，无需提交纸质材料"),
+            Material("三力测试记录", f"年满{age}周岁的驾驶人，测试结果登记后联网核查"),
+        ),
+        steps=(
+            Step("审验教育", f"通过学习平台完成不少于{hours}小时的审验教育"),
+            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            Step("选择业务", f"选择“{title}”，查看本指南"),
+            Step("确认办理", "核对审验条件，确认提交"),
+            Step("领取凭证", "打印或者扫码保存审验凭证"),
+        ),
+        legal_basis=(
+            law.cite(_R, "第72条"),
+            law.cite(_R, "第73条"),
+            law.cite(_R, "第74条"),
+            law.cite(_R, "第99条第1款第(三)项"),
+        ),
+        fees=(Fee("驾驶人审验", "不收取费用", amount_fen=0),),
+        time_limits=(
+            TimeLimit("审验期限", f"记分周期结束后{days}日内", (law.cite(_R, "第72条"),)),
+            TimeLimit("办结时限", "符合条件的，当场办结", (law.cite(_R, "第73条"),)),
+        ),
+        channels=CHANNELS,
+        rules_since=RULES_SINCE,
+    )
+
+
+def cognitive_test_guide(settings: Settings) -> Guide:
+    age = cognitive_test_age()
+    title = SERVICE_ZH["cognitive_test"]
+    art73_3 = law.cite(_R, "第73条第3款")
+    return Guide(
+        business="cognitive_test",
+        title=title,
+        summary=f"年满{age}周岁的驾驶人审验时，应当进行记忆力、判断力、反应力能力测试"
+        "（三力测试）；在岗亭登记测试结果。",
+        applicants=(f"年满{age}周岁、应当审验的驾驶人本人",),
+        conditions=(
+            Condition(
+                "licences.cognitive_test_not_found",
+                "测试记录已由能力测试设备登记",
+                (art73_3,),
+                "测试设备未查询到该记录的，请核对测试记录编号",
+            ),
+            Condition(
+                "licences.cognitive_test_not_yours",
+                "测试记录是申请人本人的",
+                (art73_3,),
+                "只能登记本人的测试记录",
+            ),
+            Condition(
+                "licences.cognitive_test_already_recorded",
+                "测试记录尚未登记",
+                (art73_3,),
+                "每条测试记录只能登记一次",
+            ),
+            Condition(
+                "licences.cognitive_test_in_future",
+                "测试日期不晚于登记当日",
+                (art73_3,),
+                "测试日期有误的，请核对测试记录",
+            ),
+        ),
+        materials=(
+            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            Material("三力测试记录编号", "能力测试设备出具"),
+        ),
+        steps=(
+            Step("参加测试", "在能力测试设备上完成记忆力、判断力、反应力测试"),
+            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            Step("选择业务", f"选择“{title}”，查看本指南"),
+            Step("登记结果", "录入测试记录编号，确认提交"),
+            Step("领取凭证", "打印或者扫码保存受理凭证；测试通过的，可办理驾驶人审验"),
+        ),
+        legal_basis=(art73_3, law.cite(_R, "第72条")),
+        fees=(Fee("三力测试结果登记", "不收取费用", amount_fen=0),),
+        time_limits=(TimeLimit("办结时限", "当场登记", (art73_3,)),),
+        channels=CHANNELS,
+        rules_since=RULES_SINCE,
+    )
+
+
 _SCAN = ("gangting.licences",)
 GUIDES = (
     GuideSpec("renewal", renewal_guide, ("gangting.licences.service:renew_licence",), _SCAN),
@@ -304,5 +503,17 @@ GUIDES = (
         health_certificate_guide,
         ("gangting.licences.service:submit_health_certificate",),
         _SCAN,
+    ),
+    GuideSpec(
+        "driver_review",
+        driver_review_guide,
+        ("gangting.desks.driver_review:complete_review",),
+        ("gangting.desks.driver_review", "gangting.licences", "gangting.points"),
+    ),
+    GuideSpec(
+        "cognitive_test",
+        cognitive_test_guide,
+        ("gangting.desks.driver_review:record_cognitive_test",),
+        ("gangting.desks.driver_review", "gangting.licences"),
     ),
 )

@@ -3,6 +3,8 @@ from the points rules: the full score, the cap per cycle and the points per way 
 
 from __future__ import annotations
 
+from datetime import date
+
 from gangting.applications.guides import (
     Condition,
     Fee,
@@ -16,11 +18,17 @@ from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
 from gangting.kernel import law
 from gangting.licences.guide import RULES_SINCE
+from gangting.licences.rules import LARGE_CLASSES
 from gangting.points.rules import (
+    _EXAM_ZH,
     FULL_SCORE,
     MAX_DEDUCTION_PER_CYCLE,
+    STUDY_DAY_MINUTES,
     DeductionWay,
+    FullScore,
     deduction_points,
+    exam_retake_on,
+    full_score_consequences,
 )
 
 _A = law.SCORING
@@ -158,11 +166,128 @@ def study_deduction_guide(settings: Settings) -> Guide:
     )
 
 
+def first_full_score(large: bool) -> FullScore:
+    """What the first 满分 of a cycle asks of a large-class (or any other) driver."""
+    classes = (sorted(LARGE_CLASSES)[0],) if large else ("C1",)
+    return full_score_consequences(FULL_SCORE, 1, classes)
+
+
+def exam_retake_days() -> int:
+    probe = date(2030, 6, 30)
+    return (exam_retake_on(probe) - probe).days
+
+
+def _study_text(f: FullScore) -> str:
+    return (
+        f"学习{f.study_days}天，其中现场学习和网络学习合计不少于{f.min_onsite_online_days}天、"
+        f"现场学习不少于{f.min_onsite_days}天"
+    )
+
+
+def full_score_clearance_guide(settings: Settings) -> Guide:
+    a = {n: law.cite(_A, f"第{n}条") for n in (17, 18, 19, 21, 22, 23)}
+    small, large = first_full_score(False), first_full_score(True)
+    hours = STUDY_DAY_MINUTES // 60
+    retake = exam_retake_days()
+    title = SERVICE_ZH["full_score_clearance"]
+    theory = _EXAM_ZH[small.exams[0]]
+    return Guide(
+        business="full_score_clearance",
+        title=title,
+        summary=f"一个记分周期内累积记分满{FULL_SCORE}分、驾驶证被扣留的驾驶人，"
+        "满分学习、考试合格且罚款已缴纳后，在岗亭清除记分、发还驾驶证。",
+        applicants=(f"本记分周期累积记分满{FULL_SCORE}分、驾驶证被扣留的机动车驾驶人本人",),
+        conditions=(
+            Condition(
+                "licences.not_found",
+                "持有机动车驾驶证，且驾驶证信息已在系统中登记",
+                (law.cite(law.LICENCE, "第3条"),),
+                "本岗亭无法查询到驾驶证信息的，请到车辆管理所窗口办理",
+            ),
+            Condition(
+                "points.no_open_full_score",
+                f"有累积记分满{FULL_SCORE}分、尚未清除的满分记录",
+                (a[17], a[23]),
+                "没有需要清除的满分记录的，无需办理",
+            ),
+            Condition(
+                "points.full_score_onsite_short",
+                f"现场学习天数达到要求（首次满分：其他准驾车型不少于{small.min_onsite_days}天，"
+                f"大型车辆准驾车型不少于{large.min_onsite_days}天）",
+                (a[19],),
+                "现场学习天数不足的，请继续参加现场学习",
+            ),
+            Condition(
+                "points.full_score_onsite_online_short",
+                "现场学习和网络学习合计天数达到要求（首次满分：其他准驾车型不少于"
+                f"{small.min_onsite_online_days}天，大型车辆准驾车型不少于"
+                f"{large.min_onsite_online_days}天）",
+                (a[19],),
+                "现场学习和网络学习合计天数不足的，请继续参加学习",
+            ),
+            Condition(
+                "points.full_score_study_short",
+                f"满分学习天数达到要求（首次满分：其他准驾车型{small.study_days}天，大型车辆准驾车型"
+                f"{large.study_days}天；再次满分的相应增加）；每天学习超过{hours}小时的计为一天",
+                (a[18], a[19]),
+                "学习天数不足的，请继续学习，满期后再办理",
+            ),
+            Condition(
+                "points.full_score_exam_missing",
+                f"学习期满后参加的考试全部合格（{theory}；再次满分的还应参加驾驶技能考试）",
+                (a[21], a[22]),
+                f"考试不合格的，{retake}日后可以预约重新考试",
+            ),
+            Condition(
+                "points.full_score_fines_unpaid",
+                "罚款已全部缴纳",
+                (a[23],),
+                "有未缴纳罚款的，请先在本岗亭“违法处理与缴款”中缴纳",
+            ),
+            Condition(
+                "points.licence_kept_until_suspension_ends",
+                "驾驶证未同时被暂扣，或者暂扣期已满",
+                (a[23],),
+                "驾驶证同时被暂扣的，记分予以清除，暂扣期满后发还驾驶证",
+                ("points.full_score_cleared", "points.licence_returned"),
+            ),
+        ),
+        materials=(
+            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            Material("满分学习、考试记录", "学习平台联网核查，无需提交纸质材料"),
+        ),
+        steps=(
+            Step("满分学习", _study_text(small) + "（首次满分、其他准驾车型）"),
+            Step("参加考试", f"学习期满后参加{theory}等考试"),
+            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            Step("选择业务", f"选择“{title}”，查看本指南"),
+            Step("领取凭证", "确认提交，记分清除，打印或者扫码保存凭证，按提示领回驾驶证"),
+        ),
+        legal_basis=tuple(a.values()),
+        fees=(Fee("清除记分、发还驾驶证", "不收取费用", amount_fen=0),),
+        time_limits=(
+            TimeLimit(
+                "学习期限", _study_text(small) + "（首次满分、其他准驾车型）", (a[18], a[19])
+            ),
+            TimeLimit("重新考试", f"考试不合格的，{retake}日后可以预约重新考试", (a[21],)),
+            TimeLimit("办结时限", "符合条件的，当场清除记分、发还驾驶证", (a[23],)),
+        ),
+        channels=("“交管12123”手机App", "车辆管理所", "交警大队违法处理窗口"),
+        rules_since=RULES_SINCE,
+    )
+
+
 GUIDES = (
     GuideSpec(
         "study_deduction",
         study_deduction_guide,
         ("gangting.desks.study_deduction:record_study_deduction",),
         ("gangting.desks.study_deduction", "gangting.points", "gangting.licences"),
+    ),
+    GuideSpec(
+        "full_score_clearance",
+        full_score_clearance_guide,
+        ("gangting.desks.full_score:clear_full_score",),
+        ("gangting.desks.full_score", "gangting.points", "gangting.licences"),
     ),
 )

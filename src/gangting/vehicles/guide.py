@@ -37,6 +37,83 @@ def _years(years: tuple[int, ...]) -> str:
     return "、".join(f"第{y}年" for y in sorted(years))
 
 
+_ART57 = law.cite(law.REGISTRATION, "第57条")
+_INSURANCE = law.cite(law.INSURANCE, "第4条")
+# The registration rules (公安部令第164号) took effect on this day.
+REGISTRATION_IN_FORCE = date(2022, 5, 1)
+
+
+def _vehicle_conditions() -> tuple[Condition, ...]:
+    return (
+        Condition(
+            "vehicles.invalid_plate",
+            "号牌号码符合GA 36-2018的格式",
+            ("GA 36-2018 《中华人民共和国机动车号牌》",),
+            "号牌号码有误的不予受理；请核对后重新选择车辆",
+        ),
+        Condition(
+            "vehicles.not_found",
+            "车辆已在公安机关交通管理部门注册登记",
+            (_ART57,),
+            "未查询到车辆的，请到车辆管理所窗口办理",
+        ),
+        Condition(
+            "vehicles.not_owner",
+            "车辆登记在申请人本人名下",
+            (_ART57,),
+            "只能为本人名下的车辆补领、换领检验合格标志",
+        ),
+    )
+
+
+def inspection_mark_reissue_guide(settings: Settings) -> Guide:
+    title = SERVICE_ZH["inspection_mark_reissue"]
+    return Guide(
+        business="inspection_mark_reissue",
+        title=title,
+        summary="检验合格标志丢失或者损毁的，机动车所有人在交强险有效期内可申请补领、换领，"
+        "当日补发电子检验合格标志，有效期与原标志相同。",
+        applicants=("检验合格标志丢失或者损毁的机动车所有人（登记在本人名下）",),
+        conditions=(
+            *_vehicle_conditions(),
+            Condition(
+                "vehicles.insurance_invalid",
+                "机动车交通事故责任强制保险（交强险）在有效期内",
+                (_ART57, _INSURANCE),
+                "交强险不在有效期内的，请先投保交强险再办理",
+            ),
+            Condition(
+                "vehicles.inspection_expired",
+                "机动车检验有效期未届满",
+                (_ART54,),
+                "检验有效期已届满的，请办理机动车安全技术检验或者申领新的检验合格标志",
+            ),
+            Condition(
+                "vehicles.status_not_normal",
+                "车辆状态正常（未达到报废标准、未注销、未被盗抢、未被查封或扣押）",
+                (_ART57,),
+                "车辆状态异常的，不能补领、换领检验合格标志",
+            ),
+        ),
+        materials=(
+            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            Material("交强险保单", "系统联网核查，无需提交纸质保单"),
+        ),
+        steps=(
+            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            Step("选择业务", f"选择“{title}”，查看本指南"),
+            Step("选择车辆", "选择本人名下的车辆和补领原因（丢失或者损毁）"),
+            Step("确认办理", "确认提交，系统当日补发电子检验合格标志，原标志作废"),
+            Step("领取凭证", "打印或者扫码保存受理凭证，电子标志可在“交管12123”查看"),
+        ),
+        legal_basis=(_ART57, _ART54, _INSURANCE),
+        fees=(Fee("补领、换领检验合格标志", "不收取费用", amount_fen=0),),
+        time_limits=(TimeLimit("办结时限", "符合条件的，当日补发", (_ART57,)),),
+        channels=("车辆管理所及其车辆业务窗口", "“交管12123”手机App"),
+        rules_since=REGISTRATION_IN_FORCE,
+    )
+
+
 def inspection_mark_guide(settings: Settings) -> Guide:
     p = policy_of(settings)
     title = SERVICE_ZH["inspection_mark"]
@@ -178,6 +255,12 @@ GUIDES = (
         "inspection_mark",
         inspection_mark_guide,
         ("gangting.vehicles.service:issue_inspection_mark",),
+        ("gangting.vehicles",),
+    ),
+    GuideSpec(
+        "inspection_mark_reissue",
+        inspection_mark_reissue_guide,
+        ("gangting.vehicles.service:reissue_inspection_mark",),
         ("gangting.vehicles",),
     ),
 )

@@ -49,6 +49,13 @@ def process_violations_guide(settings: Settings) -> Guide:
             "已处理的记录不能重复处理；请在“查询”中查看处罚决定",
         ),
         Condition(
+            "violations.under_objection",
+            "违法记录没有正在审查中的异议",
+            (law.cite(law.PROCEDURE, "第5条第3款"),),
+            "对该记录提出的异议正在由违法行为发生地交警部门审查，审查结束前暂不能处理；"
+            "异议不成立的，可再来处理",
+        ),
+        Condition(
             "violations.not_processable_at_booth",
             "违法行为适用简易程序，可以通过自助处理平台处理",
             (_PROCESSING, _GENERAL),
