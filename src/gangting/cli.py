@@ -107,8 +107,7 @@ def demo_code(
     """The current TOTP code of a demo administrator or supervisor, from the public demo
     secret in var/demo-credentials.txt (an authenticator for trying the demo without a
     phone; production accounts bind their own secret, which no file holds)."""
-    from datetime import UTC, datetime
-
+    from gangting.kernel.clock import SystemClock
     from gangting.staff import totp
 
     path = Settings().var_dir / "demo-credentials.txt"
@@ -116,9 +115,13 @@ def demo_code(
     for line in lines:
         parts = line.split("\t")
         if len(parts) >= 5 and parts[0] == username and parts[4] != "-":
-            now = datetime.now(UTC)
+            now = SystemClock().now()
             left = totp.STEP_S - int(now.timestamp()) % totp.STEP_S
-            print(f"{totp.code_at(parts[4], now)}  （{left} 秒内有效 valid for {left} s）")
+            try:
+                code = totp.code_at(parts[4], now)
+            except ValueError:
+                break  # a secret edited by hand and no longer valid base32 of 112+ bits
+            print(f"{code}  （{left} 秒内有效 valid for {left} s）")
             return
     Console(stderr=True).print(f"[red]演示账号 {username} 没有动态验证码密钥（见 {path}）[/]")
     raise typer.Exit(2)
