@@ -406,7 +406,6 @@ def driver_review_guide(settings: Settings) -> Guide:
                 f"在记分周期结束后{days}日内审验",
                 (law.cite(_R, "第72条"), law.cite(_R, "第99条第1款第(三)项")),
                 "逾期的仍可审验；逾期未审验期间驾驶机动车的，依法处以罚款",
-                ("licences.review_passed",),
             ),
         ),
         materials=(

@@ -249,7 +249,6 @@ def full_score_clearance_guide(settings: Settings) -> Guide:
                 "驾驶证未同时被暂扣，或者暂扣期已满",
                 (a[23],),
                 "驾驶证同时被暂扣的，记分予以清除，暂扣期满后发还驾驶证",
-                ("points.full_score_cleared", "points.licence_returned"),
             ),
         ),
         materials=(
