@@ -1,7 +1,7 @@
 """Fault test: instalments of an approved plan (行政处罚法 第66条第2款) paid while the server
 is SIGKILLed at the worst moments, and the booth retries with the same Idempotency-Key.
 
-The citizen applies at the booth for three instalments; a supervisor asks to grant them and
+The citizen applies at the booth for four instalments; a supervisor asks to grant them and
 a second supervisor approves (the two-keys path, over HTTP). Each instalment is then paid
 with the centre killed inside one window of the payment:
 
@@ -9,7 +9,9 @@ with the centre killed inside one window of the payment:
    where every unit of work begins IMMEDIATE, the file's write lock): nothing is written;
 2. after the filing commits, before any answer (the pending payment stored, the platform
    not yet asked): the retry finds the stored payment and completes it;
-3. after the platform took the money, before the settlement commits (the payment row held):
+3. after the settlement commits, its answer never read (the booth's connection dropped
+   unread, the server killed at once): the retry answers the payment already made;
+4. after the platform took the money, before the settlement commits (the payment row held):
    the retry settles it from the platform's answer — on a later day, so this instalment
    carries its late fee.
 
@@ -19,6 +21,8 @@ ledger entry per effect, the late fee of the late one and the decision paid with
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 import uuid
@@ -35,7 +39,7 @@ from sqlalchemy import Engine, func, select, text
 from gangting.applications.models import Application
 from gangting.audit.models import AuditEntry
 from gangting.audit.verify import verify
-from gangting.fines.models import FineInstalment, Payment, PenaltyDecision
+from gangting.fines.models import FineInstalment, Payment, PaymentItem, PenaltyDecision
 from gangting.kernel.clock import CITY_ZONE, FixedClock
 from gangting.kernel.db import make_engine
 from gangting.kernel.idempotency import IdempotencyRecord
@@ -60,8 +64,8 @@ BOOTH = "BT-KDL-001"
 MAKER, CHECKER = "sup-kdl", "sup-kdl-2"
 APPLY_PATH = "/api/v1/fine-deferrals"
 INSTALMENTS_PATH = "/api/v1/payments/instalments"
-# Ten days after the third instalment's due date (2027-02-09); the first two are paid early.
-LATE = datetime(2027, 2, 19, 10, 0, tzinfo=CITY_ZONE)
+# Ten days after the last instalment's due date (2027-03-11); the first three are paid early.
+LATE = datetime(2027, 3, 21, 10, 0, tzinfo=CITY_ZONE)
 INSTALMENT_ROWS = "SELECT id FROM fine_instalments WHERE instalment_no = :n FOR UPDATE"
 PAYMENT_ROW = "SELECT id FROM payments WHERE payment_no = :n FOR UPDATE"
 Lock = SqliteWriteLock | PgRowLock
@@ -230,13 +234,7 @@ def _killed_payment(
     booth.tally.add(f"scripted_kill.{window}")
 
     # What the kill left: exactly the window aimed at.
-    with engine.connect() as conn:
-        stored = conn.execute(
-            select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == key)
-        ).scalar_one()
-        paid = conn.execute(
-            select(FineInstalment.state).where(FineInstalment.instalment_no == instalment_no)
-        ).scalar_one()
+    stored, paid = _left(engine, key, instalment_no)
     assert paid == "unpaid"
     if window == "before_filing":
         assert (stored, _payments_of(engine, plan.citizen_id)) == (0, payments_before)
@@ -246,6 +244,26 @@ def _killed_payment(
         assert platform_has(server.var_dir, str(payment_no)) is (window == "before_settling")
 
     server.start()
+    answer = _retried(booth, body, key, identity)
+    if payment_no is not None:
+        assert answer["payment_no"] == payment_no
+    return answer
+
+
+def _left(engine: Engine, key: str, instalment_no: str) -> tuple[int, str]:
+    """How many answers are stored under ``key``, and the instalment's state."""
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == key)
+        ).scalar_one()
+        state = conn.execute(
+            select(FineInstalment.state).where(FineInstalment.instalment_no == instalment_no)
+        ).scalar_one()
+    return int(stored), str(state)
+
+
+def _retried(booth: BoothClient, body: dict[str, Any], key: str, identity: str) -> dict[str, Any]:
+    """The booth's retry with the same key until the payment is settled: its answer."""
     while True:
         status, answer = booth.write(INSTALMENTS_PATH, body, key, identity)
         if status == 201 and answer.get("state") == "pending":
@@ -255,9 +273,48 @@ def _killed_payment(
         break
     assert status == 201, answer
     assert answer["state"] == "succeeded", answer
-    if payment_no is not None:
-        assert answer["payment_no"] == payment_no
     return dict(answer)
+
+
+def _answer_lost_payment(
+    server: Server,
+    engine: Engine,
+    booth: BoothClient,
+    identity: str,
+    instalment_no: str,
+    key: str,
+) -> dict[str, Any]:
+    """Pay one instalment whose settlement commits but whose answer the booth never reads:
+    the connection dropped unread and the server killed at once; the retry with the same
+    key answers the payment already made."""
+    body = {"instalment_nos": [instalment_no], "payer_code": f"QR-{key}"}
+    payload = json.dumps(body).encode()
+    head = (
+        f"POST {INSTALMENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Authorization: Bearer {booth.token}\r\nIdempotency-Key: {key}\r\n"
+        f"X-Identity-Token: {identity}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    )
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        sock.sendall(head.encode() + payload)
+        wait_for(lambda: _left(engine, key, instalment_no)[1] == "paid", 15, "the settlement")
+    finally:
+        sock.close()  # unread: the answer is lost
+    server.kill()
+    booth.tally.add("scripted_kill.answer_lost")
+    assert _left(engine, key, instalment_no) == (1, "paid")
+    with engine.connect() as conn:
+        payment_no = conn.execute(
+            select(Payment.payment_no)
+            .join(PaymentItem, PaymentItem.payment_id == Payment.id)
+            .join(FineInstalment, FineInstalment.id == PaymentItem.instalment_id)
+            .where(FineInstalment.instalment_no == instalment_no)
+        ).scalar_one()
+    server.start()
+    answer = _retried(booth, body, key, identity)
+    assert answer["payment_no"] == payment_no
+    return answer
 
 
 # --------------------------------------------------------------------------- the test
@@ -273,7 +330,7 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
     server = Server(database_url, var_dir)
     tally = Tally()
     booth = BoothClient(server.base_url, BOOTH, tally, time.monotonic() + 150)
-    keys = {seq: f"inst-{seq}-{uuid.uuid4().hex[:12]}" for seq in (1, 2, 3)}
+    keys = {seq: f"inst-{seq}-{uuid.uuid4().hex[:12]}" for seq in (1, 2, 3, 4)}
     answers: dict[int, dict[str, Any]] = {}
     try:
         server.start()
@@ -285,7 +342,7 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
             {
                 "decision_no": plan.decision_no,
                 "kind": "instalments",
-                "instalment_count": 3,
+                "instalment_count": 4,
                 "reason": "本人下岗失业，家庭暂无收入来源",
             },
             f"apply-{uuid.uuid4().hex}",
@@ -294,9 +351,10 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
         assert status == 201, body
         instalments = _granted(server, body["deferral"]["deferral_no"])
         assert [(i["seq"], i["amount_fen"], i["due_on"]) for i in instalments] == [
-            (1, 6667, "2026-12-11"),
-            (2, 6667, "2027-01-10"),
-            (3, 6666, "2027-02-09"),
+            (1, 5000, "2026-12-11"),
+            (2, 5000, "2027-01-10"),
+            (3, 5000, "2027-02-09"),
+            (4, 5000, "2027-03-11"),
         ]
         nos = {i["seq"]: i["instalment_no"] for i in instalments}
 
@@ -305,7 +363,9 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
                 server, engine, database_url, booth, plan, identity, nos[seq], keys[seq], window
             )
 
-        # The centre comes back ten days after the third instalment's due date.
+        answers[3] = _answer_lost_payment(server, engine, booth, identity, nos[3], keys[3])
+
+        # The centre comes back ten days after the last instalment's due date.
         server.kill()
         server.set_clock(LATE)
         server.start()
@@ -313,8 +373,8 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
         status, body = booth.identify(plan.id_number, f"id-{uuid.uuid4().hex}")
         assert status == 200, body
         identity = body["identity_token"]
-        answers[3] = _killed_payment(
-            server, engine, database_url, booth, plan, identity, nos[3], keys[3], "before_settling"
+        answers[4] = _killed_payment(
+            server, engine, database_url, booth, plan, identity, nos[4], keys[4], "before_settling"
         )
 
         # Every key once more, after all the kills: the same payment, nothing new.
@@ -327,15 +387,15 @@ def test_instalments_paid_through_kills_are_each_paid_exactly_once(
         booth.close()
         server.stop()
 
-    # 6666 fen × 3 % a day × 10 days = 1 999.8 fen, rounded once half up (fines.rules).
-    expected = {1: (6667, 0), 2: (6667, 0), 3: (6666, 2000)}
+    # 5000 fen × 3 % a day × 10 days late (fines.rules.late_fee); the rest paid early.
+    expected = {1: (5000, 0), 2: (5000, 0), 3: (5000, 0), 4: (5000, 1500)}
     for seq, (fine, fee) in expected.items():
         assert (answers[seq]["amount_fen"], answers[seq]["items"][0]["late_fee_fen"]) == (
             fine + fee,
             fee,
         )
-    assert answers[3]["items"][0]["days_late"] == 10
-    assert sum(n for k, n in tally.counts.items() if k.startswith("scripted_kill.")) == 3
+    assert answers[4]["items"][0]["days_late"] == 10
+    assert sum(n for k, n in tally.counts.items() if k.startswith("scripted_kill.")) == 4
     _check_database(engine, plan, nos, keys, expected)
     engine.dispose()
 
@@ -360,10 +420,10 @@ def _check_database(
                 )
             ).all()
         }
-        assert sorted(instalments) == [1, 2, 3]
+        assert sorted(instalments) == [1, 2, 3, 4]
         payments, items = payments_and_items(conn)
         # One payment per instalment, each succeeded, with exactly its one item.
-        assert len(payments) == 3, payments
+        assert len(payments) == len(expected), payments
         assert {p.state for p in payments} == {"succeeded"}
         per_payment = Counter(it.payment_id for it in items)
         assert all(per_payment[p.id] == 1 for p in payments), per_payment
@@ -376,8 +436,8 @@ def _check_database(
             item = next(it for it in items if it.instalment_id == row.id)
             assert (item.fine_fen, item.late_fee_fen) == (fine, fee)
             assert amount_of[item.payment_id] == fine + fee
-        assert instalments[3].paid_on == LATE.date()
-        assert instalments[1].paid_on == instalments[2].paid_on == NOW.date()
+        assert instalments[4].paid_on == LATE.date()
+        assert {instalments[seq].paid_on for seq in (1, 2, 3)} == {NOW.date()}
 
         decision = conn.execute(
             select(
@@ -397,13 +457,13 @@ def _check_database(
             assert audits[("payment.created", p.payment_no)] == 1, p
             assert audits[("payment.succeeded", p.payment_no)] == 1, p
         actions = Counter(action for action, _ in audits.elements())
-        assert (actions["payment.created"], actions["payment.succeeded"]) == (3, 3), actions
+        assert (actions["payment.created"], actions["payment.succeeded"]) == (4, 4), actions
         assert actions["fine_deferral.granted"] == 1, actions
         apps = Counter(
             (a.service_item, a.state)
             for a in conn.execute(select(Application.service_item, Application.state)).all()
         )
-        assert apps == {("apply_fine_deferral", "completed"): 1, ("pay_fines", "completed"): 3}
+        assert apps == {("apply_fine_deferral", "completed"): 1, ("pay_fines", "completed"): 4}
         stored = set(conn.execute(select(IdempotencyRecord.key)).scalars())
         assert set(keys.values()) <= stored
         points = conn.execute(
