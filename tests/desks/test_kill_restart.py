@@ -11,18 +11,11 @@ payment once, each renewal once, and nothing half-written.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +27,7 @@ from sqlalchemy import Engine, func, select, text
 
 from gangting.applications.models import Application
 from gangting.audit.models import AuditEntry
-from gangting.fines.models import Payment, PaymentItem, PenaltyDecision
+from gangting.fines.models import Payment, PenaltyDecision
 from gangting.kernel.db import make_engine
 from gangting.kernel.idempotency import IdempotencyRecord
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -43,11 +36,20 @@ from gangting.points.models import PointEntry
 from gangting.violations.models import Violation
 from tests import builders
 from tests.conftest import NOW
-from tests.identity.evidence import signed_body
+from tests.desks.killable import (
+    BoothClient,
+    PgRowLock,
+    Server,
+    SqliteWriteLock,
+    Tally,
+    Unfinished,
+    payments_and_items,
+    platform_has,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
-DEMO_CLOCK = NOW.isoformat()  # 2026-11-26T10:00:00+08:00
 BOOTHS = ("BT-KDL-001", "BT-KDL-002")
 WORKERS = 4
 RANDOM_KILLS = 6  # at least; the killer goes on while the booths work, up to MAX_KILLS
@@ -57,90 +59,10 @@ DEADLINE_S = 80.0  # the whole chaos phase; the test stays well under 90 s
 PAYMENT_PATH = "/api/v1/payments"
 RENEWAL_PATH = "/api/v1/licences/renewal"
 PROCESS_PATH = "/api/v1/violations/process"
-IDENTITY_PATH = "/api/v1/identity/check"
-NONCE_PATH = "/api/v1/booth/identity/nonce"
+PAYMENT_ROW = "SELECT id FROM payments WHERE payment_no = :n FOR UPDATE"
 
 
 # --------------------------------------------------------------------------- the server
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """The real server as a subprocess; SIGKILL and restart on the same port and files."""
-
-    def __init__(self, database_url: str, var_dir: Path) -> None:
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.var_dir = var_dir
-        self.log_path = var_dir / "server.log"
-        self.env = {
-            **os.environ,
-            "GANGTING_DATABASE_URL": database_url,
-            "GANGTING_VAR_DIR": str(var_dir),
-            "GANGTING_DEMO_CLOCK": DEMO_CLOCK,
-        }
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-        self.kills = 0
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            log.write(f"\n=== start {self.starts + 1} ===\n".encode())
-            log.flush()
-            self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "gangting.asgi:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--log-level",
-                    "warning",
-                ],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.starts += 1
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited at start:\n{self.log_tail()}")
-            with suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"server not healthy within 40 s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        with suppress(ProcessLookupError):
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def log_tail(self, n: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-n:]
 
 
 # --------------------------------------------------------------------------- the data
@@ -215,115 +137,6 @@ def _build(engine: Engine) -> list[Person]:
 # --------------------------------------------------------------------------- the booths
 
 
-@dataclass
-class Tally:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    counts: Counter[str] = field(default_factory=Counter)
-    # key -> every definitive (status, body) the booths got for it
-    answers: dict[str, list[tuple[int, Any]]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, name: str, n: int = 1) -> None:
-        with self.lock:
-            self.counts[name] += n
-
-    def answer(self, key: str, status: int, body: Any) -> None:
-        with self.lock:
-            self.answers[key].append((status, body))
-
-
-class Unfinished(Exception):
-    """No definitive answer before the deadline."""
-
-
-class BoothClient:
-    """One booth device: logs in again on 401, retries the same request with the same key."""
-
-    def __init__(self, base_url: str, code: str, tally: Tally, deadline: float) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=httpx.Timeout(15.0, connect=2.0))
-        self.code = code
-        self.tally = tally
-        self.deadline = deadline
-        self.token: str | None = None
-        self.think_s = 0.0
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _pause(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise Unfinished(self.code)
-        time.sleep(random.uniform(0.05, 0.2))
-
-    def login(self) -> None:
-        while True:
-            try:
-                r = self.http.post(
-                    "/api/v1/auth/booth",
-                    json={"booth_code": self.code, "secret": builders.BOOTH_SECRET},
-                )
-            except httpx.TransportError:
-                self.tally.add("retry.transport")
-                self._pause()
-                continue
-            if r.status_code == 200:
-                self.token = r.json()["access_token"]
-                self.tally.add("login")
-                return
-            self.tally.add(f"retry.login_{r.status_code}")
-            self._pause()
-
-    def identify(self, id_number: str, key: str) -> Any:
-        """The identity check as a node makes it: a nonce, then the evidence signed with it
-        (decision 0018). A check whose answer a kill lost finds its nonce spent: again."""
-        while True:
-            status, body = self.write(NONCE_PATH, {}, f"id-nonce-{uuid.uuid4().hex}", None)
-            if status != 200:
-                return status, body
-            signed = signed_body(self.code, id_number, body["nonce"], NOW)
-            status, body = self.write(IDENTITY_PATH, signed, key, None)
-            if status == 403 and body.get("error") == "identity.nonce_invalid":
-                self.tally.add("retry.nonce_spent")
-                self._pause()
-                continue
-            return status, body
-
-    def write(self, path: str, body: dict[str, Any], key: str, identity: str | None) -> Any:
-        """POST until a definitive answer (2xx/4xx other than 401); same key every time."""
-        attempts = 0
-        while True:
-            if self.token is None:
-                self.login()
-            headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key}
-            if identity:
-                headers["X-Identity-Token"] = identity
-            attempts += 1
-            if self.think_s:
-                time.sleep(random.uniform(0, self.think_s))  # a person at the booth
-            try:
-                r = self.http.post(path, json=body, headers=headers)
-            except httpx.TransportError as exc:
-                self.tally.add("retry.transport")
-                self.tally.add(f"retry.transport.{type(exc).__name__}")
-                self._pause()
-                continue
-            if r.status_code == 401:
-                self.tally.add("retry.401")
-                self.token = None
-                continue
-            if r.status_code >= 500:
-                self.tally.add(f"retry.{r.status_code}")
-                self._pause()
-                continue
-            payload = r.json()
-            self.tally.answer(key, r.status_code, payload)
-            if attempts > 1:
-                self.tally.add("retried_requests")
-            if r.headers.get("Idempotent-Replayed") == "true":
-                self.tally.add("replayed")
-            return r.status_code, payload
-
-
 def _serve_person(booth: BoothClient, p: Person, tally: Tally) -> None:
     p.keys = {
         step: f"{step}-{p.index}-{uuid.uuid4().hex[:12]}" for step in ("id", "k1", "k2", "k3")
@@ -389,44 +202,6 @@ def _same(a: Any, b: Any) -> bool:
 # --------------------------------------------------------------------------- scripted kills
 
 
-class _SqliteWriteLock:
-    """Another process holding a SQLite file's write lock (readers go on under WAL)."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=10)
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def release(self) -> None:
-        with suppress(sqlite3.Error):
-            self.conn.execute("ROLLBACK")
-        self.conn.close()
-
-
-class _PgRowLock:
-    """PostgreSQL: the payment row locked FOR UPDATE, so the settle step waits on it."""
-
-    def __init__(self, engine: Engine, payment_no: str) -> None:
-        self.conn = engine.connect()
-        self.trans = self.conn.begin()
-        self.conn.execute(
-            text("SELECT id FROM payments WHERE payment_no = :n FOR UPDATE"), {"n": payment_no}
-        )
-
-    def release(self) -> None:
-        self.trans.rollback()
-        self.conn.close()
-
-
-def _wait_for(pred: Any, timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _pending_payment_of(engine: Engine, p: Person) -> str | None:
     with engine.connect() as conn:
         return conn.execute(
@@ -434,14 +209,6 @@ def _pending_payment_of(engine: Engine, p: Person) -> str | None:
                 Payment.citizen_id == p.citizen_id, Payment.state == "pending"
             )
         ).scalar_one_or_none()
-
-
-def _platform_has(var_dir: Path, payment_no: str) -> bool:
-    conn = sqlite3.connect(str(var_dir / "fake_payment_platform.db"), timeout=5)
-    try:
-        return conn.execute("SELECT 1 FROM docs WHERE id = ?", (payment_no,)).fetchone() is not None
-    finally:
-        conn.close()
 
 
 def _scripted_payment_kill(
@@ -483,27 +250,25 @@ def _scripted_payment_kill(
             except httpx.TransportError as exc:
                 result["error"] = exc
 
-        platform_lock = _SqliteWriteLock(server.var_dir / "fake_payment_platform.db")
-        main_lock: _SqliteWriteLock | _PgRowLock | None = None
+        platform_lock = SqliteWriteLock(server.var_dir / "fake_payment_platform.db")
+        main_lock: SqliteWriteLock | PgRowLock | None = None
         sender = threading.Thread(target=first_try)
         try:
             sender.start()
             # The pending payment is committed; the server now stalls inside create_order.
-            payment_no = _wait_for(
-                lambda: _pending_payment_of(engine, p), 15, "the pending payment"
-            )
+            payment_no = wait_for(lambda: _pending_payment_of(engine, p), 15, "the pending payment")
             if after_platform:
                 # _settle's first (read) unit of work takes ms on an idle server; then it
                 # stalls in create_order. Only then may SQLite's write lock be taken, or
                 # the read would wait on it instead.
                 time.sleep(0.5)
                 main_lock = (
-                    _SqliteWriteLock(database_url.split("///", 1)[1])
+                    SqliteWriteLock(database_url.split("///", 1)[1])
                     if database_url.startswith("sqlite")
-                    else _PgRowLock(engine, payment_no)
+                    else PgRowLock(engine, PAYMENT_ROW, n=payment_no)
                 )
                 platform_lock.release()  # the platform takes the order; settling waits on us
-                _wait_for(lambda: _platform_has(server.var_dir, payment_no), 15, "platform order")
+                wait_for(lambda: platform_has(server.var_dir, payment_no), 15, "platform order")
             time.sleep(0.3)
             server.kill()
         finally:
@@ -516,7 +281,7 @@ def _scripted_payment_kill(
         tally.add("retry.transport")
         tally.add(f"scripted_kill.{'after' if after_platform else 'before'}_platform")
         assert _pending_payment_of(engine, p) == payment_no  # the window we aimed at
-        assert _platform_has(server.var_dir, payment_no) is after_platform
+        assert platform_has(server.var_dir, payment_no) is after_platform
         server.start()
         status, body = booth.write(PAYMENT_PATH, pay, p.keys["k2"], identity)
         assert status == 201, body
@@ -713,17 +478,7 @@ def _check_database(engine: Engine, people: list[Person]) -> None:
             assert points_of[d.decision_no] == d.points
         assert len(entries) == len(decisions), "a ledger line without a decision"
 
-        payments = conn.execute(
-            select(Payment.id, Payment.payment_no, Payment.state, Payment.amount_fen)
-        ).all()
-        items = conn.execute(
-            select(
-                PaymentItem.payment_id,
-                PaymentItem.decision_id,
-                PaymentItem.fine_fen,
-                PaymentItem.late_fee_fen,
-            )
-        ).all()
+        payments, items = payments_and_items(conn)
         items_of: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for it in items:
             items_of[it.payment_id].append(it)

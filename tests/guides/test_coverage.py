@@ -40,6 +40,16 @@ def test_the_scan_reads_what_the_rules_and_services_raise() -> None:
     # the allowed reasons of a rule are not refusals
     assert "licences.renewal_open" not in by_business["renewal"]
     assert "licences.renewal_overdue" not in by_business["renewal"]
+    # nor are those built inside Decision.allow(...) under a condition: no guide lists them
+    assert (
+        not {
+            "points.full_score_cleared",
+            "points.licence_returned",
+            "points.licence_kept_until_suspension_ends",
+        }
+        & by_business["full_score_clearance"]
+    )
+    assert not {"licences.review_passed", "licences.review_late"} & by_business["driver_review"]
     # errors built and returned (violations.service._refusal), and a rule behind them
     assert {
         "violations.already_processed",

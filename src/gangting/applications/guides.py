@@ -68,6 +68,21 @@ class TimeLimit:
     legal_basis: tuple[str, ...] = ()
 
 
+# What every booth business shares: the identity card read at the booth, the identity
+# check that begins it, and the choice of the business whose guide the citizen then reads.
+ID_CARD = Material("居民身份证", "在岗亭读卡并进行人脸核验")
+IDENTITY_CHECK = Step("身份核验", "放置居民身份证，正对摄像头完成人证核验")
+
+
+def booth_start(title: str) -> tuple[Step, Step]:
+    """The identity check, then the choice of the business ``title`` (its guide shown)."""
+    return IDENTITY_CHECK, Step("选择业务", f"选择“{title}”，查看本指南")
+
+
+def free_of_charge(item: str) -> Fee:
+    return Fee(item, "不收取费用", amount_fen=0)
+
+
 @dataclass(frozen=True)
 class Guide:
     """One business's guide. ``version`` and ``effective_on`` are set by ``published``."""

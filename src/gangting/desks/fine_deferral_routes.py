@@ -9,34 +9,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.approvals.rules import ApprovalKind
 from gangting.approvals.schemas import ApprovalView
+from gangting.context import Context
 from gangting.contracts import Request
 from gangting.desks import fine_deferrals, two_keys
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
 from gangting.fines.deferral_rules import REASON_MAX_CHARS, DeferralKind, DeferralState
 from gangting.fines.deferrals import DeferralTerms
+from gangting.kernel.actor import Actor
 from gangting.staff.service import require_role
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.openapi import Answer, IsoDate, ReasonView, error_responses
-from gangting.web.staff_writes import post_write
+from gangting.web.routing import ListLimit, Work, desk_router, enum_pattern, subject_act
 from gangting.web.writes import run_read
 
-router = APIRouter(
-    prefix="/api/v1/fine-deferrals",
-    tags=["缴款 payments"],
-    responses=error_responses(401, 403, 404, 422),
-)
-staff_router = APIRouter(
-    prefix="/api/v1/staff/fine-deferrals",
-    tags=["督察 supervision"],
-    responses=error_responses(401, 403, 404, 422),
-)
+router = desk_router("/api/v1/fine-deferrals", "缴款 payments")
+staff_router = desk_router("/api/v1/staff/fine-deferrals", "督察 supervision")
 
 
 class ApplyForDeferral(Request):
@@ -139,7 +133,7 @@ def get_deferral(deferral_no: str, call: BoothReadDep) -> dict[str, Any]:
     )
 
 
-_STATES = "^(" + "|".join(s.value for s in DeferralState) + ")$"
+_STATES = enum_pattern(DeferralState)
 
 
 @staff_router.get(
@@ -151,7 +145,7 @@ def list_deferrals(
     ctx: ContextDep,
     actor: ActorDep,
     state: Annotated[str | None, Query(pattern=_STATES)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: ListLimit = 100,
 ) -> dict[str, Any]:
     return run_read(
         ctx,
@@ -163,53 +157,40 @@ def list_deferrals(
     )
 
 
-@staff_router.post(
-    "/{deferral_no}/grant",
+def _grant(ctx: Context, actor: Actor, deferral_no: str, body: Note) -> Work:
+    require_role(actor, "supervisor")
+    payload = {"deferral_no": deferral_no, "note": body.note}
+    return lambda uow: two_keys.request(
+        uow, actor, ApprovalKind.FINE_DEFERRAL, payload, ctx.settings
+    )
+
+
+def _refuse(ctx: Context, actor: Actor, deferral_no: str, body: Refusal) -> Work:
+    return lambda uow: fine_deferrals.refuse(uow, actor, deferral_no, body.note, ctx.settings)
+
+
+subject_act(
+    staff_router,
+    "deferral_no",
+    "grant",
+    Note,
+    _grant,
+    name="grant",
+    action="grant_fine_deferral",
     status_code=202,
     response_model=ApprovalView,
     responses=error_responses(409),
     summary="申请批准暂缓或分期缴纳（督察及以上，限本单位辖区；须另一名有管辖权的督察审批后生效）",
 )
-def grant(
-    deferral_no: str,
-    body: Note,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    require_role(actor, "supervisor")
-    payload = {"deferral_no": deferral_no, "note": body.note}
-    return post_write(
-        ctx,
-        actor,
-        key,
-        f"/staff/fine-deferrals/{deferral_no}/grant",
-        body,
-        lambda uow: two_keys.request(uow, actor, ApprovalKind.FINE_DEFERRAL, payload, ctx.settings),
-        action="grant_fine_deferral",
-        status=202,
-    )
-
-
-@staff_router.post(
-    "/{deferral_no}/refuse",
+subject_act(
+    staff_router,
+    "deferral_no",
+    "refuse",
+    Refusal,
+    _refuse,
+    name="refuse",
+    action="refuse_fine_deferral",
     response_model=DeferralView,
     responses=error_responses(409),
     summary="不予批准暂缓或分期缴纳（督察及以上，限本单位辖区；须说明理由）",
 )
-def refuse(
-    deferral_no: str,
-    body: Refusal,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return post_write(
-        ctx,
-        actor,
-        key,
-        f"/staff/fine-deferrals/{deferral_no}/refuse",
-        body,
-        lambda uow: fine_deferrals.refuse(uow, actor, deferral_no, body.note, ctx.settings),
-        action="refuse_fine_deferral",
-    )

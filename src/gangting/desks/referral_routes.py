@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -27,26 +27,22 @@ from gangting.referrals.rules import (
     Step,
 )
 from gangting.referrals.service import Materials, ReferralTerms
-from gangting.web.deps import ActorDep, ContextDep, IdempotencyKey
+from gangting.web.deps import ActorDep, ContextDep
 from gangting.web.openapi import Answer, IsoDate, IsoDateTime, error_responses
-from gangting.web.staff_writes import post_write
+from gangting.web.routing import (
+    ListLimit,
+    SubjectWork,
+    Work,
+    desk_router,
+    enum_pattern,
+    subject_act,
+)
 from gangting.web.writes import run_read
 
-router = APIRouter(
-    prefix="/api/v1/referrals",
-    tags=["转办 referrals"],
-    responses=error_responses(401, 403, 404, 422),
-)
-objection_router = APIRouter(
-    prefix="/api/v1/objections",
-    tags=["转办 referrals"],
-    responses=error_responses(401, 403, 404, 422),
-)
-staff_router = APIRouter(
-    prefix="/api/v1/staff/referrals",
-    tags=["转办 referrals"],
-    responses=error_responses(401, 403, 404, 422),
-)
+_TAG = "转办 referrals"
+router = desk_router("/api/v1/referrals", _TAG)
+objection_router = desk_router("/api/v1/objections", _TAG)
+staff_router = desk_router("/api/v1/staff/referrals", _TAG)
 
 
 class Refer(Request):
@@ -250,8 +246,8 @@ def file_objection(body: FileObjection, call: BoothCallDep) -> JSONResponse:
     )
 
 
-_STATES = "^(" + "|".join(s.value for s in ReferralState) + ")$"
-_KINDS = "^(" + "|".join(k.value for k in ReferralKind) + ")$"
+_STATES = enum_pattern(ReferralState)
+_KINDS = enum_pattern(ReferralKind)
 
 
 @staff_router.get(
@@ -265,7 +261,7 @@ def list_referrals(
     state: Annotated[str | None, Query(pattern=_STATES)] = None,
     kind: Annotated[str | None, Query(pattern=_KINDS)] = None,
     overdue: bool = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: ListLimit = 100,
 ) -> dict[str, Any]:
     return run_read(
         ctx,
@@ -291,88 +287,45 @@ def get_staff_referral(referral_no: str, ctx: ContextDep, actor: ActorDep) -> di
     return run_read(ctx, lambda uow: referrals.staff_view(uow, actor, referral_no))
 
 
-def _step(
-    ctx: Context,
-    actor: Actor,
-    key: str | None,
-    referral_no: str,
-    step: Step,
-    body: Request,
-    note: str | None,
-    outcome: Outcome | None = None,
-) -> JSONResponse:
-    return post_write(
-        ctx,
-        actor,
-        key,
-        f"/staff/referrals/{referral_no}/{step.value}",
-        body,
-        lambda uow: referrals.staff_step(
+def _step(step: Step) -> SubjectWork:
+    """The unit's step ``step`` on the referral (the body's note; a finish's outcome)."""
+
+    def work(ctx: Context, actor: Actor, referral_no: str, body: Any) -> Work:
+        outcome = Outcome(body.outcome) if getattr(body, "outcome", None) else None
+        return lambda uow: referrals.staff_step(
             uow,
             actor,
             referral_no,
             step,
-            note,
+            body.note,
             referrals.referral_terms(ctx.settings, ctx.calendar),
             ctx.notifier,
             outcome,
-        ),
-        action=f"referral_{step.value}",
+        )
+
+    return work
+
+
+for _name, _body, _summary in (
+    ("accept", StepNote, "受理转办事项或异议（限本单位辖区）"),
+    ("request_more", RequiredNote, "要求申请人补充材料（须说明所需材料；短信告知）"),
+    (
+        "finish",
+        Finish,
+        "办结（异议须督察及以上写明结论：成立则消除违法记录，不成立则恢复处理）",
+    ),
+    ("decline", RequiredNote, "不予受理（须说明理由；短信告知）"),
+):
+    subject_act(
+        staff_router,
+        "referral_no",
+        _name.replace("_", "-"),
+        _body,
+        _step(Step(_name)),
+        name=_name,
+        action=f"referral_{_name}",
+        hashed_verb=_name,
+        response_model=ReferralView,
+        responses=error_responses(409),
+        summary=_summary,
     )
-
-
-@staff_router.post(
-    "/{referral_no}/accept",
-    response_model=ReferralView,
-    responses=error_responses(409),
-    summary="受理转办事项或异议（限本单位辖区）",
-)
-def accept(
-    referral_no: str, body: StepNote, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    return _step(ctx, actor, key, referral_no, Step.ACCEPT, body, body.note)
-
-
-@staff_router.post(
-    "/{referral_no}/request-more",
-    response_model=ReferralView,
-    responses=error_responses(409),
-    summary="要求申请人补充材料（须说明所需材料；短信告知）",
-)
-def request_more(
-    referral_no: str,
-    body: RequiredNote,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, referral_no, Step.REQUEST_MORE, body, body.note)
-
-
-@staff_router.post(
-    "/{referral_no}/finish",
-    response_model=ReferralView,
-    responses=error_responses(409),
-    summary="办结（异议须督察及以上写明结论：成立则消除违法记录，不成立则恢复处理）",
-)
-def finish(
-    referral_no: str, body: Finish, ctx: ContextDep, actor: ActorDep, key: IdempotencyKey = None
-) -> JSONResponse:
-    outcome = Outcome(body.outcome) if body.outcome else None
-    return _step(ctx, actor, key, referral_no, Step.FINISH, body, body.note, outcome)
-
-
-@staff_router.post(
-    "/{referral_no}/decline",
-    response_model=ReferralView,
-    responses=error_responses(409),
-    summary="不予受理（须说明理由；短信告知）",
-)
-def decline(
-    referral_no: str,
-    body: RequiredNote,
-    ctx: ContextDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
-) -> JSONResponse:
-    return _step(ctx, actor, key, referral_no, Step.DECLINE, body, body.note)

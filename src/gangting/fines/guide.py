@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from gangting.applications.guides import (
+    ID_CARD,
+    IDENTITY_CHECK,
     Condition,
     Fee,
     Guide,
@@ -14,6 +16,7 @@ from gangting.applications.guides import (
     Material,
     Step,
     TimeLimit,
+    booth_start,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -99,12 +102,11 @@ def pay_fines_guide(settings: Settings) -> Guide:
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("付款码", "银行卡或者手机支付付款码，在缴款终端出示"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", "选择“违法处理与缴款”，查看本指南"),
+            *booth_start("违法处理与缴款"),
             Step("核对金额", "核对罚款和加处罚款（由中心按缴款当日计算）"),
             Step("出示付款码", "在缴款终端出示付款码，等待缴款平台确认"),
             Step("领取凭证", "打印或者扫码保存缴款凭证"),
@@ -172,12 +174,12 @@ def fine_deferral_guide(settings: Settings) -> Guide:
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("处罚决定书编号", "申请暂缓或者分期的处罚决定"),
             Material("经济困难情况说明", f"{REASON_MIN_CHARS}至{REASON_MAX_CHARS}字"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            IDENTITY_CHECK,
             Step("提交申请", "选择处罚决定，选择暂缓或者分期，说明经济困难情况"),
             Step("等待审批", "民警审批后，在“交管12123”或者岗亭查询结果"),
             Step("按期缴纳", f"分期的，每{p.instalment_interval_days}日为一期；{missed}"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from gangting.applications.guides import (
+    ID_CARD,
     Condition,
     Fee,
     Guide,
@@ -15,6 +16,8 @@ from gangting.applications.guides import (
     Material,
     Step,
     TimeLimit,
+    booth_start,
+    free_of_charge,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -122,6 +125,21 @@ def _not_found() -> Condition:
     )
 
 
+def _cites(*articles: str) -> tuple[str, ...]:
+    """These articles of the licence regulation (公安部令第162号)."""
+    return tuple(law.cite(_R, a) for a in articles)
+
+
+_ISSUED_THE_SAME_DAY = TimeLimit("办结时限", "符合规定的，当日核发", (law.cite(_R, "第68条"),))
+
+
+def _certificate(months: int) -> Material:
+    return Material("身体条件证明", f"县级或者部队团级以上医疗机构出具，{months}个月内有效")
+
+
+_FILL_IN_CERTIFICATE = Step("填写证明", "录入身体条件证明的编号、出具机构和出具日期")
+
+
 def _certificate_conditions(months: int) -> tuple[Condition, ...]:
     basis = (law.cite(_R, "第85条"),)
     return (
@@ -200,32 +218,24 @@ def renewal_guide(settings: Settings) -> Guide:
             *_certificate_conditions(months),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
-            Material("身体条件证明", f"县级或者部队团级以上医疗机构出具，{months}个月内有效"),
+            ID_CARD,
+            _certificate(months),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
-            Step("填写证明", "录入身体条件证明的编号、出具机构和出具日期"),
+            *booth_start(title),
+            _FILL_IN_CERTIFICATE,
             Step("确认办理", "核对新驾驶证的有效期，确认提交"),
             Step("领取凭证", "打印或者扫码保存受理凭证，按提示领取新驾驶证"),
         ),
         legal_basis=(
-            law.cite(_R, "第13条"),
-            law.cite(_R, "第14条"),
-            law.cite(_R, "第62条"),
-            law.cite(_R, "第63条"),
-            law.cite(_R, "第65条"),
-            law.cite(_R, "第68条"),
-            law.cite(_R, "第79条"),
-            law.cite(_R, "第85条"),
+            *_cites("第13条", "第14条", "第62条", "第63条", "第65条", "第68条", "第79条", "第85条"),
             law.cite(law.IMPLEMENTING, "第26条"),
             law.cite(law.IMPLEMENTING, "第28条"),
         ),
         fees=(_fee(settings, "换领驾驶证"),),
         time_limits=(
             TimeLimit("申请期限", f"有效期满前{days}日内", (law.cite(_R, "第63条"),)),
-            TimeLimit("办结时限", "符合规定的，当日核发", (law.cite(_R, "第68条"),)),
+            _ISSUED_THE_SAME_DAY,
         ),
         channels=CHANNELS,
         rules_since=RULES_SINCE,
@@ -269,20 +279,15 @@ def replacement_guide(settings: Settings) -> Guide:
                 "请先在本岗亭“提交身体条件证明”，提交后恢复驾驶资格",
             ),
         ),
-        materials=(Material("居民身份证", "在岗亭读卡并进行人脸核验"),),
+        materials=(ID_CARD,),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("确认办理", "选择补领原因（遗失或损毁），确认提交"),
             Step("领取凭证", "打印或者扫码保存受理凭证；原驾驶证自补领之日起作废"),
         ),
-        legal_basis=(
-            law.cite(_R, "第69条"),
-            law.cite(_R, "第79条"),
-            law.cite(_R, "第68条"),
-        ),
+        legal_basis=_cites("第69条", "第79条", "第68条"),
         fees=(_fee(settings, "补领驾驶证"),),
-        time_limits=(TimeLimit("办结时限", "符合规定的，当日核发", (law.cite(_R, "第68条"),)),),
+        time_limits=(_ISSUED_THE_SAME_DAY,),
         channels=CHANNELS,
         rules_since=RULES_SINCE,
     )
@@ -309,21 +314,16 @@ def health_certificate_guide(settings: Settings) -> Guide:
             *_certificate_conditions(months),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
-            Material("身体条件证明", f"县级或者部队团级以上医疗机构出具，{months}个月内有效"),
+            ID_CARD,
+            _certificate(months),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
-            Step("填写证明", "录入身体条件证明的编号、出具机构和出具日期"),
+            *booth_start(title),
+            _FILL_IN_CERTIFICATE,
             Step("领取凭证", "确认提交，打印或者扫码保存受理凭证"),
         ),
-        legal_basis=(
-            law.cite(_R, "第74条"),
-            law.cite(_R, "第79条第1款第(九)项"),
-            law.cite(_R, "第85条"),
-        ),
-        fees=(Fee("提交身体条件证明", "不收取费用", amount_fen=0),),
+        legal_basis=_cites("第74条", "第79条第1款第(九)项", "第85条"),
+        fees=(free_of_charge("提交身体条件证明"),),
         time_limits=(
             TimeLimit("提交期限", f"每个记分周期结束后{days}日内", (law.cite(_R, "第74条"),)),
             TimeLimit(
@@ -406,28 +406,21 @@ def driver_review_guide(settings: Settings) -> Guide:
                 f"在记分周期结束后{days}日内审验",
                 (law.cite(_R, "第72条"), law.cite(_R, "第99条第1款第(三)项")),
                 "逾期的仍可审验；逾期未审验期间驾驶机动车的，依法处以罚款",
-                ("licences.review_passed",),
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("审验教育记录", "学习平台联网核查，无需提交纸质材料"),
             Material("三力测试记录", f"年满{age}周岁的驾驶人，测试结果登记后联网核查"),
         ),
         steps=(
             Step("审验教育", f"通过学习平台完成不少于{hours}小时的审验教育"),
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("确认办理", "核对审验条件，确认提交"),
             Step("领取凭证", "打印或者扫码保存审验凭证"),
         ),
-        legal_basis=(
-            law.cite(_R, "第72条"),
-            law.cite(_R, "第73条"),
-            law.cite(_R, "第74条"),
-            law.cite(_R, "第99条第1款第(三)项"),
-        ),
-        fees=(Fee("驾驶人审验", "不收取费用", amount_fen=0),),
+        legal_basis=_cites("第72条", "第73条", "第74条", "第99条第1款第(三)项"),
+        fees=(free_of_charge("驾驶人审验"),),
         time_limits=(
             TimeLimit("审验期限", f"记分周期结束后{days}日内", (law.cite(_R, "第72条"),)),
             TimeLimit("办结时限", "符合条件的，当场办结", (law.cite(_R, "第73条"),)),
@@ -474,18 +467,17 @@ def cognitive_test_guide(settings: Settings) -> Guide:
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("三力测试记录编号", "能力测试设备出具"),
         ),
         steps=(
             Step("参加测试", "在能力测试设备上完成记忆力、判断力、反应力测试"),
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("登记结果", "录入测试记录编号，确认提交"),
             Step("领取凭证", "打印或者扫码保存受理凭证；测试通过的，可办理驾驶人审验"),
         ),
         legal_basis=(art73_3, law.cite(_R, "第72条")),
-        fees=(Fee("三力测试结果登记", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("三力测试结果登记"),),
         time_limits=(TimeLimit("办结时限", "当场登记", (art73_3,)),),
         channels=CHANNELS,
         rules_since=RULES_SINCE,

@@ -609,15 +609,19 @@ def review_outcome(
         )
     if r:
         return Decision.refuse(*r)
-    reasons = [Reason("licences.review_passed", "审验通过", (f"{_R} 第72条", f"{_R} 第73条"))]
-    if due.due_by is not None and on > due.due_by:
-        reasons.append(
-            Reason(
-                "licences.review_late",
-                f"已超过审验期限（{due.due_by:%Y年%m月%d日}）；逾期未审验期间驾驶机动车的，"
-                "处二百元以上五百元以下罚款",
-                (f"{_R} 第99条第1款第(三)项",),
-                {"due_by": due.due_by.isoformat()},
-            )
-        )
-    return Decision.allow(*reasons)
+    return Decision.allow(
+        Reason("licences.review_passed", "审验通过", (f"{_R} 第72条", f"{_R} 第73条")),
+        *(
+            [
+                Reason(
+                    "licences.review_late",
+                    f"已超过审验期限（{due.due_by:%Y年%m月%d日}）；逾期未审验期间驾驶机动车的，"
+                    "处二百元以上五百元以下罚款",
+                    (f"{_R} 第99条第1款第(三)项",),
+                    {"due_by": due.due_by.isoformat()},
+                )
+            ]
+            if due.due_by is not None and on > due.due_by
+            else []
+        ),
+    )

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from gangting.applications.guides import (
+    ID_CARD,
     Condition,
-    Fee,
     Guide,
     GuideSpec,
     Material,
     Step,
     TimeLimit,
+    booth_start,
+    free_of_charge,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -39,6 +41,14 @@ _WAYS = {
 }
 
 
+_LICENCE_NOT_FOUND = Condition(
+    "licences.not_found",
+    "持有机动车驾驶证，且驾驶证信息已在系统中登记",
+    (law.cite(law.LICENCE, "第3条"),),
+    "本岗亭无法查询到驾驶证信息的，请到车辆管理所窗口办理",
+)
+
+
 def points_per_time(way: DeductionWay) -> int:
     """Points one completed time (or hour of public welfare) deducts, as the rule says."""
     return deduction_points(way, 1, True, FULL_SCORE, 0)
@@ -56,12 +66,7 @@ def study_deduction_guide(settings: Settings) -> Guide:
         f"每个记分周期最多扣减{cap}分。",
         applicants=(f"本记分周期累积记分未满{FULL_SCORE}分的机动车驾驶人本人",),
         conditions=(
-            Condition(
-                "licences.not_found",
-                "持有机动车驾驶证，且驾驶证信息已在系统中登记",
-                (law.cite(law.LICENCE, "第3条"),),
-                "本岗亭无法查询到驾驶证信息的，请到车辆管理所窗口办理",
-            ),
+            _LICENCE_NOT_FOUND,
             Condition(
                 "points.study_not_found",
                 "学习记录已由学习平台登记",
@@ -145,18 +150,17 @@ def study_deduction_guide(settings: Settings) -> Guide:
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("学习记录编号", f"学习平台出具；{ways}"),
         ),
         steps=(
             Step("学习考试", f"{'、'.join(_WAYS.values())}，并通过考试（公益活动无需考试）"),
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("登记记录", "录入学习记录编号，确认提交"),
             Step("领取凭证", "打印或者扫码保存受理凭证，记分即时扣减"),
         ),
         legal_basis=(a25, a26, a27, law.cite(_A, "第14条")),
-        fees=(Fee("学法减分", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("学法减分"),),
         time_limits=(
             TimeLimit("扣减上限", f"每个记分周期最多扣减{cap}分", (a25,)),
             TimeLimit("办结时限", "符合条件的，当场扣减", (a27,)),
@@ -198,12 +202,7 @@ def full_score_clearance_guide(settings: Settings) -> Guide:
         "满分学习、考试合格且罚款已缴纳后，在岗亭清除记分、发还驾驶证。",
         applicants=(f"本记分周期累积记分满{FULL_SCORE}分、驾驶证被扣留的机动车驾驶人本人",),
         conditions=(
-            Condition(
-                "licences.not_found",
-                "持有机动车驾驶证，且驾驶证信息已在系统中登记",
-                (law.cite(law.LICENCE, "第3条"),),
-                "本岗亭无法查询到驾驶证信息的，请到车辆管理所窗口办理",
-            ),
+            _LICENCE_NOT_FOUND,
             Condition(
                 "points.no_open_full_score",
                 f"有累积记分满{FULL_SCORE}分、尚未清除的满分记录",
@@ -249,22 +248,20 @@ def full_score_clearance_guide(settings: Settings) -> Guide:
                 "驾驶证未同时被暂扣，或者暂扣期已满",
                 (a[23],),
                 "驾驶证同时被暂扣的，记分予以清除，暂扣期满后发还驾驶证",
-                ("points.full_score_cleared", "points.licence_returned"),
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("满分学习、考试记录", "学习平台联网核查，无需提交纸质材料"),
         ),
         steps=(
             Step("满分学习", _study_text(small) + "（首次满分、其他准驾车型）"),
             Step("参加考试", f"学习期满后参加{theory}等考试"),
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("领取凭证", "确认提交，记分清除，打印或者扫码保存凭证，按提示领回驾驶证"),
         ),
         legal_basis=tuple(a.values()),
-        fees=(Fee("清除记分、发还驾驶证", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("清除记分、发还驾驶证"),),
         time_limits=(
             TimeLimit(
                 "学习期限", _study_text(small) + "（首次满分、其他准驾车型）", (a[18], a[19])

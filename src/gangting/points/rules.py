@@ -462,25 +462,21 @@ def full_score_clearance(
         )
     if r:
         return Decision.refuse(*r)
-    reasons = [
+    return Decision.allow(
         Reason(
             "points.full_score_cleared",
             "满分学习、考试合格且罚款已缴纳，记分予以清除",
             (art23,),
+        ),
+        Reason(
+            "points.licence_kept_until_suspension_ends",
+            f"驾驶证同时被暂扣，暂扣期满（{suspension_ends_on:%Y年%m月%d日}）后发还",
+            (art23,),
+            {"suspension_ends_on": suspension_ends_on.isoformat()},
         )
-    ]
-    if suspension_ends_on is not None and on <= suspension_ends_on:
-        reasons.append(
-            Reason(
-                "points.licence_kept_until_suspension_ends",
-                f"驾驶证同时被暂扣，暂扣期满（{suspension_ends_on:%Y年%m月%d日}）后发还",
-                (art23,),
-                {"suspension_ends_on": suspension_ends_on.isoformat()},
-            )
-        )
-    else:
-        reasons.append(Reason("points.licence_returned", "发还机动车驾驶证", (art23,)))
-    return Decision.allow(*reasons)
+        if suspension_ends_on is not None and on <= suspension_ends_on
+        else Reason("points.licence_returned", "发还机动车驾驶证", (art23,)),
+    )
 
 
 def exam_retake_on(failed_on: date) -> date:

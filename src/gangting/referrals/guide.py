@@ -5,13 +5,16 @@ supplement (补充转办材料), generated from the referral rules and Settings 
 from __future__ import annotations
 
 from gangting.applications.guides import (
+    ID_CARD,
+    IDENTITY_CHECK,
     Condition,
-    Fee,
     Guide,
     GuideSpec,
     Material,
     Step,
     TimeLimit,
+    booth_start,
+    free_of_charge,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -93,19 +96,18 @@ def file_objection_guide(settings: Settings) -> Guide:
             _materials_condition(basis),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("异议的事实和理由", _TEXT),
             Material("证据材料（可选）", f"在岗亭拍摄或者上传，不超过{MATERIALS_MAX}项"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("选择记录", "选择有异议的违法记录，陈述事实和理由，提交证据材料"),
             Step("确认提交", "异议转至违法行为发生地交警部门审查；审查期间该记录暂不处理"),
             Step("获知结果", "审查结果以短信告知：异议成立的，违法记录予以消除"),
         ),
         legal_basis=(OBJECTION_BASIS, WORKING_DAYS_BASIS),
-        fees=(Fee("提出异议", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("提出异议"),),
         time_limits=(
             TimeLimit("转交时限", "收到异议当日转交违法行为发生地交警部门", basis),
             TimeLimit(
@@ -157,17 +159,17 @@ def refer_application_guide(settings: Settings) -> Guide:
             _materials_condition(basis),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("已采集的材料", _MATERIALS + "，随转办一并移交，无需重复提交"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
+            IDENTITY_CHECK,
             Step("办理业务", "在岗亭办理业务，不能当场办结的，选择转办"),
             Step("确认转办", "核对承办单位和办理期限，确认提交"),
             Step("获知进展", "承办单位受理、要求补充材料、办结时，以短信告知"),
         ),
         legal_basis=(WORKING_DAYS_BASIS,),
-        fees=(Fee("转办", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("转办"),),
         time_limits=(
             TimeLimit(
                 "办理期限",
@@ -208,18 +210,17 @@ def supply_referral_guide(settings: Settings) -> Guide:
             _materials_condition(basis),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("转办编号", "短信中已告知"),
             Material("补充的材料", _MATERIALS),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("补充材料", "录入转办编号，拍摄或者上传承办单位要求的材料"),
             Step("确认提交", "承办单位继续办理，办理进展以短信告知"),
         ),
         legal_basis=(WORKING_DAYS_BASIS,),
-        fees=(Fee("补充转办材料", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("补充转办材料"),),
         time_limits=(TimeLimit("办理期限", "补充材料后，办理期限顺延等待补充的工作日", basis),),
         channels=("公安交通管理服务站（岗亭）",),
         rules_since=PENALTY_LAW_IN_FORCE,

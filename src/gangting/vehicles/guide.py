@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 from gangting.applications.guides import (
+    ID_CARD,
     Condition,
-    Fee,
     Guide,
     GuideSpec,
     Material,
     Step,
     TimeLimit,
+    booth_start,
+    free_of_charge,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -43,7 +45,8 @@ _INSURANCE = law.cite(law.INSURANCE, "第4条")
 REGISTRATION_IN_FORCE = date(2022, 5, 1)
 
 
-def _vehicle_conditions() -> tuple[Condition, ...]:
+def _registered(article: str) -> tuple[Condition, Condition]:
+    """The plate is well formed and names a registered vehicle (``article``: the basis)."""
     return (
         Condition(
             "vehicles.invalid_plate",
@@ -54,9 +57,15 @@ def _vehicle_conditions() -> tuple[Condition, ...]:
         Condition(
             "vehicles.not_found",
             "车辆已在公安机关交通管理部门注册登记",
-            (_ART57,),
+            (article,),
             "未查询到车辆的，请到车辆管理所窗口办理",
         ),
+    )
+
+
+def _vehicle_conditions() -> tuple[Condition, ...]:
+    return (
+        *_registered(_ART57),
         Condition(
             "vehicles.not_owner",
             "车辆登记在申请人本人名下",
@@ -96,18 +105,17 @@ def inspection_mark_reissue_guide(settings: Settings) -> Guide:
             ),
         ),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("交强险保单", "系统联网核查，无需提交纸质保单"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("选择车辆", "选择本人名下的车辆和补领原因（丢失或者损毁）"),
             Step("确认办理", "确认提交，系统当日补发电子检验合格标志，原标志作废"),
             Step("领取凭证", "打印或者扫码保存受理凭证，电子标志可在“交管12123”查看"),
         ),
         legal_basis=(_ART57, _ART54, _INSURANCE),
-        fees=(Fee("补领、换领检验合格标志", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("补领、换领检验合格标志"),),
         time_limits=(TimeLimit("办结时限", "符合条件的，当日补发", (_ART57,)),),
         channels=("车辆管理所及其车辆业务窗口", "“交管12123”手机App"),
         rules_since=REGISTRATION_IN_FORCE,
@@ -120,18 +128,7 @@ def inspection_mark_guide(settings: Settings) -> Guide:
     exempt = _years(p.exempt_years)
     onsite = _years(p.onsite_years)
     conditions = [
-        Condition(
-            "vehicles.invalid_plate",
-            "号牌号码符合GA 36-2018的格式",
-            ("GA 36-2018 《中华人民共和国机动车号牌》",),
-            "号牌号码有误的不予受理；请核对后重新选择车辆",
-        ),
-        Condition(
-            "vehicles.not_found",
-            "车辆已在公安机关交通管理部门注册登记",
-            (_ART54,),
-            "未查询到车辆的，请到车辆管理所窗口办理",
-        ),
+        *_registered(_ART54),
         Condition(
             "vehicles.not_owner",
             "车辆登记在申请人本人名下",
@@ -222,13 +219,12 @@ def inspection_mark_guide(settings: Settings) -> Guide:
         applicants=("免检车辆的所有人（登记在本人名下）",),
         conditions=tuple(conditions),
         materials=(
-            Material("居民身份证", "在岗亭读卡并进行人脸核验"),
+            ID_CARD,
             Material("交强险保单", "系统联网核查，无需提交纸质保单"),
             Material("车船税纳税或者免税证明", "交强险保单已载明的无需另交"),
         ),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", f"选择“{title}”，查看本指南"),
+            *booth_start(title),
             Step("选择车辆", "选择本人名下的免检车辆"),
             Step("确认办理", "确认提交，系统核发电子检验合格标志"),
             Step("领取凭证", "打印或者扫码保存受理凭证，电子标志可在“交管12123”查看"),
@@ -240,7 +236,7 @@ def inspection_mark_guide(settings: Settings) -> Guide:
             _ART16,
             law.cite(law.INSURANCE, "第4条"),
         ),
-        fees=(Fee("核发电子检验合格标志", "不收取费用", amount_fen=0),),
+        fees=(free_of_charge("核发电子检验合格标志"),),
         time_limits=(
             TimeLimit("申请期限", f"检验有效期满前{p.window_months}个月内", (_ART54,)),
             TimeLimit("办结时限", "符合条件的，当场核发电子检验合格标志", (_ART55,)),

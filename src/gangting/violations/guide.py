@@ -4,13 +4,14 @@ generated from the points and fines rules, the first-offence list and Settings."
 from __future__ import annotations
 
 from gangting.applications.guides import (
+    ID_CARD,
     Condition,
     Fee,
     Guide,
     GuideSpec,
-    Material,
     Step,
     TimeLimit,
+    booth_start,
 )
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -101,10 +102,9 @@ def process_violations_guide(settings: Settings) -> Guide:
         "并可接着缴纳罚款。",
         applicants=("机动车驾驶人本人（违法时驾驶该车的人）",),
         conditions=tuple(conditions),
-        materials=(Material("居民身份证", "在岗亭读卡并进行人脸核验"),),
+        materials=(ID_CARD,),
         steps=(
-            Step("身份核验", "放置居民身份证，正对摄像头完成人证核验"),
-            Step("选择业务", "选择“违法处理与缴款”，查看本指南"),
+            *booth_start("违法处理与缴款"),
             Step("确认记录", "核对违法时间、地点、行为、记分和罚款，勾选要处理的记录"),
             Step("作出决定", "确认后当场作出处罚决定，记分随决定记录"),
             Step("缴纳罚款", "出示付款码缴纳罚款，或者在期限内通过其他渠道缴纳"),
