@@ -582,6 +582,7 @@ def settlement_view(
         "state": settlement.state.value,
         "state_text": STATE_ZH[settlement.state],
         "occurred_at": settlement.occurred_at.isoformat(),
+        "occurred_at_text": _local(settlement.occurred_at),
         "place": settlement.place,
         "weather": settlement.weather.value,
         "weather_text": WEATHER_ZH[settlement.weather],

@@ -153,6 +153,7 @@ class SettlementView(Answer):
     state: str = Field(description="drafted 协商中 | agreed 已达成协议 | referred 已转交警处理")
     state_text: str
     occurred_at: IsoDateTime
+    occurred_at_text: str = Field(description="事故时间（本市时间，YYYY-MM-DD HH:MM）")
     place: str
     weather: str
     weather_text: str
@@ -194,7 +195,15 @@ class CaseView(Answer):
     rule: str = Field(description="该行为违反的通行规定")
 
 
+class QuestionView(Answer):
+    code: str
+    question: str = Field(description="须报警情形（回答“是”则不能自行协商）")
+    message: str = Field(description="回答“是”时告知当事人的处理方式")
+    basis: str
+
+
 class CaseTable(Answer):
+    questions: list[QuestionView] = Field(description="事故程序规定第13至15条的逐项确认")
     title: str
     source: str = Field(description="来源说明（示例表须由支队确认或替换）")
     example: bool
@@ -226,11 +235,15 @@ def _deliver(ctx: Context) -> Any:
 @router.get(
     "/liability-cases",
     response_model=CaseTable,
-    summary="常见情形责任对照表（配置；示例表须由支队确认）",
+    summary="须报警情形的逐项确认，和常见情形责任对照表（配置；示例表须由支队确认）",
 )
 def liability_cases(ctx: ContextDep, actor: ActorDep) -> dict[str, Any]:
     table = _table(ctx)
     return {
+        "questions": [
+            {"code": q.code, "question": q.question, "message": q.message, "basis": q.basis}
+            for q in QUESTIONS
+        ],
         "title": table.title,
         "source": table.source,
         "example": table.example,
