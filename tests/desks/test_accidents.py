@@ -25,6 +25,7 @@ from gangting.audit.models import AuditEntry
 from gangting.citizens.models import Citizen
 from gangting.integrations.insurers import FakeInsurer
 from gangting.integrations.notifications import FakeNotifier
+from gangting.licences.models import AccidentRecord
 from gangting.referrals.models import Referral
 from gangting.vehicles.models import Vehicle
 from tests import builders
@@ -165,6 +166,16 @@ def test_both_parties_settle_a_rear_end_and_get_one_agreement_delivered_to_all(
         states = set(uow.session.execute(select(AccidentDelivery.state)).scalars())
         agreement = uow.session.execute(select(AccidentAgreement)).scalar_one()
     assert states == {"sent"}
+    with api.ctx.uow() as uow:
+        records = uow.session.execute(
+            select(
+                AccidentRecord.liability, AccidentRecord.deaths, AccidentRecord.processed
+            ).order_by(AccidentRecord.accident_no)
+        ).all()
+    assert [(r.liability, r.deaths, r.processed) for r in records] == [
+        ("none", 0, True),
+        ("full", 0, True),
+    ]
     content = agreement.content
     assert content["parties"][1]["liability"] == "全部责任" and content["case"] == "追尾"
     assert content["parties"][1]["phone"] == PHONE_2  # the agreement holds the items in full

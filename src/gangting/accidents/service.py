@@ -68,6 +68,7 @@ from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.clock import CITY_ZONE
 from gangting.kernel.ids import new_id, reference
 from gangting.kernel.unit_of_work import UnitOfWork
+from gangting.licences.models import AccidentRecord
 from gangting.staff.models import OrgUnit
 from gangting.staff.scope import scope_filter
 from gangting.staff.service import require_role
@@ -347,7 +348,8 @@ def issue_agreement(
 ) -> AccidentAgreement:
     """Both parties confirmed ``split``: set each party's liability, issue the agreement
     (complete per 第21条, fingerprinted) with one pending delivery per party (SMS) and per
-    party's insurer, and close the settlement as agreed. The settlement is locked by the
+    party's insurer, write each driver's accident record (property only, processed), and
+    close the settlement as agreed. The settlement is locked by the
     caller; a closed one is refused (accidents.closed), so a second agreement is never
     issued (and the unique settlement_id would refuse one anyway)."""
     require_open(settlement)
@@ -395,6 +397,20 @@ def issue_agreement(
                     state="pending",
                 )
             )
+    occurred_on = settlement.occurred_at.astimezone(CITY_ZONE).date()
+    for p in parties:
+        # the driver's accident record (what the review, 审验, reads): property only, settled
+        uow.session.add(
+            AccidentRecord(
+                citizen_id=p.citizen_id,
+                accident_no=f"{agreement_no}-{p.seq}",
+                occurred_on=occurred_on,
+                deaths=0,
+                serious_injuries=0,
+                liability=p.liability,
+                processed=True,
+            )
+        )
     settlement.state = SettlementState.AGREED
     settlement.closed_at = now
     uow.session.flush()
