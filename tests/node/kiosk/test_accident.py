@@ -18,6 +18,7 @@ from tests.node.kiosk.accident_flow import (
 )
 from tests.node.kiosk.conftest import PORTRAIT, Stack
 from tests.node.kiosk.flows import Kiosk
+from tests.node.kiosk.test_accessibility import AuditingKiosk
 
 pytestmark = pytest.mark.kiosk
 LANDSCAPE = {"width": 1920, "height": 1080}
@@ -75,3 +76,26 @@ def test_elderly_mode_reaches_the_flow_and_a_yes_answer_means_call_122(
     to_accident(kiosk)
     must_call_police(kiosk)
     kiosk.page.request.post(f"{stack.node.url}/kiosk/api/finish")
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_every_accident_screen_is_named_ordered_and_legible(
+    browser: Browser, stack: Stack, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    try:
+        k = AuditingKiosk(context.new_page(), stack.node.url, suffix=str(viewport["width"]))
+        k.problems, k.audited = [], []
+        k.open()
+        quick_accident(k, stack.demo)
+        assert [s for s in k.audited if s.startswith("accident-")] == [
+            "accident-questions",
+            "accident-second-party",
+            "accident-facts",
+            "accident-photos",
+            "accident-liability",
+            "accident-agreement",
+        ]
+        assert k.problems == [], "\n".join(k.problems)
+    finally:
+        context.close()
