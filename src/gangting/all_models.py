@@ -1,5 +1,12 @@
 """Imports every table so that Base.metadata is complete (Alembic, tests, seed)."""
 
+from gangting.accidents.models import (
+    AccidentAgreement,
+    AccidentDelivery,
+    AccidentParty,
+    AccidentPhoto,
+    AccidentSettlement,
+)
 from gangting.alerts.models import Alert
 from gangting.applications.models import Application
 from gangting.approvals.models import Approval
@@ -42,6 +49,11 @@ metadata = Base.metadata
 
 __all__ = [
     "AccessToken",
+    "AccidentAgreement",
+    "AccidentDelivery",
+    "AccidentParty",
+    "AccidentPhoto",
+    "AccidentSettlement",
     "AccidentRecord",
     "CognitiveTest",
     "DriverReview",

@@ -16,6 +16,8 @@ from gangting.booths.credentials import authenticate
 from gangting.booths.routes import router as booth_login_router
 from gangting.command_centre.runtime import install_command_centre
 from gangting.context import Context
+from gangting.desks.accident_routes import router as accidents_router
+from gangting.desks.accident_routes import staff_router as accidents_staff_router
 from gangting.desks.approval_routes import router as approvals_router
 from gangting.desks.booth_command_routes import router as booth_command_issue_router
 from gangting.desks.booth_report_routes import router as booths_router
@@ -48,6 +50,7 @@ from gangting.plate_reads.routes import router as plate_reads_router
 from gangting.ratings.public_routes import router as rating_link_router
 from gangting.ratings.remedy_routes import router as remedies_router
 from gangting.ratings.routes import router as ratings_router
+from gangting.reporting.accident_pdf import router as accident_pdf_router
 from gangting.reporting.routes import router as reports_router
 from gangting.staff.routes import router as staff_router
 from gangting.staff.routes import session_router as staff_session_router
@@ -131,6 +134,9 @@ def create_app(ctx: Context) -> FastAPI:
         referrals_router,
         objection_router,
         referrals_staff_router,
+        accident_pdf_router,
+        accidents_router,
+        accidents_staff_router,
         approvals_router,
         staff_accounts_router,
         detection_router,

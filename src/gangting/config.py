@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # 转办: working days the responsible unit has to finish a booth's referral (decision 0027;
     # objections always have 5, 处理程序规定 第5条第3款 with 第81条第2款).
     referral_working_days: int = Field(default=5, ge=1, le=60)
+    # 事故快处: the typical cases' liability table (a JSON file, shape of
+    # gangting/accidents/data/liability_cases.json); empty: the packaged EXAMPLE table [S]
+    # (事故程序规定 第60条 and 实施条例 第91条 set only the principle; docs/decisions/0029).
+    accident_liability_table_path: str = ""
     # 好差评: working days to verify, call back and fix a bad rating (RULES.md §7; 2/5/7/15).
     bad_review_remedy_working_days: int = Field(default=5, ge=0, le=30)
     # The "1-5-15" rule of the remedy (docs/decisions/0022; ratings.rules.RemedyPolicy): reach

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gangting.config import Settings
 from gangting.integrations.cognitive_test import CognitiveTestDevice, FakeCognitiveTestDevice
+from gangting.integrations.insurers import FakeInsurer, InsurerPort
 from gangting.integrations.learning import FakeLearningPlatform, LearningPlatform
 from gangting.integrations.notifications import FakeNotifier, Notifier
 from gangting.integrations.payment import FakePaymentPlatform, PaymentPlatform
@@ -33,6 +34,8 @@ class Context:
     # the SMS port (referrals' steps); None: nobody is told (build_context sets the fake)
     notifier: Notifier | None = None
     cognitive_tests: CognitiveTestDevice = field(default_factory=FakeCognitiveTestDevice)
+    # the insurer port (事故快处 agreements); None: no insurer is sent anything
+    insurers: InsurerPort | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock)
@@ -45,6 +48,8 @@ class Context:
         if self.notifier is not None:
             self.notifier.close()
         self.cognitive_tests.close()
+        if self.insurers is not None:
+            self.insurers.close()
 
 
 def settings_clock(settings: Settings) -> Clock:
@@ -62,6 +67,7 @@ def build_context(
     learning: LearningPlatform | None = None,
     notifier: Notifier | None = None,
     cognitive_tests: CognitiveTestDevice | None = None,
+    insurers: InsurerPort | None = None,
 ) -> Context:
     engine = make_engine(
         settings.database_url,
@@ -83,6 +89,8 @@ def build_context(
         notifier = FakeNotifier(settings.var_dir / "fake_sms.db", clock=clock)
     if cognitive_tests is None:
         cognitive_tests = FakeCognitiveTestDevice(settings.var_dir / "fake_cognitive_tests.db")
+    if insurers is None:
+        insurers = FakeInsurer(settings.var_dir / "fake_insurers.db", clock=clock)
     holidays = frozenset(
         date.fromisoformat(d.strip()) for d in settings.holidays.split(",") if d.strip()
     )
@@ -104,4 +112,5 @@ def build_context(
         fine_overrides_fen={k: int(v) for k, v in json.loads(settings.fine_overrides_json).items()},
         notifier=notifier,
         cognitive_tests=cognitive_tests,
+        insurers=insurers,
     )

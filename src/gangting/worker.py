@@ -24,7 +24,9 @@ own unit of work:
 - stored idempotent answers older than GANGTING_IDEMPOTENCY_RETENTION_DAYS removed, in
   batches (``idempotency.retention``, daily; docs/decisions/0017);
 - referrals and objections past their due day: one alert each for the command centre
-  (``referrals.overdue``, with the instructions' cadence; docs/decisions/0027).
+  (``referrals.overdue``, with the instructions' cadence; docs/decisions/0027);
+- 事故快处 agreements' deliveries a crash left pending: sent again (``accidents.deliveries``,
+  with the instructions' cadence; docs/decisions/0029).
 
 A job that fails is logged and tried again at its next turn; it never stops the others.
 """
@@ -43,6 +45,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gangting.accidents.service import deliver_pending
 from gangting.approvals import service as approvals
 from gangting.audit import service as audit
 from gangting.audit.checkpoints import make_checkpoint, stored_checkpoints
@@ -51,6 +54,7 @@ from gangting.booths import commands, retention
 from gangting.booths.errors import PayloadInvalid
 from gangting.command_centre.runtime import start_live_publishing
 from gangting.config import Settings
+from gangting.context import settings_clock
 from gangting.desks import plate_read_retention
 from gangting.desks.detection import run_detection, thresholds_from_settings
 from gangting.desks.plate_reads import record_plate_reads
@@ -59,6 +63,8 @@ from gangting.desks.remedy_escalations import escalate_overdue_remedies
 from gangting.devices.jobs import UowFactory, open_database, start_centre_link
 from gangting.instructions.service import policy_from_settings as deadline_policy
 from gangting.instructions.sweep import sweep_deadlines
+from gangting.integrations.insurers import FakeInsurer, InsurerPort
+from gangting.integrations.notifications import FakeNotifier, Notifier
 from gangting.kernel.actor import SYSTEM, Actor
 from gangting.kernel.checkpoint import load_or_create_key
 from gangting.kernel.idempotency import purge_expired_batch
@@ -150,8 +156,10 @@ def centre_jobs(
     watch_list_every_s: float = 3600.0,
     retention_every_s: float = 86400.0,
     verify_every_s: float = 86400.0,
+    outside: tuple[Notifier | None, InsurerPort | None] | None = None,
 ) -> list[Job]:
-    """The periodic jobs of the centre, each in its own unit of work."""
+    """The periodic jobs of the centre, each in its own unit of work. ``outside`` (the SMS
+    and insurer ports) adds the resending of the 事故快处 agreements' pending deliveries."""
     deadlines = deadline_policy(settings)
     watch = watch_policy(settings)
 
@@ -245,7 +253,11 @@ def centre_jobs(
         found = {k: v for k, v in counts.items() if v.get("found")}
         return found or None
 
-    return [
+    def deliver_agreements() -> int | None:
+        assert outside is not None
+        return deliver_pending(new_uow, outside[0], outside[1]) or None
+
+    jobs = [
         Job("commands.expire", commands_every_s, expire_commands),
         Job("approvals.expire", commands_every_s, expire_approvals),
         Job("instructions.sweep", instructions_every_s, sweep_instructions),
@@ -259,6 +271,9 @@ def centre_jobs(
         Job("detection.run", settings.detect_every_s, detect_cases),
         Job("idempotency.retention", retention_every_s, purge_stored_answers),
     ]
+    if outside is not None:
+        jobs.append(Job("accidents.deliveries", instructions_every_s, deliver_agreements))
+    return jobs
 
 
 def run_worker(settings: Settings, *, ready: threading.Event | None = None) -> None:
@@ -266,7 +281,10 @@ def run_worker(settings: Settings, *, ready: threading.Event | None = None) -> N
     engine, new_uow = open_database(settings)
     live = start_live_publishing(settings, client_id="gangting-worker-live")
     link = start_centre_link(settings, new_uow, plate_reads=plate_read_handler(settings))
-    scheduler = Scheduler(centre_jobs(settings, new_uow))
+    clock = settings_clock(settings)
+    notifier = FakeNotifier(settings.var_dir / "fake_sms.db", clock=clock)
+    insurers = FakeInsurer(settings.var_dir / "fake_insurers.db", clock=clock)
+    scheduler = Scheduler(centre_jobs(settings, new_uow, outside=(notifier, insurers)))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         scheduler.stopping.set()
@@ -282,4 +300,6 @@ def run_worker(settings: Settings, *, ready: threading.Event | None = None) -> N
     finally:
         link.stop()
         live.stop()
+        notifier.close()
+        insurers.close()
         engine.dispose()

@@ -31,6 +31,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from gangting.accidents.models import AccidentSettlement
 from gangting.alerts.models import Alert
 from gangting.app import create_app
 from gangting.applications.models import Application
@@ -142,6 +143,10 @@ CALLS: dict[str, list[Call]] = {
     ],
     "/api/v1/staff/referrals/{referral_no}": [
         Call("/api/v1/staff/referrals/{referral_no}", foreign=True)
+    ],
+    "/api/v1/staff/accidents": [
+        Call("/api/v1/staff/accidents"),
+        Call("/api/v1/staff/accidents", {"state": "drafted"}),
     ],
     "/api/v1/ratings/remedies": [
         Call("/api/v1/ratings/remedies"),
@@ -297,6 +302,12 @@ NOT_STAFF: dict[str, str] = {
     "/api/v1/surveys/{code}": "booths only: a survey's questions (package data), no records",
     "/api/v1/fine-deferrals/{deferral_no}": "booths only: the identified citizen's own "
     "application (X-Identity-Token), refused to staff",
+    "/api/v1/accidents/liability-cases": "the configured liability table (package data), "
+    "no records",
+    "/api/v1/accidents/{settlement_no}": "booths only: a quick accident of which the "
+    "identified citizen is a party (X-Identity-Token), refused to staff",
+    "/api/v1/accidents/{settlement_no}/agreement.pdf": "booths only: the agreement of a quick "
+    "accident of which the identified citizen is a party, refused to staff",
     "/api/v1/referrals/{referral_no}": "booths only: the identified citizen's own referral "
     "or objection (X-Identity-Token), refused to staff",
     "/api/v1/staff/surveys": "the surveys' definitions (package data) and answer counts, "
@@ -520,6 +531,24 @@ def _unit_data(p: Planted, clock: FixedClock, unit: str, codes: tuple[str, ...])
             )
         )
     with new_uow() as uow:
+        # a quick accident opened at the unit's booth, for its brigade (docs/decisions/0029)
+        booth = uow.session.execute(select(Booth).where(Booth.code == codes[0])).scalar_one()
+        target = uow.session.execute(select(OrgUnit).where(OrgUnit.code == unit)).scalar_one()
+        uow.session.add(
+            AccidentSettlement(
+                settlement_no=f"KC{unit}0001",
+                state="drafted",
+                booth_id=booth.id,
+                org_unit_id=target.id,
+                occurred_at=now - timedelta(hours=1),
+                place=f"{codes[0]}附近路口",
+                weather="sunny",
+                form="rear_end",
+                answers={},
+                created_at=now,
+            )
+        )
+    with new_uow() as uow:
         squad = uow.session.execute(select(OrgUnit).where(OrgUnit.code == f"{unit}-1")).scalar_one()
         case = Proposal(
             Pattern.OPERATIONS_OFF_HOURS,
@@ -569,6 +598,7 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             ("remedy", BadReviewRemedy, BadReviewRemedy.org_unit_id),
             ("deferral", FineDeferral, FineDeferral.booth_id),
             ("referral", Referral, Referral.booth_id),
+            ("accident", AccidentSettlement, AccidentSettlement.booth_id),
         ]
         for ref, model, column in per_booth:
             keys = unit_ids if ref in ("alert", "instruction", "remedy") else booth_ids
@@ -593,6 +623,12 @@ def _a_identifiers(ctx: Context) -> tuple[set[str], dict[str, str]]:
             for r in s.execute(select(Referral).where(Referral.booth_id.in_(booth_ids))).scalars()
         ]
         ids |= set(referral_nos)
+        ids |= {
+            a.settlement_no
+            for a in s.execute(
+                select(AccidentSettlement).where(AccidentSettlement.booth_id.in_(booth_ids))
+            ).scalars()
+        }
         refs["referral_no"] = referral_nos[0]
         approvals = list(
             s.execute(select(Approval).where(Approval.subject_path.like("/BT/ALF/%"))).scalars()

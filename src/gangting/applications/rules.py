@@ -19,4 +19,5 @@ SERVICE_ZH = {
     "driver_review": "驾驶人审验",
     "cognitive_test": "登记三力测试结果",
     "inspection_mark_reissue": "补领、换领检验合格标志",
+    "quick_accident": "事故快处",
 }

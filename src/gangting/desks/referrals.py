@@ -79,7 +79,7 @@ def _detachment(uow: UnitOfWork) -> OrgUnit:
     return unit
 
 
-def _booth_brigade(uow: UnitOfWork, actor: Actor) -> OrgUnit:
+def booth_brigade(uow: UnitOfWork, actor: Actor) -> OrgUnit:
     """The default responsible unit of a booth's referral: the brigade (大队) above the
     booth's squadron, or the booth's own unit when it hangs under a brigade or higher."""
     booth = uow.session.get(Booth, actor.booth_id) if actor.booth_id else None
@@ -127,7 +127,7 @@ def refer_application(
     counts as referred) and refer it to ``unit_code`` (default: the booth's brigade)."""
     if service_item not in REFERABLE:
         raise ServiceItemUnknown("不支持转办该事项", data={"service_item": service_item})
-    unit = _unit_by_code(uow, unit_code) if unit_code else _booth_brigade(uow, actor)
+    unit = _unit_by_code(uow, unit_code) if unit_code else booth_brigade(uow, actor)
     due = due_on(ReferralKind.REFERRAL, uow.clock.today(), terms.working_days, terms.calendar)
     application = record_application(
         uow,

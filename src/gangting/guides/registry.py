@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from gangting.accidents import guide as accidents_guide
 from gangting.applications.guides import Guide, GuideSpec, published
 from gangting.applications.rules import SERVICE_ZH
 from gangting.config import Settings
@@ -24,6 +25,7 @@ SPECS: tuple[GuideSpec, ...] = (
     *vehicles_guide.GUIDES,
     *points_guide.GUIDES,
     *referrals_guide.GUIDES,
+    *accidents_guide.GUIDES,
 )
 
 

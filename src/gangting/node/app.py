@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gangting import __version__
 from gangting.kernel.clock import Clock, SystemClock
+from gangting.node.accident_routes import router as accident_router
 from gangting.node.adapters.document_camera import SimulatedDocumentCamera
 from gangting.node.adapters.face_camera import FaceCamera, SimulatedFaceCamera
 from gangting.node.adapters.help_button import HelpButton
@@ -257,6 +258,7 @@ def create_node_app(
     app.include_router(kiosk_router)
     app.include_router(mode_router)
     app.include_router(assist_router)
+    app.include_router(accident_router)
     if settings.simulators:
         app.include_router(sim_router)
 

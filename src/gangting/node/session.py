@@ -23,6 +23,8 @@ class KioskSession:
     # 受理编号 of the applications this session completed, oldest first: a rating rates
     # the last one (one rating per application).
     applications: list[str] = field(default_factory=list)
+    # 事故快处 (node/accident_routes.py): both parties' identity tokens and names, in memory
+    accident: dict[str, Any] | None = None
 
     def completed(self, answer: dict[str, Any]) -> None:
         """Remember an answer's application number (a payment's once it succeeded)."""
@@ -35,6 +37,7 @@ class KioskSession:
         self.citizen = None
         self.last_answer = None
         self.applications.clear()
+        self.accident = None
 
 
 Ended = Callable[[KioskSession, str], None]

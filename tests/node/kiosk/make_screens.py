@@ -16,6 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
+from tests.node.kiosk.accident_flow import quick_accident, quick_accident_dispute
 from tests.node.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
 from tests.node.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
 from tests.screens_readme import write_section
@@ -141,7 +142,16 @@ def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     return "\n".join(lines)
 
 
+# Flows after the special ones (their own folders, in this order in the README section).
+LATER: dict[str, Callable[[Kiosk, Demo], None]] = {
+    "quick_accident": quick_accident,
+    "quick_accident_dispute": quick_accident_dispute,
+}
+
+
 def main() -> int:
+    """All flows; or only the flows named as arguments (``make_screens quick_accident``),
+    the others' screenshots kept as they are."""
     flows: dict[str, Callable[..., object]] = {
         **FLOWS,
         "payment_pending": payment_pending,
@@ -150,12 +160,14 @@ def main() -> int:
         "assist": assist,
         "locked": locked,
     }
-    for name in [
-        *flows,
-        "centre_down",
-        "renewal_tray",
-    ]:  # only the kiosk's folders: docs/screens has others
-        shutil.rmtree(OUT / name, ignore_errors=True)
+    order = [*flows, "centre_down", "renewal_tray", *LATER]
+    only = set(sys.argv[1:])
+    if only - set(order):
+        print(f"unknown flows: {sorted(only - set(order))}", file=sys.stderr)
+        return 2
+    for name in order:  # only the kiosk's folders: docs/screens has others
+        if not only or name in only:
+            shutil.rmtree(OUT / name, ignore_errors=True)
     rows: list[tuple[str, str, Path]] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
         rig = Rig(Path(tmp))
@@ -169,7 +181,10 @@ def main() -> int:
                     *flows.items(),
                     ("centre_down", None),
                     ("renewal_tray", renewal_tray),
+                    *LATER.items(),
                 ]:
+                    if only and name not in only:
+                        continue
                     if name == "renewal_tray":  # the renewal persona was renewed above
                         node = rig.fresh()
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
@@ -185,6 +200,17 @@ def main() -> int:
         finally:
             browser.close()
             rig.close()
+    if only:  # the flows not run: their screenshots as they are on disk
+        ran = {r[0] for r in rows}
+        rows = [r for r in rows if r[0] in ran]
+        rows = [
+            row
+            for name in order
+            for row in (
+                [r for r in rows if r[0] == name]
+                or [(name, p.stem.rsplit("-", 1)[1], p) for p in sorted((OUT / name).glob("*.png"))]
+            )
+        ]
     write_section("kiosk", readme_section(rows), OUT / "README.md")
     print(f"{len(rows)} screenshots in {OUT}")
     return 0

@@ -19,6 +19,7 @@ const SERVICES = [
   { id: "study", name: "学法减分", note: "登记学习平台的合格记录" },
   { id: "health", name: "提交身体条件证明", note: "年满70周岁驾驶人每年提交" },
   { id: "query", name: "查询", note: "驾驶证、记分、违法与车辆" },
+  { id: "accident", name: "事故快处", note: "两车轻微财产损失事故，双方到场协商" }, // accident.js
 ];
 const STEPS = ["身份核验", "选择业务", "确认", "缴款", "凭证", "评价"];
 const SCREEN_STEP = { identify: 0, services: 1, review: 2, pay: 3, receipt: 4, rate: 5, done: 5 };
@@ -775,6 +776,7 @@ function markFields(problems) {
 }
 
 async function chooseService(id, button) {
+  if (id === "accident") return document.dispatchEvent(new CustomEvent("kiosk:accident")); // accident.js
   await busy(button, async () => {
     clearNotice();
     session.service = id;
