@@ -50,7 +50,9 @@ PERSONAS: tuple[Persona, ...] = (
         "满分学习考试合格、罚款已缴，可清除记分发还驾驶证",
         "full score: study, exams and fines done: clearance",
     ),
-    Persona("review_due", "上一记分周期有记分，需审验", "driver review due (B2, points last cycle)"),
+    Persona(
+        "review_due", "上一记分周期有记分，需审验", "driver review due (B2, points last cycle)"
+    ),
     Persona("mark_lost", "检验合格标志丢失，可补领", "inspection mark lost: reissue"),
     Persona("first_offence", "首次轻微违法，可不予处罚", "first minor offence: no penalty"),
 )
@@ -181,7 +183,11 @@ def make_case(
         decided("1344", 60, "on_time")  # in the cycle that ended 13 days ago
         case.education = [
             EducationRecord(
-                f"SY{person.id_number[-6:]}", person.id_number, "review_study", t - timedelta(5), 180
+                f"SY{person.id_number[-6:]}",
+                person.id_number,
+                "review_study",
+                t - timedelta(5),
+                180,
             )
         ]
     elif role == "first_offence":

@@ -30,7 +30,8 @@ from gangting.desks import fine_deferrals, referrals
 from gangting.fines.deferral_rules import DeferralKind
 from gangting.fines.deferrals import DeferralTerms
 from gangting.fines.models import PenaltyDecision
-from gangting.integrations.cognitive_test import CognitiveTestResult
+from gangting.integrations.cognitive_test import CognitiveTestResult, FakeCognitiveTestDevice
+from gangting.integrations.learning import FakeLearningPlatform
 from gangting.kernel.actor import Actor
 from gangting.kernel.clock import CITY_ZONE, FixedClock
 from gangting.kernel.unit_of_work import UnitOfWork
@@ -65,11 +66,14 @@ def plant_services(
     """Write the facts above for the personas seeded in ``cases`` (absent ones: skipped)."""
     facts = ServiceFacts()
     by_role = {c.persona.role: c for c in cases}
-    ctx = build_context(settings, clock=_at(today, 0))
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    learning = FakeLearningPlatform(settings.var_dir / "fake_learning_platform.db")
+    device = FakeCognitiveTestDevice(settings.var_dir / "fake_cognitive_tests.db")
+    ctx = build_context(settings, clock=_at(today, 0), learning=learning, cognitive_tests=device)
     try:
         for case in cases:
             for record in case.education:
-                ctx.learning.add_education(record)
+                learning.add_education(record)
         if "full_score_done" in by_role:
             _full_score(ctx, by_role["full_score_done"], today)
         booth, staff = _actors(plan)
@@ -78,7 +82,7 @@ def plant_services(
         if "objection" in by_role:
             facts.refs.append(_objection(ctx, booth, staff, by_role["objection"], today))
         if "senior" in by_role:
-            facts.refs.append(_cognitive_test(ctx, by_role["senior"], today))
+            facts.refs.append(_cognitive_test(device, by_role["senior"], today))
     finally:
         ctx.close()
     return facts
@@ -107,9 +111,7 @@ def _actors(plan: OrgPlan) -> tuple[Actor, Actor]:
 
 
 def _citizen(uow: UnitOfWork, case: PersonaCase) -> Citizen:
-    return uow.session.execute(
-        select(Citizen).where(Citizen.id == case.person.id)
-    ).scalar_one()
+    return uow.session.execute(select(Citizen).where(Citizen.id == case.person.id)).scalar_one()
 
 
 def _earliest_decision(uow: UnitOfWork, citizen: Citizen) -> PenaltyDecision:
@@ -173,16 +175,16 @@ def _objection(
     for days_ago, step, note in ((2, Step.ACCEPT, None), (1, Step.REQUEST_MORE, MORE_NOTE)):
         with _uow(ctx, _at(today, days_ago)) as uow:
             referral = referral_service.find_referral(uow, referral_no, lock=True)
-            referral_service.take_step(
-                uow, staff, referral, step, note, terms=terms, notifier=None
-            )
+            referral_service.take_step(uow, staff, referral, step, note, terms=terms, notifier=None)
     return ("objection", referral_no, case.person.id_number)
 
 
-def _cognitive_test(ctx: Context, case: PersonaCase, today: date) -> tuple[str, str, str]:
+def _cognitive_test(
+    device: FakeCognitiveTestDevice, case: PersonaCase, today: date
+) -> tuple[str, str, str]:
     """A passed ability test taken yesterday, on the device (recorded at the booth)."""
     ref = f"SL{today:%Y%m%d}{case.person.id_number[-4:]}"
-    ctx.cognitive_tests.add_result(
+    device.add_result(
         CognitiveTestResult(
             ref=ref,
             id_number=case.person.id_number,
