@@ -1,13 +1,15 @@
 """Screenshots of every screen of every kiosk flow, portrait 1080x1920 and landscape 1920x1080.
 
-    .venv/bin/python -m tests.node.kiosk.make_screens
+    .venv/bin/python -m tests.node.kiosk.make_screens [FLOW ...]
 
 writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and the kiosk's section of
 docs/screens/README.md (the other makers' sections stay), against a real centre and booth
-node started here (seeded `tiny`, demo personas)."""
+node started here (seeded `tiny`, demo personas). Naming flows regenerates only those; the
+section keeps the other flows' screenshots already there."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -17,8 +19,9 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from tests.node.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
+from tests.node.kiosk.more_flows import MORE_FLOWS, page_to
 from tests.node.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
-from tests.screens_readme import write_section
+from tests.screens_readme import README, sections, write_section
 
 OUT = ROOT / "docs" / "screens"
 LAYOUTS = {
@@ -32,7 +35,7 @@ def elderly(k: Kiosk, demo: Demo) -> None:
     k.identify("senior")
     k.act("page-next")
     k.shot("services-page-2")
-    k.act("page-next")
+    page_to(k, "query")
     k.choose("query")
     k.confirm_to("rate")
     k.tap('[data-level="满意"]')
@@ -120,6 +123,18 @@ def locked(k: Kiosk, demo: Demo) -> None:
     k.page.unroute_all(behavior="ignoreErrors")
 
 
+def kept_rows(skip: set[str]) -> list[tuple[str, str, Path]]:
+    """The screenshots already there of the flows in the kiosk's section, but ``skip``."""
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    flows = re.findall(r"^### (\S+)$", sections(text).get("kiosk", ""), re.M)
+    return [
+        (flow, p.stem.rsplit("-", 1)[1], p)
+        for flow in flows
+        if flow not in skip
+        for p in sorted((OUT / flow).glob("*.png"))
+    ]
+
+
 def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     """The kiosk's section of docs/screens/README.md: one table per flow."""
     lines = [
@@ -141,22 +156,25 @@ def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     flows: dict[str, Callable[..., object]] = {
         **FLOWS,
+        **MORE_FLOWS,
         "payment_pending": payment_pending,
         "elderly": elderly,
         "idle_warning": idle_warning,
         "assist": assist,
         "locked": locked,
     }
-    for name in [
-        *flows,
-        "centre_down",
-        "renewal_tray",
-    ]:  # only the kiosk's folders: docs/screens has others
+    extra = ["centre_down", "renewal_tray"]
+    unknown = sorted(set(only) - {*flows, *extra})
+    if unknown:
+        print(f"unknown flows: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    chosen = set(only or [*flows, *extra])
+    for name in chosen:  # only the kiosk's folders: docs/screens has others
         shutil.rmtree(OUT / name, ignore_errors=True)
-    rows: list[tuple[str, str, Path]] = []
+    rows: list[tuple[str, str, Path]] = kept_rows(chosen) if only else []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
         rig = Rig(Path(tmp))
         browser = p.chromium.launch(
@@ -170,6 +188,8 @@ def main() -> int:
                     ("centre_down", None),
                     ("renewal_tray", renewal_tray),
                 ]:
+                    if name not in chosen:
+                        continue
                     if name == "renewal_tray":  # the renewal persona was renewed above
                         node = rig.fresh()
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
@@ -191,4 +211,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
