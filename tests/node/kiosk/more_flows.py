@@ -170,7 +170,12 @@ def senior_review(k: Kiosk, demo: Demo) -> None:
     k.shot("services-page")
     k.choose("review")
     k.page.fill("#cognitive-ref", demo.refs["cognitive_test"])
-    k.act("cognitive-record")
+
+    def spoken(r: Any) -> bool:  # read aloud on the booth speaker
+        return r.url.endswith("/kiosk/api/speak") and "三力测试合格" in (r.post_data or "")
+
+    with k.page.expect_request(spoken, timeout=TIMEOUT_MS):
+        k.act("cognitive-record")
     expect(k.page.locator("#cognitive-view")).to_contain_text("三力测试：合格", timeout=TIMEOUT_MS)
     expect(k.page.locator("#live")).to_contain_text("三力测试合格")
     k.shot("cognitive-test")
