@@ -26,6 +26,7 @@ from gangting.detection.models import DetectionCase
 from gangting.detection.rules import Pattern, Thresholds
 from gangting.fines.rules import due_on, late_fee
 from gangting.geo.districts import baotou_districts
+from gangting.integrations.cognitive_test import FakeCognitiveTestDevice
 from gangting.integrations.learning import FakeLearningPlatform
 from gangting.kernel.clock import CITY_ZONE, FixedClock, city_date
 from gangting.kernel.db import make_engine
@@ -42,6 +43,7 @@ from gangting.seed.city import (
 )
 from gangting.seed.rings import RING_CODE, RING_DRIVERS, RING_OWNERS
 from gangting.vehicles.rules import parse_plate
+from gangting.violations.first_offence import load_first_offence_list
 from tests.conftest import PG_URL, pg_admin
 
 TODAY = date(2026, 11, 26)
@@ -465,3 +467,69 @@ def test_a_city_with_peers_enough_plants_a_booth_far_from_them(
     assert retried["events"] == ACTIVITY_DAYS // 5 + 8
     assert retried["peer_median_per_100"] < retried["rate_per_100"]
     assert len(outlier.evidence["audit_entries"]) >= retried["events"]
+
+
+def test_the_kiosk_personas_of_issue_14_have_their_facts(seeded: Seeded, session: Session) -> None:
+    """seed.services (decision 0030): what each new kiosk flow needs is there."""
+    path = seeded.path
+    text = (path / "demo-credentials.txt").read_text(encoding="utf-8")
+    section = text.split("Booth business refs", 1)[1].split("\n## ", 1)[0]
+    refs = {c[0]: c[1:] for c in (line.split("\t") for line in section.splitlines()[1:] if line)}
+    assert set(refs) == {"instalments", "objection", "cognitive_test"}
+    citizens = {c.id_number: c for c in session.scalars(select(m.Citizen))}
+
+    deferral = session.scalars(
+        select(m.FineDeferral).where(m.FineDeferral.deferral_no == refs["instalments"][0])
+    ).one()
+    assert (deferral.state, deferral.citizen_id) == (
+        "approved",
+        citizens[refs["instalments"][1]].id,
+    )
+    plan = session.scalars(
+        select(m.FineInstalment).where(m.FineInstalment.deferral_id == deferral.id)
+    ).all()
+    decision = session.get(m.PenaltyDecision, deferral.decision_id)
+    assert decision is not None and sum(i.amount_fen for i in plan) == decision.fine_fen
+    assert len(plan) == 3 and all(i.state == "unpaid" for i in plan)
+
+    objection = session.scalars(
+        select(m.Referral).where(m.Referral.referral_no == refs["objection"][0])
+    ).one()
+    assert (objection.kind, objection.state) == ("objection", "more_requested")
+    objected = session.get(m.Violation, objection.violation_id)
+    assert objected is not None and objected.state == "unprocessed"
+
+    device = FakeCognitiveTestDevice(path / "fake_cognitive_tests.db")
+    test = device.find_result(refs["cognitive_test"][0])
+    device.close()
+    assert test is not None and test.passed and test.id_number == refs["cognitive_test"][1]
+
+    open_records = session.scalars(
+        select(m.FullScoreRecord).where(m.FullScoreRecord.state == "open")
+    ).all()
+    assert len(open_records) == 1
+    holder = session.get(m.Citizen, open_records[0].citizen_id)
+    assert holder is not None
+    platform = FakeLearningPlatform(path / "fake_learning_platform.db")
+    education = platform.education_records(holder.id_number)
+    platform.close()
+    assert any(e.kind == "full_score_exam" and e.passed for e in education)
+    assert sum(e.kind == "full_score_study" for e in education) == open_records[0].study_days
+    fines_open = session.scalars(
+        select(m.PenaltyDecision).where(
+            m.PenaltyDecision.citizen_id == holder.id, m.PenaltyDecision.state != "paid"
+        )
+    ).all()
+    assert fines_open == []
+
+    reviewed = next(line for line in text.splitlines() if line.startswith("review_due\t"))
+    platform = FakeLearningPlatform(path / "fake_learning_platform.db")
+    study = platform.education_records(reviewed.split("\t")[2])
+    platform.close()
+    assert sum(e.minutes for e in study if e.kind == "review_study") >= 180
+
+    first_offences = load_first_offence_list().codes
+    assert any(
+        v.code in first_offences and v.state == "unprocessed"
+        for v in session.scalars(select(m.Violation))
+    )

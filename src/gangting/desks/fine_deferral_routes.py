@@ -6,8 +6,7 @@ POST /api/v1/staff/approvals/{id}/approve) or refuse one (one key)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import JSONResponse
@@ -16,11 +15,11 @@ from pydantic import Field
 from gangting.approvals.rules import ApprovalKind
 from gangting.approvals.schemas import ApprovalView
 from gangting.context import Context
-from gangting.contracts import Request
+from gangting.contracts import ApplyForDeferral, Request
 from gangting.desks import fine_deferrals, two_keys
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
-from gangting.fines.deferral_rules import REASON_MAX_CHARS, DeferralKind, DeferralState
+from gangting.fines.deferral_rules import DeferralKind, DeferralState
 from gangting.fines.deferrals import DeferralTerms
 from gangting.kernel.actor import Actor
 from gangting.staff.service import require_role
@@ -31,22 +30,6 @@ from gangting.web.writes import run_read
 
 router = desk_router("/api/v1/fine-deferrals", "缴款 payments")
 staff_router = desk_router("/api/v1/staff/fine-deferrals", "督察 supervision")
-
-
-class ApplyForDeferral(Request):
-    decision_no: str = Field(min_length=1, max_length=32, description="处罚决定书编号")
-    kind: Literal["deferral", "instalments"] = Field(
-        description="deferral 暂缓缴纳 | instalments 分期缴纳"
-    )
-    reason: str = Field(max_length=REASON_MAX_CHARS, description="经济困难的情况（4至500字）")
-    defer_until: date | None = Field(
-        default=None,
-        description="暂缓缴纳至（kind=deferral 时必填；不超过 GANGTING_FINE_DEFERRAL_MAX_DAYS 天）",
-    )
-    instalment_count: int | None = Field(
-        default=None,
-        description="分期期数（kind=instalments 时必填；2 至 GANGTING_FINE_INSTALMENTS_MAX_COUNT）",
-    )
 
 
 class Note(Request):

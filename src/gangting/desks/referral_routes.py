@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.context import Context
-from gangting.contracts import Request
+from gangting.contracts import FileObjection, Request, Supply
 from gangting.desks import referrals
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
@@ -60,24 +60,6 @@ class Refer(Request):
         default_factory=list, max_length=MATERIALS_MAX, description="岗亭收取的材料、证件编号"
     )
     data: dict[str, Any] = Field(default_factory=dict, description="办件数据（原样转交）")
-
-
-class FileObjection(Request):
-    violation_ref: str = Field(min_length=1, max_length=32, description="违法记录编号")
-    statement: str = Field(max_length=500, description="异议的事实和理由（2至500字）")
-    evidence_refs: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="当事人提交的证据编号（照片等）"
-    )
-
-
-class Supply(Request):
-    note: str | None = Field(default=None, max_length=NOTE_MAX_CHARS, description="补充说明")
-    evidence_refs: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="补充的照片、证据编号"
-    )
-    documents: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="补充的材料编号"
-    )
 
 
 class StepNote(Request):

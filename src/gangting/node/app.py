@@ -32,6 +32,7 @@ from gangting.node.config import NodeSettings
 from gangting.node.document_reading import preload_ocr
 from gangting.node.kiosk_mode import KioskMode
 from gangting.node.mode_routes import router as mode_router
+from gangting.node.more_routes import router as more_router
 from gangting.node.routes import router as kiosk_router
 from gangting.node.schemas import Health
 from gangting.node.service import Hardware, KioskService
@@ -257,6 +258,7 @@ def create_node_app(
     app.add_middleware(SecurityHeaders)  # the kiosk pages: no framing, no sniffing
     app.include_router(kiosk_router)
     app.include_router(mode_router)
+    app.include_router(more_router)
     app.include_router(assist_router)
     app.include_router(accident_router)
     if settings.simulators:

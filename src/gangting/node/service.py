@@ -434,10 +434,14 @@ class KioskService:
         return answer
 
     def pay(self, session: KioskSession, decision_nos: list[str]) -> CentreAnswer:
-        about = {"decision_nos": decision_nos}
+        return self.pay_at(session, "/api/v1/payments", {"decision_nos": decision_nos})
+
+    def pay_at(self, session: KioskSession, path: str, about: dict[str, Any]) -> CentreAnswer:
+        """A payment order through the payment terminal: the payer code is read when the
+        step's body is first made (a retry of the step sends the same order)."""
         return self.business(
             session,
-            "/api/v1/payments",
+            path,
             about,
             lambda: {**about, "payer_code": self.hw.payment_terminal.read_payer_code(None)},
         )

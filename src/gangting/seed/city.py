@@ -45,6 +45,7 @@ from gangting.seed.people import CITIZEN_COLUMNS, IdNumberFactory, make_person
 from gangting.seed.personas import PERSONAS, PersonaCase, make_case
 from gangting.seed.places import camera_sites
 from gangting.seed.rings import plant_point_ring
+from gangting.seed.services import ServiceFacts, plant_services
 from gangting.seed.visits import VISIT_COLUMNS, SeedBooth, VisitHistory, booth_openings
 from gangting.violations.catalogue import install_catalogue, load_catalogue
 
@@ -229,8 +230,9 @@ def _build(
         )
         progress.advance(activity)
     _write_study_completions(settings, cases, today)
+    services = plant_services(settings, plan, cases, today)
     if demo_secrets:
-        _write_credentials(settings, plan, cases, today, report.planted)
+        _write_credentials(settings, plan, cases, today, report.planted, services)
 
 
 def _write_visits(
@@ -344,7 +346,12 @@ def _write_study_completions(settings: Settings, cases: list[PersonaCase], today
 
 
 def _write_credentials(
-    settings: Settings, plan: OrgPlan, cases: list[PersonaCase], today: date, planted: Planted
+    settings: Settings,
+    plan: OrgPlan,
+    cases: list[PersonaCase],
+    today: date,
+    planted: Planted,
+    services: ServiceFacts,
 ) -> None:
     lines = [
         "# 岗亭 gangting 演示账号 / demo credentials (demo data only, never production)",
@@ -376,6 +383,11 @@ def _write_credentials(
         lines.append(
             f"{_study_ref(today, n)}\t{case.person.id_number}\t{case.study[0]}\t{case.study[1]}"
         )
+    lines += [
+        "",
+        "## 岗亭业务演示编号 Booth business refs (what / ref / ID number; decision 0030)",
+        *services.lines(),
+    ]
     lines += [
         "",
         "## 演示线索 Planted for the detectors (pattern / who / where / what; docs/decisions/0011)",

@@ -1,6 +1,10 @@
 """Demo citizens with a scripted situation, so every booth flow can be shown at any scale:
 renewal due, full score (detained), unprocessed violations, overdue fines, overdue
-inspection, inspection mark due, study deduction, learner, senior driver."""
+inspection, inspection mark due, study deduction, learner, senior driver; and for issue 14's
+kiosk flows: instalments granted, an objection to a camera record, a full score ready to
+clear, a driver review due, a lost inspection mark, a first minor offence. What the bulk
+rows cannot hold (the 满分 record, the granted plan, the objection, the ability test) is
+written after them by ``seed.services``."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from gangting.integrations.learning import EducationRecord
 from gangting.kernel.calendar import add_months, add_years
 from gangting.seed.fleet import PlateFactory, VehicleDraft, make_vehicle, overdue_inspection_until
 from gangting.seed.history import History
@@ -34,6 +39,22 @@ PERSONAS: tuple[Persona, ...] = (
     Persona("study_onsite", "可凭现场学习减2分", "study deduction (on-site, 2 points)"),
     Persona("learner", "实习期驾驶人", "learner driver"),
     Persona("senior", "70岁以上驾驶人", "driver aged 70+"),
+    Persona(
+        "instalments",
+        "罚款确有经济困难：一笔已批准分期缴纳，一笔可申请",
+        "fine hardship: one plan of instalments granted, one fine to apply for",
+    ),
+    Persona("objection", "对电子警察记录有异议（一件待补充材料）", "objection to a camera record"),
+    Persona(
+        "full_score_done",
+        "满分学习考试合格、罚款已缴，可清除记分发还驾驶证",
+        "full score: study, exams and fines done: clearance",
+    ),
+    Persona(
+        "review_due", "上一记分周期有记分，需审验", "driver review due (B2, points last cycle)"
+    ),
+    Persona("mark_lost", "检验合格标志丢失，可补领", "inspection mark lost: reissue"),
+    Persona("first_offence", "首次轻微违法，可不予处罚", "first minor offence: no penalty"),
 )
 
 
@@ -44,6 +65,8 @@ class PersonaCase:
     licence: LicenceDraft
     vehicles: list[VehicleDraft] = field(default_factory=list)
     study: tuple[str, int] | None = None  # (way, minutes) completed yesterday
+    # the learning platform's full-score study and exams, review study (seed.services)
+    education: list[EducationRecord] = field(default_factory=list)
 
 
 def make_case(
@@ -56,13 +79,16 @@ def make_case(
 ) -> PersonaCase:
     t = today
     role = persona.role
-    age = {"learner": 19, "senior": 72, "full_score": 45, "overdue_fine": 50}.get(role, 36)
+    ages = {"learner": 19, "senior": 72, "full_score": 45, "overdue_fine": 50, "review_due": 42}
+    age = ages.get(role, 36)
     person = make_person(rng, ids, t, age=age)
     first: date
     if role == "renewal":
         first = add_years(t + timedelta(days=40), -16)  # six years, then ten: ends in 40 days
-    elif role == "full_score":
+    elif role in ("full_score", "full_score_done"):
         first = add_years(t - timedelta(days=150), -12)  # current cycle began 150 days ago
+    elif role == "review_due":
+        first = add_years(t - timedelta(days=12), -9)  # the last cycle ended 13 days ago
     elif role in ("study_online", "study_onsite"):
         first = add_years(t - timedelta(days=200), -10)
     elif role == "learner":
@@ -80,6 +106,10 @@ def make_case(
         first_issued_on=first,
         clean=True,
     )
+    if role == "review_due":
+        licence.classes = "B2"  # reviewed after each cycle with points (第72条第3款)
+    elif role == "full_score_done":
+        licence.classes = "C1"  # 7 study days and the theory exam (记分办法 第18条)
     case = PersonaCase(persona, person, licence)
     if role == "learner":
         return case
@@ -139,5 +169,51 @@ def make_case(
     elif role == "study_onsite":
         decided("1625", 70, "on_time")
         case.study = ("onsite", 70)
+    elif role == "instalments":
+        decided("1625", 4, "unpaid")  # the plan granted (seed.services)
+        decided("1344", 2, "unpaid")  # to apply for at the booth
+    elif role == "objection":
+        pending("1625", 6)  # objected, more materials asked for (seed.services)
+        pending("1344", 4)  # to object to at the booth
+    elif role == "full_score_done":
+        decided("1625", 110, "on_time")
+        decided("1625", 50, "on_time")
+        case.education = _full_score_education(person.id_number, t - timedelta(days=40))
+    elif role == "review_due":
+        decided("1344", 60, "on_time")  # in the cycle that ended 13 days ago
+        case.education = [
+            EducationRecord(
+                f"SY{person.id_number[-6:]}",
+                person.id_number,
+                "review_study",
+                t - timedelta(5),
+                180,
+            )
+        ]
+    elif role == "first_offence":
+        pending("1208", 8)  # on the first-offence list, no other act within a year
     history.settle_licence(licence)
     return case
+
+
+def _full_score_education(id_number: str, start: date) -> list[EducationRecord]:
+    """A week of 满分 study (2 on-site, 3 online, 2 self-study days; 记分办法 第18–19条) and
+    the theory exam passed after it (第20条)."""
+    ways = ("onsite", "onsite", "online", "online", "online", "self", "self")
+    records = [
+        EducationRecord(
+            f"MF{id_number[-6:]}{i}", id_number, "full_score_study", start + timedelta(i), 200, way
+        )
+        for i, way in enumerate(ways)
+    ]
+    records.append(
+        EducationRecord(
+            f"KS{id_number[-6:]}",
+            id_number,
+            "full_score_exam",
+            start + timedelta(days=8),
+            exam="theory",
+            passed=True,
+        )
+    )
+    return records

@@ -1,13 +1,15 @@
 """Screenshots of every screen of every kiosk flow, portrait 1080x1920 and landscape 1920x1080.
 
-    .venv/bin/python -m tests.node.kiosk.make_screens
+    .venv/bin/python -m tests.node.kiosk.make_screens [FLOW ...]
 
 writes docs/screens/<flow>/<nn>-<screen>-<layout>.png and the kiosk's section of
 docs/screens/README.md (the other makers' sections stay), against a real centre and booth
-node started here (seeded `tiny`, demo personas)."""
+node started here (seeded `tiny`, demo personas). Naming flows regenerates only those; the
+section keeps the other flows' screenshots already there."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -18,8 +20,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.node.kiosk.accident_flow import quick_accident, quick_accident_dispute
 from tests.node.kiosk.flows import FLOWS, Kiosk, assist_conversation, lock_kiosk, payment_pending
+from tests.node.kiosk.more_flows import MORE_FLOWS, page_to
 from tests.node.kiosk.stack import CHROMIUM_ARGS, ROOT, Demo, Rig
-from tests.screens_readme import write_section
+from tests.screens_readme import README, sections, write_section
 
 OUT = ROOT / "docs" / "screens"
 LAYOUTS = {
@@ -33,7 +36,7 @@ def elderly(k: Kiosk, demo: Demo) -> None:
     k.identify("senior")
     k.act("page-next")
     k.shot("services-page-2")
-    k.act("page-next")
+    page_to(k, "query")
     k.choose("query")
     k.confirm_to("rate")
     k.tap('[data-level="满意"]')
@@ -121,6 +124,18 @@ def locked(k: Kiosk, demo: Demo) -> None:
     k.page.unroute_all(behavior="ignoreErrors")
 
 
+def kept_rows(skip: set[str]) -> list[tuple[str, str, Path]]:
+    """The screenshots already there of the flows in the kiosk's section, but ``skip``."""
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    flows = re.findall(r"^### (\S+)$", sections(text).get("kiosk", ""), re.M)
+    return [
+        (flow, p.stem.rsplit("-", 1)[1], p)
+        for flow in flows
+        if flow not in skip
+        for p in sorted((OUT / flow).glob("*.png"))
+    ]
+
+
 def readme_section(rows: list[tuple[str, str, Path]]) -> str:
     """The kiosk's section of docs/screens/README.md: one table per flow."""
     lines = [
@@ -149,26 +164,27 @@ LATER: dict[str, Callable[[Kiosk, Demo], None]] = {
 }
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     """All flows; or only the flows named as arguments (``make_screens quick_accident``),
     the others' screenshots kept as they are."""
     flows: dict[str, Callable[..., object]] = {
         **FLOWS,
+        **MORE_FLOWS,
         "payment_pending": payment_pending,
         "elderly": elderly,
         "idle_warning": idle_warning,
         "assist": assist,
         "locked": locked,
     }
-    order = [*flows, "centre_down", "renewal_tray", *LATER]
-    only = set(sys.argv[1:])
-    if only - set(order):
-        print(f"unknown flows: {sorted(only - set(order))}", file=sys.stderr)
+    extra = ["centre_down", "renewal_tray", *LATER]
+    unknown = sorted(set(only) - {*flows, *extra})
+    if unknown:
+        print(f"unknown flows: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    for name in order:  # only the kiosk's folders: docs/screens has others
-        if not only or name in only:
-            shutil.rmtree(OUT / name, ignore_errors=True)
-    rows: list[tuple[str, str, Path]] = []
+    chosen = set(only or [*flows, *extra])
+    for name in chosen:  # only the kiosk's folders: docs/screens has others
+        shutil.rmtree(OUT / name, ignore_errors=True)
+    rows: list[tuple[str, str, Path]] = kept_rows(chosen) if only else []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, sync_playwright() as p:
         rig = Rig(Path(tmp))
         browser = p.chromium.launch(
@@ -183,7 +199,7 @@ def main() -> int:
                     ("renewal_tray", renewal_tray),
                     *LATER.items(),
                 ]:
-                    if only and name not in only:
+                    if name not in chosen:
                         continue
                     if name == "renewal_tray":  # the renewal persona was renewed above
                         node = rig.fresh()
@@ -200,21 +216,12 @@ def main() -> int:
         finally:
             browser.close()
             rig.close()
-    if only:  # the flows not run: their screenshots as they are on disk
-        ran = {r[0] for r in rows}
-        rows = [r for r in rows if r[0] in ran]
-        rows = [
-            row
-            for name in order
-            for row in (
-                [r for r in rows if r[0] == name]
-                or [(name, p.stem.rsplit("-", 1)[1], p) for p in sorted((OUT / name).glob("*.png"))]
-            )
-        ]
+    order = [*flows, *extra]
+    rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     write_section("kiosk", readme_section(rows), OUT / "README.md")
     print(f"{len(rows)} screenshots in {OUT}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -73,6 +73,8 @@ class Demo:
     booths: list[tuple[str, str]]
     citizens: dict[str, dict[str, str]]
     study_refs: dict[str, str]
+    # seed.services: what -> reference (instalments HQ…, objection YY…, cognitive_test SL…)
+    refs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> Demo:
@@ -80,6 +82,7 @@ class Demo:
         booths: list[tuple[str, str]] = []
         citizens: dict[str, dict[str, str]] = {}
         study: dict[str, str] = {}
+        refs: dict[str, str] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("## "):
                 section = line
@@ -93,7 +96,9 @@ class Demo:
                 citizens[cols[0]] = {"name": cols[1], "id_number": cols[2], "plates": cols[3]}
             elif "Study" in section:
                 study[cols[1]] = cols[0]
-        return cls(booths, citizens, study)
+            elif "Booth business refs" in section:
+                refs[cols[0]] = cols[1]
+        return cls(booths, citizens, study, refs)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.node.kiosk.conftest import PORTRAIT, Stack
 from tests.node.kiosk.flows import FLOWS, Kiosk, fill_certificate
+from tests.node.kiosk.more_flows import page_to
 from tests.node.kiosk.stack import Node
 
 pytestmark = pytest.mark.kiosk
@@ -175,7 +176,7 @@ def test_elderly_mode_pages_the_services_and_speaks_each_prompt(kiosk: Kiosk, st
     kiosk.identify("senior")
     assert kiosk.page.locator("#service-list .service").count() <= 3
     kiosk.act("page-next")
-    kiosk.act("page-next")
+    page_to(kiosk, "query")
     kiosk.choose("query")
     kiosk.confirm_to("rate")
     kiosk.tap('[data-level="满意"]')

@@ -590,29 +590,42 @@ function amountText(d) {
 }
 
 function decisionCard(d, title) {
+  const spared = d.outcome === "no_penalty"; // 首违不罚 (行政处罚法 第33条): no fine, no points
   return el(
     "div",
-    { class: "card decision" },
+    { class: spared ? "card decision spared" : "card decision" },
     el("h3", { text: title || d.description || "处罚决定" }),
     d.description && title && title !== d.description ? el("p", { text: d.description }) : null,
-    d.points !== undefined ? el("p", {}, "记分：", el("strong", { text: `${d.points} 分` })) : null,
-    el("p", { class: "money", text: amountText(d) }),
-    d.due_on ? el("p", { text: `缴款期限：${dateZh(d.due_on)}` }) : null,
+    spared ? el("p", { class: "outcome" }, "处理结果：", el("strong", { text: "不予处罚（首违）" }), d.outcome_text ? `　${d.outcome_text}` : "") : null,
+    spared ? el("p", { text: "不罚款，不记分" }) : null,
+    !spared && d.points !== undefined ? el("p", {}, "记分：", el("strong", { text: `${d.points} 分` })) : null,
+    spared ? null : el("p", { class: "money", text: amountText(d) }),
+    d.due_on && !spared ? el("p", { text: `缴款期限：${dateZh(d.due_on)}` }) : null,
     basisList(d.legal_basis),
   );
 }
 
 const REVIEW = {
   async violations() {
-    const refs = openViolations()
+    let refs = openViolations()
       .filter((v) => v.processable_at_booth !== false)
       .map((v) => v.ref);
     const notHere = openViolations().filter((v) => v.processable_at_booth === false);
     const unpaid = session.overview.unpaid;
     const parts = [];
     let preview = null;
+    // records the centre holds back now (an objection under review): shown, left out of the processing
+    let held = [];
     if (refs.length) {
       preview = await api("POST", "/violations/preview", { violation_refs: refs });
+      held = (preview.refusals || []).filter((x) => x.data && x.data.ref);
+      if (held.length) {
+        const out = new Set(held.map((x) => x.data.ref));
+        refs = refs.filter((ref) => !out.has(ref));
+        if (refs.length) preview = await api("POST", "/violations/preview", { violation_refs: refs });
+      }
+    }
+    if (refs.length) {
       const byRef = Object.fromEntries(session.overview.violations.map((v) => [v.ref, v]));
       parts.push(el("h2", { text: "本次将处理的违法记录" }));
       for (const d of preview.decisions || []) {
@@ -629,6 +642,10 @@ const REVIEW = {
     if (unpaid.length) {
       parts.push(el("h2", { text: "已作出决定、尚未缴纳的罚款" }));
       for (const d of unpaid) parts.push(decisionCard(d, `决定书 ${d.decision_no}`));
+    }
+    if (held.length) {
+      parts.push(el("h2", { text: "暂不能处理" }));
+      for (const x of held) parts.push(el("div", { class: "card" }, el("p", { text: `${x.data.ref}：${x.message}` }), basisList(x.data.legal_basis)));
     }
     if (notHere.length) {
       parts.push(el("h2", { text: "需到窗口办理" }));
@@ -864,16 +881,22 @@ async function confirm(button) {
 
 function renderPay() {
   $("#pay-amount").textContent = yuan(session.payment.total_fen);
-  const lines = [];
-  for (const d of (session.result && session.result.decisions) || []) {
-    if (d.fine_fen > 0) lines.push(el("p", { text: `${d.description}：${amountText({ ...d, days_late: 0 })}` }));
-  }
-  for (const d of session.overview.unpaid) lines.push(el("p", { text: `决定书 ${d.decision_no}：${amountText(d)}` }));
+  // a payment of another kind (an instalment: more.js) brings its own lines
+  const lines = session.payment.lines || fineLines();
   $("#pay-items").replaceChildren(el("div", { class: "card" }, lines));
   setPayState("ready", "请在下方缴款终端扫描付款码或插入银行卡，然后点击“开始缴款”。");
   $("#btn-pay").hidden = false;
   $("#btn-pay").textContent = "开始缴款";
   $("#btn-pay-later").hidden = false;
+}
+
+function fineLines() {
+  const lines = [];
+  for (const d of (session.result && session.result.decisions) || []) {
+    if (d.fine_fen > 0) lines.push(el("p", { text: `${d.description}：${amountText({ ...d, days_late: 0 })}` }));
+  }
+  for (const d of session.overview.unpaid) lines.push(el("p", { text: `决定书 ${d.decision_no}：${amountText(d)}` }));
+  return lines;
 }
 
 function setPayState(state, text) {
@@ -935,7 +958,8 @@ async function pay(button) {
     clearNotice();
     setPayState("waiting", "正在缴款，请按缴款终端提示操作…");
     try {
-      const view = await api("POST", "/payments", { decision_nos: session.payment.decision_nos });
+      const { path = "/payments", body = { decision_nos: session.payment.decision_nos } } = session.payment;
+      const view = await api("POST", path, body);
       await handlePayment(view);
     } catch (err) {
       const e = showError(err);
@@ -956,7 +980,10 @@ function receiptRows() {
   const p = session.paymentView;
   const svc = SERVICES.find((s) => s.id === session.service);
   const rows = [...row("业务", svc ? svc.name : ""), ...row("受理编号", r.receipt_no), ...row("账本条目", r.ledger_entry)];
-  for (const d of r.decisions || []) rows.push(...row("处罚决定书", `${d.decision_no}（记${d.points}分，罚款${yuan(d.fine_fen)}元）`));
+  for (const d of r.decisions || []) {
+    if (d.outcome === "no_penalty") rows.push(...row("不予处罚（首违）", `${d.decision_no}（${d.outcome_text || "首违不罚"}，不罚款，不记分）`));
+    else rows.push(...row("处罚决定书", `${d.decision_no}（记${d.points}分，罚款${yuan(d.fine_fen)}元）`));
+  }
   if (r.points_this_cycle !== undefined) rows.push(...row("本周期累计记分", `${r.points_this_cycle} 分`));
   if (p) {
     rows.push(...row("缴款金额", `${yuan(p.amount_fen)}元`), ...row("缴款凭证号", p.receipt_no), ...row("缴款单号", p.payment_no));
@@ -968,8 +995,12 @@ function receiptRows() {
   if (r.mark) rows.push(...row("检验标志车辆", r.mark.plate), ...row("检验有效期至", dateZh(r.mark.valid_until)));
   if (r.points_deducted !== undefined) rows.push(...row("减免记分", `${r.points_deducted} 分`));
   if (r.cycle_end) rows.push(...row("下次提交期限", dateZh(r.cycle_end)));
+  for (const extra of RECEIPT_ROWS) rows.push(...extra(r, p));
   return rows;
 }
+
+// More rows of a receipt, added by the businesses in their own files (more.js): (result, payment) -> [dt, dd, ...]
+const RECEIPT_ROWS = [];
 
 // The licence as issued: its validity and, from the centre's card count (serial_no: 1 for the
 // first card, one more for each card issued since), that the earlier card is void.
@@ -1409,3 +1440,12 @@ setInterval(() => {
 }, 15000);
 refreshStatus().then(() => show("start"));
 window.__kioskReady = true;
+
+// Hooks for the businesses kept in their own files (more.js): they add their services, review
+// and confirm steps, guides, actions and receipt rows, and use the helpers here.
+export const hooks = {
+  SERVICES, GUIDE_OF, REVIEW, CONFIRM, ACTIONS, RECEIPT_ROWS, FIELD_ZH,
+  api, busy, notice, clearNotice, showError, say, show, basisList, reasonBlock, row, radio, simValue,
+  yuan, dateZh, renderPay, renderReceipt, markFields, KioskError,
+  session: () => session,
+};

@@ -1,0 +1,98 @@
+"""Issue 14's kiosk flows end to end (system Chromium -> booth node -> centre), portrait on the
+shared stack and landscape on a fresh one (each flow spends its persona), with the screens'
+fit and touch targets checked on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.node.kiosk.conftest import Stack
+from tests.node.kiosk.flows import Kiosk
+from tests.node.kiosk.more_flows import MORE_FLOWS, page_to
+
+pytestmark = pytest.mark.kiosk
+
+LANDSCAPE = {"width": 1920, "height": 1080}
+
+# The review screen of each new business: controls labelled, targets big, nothing off-screen.
+FIT = """() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > innerWidth) out.push('horizontal overflow');
+  for (const b of document.querySelectorAll('main button')) {
+    const r = b.getBoundingClientRect();
+    if (r.width && (r.height < 64 || r.width < 64)) out.push('small: ' + b.textContent);
+  }
+  for (const i of document.querySelectorAll('main input, main select, main textarea')) {
+    if (!i.labels || !i.labels.length) out.push('unlabelled: ' + (i.id || i.name));
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("flow", list(MORE_FLOWS))
+def test_each_new_flow_in_portrait(kiosk: Kiosk, stack: Stack, flow: str) -> None:
+    MORE_FLOWS[flow](kiosk, stack.demo)
+    assert kiosk.metrics()["screens"][-1] == "start"
+
+
+def test_every_new_flow_in_landscape(browser: Browser, fresh_stack: Callable[[str], Stack]) -> None:
+    s = fresh_stack("landscape")
+    context = browser.new_context(viewport=LANDSCAPE, locale="zh-CN")
+    try:
+        k = Kiosk(context.new_page(), s.node.url)
+        k.open()
+        for flow in MORE_FLOWS.values():
+            flow(k, s.demo)
+        assert k.metrics()["screens"][-1] == "start"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1080, "height": 1920}, LANDSCAPE])
+def test_new_business_screens_fit_and_have_big_labelled_controls(
+    browser: Browser, stack: Stack, viewport: dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    try:
+        k = Kiosk(context.new_page(), stack.node.url)
+        k.open()
+        k.identify("instalments")
+        for service in (
+            "deferral",
+            "instalments",
+            "objection",
+            "referral",
+            "full_score",
+            "review",
+            "mark_reissue",
+        ):
+            k.choose(service)
+            expect(k.page.locator("#btn-guide")).to_be_visible()
+            assert k.page.evaluate(FIT) == [], service
+            k.act("back-services")
+            k.wait("services")
+        k.page.request.post(f"{stack.node.url}/kiosk/api/finish")
+    finally:
+        context.close()
+
+
+def test_a_new_businesss_guide_opens_from_its_screen(kiosk: Kiosk, stack: Stack) -> None:
+    kiosk.identify("mark_lost")
+    kiosk.choose("objection")
+    kiosk.tap("#btn-guide")
+    expect(kiosk.page.locator("#guide-title")).to_contain_text("异议", timeout=15_000)
+    expect(kiosk.page.locator("#guide-body")).to_contain_text("第5条第3款")
+    kiosk.act("guide-close")
+    kiosk.page.request.post(f"{stack.node.url}/kiosk/api/finish")
+
+
+def test_elderly_mode_pages_to_every_new_service(kiosk: Kiosk, stack: Stack) -> None:
+    kiosk.act("toggle-elder")
+    kiosk.identify("renewal")
+    for service in ("deferral", "objection", "review", "mark_reissue"):
+        page_to(kiosk, service)
+        assert kiosk.page.locator("#service-list .service").count() <= 3
+    kiosk.page.request.post(f"{stack.node.url}/kiosk/api/finish")
