@@ -6,12 +6,9 @@ only), so the node never loads the centre's routes or services to build a reques
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from gangting.fines.deferral_rules import REASON_MAX_CHARS
-from gangting.referrals.rules import MATERIALS_MAX, NOTE_MAX_CHARS
 
 
 class Request(BaseModel):
@@ -76,37 +73,3 @@ class PaymentQuoteRequest(Request):
         if not self.violation_refs and not self.decision_nos:
             raise ValueError("至少需要一项违法记录或处罚决定")
         return self
-
-
-class ApplyForDeferral(Request):
-    decision_no: str = Field(min_length=1, max_length=32, description="处罚决定书编号")
-    kind: Literal["deferral", "instalments"] = Field(
-        description="deferral 暂缓缴纳 | instalments 分期缴纳"
-    )
-    reason: str = Field(max_length=REASON_MAX_CHARS, description="经济困难的情况（4至500字）")
-    defer_until: date | None = Field(
-        default=None,
-        description="暂缓缴纳至（kind=deferral 时必填；不超过 GANGTING_FINE_DEFERRAL_MAX_DAYS 天）",
-    )
-    instalment_count: int | None = Field(
-        default=None,
-        description="分期期数（kind=instalments 时必填；2 至 GANGTING_FINE_INSTALMENTS_MAX_COUNT）",
-    )
-
-
-class FileObjection(Request):
-    violation_ref: str = Field(min_length=1, max_length=32, description="违法记录编号")
-    statement: str = Field(max_length=500, description="异议的事实和理由（2至500字）")
-    evidence_refs: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="当事人提交的证据编号（照片等）"
-    )
-
-
-class Supply(Request):
-    note: str | None = Field(default=None, max_length=NOTE_MAX_CHARS, description="补充说明")
-    evidence_refs: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="补充的照片、证据编号"
-    )
-    documents: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="补充的材料编号"
-    )

@@ -15,12 +15,13 @@ from pydantic import Field
 from gangting.approvals.rules import ApprovalKind
 from gangting.approvals.schemas import ApprovalView
 from gangting.context import Context
-from gangting.contracts import ApplyForDeferral, Request
+from gangting.contracts import Request
 from gangting.desks import fine_deferrals, two_keys
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
 from gangting.fines.deferral_rules import DeferralKind, DeferralState
 from gangting.fines.deferrals import DeferralTerms
+from gangting.fines.requests import ApplyForDeferral
 from gangting.kernel.actor import Actor
 from gangting.staff.service import require_role
 from gangting.web.deps import ActorDep, ContextDep

@@ -12,12 +12,13 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from gangting.context import Context
-from gangting.contracts import FileObjection, Request, Supply
+from gangting.contracts import Request
 from gangting.desks import referrals
 from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
 from gangting.kernel.actor import Actor
 from gangting.referrals import service as referral_service
+from gangting.referrals.requests import FileObjection, Supply
 from gangting.referrals.rules import (
     MATERIALS_MAX,
     NOTE_MAX_CHARS,

@@ -12,16 +12,12 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from gangting.contracts import (
-    ApplyForDeferral,
-    CognitiveTestRequest,
-    FileObjection,
-    MarkReissueRequest,
-    Supply,
-)
+from gangting.contracts import CognitiveTestRequest, MarkReissueRequest
 from gangting.contracts import Request as Body
+from gangting.fines.requests import ApplyForDeferral
 from gangting.node.routes import KioskDep, SessionDep, relay
 from gangting.node.schemas import CentreBody
+from gangting.referrals.requests import FileObjection, Supply
 
 router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
 
