@@ -9,12 +9,11 @@ records every delivery in its own small SQLite file for the demo and the tests t
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gangting.integrations.sqlite_file import SqliteFile
 from gangting.kernel.clock import Clock
 
 
@@ -42,43 +41,35 @@ class FakeInsurer:
     """Records each delivery once (keyed by its number) in a SQLite file; sends nothing."""
 
     def __init__(self, path: Path, *, clock: Clock) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
+        self._file = SqliteFile(
+            path,
             "CREATE TABLE IF NOT EXISTS deliveries (delivery_no TEXT PRIMARY KEY,"
-            " insurer TEXT, policy_no TEXT, document TEXT, received_at TEXT, times INTEGER)"
+            " insurer TEXT, policy_no TEXT, document TEXT, received_at TEXT, times INTEGER)",
         )
-        self._conn.commit()
 
     def deliver(
         self, delivery_no: str, insurer: str, policy_no: str, document: dict[str, Any]
     ) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (delivery_no)"
-                " DO UPDATE SET times = times + 1",
-                (
-                    delivery_no,
-                    insurer,
-                    policy_no,
-                    json.dumps(document, ensure_ascii=False, sort_keys=True),
-                    self._clock.now().isoformat(),
-                ),
-            )
-            self._conn.commit()
+        self._file.write(
+            "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (delivery_no)"
+            " DO UPDATE SET times = times + 1",
+            (
+                delivery_no,
+                insurer,
+                policy_no,
+                json.dumps(document, ensure_ascii=False, sort_keys=True),
+                self._clock.now().isoformat(),
+            ),
+        )
 
     def deliveries(self) -> list[InsurerDelivery]:
         """Every delivery received (each once), oldest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT delivery_no, insurer, policy_no, document, received_at FROM deliveries"
-                " ORDER BY rowid"
-            ).fetchall()
+        rows = self._file.rows(
+            "SELECT delivery_no, insurer, policy_no, document, received_at FROM deliveries"
+            " ORDER BY rowid"
+        )
         return [InsurerDelivery(d, i, p, json.loads(doc), at) for d, i, p, doc, at in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._file.close()

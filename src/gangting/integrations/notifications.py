@@ -7,12 +7,11 @@ file (like the fake payment platform), for the demo and the tests to read back.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gangting.integrations.sqlite_file import SqliteFile
 from gangting.kernel.clock import Clock
 
 
@@ -35,24 +34,18 @@ class FakeNotifier:
     """Records each message (phone, text, time) in a SQLite file; sends nothing."""
 
     def __init__(self, path: Path, *, clock: Clock) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
+        self._file = SqliteFile(
+            path,
             "CREATE TABLE IF NOT EXISTS messages"
-            " (seq INTEGER PRIMARY KEY AUTOINCREMENT, phone TEXT, text TEXT, sent_at TEXT)"
+            " (seq INTEGER PRIMARY KEY AUTOINCREMENT, phone TEXT, text TEXT, sent_at TEXT)",
         )
-        self._conn.commit()
 
     def send(self, phone: str, text: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO messages (phone, text, sent_at) VALUES (?, ?, ?)",
-                (phone, text, self._clock.now().isoformat()),
-            )
-            self._conn.commit()
+        self._file.write(
+            "INSERT INTO messages (phone, text, sent_at) VALUES (?, ?, ?)",
+            (phone, text, self._clock.now().isoformat()),
+        )
 
     def messages(self, phone: str | None = None) -> list[SentMessage]:
         """The messages sent so far (to ``phone`` when given), oldest first."""
@@ -60,10 +53,8 @@ class FakeNotifier:
         args: tuple[str, ...] = ()
         if phone is not None:
             query, args = query + " WHERE phone = ?", (phone,)
-        with self._lock:
-            rows = self._conn.execute(query + " ORDER BY seq", args).fetchall()
+        rows = self._file.rows(query + " ORDER BY seq", args)
         return [SentMessage(str(p), str(t), str(s)) for p, t, s in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._file.close()
