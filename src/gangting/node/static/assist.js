@@ -136,8 +136,13 @@ async function poll(now = false) {
         view.hintShown = null;
         r = await call("GET", "?since=0");
       }
-      if (r.state) {
-        if (view.state === null || view.state === "ended") view.hidden = false;
+      const unseen = view.state === null || view.state === "ended";
+      if (r.state === "closed" && unseen) {
+        // a conversation that ended before this page followed it (an earlier citizen's):
+        // nothing to show the next citizen
+        view.state = "ended";
+      } else if (r.state) {
+        if (unseen) view.hidden = false;
         view.state = r.state;
         view.operator = r.operator;
       } else if (view.state && view.state !== "ended") {
