@@ -37,13 +37,13 @@ from gangting.kernel.db import make_engine
 from gangting.kernel.unit_of_work import UnitOfWork, session_factory
 from tests import builders
 from tests.conftest import NOW
-from tests.desks.test_kill_restart import (
+from tests.desks.killable import (
     BoothClient,
+    PgRowLock,
     Server,
+    SqliteWriteLock,
     Tally,
-    _PgRowLock,
-    _SqliteWriteLock,
-    _wait_for,
+    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -171,19 +171,19 @@ def _agree_killed(
             except httpx.TransportError as exc:
                 result["error"] = exc
 
-        lock: _SqliteWriteLock | _PgRowLock | None = None
-        insurer_lock: _SqliteWriteLock | None = None
+        lock: SqliteWriteLock | PgRowLock | None = None
+        insurer_lock: SqliteWriteLock | None = None
         if after_commit:
-            insurer_lock = _SqliteWriteLock(server.var_dir / "fake_insurers.db")
+            insurer_lock = SqliteWriteLock(server.var_dir / "fake_insurers.db")
         elif database_url.startswith("sqlite"):
-            lock = _SqliteWriteLock(database_url.split("///", 1)[1])
+            lock = SqliteWriteLock(database_url.split("///", 1)[1])
         else:
             lock = _PgSettlementLock(engine, no)
         sender = threading.Thread(target=first_try)
         try:
             sender.start()
             if after_commit:  # committed; the first delivery now waits on the insurer's store
-                _wait_for(
+                wait_for(
                     lambda: _settlement_committed(engine, database_url, no), 15, "the agreement"
                 )
             time.sleep(0.8)
@@ -209,7 +209,7 @@ def _agree_killed(
         booth.close()
 
 
-class _PgSettlementLock(_PgRowLock):
+class _PgSettlementLock(PgRowLock):
     """PostgreSQL: the settlement row locked FOR UPDATE, so the confirmation waits on it."""
 
     def __init__(self, engine: Engine, settlement_no: str) -> None:
