@@ -6,8 +6,11 @@ refusals (zh-CN, guide pointer) and bad input refused on the node, never a 500."
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, cast
 
+from gangting.desks.referrals import REFERABLE
 from gangting.fines.models import Payment
 from gangting.integrations.notifications import FakeNotifier
 from gangting.referrals.models import Referral
@@ -134,6 +137,14 @@ def test_a_refused_business_is_referred_with_its_materials_and_the_citizen_texte
     assert unknown.status_code in (404, 409, 422), unknown.text
     assert unknown.json()["message"]
     assert count(api, Referral) == 1
+
+
+def test_the_kiosk_offers_referral_only_for_what_the_centre_refers() -> None:
+    script = (Path(__file__).parents[2] / "src/gangting/node/static/refer.js").read_text("utf-8")
+    block = re.search(r"const REFERABLE = \[(.*?)\];", script, re.S)
+    assert block is not None
+    offered = set(re.findall(r'"([a-z_]+)"', block.group(1)))
+    assert offered and offered <= REFERABLE, offered - REFERABLE
 
 
 def test_the_other_businesses_relay_the_centres_answers_and_refusals(

@@ -4,6 +4,7 @@ fit and touch targets checked on the way."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.node.kiosk.conftest import Stack
 from tests.node.kiosk.flows import Kiosk
-from tests.node.kiosk.more_flows import MORE_FLOWS, page_to
+from tests.node.kiosk.more_flows import MORE_FLOWS, page_to, refer
 
 pytestmark = pytest.mark.kiosk
 
@@ -96,3 +97,25 @@ def test_elderly_mode_pages_to_every_new_service(kiosk: Kiosk, stack: Stack) -> 
         page_to(kiosk, service)
         assert kiosk.page.locator("#service-list .service").count() <= 3
     kiosk.page.request.post(f"{stack.node.url}/kiosk/api/finish")
+
+
+def _texts_about(stack: Stack, referral_no: str) -> list[str]:
+    """The fake SMS gateway's messages (the centre's var dir) that name ``referral_no``."""
+    with sqlite3.connect(stack.centre.var_dir / "fake_sms.db") as conn:
+        rows = conn.execute("SELECT text FROM messages WHERE text LIKE ?", (f"%{referral_no}%",))
+        return [str(t) for (t,) in rows]
+
+
+def test_a_refused_renewal_is_referred_and_the_citizen_texted(kiosk: Kiosk, stack: Stack) -> None:
+    referral_no = refer(kiosk, stack.demo)
+    sent = _texts_about(stack, referral_no)
+    assert len(sent) == 1 and "驾驶证期满换证" in sent[0], sent
+
+
+def test_elderly_mode_reads_the_referral_explanation_aloud(kiosk: Kiosk, stack: Stack) -> None:
+    kiosk.act("toggle-elder")
+    try:
+        referral_no = refer(kiosk, stack.demo)
+    finally:
+        kiosk.act("toggle-elder")
+    assert len(_texts_about(stack, referral_no)) == 1
