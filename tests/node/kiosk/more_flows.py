@@ -229,9 +229,10 @@ def first_offence(k: Kiosk, demo: Demo) -> None:
 
 
 def refer(k: Kiosk, demo: Demo) -> str:
-    """转办: the renewal refused at the booth (the health certificate issued eight months ago);
-    the citizen refers it to the brigade with the certificate and the refusal, and reads the
-    receipt (编号 ZB…, unit, due date, state). The referral's number."""
+    """转办: the renewal refused at the booth (the health certificate issued eight months ago;
+    on a stack where the persona has renewed: too early); the citizen refers it to the
+    brigade with the certificate and the refusal, and reads the receipt (编号 ZB…, unit, due
+    date, state). The referral's number."""
     elder = "elder" in (k.page.locator("body").get_attribute("class") or "")
     k.identify("renewal")
     page_to(k, "renewal")
@@ -240,8 +241,7 @@ def refer(k: Kiosk, demo: Demo) -> str:
     certificate = k.page.input_value("#cert-no")
     k.page.fill("#cert-date", (datetime.now(CITY_ZONE).date() - timedelta(days=240)).isoformat())
     k.tap("#btn-confirm")
-    expect(k.page.locator("#notice-text")).to_contain_text("身体条件证明", timeout=TIMEOUT_MS)
-    expect(k.page.locator("#notice-guide")).to_be_visible()
+    expect(k.page.locator("#notice-guide")).to_be_visible(timeout=TIMEOUT_MS)
     expect(k.page.locator("#notice-refer")).to_be_visible()
     k.shot("refused")
     if elder:  # the explanation is read aloud on the booth speaker
@@ -272,7 +272,8 @@ def refer(k: Kiosk, demo: Demo) -> str:
         "renewal",
     )
     assert held["materials"]["documents"] == [certificate]
-    assert "licences.health_certificate_invalid" in held["materials"]["data"]["refusal_codes"]
+    codes = held["materials"]["data"]["refusal_codes"]
+    assert codes and all(c.startswith("licences.") for c in codes), codes
     assert held["materials"]["data"]["form"]["cert-no"] == certificate
     k.act("print")
     expect(k.page.locator("#print-state")).to_contain_text("已打印", timeout=TIMEOUT_MS)

@@ -71,6 +71,8 @@ function referBody(f) {
 
 function materialsText(f) {
   const parts = [...f.documents.map((d) => `材料编号 ${d}`), ...f.photos.map((p) => `照片 ${p}`)];
+  const filled = Object.keys(f.form).length;
+  if (filled) parts.push(`已填写的内容（${filled}项）`);
   parts.push(`岗亭不予办理的原因（${f.codes.length}项）`);
   return parts.join("；");
 }
