@@ -1,17 +1,23 @@
 """Issue 14's kiosk routes (node.more_routes) against a real centre: instalments applied for,
 granted, read and paid through the payment terminal; an objection filed, read and refused a
-second time; the clearance, review, ability test and mark reissue relayed with the centre's
+second time; a business the booth refused referred to the brigade with its materials and the
+citizen texted; the clearance, review, ability test and mark reissue relayed with the centre's
 refusals (zh-CN, guide pointer) and bad input refused on the node, never a 500."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from pathlib import Path
+from typing import Any, cast
 
+from gangting.desks.referrals import REFERABLE
 from gangting.fines.models import Payment
+from gangting.integrations.notifications import FakeNotifier
 from gangting.referrals.models import Referral
 from tests.approvals.helpers import add_supervisor
 from tests.desks.conftest import Api
 from tests.desks.test_fine_deferrals import HARDSHIP, granted
+from tests.desks.test_referrals import PHONE
 from tests.node.conftest import Node, count
 
 K = "/kiosk/api"
@@ -91,6 +97,54 @@ def test_an_objection_is_filed_read_and_holds_the_record_back(
     assert supplied.status_code == 409, supplied.text
     assert supplied.json()["message"]
     assert count(api, Referral) == 1
+
+
+def test_a_refused_business_is_referred_with_its_materials_and_the_citizen_texted(
+    api: Api, node: Node, world: dict[str, Any]
+) -> None:
+    node.begin(world["driver"])
+    refused = node.client.post(f"{K}/licences/review")
+    assert refused.status_code == 409, refused.text
+    pointer = refused.json()["data"]["guide"]
+    body = {
+        "service_item": pointer["business"],
+        "reason": f"岗亭不予办理：{refused.json()['message']}",
+        "evidence_refs": ["ZP2026120701"],
+        "documents": ["TJ0001"],
+        "data": {"refusal_codes": [pointer["condition"]]},
+    }
+    referred = node.client.post(f"{K}/referrals", json=body)
+    assert referred.status_code == 201, referred.text
+    r = referred.json()["referral"]
+    assert r["referral_no"].startswith("ZB") and r["state"] == "referred"
+    assert (r["service_item"], r["unit_code"], r["unit_name"]) == (
+        "driver_review",
+        "KDL",
+        "单位KDL",
+    )
+    read = node.client.get(f"{K}/referrals/{r['referral_no']}")
+    assert read.status_code == 200, read.text
+    materials = read.json()["materials"]
+    assert materials == {
+        "evidence_refs": ["ZP2026120701"],
+        "documents": ["TJ0001"],
+        "data": {"refusal_codes": ["licences.review_not_required"]},
+    }
+    sent = [m.text for m in cast(FakeNotifier, api.ctx.notifier).messages(PHONE)]
+    assert len(sent) == 1 and "单位KDL" in sent[0] and r["due_on"] in sent[0], sent
+    # a new step refers again (its own key); an unknown business is refused in words
+    unknown = node.client.post(f"{K}/referrals", json={**body, "service_item": "nothing"})
+    assert unknown.status_code in (404, 409, 422), unknown.text
+    assert unknown.json()["message"]
+    assert count(api, Referral) == 1
+
+
+def test_the_kiosk_offers_referral_only_for_what_the_centre_refers() -> None:
+    script = (Path(__file__).parents[2] / "src/gangting/node/static/refer.js").read_text("utf-8")
+    block = re.search(r"const REFERABLE = \[(.*?)\];", script, re.S)
+    assert block is not None
+    offered = set(re.findall(r'"([a-z_]+)"', block.group(1)))
+    assert offered and offered <= REFERABLE, offered - REFERABLE
 
 
 def test_the_other_businesses_relay_the_centres_answers_and_refusals(

@@ -18,9 +18,8 @@ from gangting.desks.booth_call import BoothCallDep, BoothReadDep
 from gangting.desks.schemas import ApplicationAnswer
 from gangting.kernel.actor import Actor
 from gangting.referrals import service as referral_service
-from gangting.referrals.requests import FileObjection, Supply
+from gangting.referrals.requests import FileObjection, Refer, Supply
 from gangting.referrals.rules import (
-    MATERIALS_MAX,
     NOTE_MAX_CHARS,
     Outcome,
     ReferralKind,
@@ -44,23 +43,6 @@ _TAG = "转办 referrals"
 router = desk_router("/api/v1/referrals", _TAG)
 objection_router = desk_router("/api/v1/objections", _TAG)
 staff_router = desk_router("/api/v1/staff/referrals", _TAG)
-
-
-class Refer(Request):
-    service_item: str = Field(
-        min_length=1, max_length=32, description="无法当场办结的事项（如 replacement）"
-    )
-    unit_code: str | None = Field(
-        default=None, max_length=32, description="承办单位代码（省略：岗亭所属大队）"
-    )
-    reason: str = Field(max_length=500, description="转办原因（2至500字）")
-    evidence_refs: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="岗亭采集的照片、证据编号"
-    )
-    documents: list[str] = Field(
-        default_factory=list, max_length=MATERIALS_MAX, description="岗亭收取的材料、证件编号"
-    )
-    data: dict[str, Any] = Field(default_factory=dict, description="办件数据（原样转交）")
 
 
 class StepNote(Request):

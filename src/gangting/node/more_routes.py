@@ -1,7 +1,8 @@
 """The kiosk API of issue 14's booth businesses (docs/decisions/0030): deferral or
 instalments of a fine and paying an instalment, objections to a camera record and the
 citizen's referrals, full-score clearance, the driver review with the 70+ ability test, the
-inspection-mark reissue. Each proxies the centre's booth route like ``node.routes``: the
+inspection-mark reissue, and the referral (转办) of a business refused at the booth to the
+responsible unit. Each proxies the centre's booth route like ``node.routes``: the
 centre's body is the answer, a business step carries the node's durable idempotency key."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from gangting.contracts import Request as Body
 from gangting.fines.requests import ApplyForDeferral
 from gangting.node.routes import KioskDep, SessionDep, relay
 from gangting.node.schemas import CentreBody
-from gangting.referrals.requests import FileObjection, Supply
+from gangting.referrals.requests import FileObjection, Refer, Supply
 
 router = APIRouter(prefix="/kiosk/api", tags=["自助终端 kiosk"])
 
@@ -66,6 +67,15 @@ def pay_instalments(body: InstalmentPayment, kiosk: KioskDep, session: SessionDe
 )
 def file_objection(body: FileObjection, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
     return relay(kiosk.business(session, "/api/v1/objections", body.model_dump(mode="json")))
+
+
+@router.post(
+    "/referrals",
+    response_model=CentreBody,
+    summary="转办：岗亭无法当场办结的事项连同已采集材料转承办单位（限期办理，短信告知进展）",
+)
+def refer(body: Refer, kiosk: KioskDep, session: SessionDep) -> JSONResponse:
+    return relay(kiosk.business(session, "/api/v1/referrals", body.model_dump(mode="json")))
 
 
 @router.get(

@@ -1,8 +1,11 @@
-"""The booth's requests of an objection (处理程序规定 第5条第3款) and of supplied materials:
-shapes the centre's desk and the booth node share, bounded by the pure rules (the node may
-import them; the bottom layer `gangting.contracts` may not import a domain)."""
+"""The booth's requests of a referral (转办), of an objection (处理程序规定 第5条第3款) and of
+supplied materials: shapes the centre's desk and the booth node share, bounded by the pure
+rules (the node may import them; the bottom layer `gangting.contracts` may not import a
+domain)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field
 
@@ -26,3 +29,20 @@ class Supply(Request):
     documents: list[str] = Field(
         default_factory=list, max_length=MATERIALS_MAX, description="补充的材料编号"
     )
+
+
+class Refer(Request):
+    service_item: str = Field(
+        min_length=1, max_length=32, description="无法当场办结的事项（如 replacement）"
+    )
+    unit_code: str | None = Field(
+        default=None, max_length=32, description="承办单位代码（省略：岗亭所属大队）"
+    )
+    reason: str = Field(max_length=500, description="转办原因（2至500字）")
+    evidence_refs: list[str] = Field(
+        default_factory=list, max_length=MATERIALS_MAX, description="岗亭采集的照片、证据编号"
+    )
+    documents: list[str] = Field(
+        default_factory=list, max_length=MATERIALS_MAX, description="岗亭收取的材料、证件编号"
+    )
+    data: dict[str, Any] = Field(default_factory=dict, description="办件数据（原样转交）")

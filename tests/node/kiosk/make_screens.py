@@ -201,7 +201,8 @@ def main(only: list[str]) -> int:
                 ]:
                     if name not in chosen:
                         continue
-                    if name == "renewal_tray":  # the renewal persona was renewed above
+                    # the renewal persona was renewed above: its refusal needs a fresh node
+                    if name == "renewal_tray" or (name == "refer" and "renewal" in chosen):
                         node = rig.fresh()
                     context = browser.new_context(viewport=viewport, locale="zh-CN")
                     k = Kiosk(context.new_page(), node.url, OUT / name, f"-{layout}")

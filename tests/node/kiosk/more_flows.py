@@ -2,17 +2,21 @@
 ``flows``: deferral or instalments of a fine, paying an instalment, an objection to a camera
 record, the progress of an objection with materials supplied, full-score clearance, the
 driver review (and a 70+ driver's ability test, in elderly mode), the inspection-mark
-reissue, a first minor offence not penalised. Shared by the browser tests and the
+reissue, a first minor offence not penalised, a refused renewal referred to the brigade
+(转办). Shared by the browser tests and the
 screenshot command. Each starts on the start screen and ends back on it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.node.kiosk.flows import TIMEOUT_MS, Kiosk
+from gangting.kernel.clock import CITY_ZONE
+from tests.node.kiosk.flows import TIMEOUT_MS, Kiosk, fill_certificate
 from tests.node.kiosk.stack import Demo
 
 
@@ -224,7 +228,65 @@ def first_offence(k: Kiosk, demo: Demo) -> None:
     k.finish()
 
 
-MORE_FLOWS: dict[str, Callable[[Kiosk, Demo], None]] = {
+def refer(k: Kiosk, demo: Demo) -> str:
+    """转办: the renewal refused at the booth (the health certificate issued eight months ago;
+    on a stack where the persona has renewed: too early); the citizen refers it to the
+    brigade with the certificate and the refusal, and reads the receipt (编号 ZB…, unit, due
+    date, state). The referral's number."""
+    elder = "elder" in (k.page.locator("body").get_attribute("class") or "")
+    k.identify("renewal")
+    page_to(k, "renewal")
+    k.choose("renewal")
+    fill_certificate(k)
+    certificate = k.page.input_value("#cert-no")
+    k.page.fill("#cert-date", (datetime.now(CITY_ZONE).date() - timedelta(days=240)).isoformat())
+    k.tap("#btn-confirm")
+    expect(k.page.locator("#notice-guide")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(k.page.locator("#notice-refer")).to_be_visible()
+    k.shot("refused")
+    if elder:  # the explanation is read aloud on the booth speaker
+
+        def spoken(r: Any) -> bool:
+            return r.url.endswith("/kiosk/api/speak") and "转办到承办单位" in (r.post_data or "")
+
+        with k.page.expect_request(spoken, timeout=TIMEOUT_MS):
+            k.tap("#notice-refer")
+    else:
+        k.tap("#notice-refer")
+    expect(k.page.locator("#h-review")).to_have_text("转办到承办单位", timeout=TIMEOUT_MS)
+    explained = k.page.locator("#review-content")
+    for words in ("交警大队", "个工作日内办结", "以短信告知", "岗亭无法当场办结"):
+        expect(explained).to_contain_text(words)
+    expect(k.page.locator("#btn-confirm")).to_have_text("确认转办")
+    k.shot("explained")
+    k.confirm_to("receipt")
+    receipt = k.page.locator("#receipt-content")
+    for words in ("转办编号", "承办单位", "办理期限", "已转办", "驾驶证期满换证"):
+        expect(receipt).to_contain_text(words)
+    found = re.search(r"ZB[A-Z0-9]+", receipt.inner_text())
+    assert found, receipt.inner_text()
+    held = _get(k, f"/referrals/{found.group(0)}")  # the centre's referral, read by the citizen
+    assert (held["kind"], held["state"], held["service_item"]) == (
+        "referral",
+        "referred",
+        "renewal",
+    )
+    assert held["materials"]["documents"] == [certificate]
+    codes = held["materials"]["data"]["refusal_codes"]
+    assert codes and all(c.startswith("licences.") for c in codes), codes
+    assert held["materials"]["data"]["form"]["cert-no"] == certificate
+    k.act("print")
+    expect(k.page.locator("#print-state")).to_contain_text("已打印", timeout=TIMEOUT_MS)
+    k.shot("receipt-printed")
+    k.act("to-rate")
+    k.wait("rate")
+    k.act("skip-rate")
+    k.wait("done")
+    k.finish()
+    return found.group(0)
+
+
+MORE_FLOWS: dict[str, Callable[[Kiosk, Demo], object]] = {
     "deferral": deferral,
     "instalments": instalments,
     "objection": objection,
@@ -234,4 +296,5 @@ MORE_FLOWS: dict[str, Callable[[Kiosk, Demo], None]] = {
     "senior_review": senior_review,
     "mark_reissue": mark_reissue,
     "first_offence": first_offence,
+    "refer": refer,
 }

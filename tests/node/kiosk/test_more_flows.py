@@ -4,14 +4,17 @@ fit and touch targets checked on the way."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.node.kiosk.conftest import Stack
 from tests.node.kiosk.flows import Kiosk
-from tests.node.kiosk.more_flows import MORE_FLOWS, page_to
+from tests.node.kiosk.more_flows import MORE_FLOWS, page_to, refer
 
 pytestmark = pytest.mark.kiosk
 
@@ -96,3 +99,40 @@ def test_elderly_mode_pages_to_every_new_service(kiosk: Kiosk, stack: Stack) -> 
         page_to(kiosk, service)
         assert kiosk.page.locator("#service-list .service").count() <= 3
     kiosk.page.request.post(f"{stack.node.url}/kiosk/api/finish")
+
+
+def _centre_row(stack: Stack, sql: str, *args: Any) -> Any:
+    with sqlite3.connect(stack.centre.db_path) as conn:
+        return conn.execute(sql, args).fetchone()
+
+
+def _texts_about(stack: Stack, referral_no: str) -> list[str]:
+    """The fake SMS gateway's messages (the centre's var dir) that name ``referral_no``."""
+    with sqlite3.connect(stack.centre.var_dir / "fake_sms.db") as conn:
+        rows = conn.execute("SELECT text FROM messages WHERE text LIKE ?", (f"%{referral_no}%",))
+        return [str(t) for (t,) in rows]
+
+
+def test_a_refused_renewal_is_referred_and_the_citizen_texted_in_both_modes(
+    page: Page, fresh_stack: Callable[[str], Stack]
+) -> None:
+    """On a stack of its own (the renewal persona not renewed): the certificate's refusal is
+    referred; in elderly mode the explanation is read aloud (refer() checks the speaker)."""
+    s = fresh_stack("refer")
+    k = Kiosk(page, s.node.url)
+    k.open()
+    numbers = [refer(k, s.demo)]
+    k.act("toggle-elder")
+    numbers.append(refer(k, s.demo))
+    k.act("toggle-elder")
+    for no in numbers:
+        materials, unit = _centre_row(
+            s, "SELECT materials, org_unit_id FROM referrals WHERE referral_no = ?", no
+        )
+        assert json.loads(materials)["data"]["refusal_codes"][0] == (
+            "licences.health_certificate_invalid"
+        )
+        kind = _centre_row(s, "SELECT kind FROM org_units WHERE id = ?", unit)[0]
+        assert kind == "brigade"
+        sent = _texts_about(s, no)
+        assert len(sent) == 1 and "驾驶证期满换证" in sent[0], sent

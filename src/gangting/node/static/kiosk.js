@@ -141,6 +141,7 @@ function notice(message, { basis = [], info = false } = {}) {
 
 function clearNotice() {
   $("#notice-guide").hidden = true;
+  $("#notice-refer").hidden = true;
   $("#notice").hidden = true;
   $("#notice-text").textContent = "";
   $("#notice-basis").replaceChildren();
@@ -159,6 +160,8 @@ function showError(err) {
     const codes = [pointer.condition, ...((e.data.reasons || []).map((r) => r.code))].filter(Boolean);
     failedGuide = { business: pointer.business, codes };
     $("#notice-guide").hidden = false;
+    // the refusal, for a referral to the responsible unit (refer.js)
+    document.dispatchEvent(new CustomEvent("kiosk:refused", { detail: { business: pointer.business, codes, message: e.message, reasons: more } }));
   }
   return e;
 }
