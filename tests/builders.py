@@ -14,6 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from gangting.accidents.rules import QUESTIONS
 from gangting.booths.models import Booth
 from gangting.citizens.models import Citizen
 from gangting.citizens.rules import id_check_char
@@ -38,6 +39,11 @@ STAFF_PASSWORD = "test-password"
 # reads its parameters from the hash, so the service's real verify stays what it checks,
 # and a test pays microseconds instead of ~0.15 s per row built and per login.
 _CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def accident_answers(*yes: str) -> dict[str, bool]:
+    """Answers to every 事故快处 question (事故程序规定 第13–15条): no, but the codes in ``yes``."""
+    return {q.code: q.code in yes for q in QUESTIONS}
 
 
 @functools.cache

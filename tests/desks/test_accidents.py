@@ -35,18 +35,6 @@ BASE = "/api/v1/accidents"
 STAFF = "/api/v1/staff/accidents"
 PHONE_1 = "13847212345"  # tests.builders.citizen
 PHONE_2 = "13900000002"
-QUESTIONS = (
-    "accidents.injury",
-    "accidents.drink_drugs",
-    "accidents.overload_speeding",
-    "accidents.no_plate",
-    "accidents.cannot_move",
-    "accidents.party_left",
-    "accidents.intentional",
-    "accidents.no_marks",
-    "accidents.hit_facility",
-    "accidents.dangerous_goods",
-)
 
 
 def photo(n: int) -> dict[str, str]:
@@ -97,7 +85,7 @@ def open_body(other: str, **change: Any) -> dict[str, Any]:
         "place": "昆都仑区钢铁大街与友谊大街交叉口",
         "weather": "sunny",
         "form": "rear_end",
-        "answers": dict.fromkeys(QUESTIONS, False),
+        "answers": builders.accident_answers(),
         "parties": [
             {
                 "plate_no": "蒙B2A001",
@@ -239,7 +227,7 @@ def test_a_yes_answer_or_a_lapsed_insurance_sends_them_to_the_police_and_files_a
     api: Api, tokens: tuple[Booth, str, str]
 ) -> None:
     booth, _, other = tokens
-    answers = {**dict.fromkeys(QUESTIONS, False), "accidents.drink_drugs": True}
+    answers = builders.accident_answers("accidents.drink_drugs")
     r = booth.post(BASE, open_body(other, answers=answers))
     assert r.status_code == 409, r.text
     err = r.json()

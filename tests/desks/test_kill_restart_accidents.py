@@ -49,18 +49,6 @@ from tests.desks.killable import (
 pytestmark = pytest.mark.slow
 
 BOOTH = "BT-KDL-001"
-QUESTIONS = (
-    "accidents.injury",
-    "accidents.drink_drugs",
-    "accidents.overload_speeding",
-    "accidents.no_plate",
-    "accidents.cannot_move",
-    "accidents.party_left",
-    "accidents.intentional",
-    "accidents.no_marks",
-    "accidents.hit_facility",
-    "accidents.dangerous_goods",
-)
 
 
 def _build(engine: Engine) -> list[tuple[str, str, str]]:
@@ -92,7 +80,7 @@ def _open_body(other: str, i: str) -> dict[str, Any]:
         "place": "昆都仑区阿尔丁大街与民族东路交叉口",
         "weather": "cloudy",
         "form": "rear_end",
-        "answers": dict.fromkeys(QUESTIONS, False),
+        "answers": builders.accident_answers(),
         "parties": [
             {
                 "plate_no": f"蒙BK{i}000",

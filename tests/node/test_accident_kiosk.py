@@ -16,19 +16,6 @@ from tests import builders
 from tests.desks.conftest import Api
 from tests.node.conftest import Node, count
 
-QUESTIONS = (
-    "accidents.injury",
-    "accidents.drink_drugs",
-    "accidents.overload_speeding",
-    "accidents.no_plate",
-    "accidents.cannot_move",
-    "accidents.party_left",
-    "accidents.intentional",
-    "accidents.no_marks",
-    "accidents.hit_facility",
-    "accidents.dangerous_goods",
-)
-
 
 def _parties(api: Api) -> tuple[str, str]:
     with api.ctx.uow() as uow:
@@ -47,7 +34,7 @@ def _open(node: Node) -> Any:
             "place": "昆都仑区钢铁大街与友谊大街交叉口",
             "weather": "sunny",
             "form": "side",
-            "answers": dict.fromkeys(QUESTIONS, False),
+            "answers": builders.accident_answers(),
             "parties": [
                 {
                     "plate_no": "蒙BN0001",
