@@ -55,7 +55,9 @@ WORKERS = 4
 RANDOM_KILLS = 6  # at least; the killer goes on while the booths work, up to MAX_KILLS
 MAX_KILLS = 10
 THINK_S = 0.4  # up to this long before each request: spreads the work over the kills
-DEADLINE_S = 80.0  # the whole chaos phase; the test stays well under 90 s
+# The whole chaos phase; it ends when the booths are done (~80 s on a quick machine), and a
+# slower one (an EPYC VM took over 86 s) still has room.
+DEADLINE_S = 160.0
 PAYMENT_PATH = "/api/v1/payments"
 RENEWAL_PATH = "/api/v1/licences/renewal"
 PROCESS_PATH = "/api/v1/violations/process"
